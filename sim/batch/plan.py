@@ -1,0 +1,209 @@
+"""Planning a batch: scenario points (variants x sweep grid, or a sampled design) x
+replicates, each run with its own recorded seed and content id."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..results import run_id
+from ..scenario import Scenario, ScenarioError, apply_overrides, load_raw, validate_scenario
+from .spec import BatchSpec
+
+__all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem"]
+
+
+@dataclass(frozen=True, eq=False)
+class Point:
+    """One scenario point of a batch.
+
+    Attributes
+    ----------
+    index : int
+        Position in the plan (0-based).
+    name : str
+        Variant name, plus the swept or sampled values.
+    variant : str
+    params : dict of str to value
+        The swept or sampled keys and their values at this point.
+    scenario : Scenario
+        The resolved scenario.
+    """
+
+    index: int
+    name: str
+    variant: str
+    params: dict[str, Any]
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run: a point, a replicate, its seed and its content id (``sim.results.run_id``)."""
+
+    point: int
+    replicate: int
+    seed: int
+    run_id: str
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """The resolved batch: points, runs in order, and the sampled design (if any)."""
+
+    spec: BatchSpec
+    points: list[Point]
+    runs: list[PlannedRun]
+    sample_matrix: np.ndarray | None = None
+    problem: dict[str, Any] | None = None
+    source: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def run_seed(master: int, point: int, replicate: int, *, common_random_numbers: bool = False) -> int:
+    """The seed of one run: ``SeedSequence(master, spawn_key=(point, replicate))`` (or
+    ``(replicate,)`` with common random numbers) reduced to a 63-bit integer.
+
+    The seed depends only on the master seed and the run's place in the plan, never on
+    the worker or the order in which runs finish.
+    """
+    key = (replicate,) if common_random_numbers else (point, replicate)
+    ss = np.random.SeedSequence(master, spawn_key=key)
+    hi, lo = (int(x) for x in ss.generate_state(2, np.uint32))
+    return ((hi << 32) | lo) >> 1
+
+
+def salib_problem(spec: BatchSpec) -> dict[str, Any] | None:
+    """The SALib problem dictionary of a sampled batch (None without ``[sample]``)."""
+    if spec.sample is None:
+        return None
+    names = list(spec.sample.bounds)
+    return {"num_vars": len(names), "names": names,
+            "bounds": [list(spec.sample.bounds[k]) for k in names]}
+
+
+def _sample_matrix(spec: BatchSpec) -> np.ndarray:
+    from SALib.sample import latin, morris
+    from SALib.sample import sobol as sobol_sample
+
+    s = spec.sample
+    problem = salib_problem(spec)
+    seed = int(run_seed(spec.seed, 2**31 - 1, 0) % (2**31 - 1))
+    if s.method == "latin":
+        x = latin.sample(problem, s.n, seed=seed)
+    elif s.method == "sobol":
+        x = sobol_sample.sample(problem, s.n, calc_second_order=s.second_order, seed=seed)
+    else:
+        x = morris.sample(problem, s.n, num_levels=s.levels, seed=seed)
+    x = np.asarray(x, dtype=np.float64)
+    for j, name in enumerate(problem["names"]):
+        if name in s.integer:
+            x[:, j] = np.rint(x[:, j])
+    return x
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, dict):
+        for tag in ("rule", "dist", "kind"):
+            if tag in value:
+                rest = ", ".join(f"{k}={v}" for k, v in value.items() if k != tag)
+                return f"{value[tag]}({rest})" if rest else str(value[tag])
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _point_name(variant: str, params: dict[str, Any], show_variant: bool) -> str:
+    parts = [f"{k.rsplit('.', 1)[-1]}={_label(v)}" for k, v in params.items()]
+    if not parts:
+        return variant
+    return (variant + " | " if show_variant else "") + ", ".join(parts)
+
+
+def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> Plan:
+    """Resolve a batch into points and runs, validating every point's scenario.
+
+    Parameters
+    ----------
+    spec : BatchSpec
+    folder : path-like
+        Folder that scenario paths are relative to (the batch file's).
+    source : str
+        The batch file's name, for error messages.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    ScenarioError
+        If a scenario file or any point's scenario is invalid (the message names the
+        batch file, the point and the key).
+    """
+    folder = Path(folder)
+    raw_cache: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+
+    def raw_of(rel: str) -> tuple[dict[str, Any], dict[str, str]]:
+        if rel not in raw_cache:
+            raw_cache[rel] = load_raw(folder / rel)
+        return raw_cache[rel]
+
+    variants: list[tuple[str, str, dict[str, Any]]] = []
+    for rel in spec.scenarios:
+        raw, _ = raw_of(rel)
+        variants.append((str(raw.get("name") or Path(rel).stem), rel, {}))
+    for v in spec.variants:
+        rel = v.scenario or spec.base
+        if rel is None:
+            raise ScenarioError(f"{source}: variants: {v.name!r} names no scenario and there is no base")
+        variants.append((v.name, rel, dict(v.set)))
+    if not variants:
+        raw, _ = raw_of(spec.base)
+        variants.append((str(raw.get("name") or Path(spec.base).stem), spec.base, {}))
+    names = [v[0] for v in variants]
+    if len(set(names)) != len(names):
+        raise ScenarioError(f"{source}: two points share the name {next(n for n in names if names.count(n) > 1)!r}; "
+                            "give variants distinct names")
+
+    matrix = None
+    problem = salib_problem(spec)
+    if spec.sample is not None:
+        matrix = _sample_matrix(spec)
+        combos = [dict(zip(problem["names"], (float(x) if k not in spec.sample.integer else int(x)
+                                              for k, x in zip(problem["names"], row))))
+                  for row in matrix]
+    elif spec.sweep:
+        keys = list(spec.sweep)
+        lists = [v if isinstance(v, list) else v.values() for v in spec.sweep.values()]
+        combos = [dict(zip(keys, vals)) for vals in itertools.product(*lists)]
+    else:
+        combos = [{}]
+
+    points: list[Point] = []
+    for vname, rel, base_set in variants:
+        raw, origin = raw_of(rel)
+        for combo in combos:
+            params = {**combo}
+            pairs = list(base_set.items()) + list(combo.items())
+            name = _point_name(vname, params, show_variant=len(variants) > 1)
+            try:
+                doc = apply_overrides(raw, pairs, dict(origin), source=f"{source} [{name}]")
+                sc = validate_scenario(doc, f"{source} [{name}]", origin)
+            except ScenarioError as err:
+                raise ScenarioError(f"{source}: point {name!r}:\n{err}") from None
+            points.append(Point(index=len(points), name=name, variant=vname,
+                                params={**base_set, **params}, scenario=sc))
+
+    runs = []
+    for p in points:
+        for r in range(spec.replicates):
+            seed = run_seed(spec.seed, p.index, r, common_random_numbers=spec.common_random_numbers)
+            runs.append(PlannedRun(point=p.index, replicate=r, seed=seed, run_id=run_id(p.scenario, seed)))
+    return Plan(spec=spec, points=points, runs=runs, sample_matrix=matrix, problem=problem, source=source)

@@ -1,0 +1,198 @@
+"""Running a batch end to end: plan, skip finished runs, execute, record failures,
+consolidate tables, write the manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..results import git_commit, is_complete, versions
+from .executors import default_workers, run_dask, run_local
+from .plan import Plan, make_plan
+from .spec import load_batch
+from .tables import write_tables
+from .worker import RunOutcome, RunTask
+
+__all__ = ["BatchOutcome", "BatchExistsError", "run_batch", "plan_batch"]
+
+
+class BatchExistsError(FileExistsError):
+    """The batch's results folder exists and neither resume nor another folder was asked for."""
+
+
+@dataclass(frozen=True, eq=False)
+class BatchOutcome:
+    """What a batch did: counts, where its results are, and the comparison table."""
+
+    folder: Path
+    plan: Plan
+    completed: int
+    skipped: int
+    failed: int
+    comparison: pd.DataFrame
+    wall_seconds: float
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".tmp-{path.name}")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, default=str)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def _plan_record(plan: Plan) -> dict[str, Any]:
+    return {
+        "points": [{"index": p.index, "name": p.name, "variant": p.variant, "params": p.params}
+                   for p in plan.points],
+        "runs": [{"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed}
+                 for r in plan.runs],
+        "problem": plan.problem,
+        "sample_matrix": None if plan.sample_matrix is None else plan.sample_matrix.tolist(),
+    }
+
+
+def plan_batch(batch_file: str | os.PathLike) -> Plan:
+    """Load a batch file and resolve its plan (validating every point)."""
+    spec, folder = load_batch(batch_file)
+    return make_plan(spec, folder, source=str(batch_file))
+
+
+def run_batch(
+    batch_file: str | os.PathLike,
+    *,
+    out: str | os.PathLike | None = None,
+    results_root: str | os.PathLike = "results",
+    workers: int | None = None,
+    resume: bool = False,
+    scheduler: str | None = None,
+    dask_local: int | None = None,
+    on_outcome: Callable[[RunOutcome, int, int], None] | None = None,
+) -> BatchOutcome:
+    """Run every point x replicate of a batch file and consolidate the results.
+
+    Parameters
+    ----------
+    batch_file : path-like
+    out : path-like, optional
+        The batch folder; default ``<results_root>/<batch name>``.
+    workers : int, optional
+        Local processes (default: all cores). Ignored with Dask.
+    resume : bool
+        Continue an earlier, interrupted batch in ``out``: runs already complete are
+        skipped (by run id), the rest are run.
+    scheduler : str, optional
+        A dask.distributed scheduler address: run there.
+    dask_local : int, optional
+        Start a Dask LocalCluster with this many workers and run there.
+    on_outcome : callable(outcome, done, total), optional
+        Called as each run finishes (progress bars).
+
+    Returns
+    -------
+    BatchOutcome
+
+    Raises
+    ------
+    sim.scenario.ScenarioError
+        If the batch file or any point is invalid (before anything runs).
+    BatchExistsError
+        If ``out`` holds an earlier batch and ``resume`` is false, or holds a different
+        batch (other run ids) and ``resume`` is true.
+    """
+    start = time.perf_counter()
+    plan = plan_batch(batch_file)
+    spec = plan.spec
+    folder = Path(out) if out is not None else Path(results_root) / spec.name
+    runs_dir = folder / "runs"
+    plan_file = folder / "plan.json"
+    record = _plan_record(plan)
+    if plan_file.exists():
+        if not resume:
+            raise BatchExistsError(
+                f"{folder}: holds an earlier batch; use --resume to continue it, or --out for a new folder"
+            )
+        old = json.loads(plan_file.read_text(encoding="utf-8"))
+        if [r["run_id"] for r in old.get("runs", [])] != [r["run_id"] for r in record["runs"]]:
+            raise BatchExistsError(
+                f"{folder}: holds a different batch (its runs differ from {batch_file}); "
+                "use --out for a new folder"
+            )
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    _write_json_atomic(plan_file, record)
+    manifest = {
+        "batch_file": str(batch_file),
+        "batch": json.loads(spec.model_dump_json()),
+        "points": len(plan.points),
+        "runs": len(plan.runs),
+        "executor": ("dask " + (scheduler or f"LocalCluster({dask_local})")) if (scheduler or dask_local)
+        else f"local ({workers or default_workers()} workers)",
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "started": _now(),
+        "finished": None,
+    }
+    _write_json_atomic(folder / "manifest.json", manifest)
+
+    seen: set[str] = set()
+    todo: list[RunTask] = []
+    skipped = 0
+    for r in plan.runs:
+        if r.run_id in seen:
+            continue  # same content id twice in the plan (e.g. common random numbers)
+        seen.add(r.run_id)
+        if is_complete(runs_dir / r.run_id):
+            skipped += 1
+            continue
+        p = plan.points[r.point]
+        todo.append(RunTask(scenario=p.scenario, seed=r.seed, run_id=r.run_id,
+                            folder=str(runs_dir / r.run_id), point=r.point,
+                            replicate=r.replicate, point_name=p.name))
+    status: dict[str, str] = {}
+    summaries: dict[str, dict[str, Any]] = {}
+    walls: dict[str, float] = {}
+    failures_path = folder / "failures.jsonl"
+    failed = completed = 0
+    with open(failures_path, "w", encoding="utf-8") as failures:
+        if scheduler or dask_local:
+            stream = run_dask(todo, scheduler=scheduler, local_workers=dask_local)
+        else:
+            stream = run_local(todo, workers=workers)
+        for n, outcome in enumerate(stream, start=1):
+            status[outcome.run_id] = outcome.status
+            walls[outcome.run_id] = outcome.wall_seconds
+            if outcome.status == "ok":
+                completed += 1
+                summaries[outcome.run_id] = outcome.summary
+            else:
+                failed += 1
+                failures.write(json.dumps({
+                    "run_id": outcome.run_id, "point": outcome.point,
+                    "point_name": plan.points[outcome.point].name,
+                    "replicate": outcome.replicate, "error": outcome.error,
+                    "traceback": outcome.traceback,
+                }) + "\n")
+                failures.flush()
+                os.fsync(failures.fileno())
+            if on_outcome is not None:
+                on_outcome(outcome, n, len(todo))
+    comp = write_tables(plan, folder, status, summaries, walls)
+    manifest["finished"] = _now()
+    manifest["completed"] = completed
+    manifest["skipped"] = skipped
+    manifest["failed"] = failed
+    _write_json_atomic(folder / "manifest.json", manifest)
+    return BatchOutcome(folder=folder, plan=plan, completed=completed, skipped=skipped,
+                        failed=failed, comparison=comp, wall_seconds=time.perf_counter() - start)

@@ -1,0 +1,177 @@
+"""The batch file: which scenario points to run, how many replicates, and the master seed.
+
+A batch file is TOML::
+
+    name = "launch_policies"
+    replicates = 10
+    seed = 20241219
+    scenarios = ["wechat_gift_launch.toml", "douyin_style.toml"]   # one point each
+
+    # or a base scenario with named variants, a grid sweep, or a sampled design:
+    base = "wechat_gift_launch.toml"
+    [[variants]]
+    name = "push on"
+    set = { "policy.push.enabled" = true }
+    [sweep]
+    "policy.commercial_share" = { start = 0.01, stop = 0.30, num = 6 }
+    "policy.allocation" = [{ rule = "equal" }, { rule = "head_boost" }]
+    [sample]                       # Latin hypercube, Sobol or Morris design (SALib)
+    method = "sobol"
+    n = 64
+    bounds = { "policy.commercial_share" = [0.01, 0.30], "gifts.send_probability" = [0.1, 0.5] }
+
+Paths are relative to the batch file.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..scenario import ScenarioError, describe_errors, read_toml
+
+__all__ = ["BatchSpec", "Variant", "Range", "Sample", "load_batch", "DEFAULT_OUTCOMES"]
+
+DEFAULT_OUTCOMES = (
+    "gifts_sent", "adoption_share", "reproduction_number", "gmv_rmb", "acceptance_rate",
+    "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share",
+)
+"""Summary outcomes compared across points by default (see ``sim.metrics.SUMMARY_KEYS``)."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Variant(_Strict):
+    """A named point: a scenario file (default: the batch's ``base``) plus overrides."""
+
+    name: str = Field(min_length=1, max_length=200)
+    scenario: str | None = None
+    set: dict[str, Any] = {}
+
+
+class Range(_Strict):
+    """Numbers from ``start`` to ``stop`` inclusive: ``num`` evenly spaced, or by ``step``."""
+
+    start: float
+    stop: float
+    num: int | None = Field(default=None, ge=1, le=100_000)
+    step: float | None = Field(default=None, gt=0)
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _one(self) -> Range:
+        if (self.num is None) == (self.step is None):
+            raise ValueError("give exactly one of num or step")
+        if self.stop < self.start:
+            raise ValueError(f"stop ({self.stop}) is below start ({self.start})")
+        if self.step is not None and (self.stop - self.start) / self.step > 100_000:
+            raise ValueError("more than 100,000 values")
+        return self
+
+    def values(self) -> list[float | int]:
+        if self.num is not None:
+            v = np.linspace(self.start, self.stop, self.num)
+        else:
+            count = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+            v = self.start + self.step * np.arange(count)
+        return [int(round(x)) for x in v] if self.integer else [round(float(x), 12) for x in v]
+
+
+class Sample(_Strict):
+    """A sampled design over numeric scenario keys, drawn with SALib."""
+
+    method: Literal["latin", "sobol", "morris"]
+    n: int = Field(ge=1, le=1_000_000)
+    """Base sample size: Latin gives n points, Sobol n (2 D + 2) (with second order) or
+    n (D + 2), Morris n (D + 1) for D parameters."""
+    bounds: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(min_length=1)
+    integer: list[str] = []
+    """Keys whose sampled values are rounded to integers."""
+    second_order: bool = False
+    """Sobol only: also sample for second-order indices."""
+    levels: int = Field(default=4, ge=2, le=100)
+    """Morris only: grid levels."""
+
+    @field_validator("bounds")
+    @classmethod
+    def _ordered(cls, b: dict[str, list[float]]) -> dict[str, list[float]]:
+        for key, (lo, hi) in b.items():
+            if not hi > lo:
+                raise ValueError(f"bounds of {key!r}: upper ({hi}) must exceed lower ({lo})")
+        return b
+
+
+SweepValues = list[Any] | Range
+
+
+class BatchSpec(_Strict):
+    """A validated batch file."""
+
+    name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")
+    """Batch name; results go to ``results/<name>/`` (letters, digits, ``_.-``)."""
+    description: str = ""
+    base: str | None = None
+    scenarios: list[str] = []
+    variants: list[Variant] = []
+    sweep: dict[str, SweepValues] = {}
+    sample: Sample | None = None
+    replicates: int = Field(default=10, ge=1, le=1_000_000)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    """Master seed: run seeds derive from it by ``SeedSequence(seed, spawn_key=(point, replicate))``."""
+    common_random_numbers: bool = False
+    """Key run seeds by replicate only, so every point's replicate r shares its seed
+    (common random numbers: sharper comparisons between points)."""
+    outcomes: list[str] = list(DEFAULT_OUTCOMES)
+    events: bool = False
+    """Also consolidate every run's gift events into ``events.parquet``."""
+
+    @model_validator(mode="after")
+    def _has_points(self) -> BatchSpec:
+        if self.base is None and not self.scenarios and not any(v.scenario for v in self.variants):
+            raise ValueError("name a scenario: base, scenarios or variants[].scenario")
+        if self.sweep and self.sample is not None:
+            raise ValueError("use either [sweep] or [sample], not both")
+        for key, values in self.sweep.items():
+            if isinstance(values, list) and not values:
+                raise ValueError(f"sweep {key!r} has no values")
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError("variant names must be unique")
+        return self
+
+
+def load_batch(path: str | Path) -> tuple[BatchSpec, Path]:
+    """Read and validate a batch file.
+
+    Returns
+    -------
+    spec : BatchSpec
+    folder : Path
+        The batch file's folder (scenario paths are relative to it).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, key and allowed values for any problem.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    try:
+        spec = BatchSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(describe_errors(exc, raw, str(path), root=BatchSpec)) from None
+    from ..metrics import SUMMARY_KEYS
+
+    unknown = [o for o in spec.outcomes if o not in SUMMARY_KEYS]
+    if unknown:
+        raise ScenarioError(
+            f"{path}: outcomes: unknown {', '.join(map(repr, unknown))}; allowed: "
+            + ", ".join(SUMMARY_KEYS)
+        )
+    return spec, path.resolve().parent

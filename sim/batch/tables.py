@@ -1,0 +1,183 @@
+"""A batch's consolidated tables, written in plan order so they do not depend on which
+worker finished first, and read back with one call (:func:`load_results`)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scipy import stats
+
+from ..results import is_complete
+from .plan import Plan
+
+__all__ = ["write_tables", "comparison", "load_results", "BatchResults", "param_value"]
+
+
+def param_value(value: Any) -> Any:
+    """A parameter value as a table cell: numbers, bools and strings as they are; tables
+    (such as ``policy.allocation``) by their tag, e.g. ``head_boost``, else as JSON."""
+    if isinstance(value, dict):
+        for tag in ("rule", "dist", "kind"):
+            if tag in value and len(value) == 1:
+                return value[tag]
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
+
+
+def _runs_frame(plan: Plan, runs_dir: Path, status: dict[str, str],
+                summaries: dict[str, dict[str, Any]], walls: dict[str, float]) -> pd.DataFrame:
+    param_keys: list[str] = []
+    for p in plan.points:
+        for k in p.params:
+            if k not in param_keys:
+                param_keys.append(k)
+    rows = []
+    for r in plan.runs:
+        p = plan.points[r.point]
+        row: dict[str, Any] = {
+            "run_id": r.run_id, "point": r.point, "point_name": p.name, "variant": p.variant,
+            "replicate": r.replicate, "seed": r.seed, "status": status.get(r.run_id, "missing"),
+            "wall_seconds": walls.get(r.run_id, np.nan),
+        }
+        for k in param_keys:
+            row[k] = param_value(p.params.get(k))
+        summary = summaries.get(r.run_id)
+        if summary is None and is_complete(runs_dir / r.run_id):
+            summary = json.loads((runs_dir / r.run_id / "summary.json").read_text(encoding="utf-8"))
+            row["status"] = "ok"
+        for k, v in (summary or {}).items():
+            row[k] = v
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _stream_concat(plan: Plan, runs_dir: Path, table: str, out: Path) -> int:
+    """Append each complete run's table (plus run_id, point, replicate) to one Parquet
+    file, run by run in plan order; memory holds one run's table at a time."""
+    tmp = out.with_name(f".tmp-{out.name}")
+    writer = None
+    rows = 0
+    try:
+        for r in plan.runs:
+            folder = runs_dir / r.run_id
+            if not is_complete(folder):
+                continue
+            t = pq.read_table(folder / f"{table}.parquet")
+            n = t.num_rows
+            t = t.add_column(0, "replicate", pa.array(np.full(n, r.replicate, dtype=np.int64)))
+            t = t.add_column(0, "point", pa.array(np.full(n, r.point, dtype=np.int64)))
+            t = t.add_column(0, "run_id", pa.array([r.run_id] * n, type=pa.string()))
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, t.schema, compression="zstd")
+            writer.write_table(t.cast(writer.schema))
+            rows += n
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        if out.exists():
+            out.unlink()
+        return 0
+    os.replace(tmp, out)
+    return rows
+
+
+def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> pd.DataFrame:
+    """Mean and two-sided confidence interval (Student t) of each outcome per point.
+
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        ``runs.parquet`` (rows with status ``ok`` are used).
+    outcomes : list of str
+        Summary keys.
+    level : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per point (``point``, ``point_name``, ``n``), and for each outcome the
+        columns ``<outcome>_mean``, ``<outcome>_lo``, ``<outcome>_hi`` (NaN bounds with
+        fewer than two runs).
+    """
+    ok = runs[runs["status"] == "ok"]
+    rows = []
+    for (point, name), g in ok.groupby(["point", "point_name"], sort=True):
+        row: dict[str, Any] = {"point": point, "point_name": name, "n": len(g)}
+        for o in outcomes:
+            x = g[o].to_numpy(dtype=np.float64) if o in g else np.array([])
+            m = float(x.mean()) if x.size else np.nan
+            if x.size >= 2:
+                half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+            else:
+                half = np.nan
+            row[f"{o}_mean"], row[f"{o}_lo"], row[f"{o}_hi"] = m, m - half, m + half
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_tables(plan: Plan, batch_dir: Path, status: dict[str, str],
+                 summaries: dict[str, dict[str, Any]], walls: dict[str, float]) -> pd.DataFrame:
+    """Write ``runs.parquet``, ``timeseries.parquet``, ``comparison.csv`` (and
+    ``events.parquet`` if the batch asks for it); return the comparison table."""
+    runs_dir = batch_dir / "runs"
+    runs = _runs_frame(plan, runs_dir, status, summaries, walls)
+    tmp = batch_dir / ".tmp-runs.parquet"
+    runs.to_parquet(tmp, index=False, compression="zstd")
+    os.replace(tmp, batch_dir / "runs.parquet")
+    _stream_concat(plan, runs_dir, "series", batch_dir / "timeseries.parquet")
+    if plan.spec.events:
+        _stream_concat(plan, runs_dir, "gifts", batch_dir / "events.parquet")
+    comp = comparison(runs, list(plan.spec.outcomes))
+    tmpc = batch_dir / ".tmp-comparison.csv"
+    comp.to_csv(tmpc, index=False)
+    os.replace(tmpc, batch_dir / "comparison.csv")
+    return comp
+
+
+@dataclass(frozen=True, eq=False)
+class BatchResults:
+    """A finished batch read back: ``runs`` (one row per run), ``timeseries`` (one row
+    per run and step), ``comparison`` (one row per point), ``manifest``, and
+    ``events`` (one row per gift, or None if the batch did not keep them)."""
+
+    folder: Path
+    runs: pd.DataFrame
+    timeseries: pd.DataFrame
+    comparison: pd.DataFrame
+    manifest: dict[str, Any]
+    events: pd.DataFrame | None
+
+
+def load_results(folder: str | os.PathLike) -> BatchResults:
+    """Load a batch's tables into pandas: ``sim.batch.load_results("results/<batch>")``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder has no ``runs.parquet`` (not a finished batch).
+    """
+    folder = Path(folder)
+    if not (folder / "runs.parquet").exists():
+        raise FileNotFoundError(f"{folder}: no runs.parquet; not a finished batch folder")
+    ts = folder / "timeseries.parquet"
+    ev = folder / "events.parquet"
+    man = folder / "manifest.json"
+    return BatchResults(
+        folder=folder,
+        runs=pd.read_parquet(folder / "runs.parquet"),
+        timeseries=pd.read_parquet(ts) if ts.exists() else pd.DataFrame(),
+        comparison=pd.read_csv(folder / "comparison.csv") if (folder / "comparison.csv").exists() else pd.DataFrame(),
+        manifest=json.loads(man.read_text(encoding="utf-8")) if man.exists() else {},
+        events=pd.read_parquet(ev) if ev.exists() else None,
+    )

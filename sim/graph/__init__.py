@@ -1,0 +1,21 @@
+"""Social graphs: reading, generating, cleaning, and the CSR arrays the model runs on."""
+
+from .build import build_graph
+from .csr import CleanEdges, CleanupReport, CSRGraph, clean_edges, to_csr
+from .generators import GraphConfigError, generate
+from .io import GraphFileError, read_edgelist, read_graph_file, read_networkx_file
+
+__all__ = [
+    "build_graph",
+    "CSRGraph",
+    "CleanEdges",
+    "CleanupReport",
+    "clean_edges",
+    "to_csr",
+    "generate",
+    "GraphConfigError",
+    "GraphFileError",
+    "read_edgelist",
+    "read_graph_file",
+    "read_networkx_file",
+]

@@ -1,0 +1,64 @@
+"""Concentration of GMV across merchants: HHI, Gini, top-k share and the Lorenz curve."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["hhi", "gini", "top_k_share", "lorenz_curve"]
+
+
+def _shares(values: np.ndarray) -> np.ndarray | None:
+    v = np.asarray(values, dtype=np.float64)
+    if np.any(v < 0) or not np.all(np.isfinite(v)):
+        raise ValueError("values must be finite and >= 0")
+    total = v.sum()
+    return None if total <= 0 else v / total
+
+
+def hhi(values: np.ndarray) -> float:
+    """Herfindahl-Hirschman index: sum of squared shares, in [1/n, 1] (0 if all zero).
+
+    Parameters
+    ----------
+    values : ndarray of float, shape (n,)
+        Non-negative amounts (e.g. GMV per merchant, RMB).
+
+    Raises
+    ------
+    ValueError
+        If a value is negative or not finite.
+    """
+    s = _shares(values)
+    return 0.0 if s is None else float(np.sum(s * s))
+
+
+def gini(values: np.ndarray) -> float:
+    """Gini coefficient in [0, 1 - 1/n] (0 if all equal or all zero).
+
+    Uses G = sum_i (2 i - n - 1) x_(i) / (n sum x) over the ascending order statistics.
+    """
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    if _shares(v) is None:
+        return 0.0
+    n = v.size
+    i = np.arange(1, n + 1)
+    return float(np.sum((2 * i - n - 1) * v) / (n * v.sum()))
+
+
+def top_k_share(values: np.ndarray, k: int = 10) -> float:
+    """Share of the total held by the ``k`` largest values, in [0, 1] (0 if all zero)."""
+    s = _shares(values)
+    if s is None:
+        return 0.0
+    return float(np.sort(s)[::-1][:k].sum())
+
+
+def lorenz_curve(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lorenz curve points (share of merchants, share of the total), both float64 of
+    shape (n + 1,), starting at (0, 0) and ending at (1, 1)."""
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    n = v.size
+    x = np.linspace(0.0, 1.0, n + 1)
+    total = v.sum()
+    y = np.r_[0.0, np.cumsum(v) / total] if total > 0 else x.copy()
+    return x, y

@@ -1,0 +1,135 @@
+"""The final summary of a run: adoption, gifts, money, cascades and merchant concentration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..model.states import GiftOutcome, MerchantKind
+from .cascades import cascade_table, restrict
+from .concentration import gini, hhi, top_k_share
+
+__all__ = ["adoption_forest", "summarise", "SUMMARY_KEYS"]
+
+SUMMARY_KEYS: dict[str, str] = {
+    "users": "users in the social graph",
+    "days": "simulated days",
+    "aware_share": "share of users who learned of the gift feature, [0, 1]",
+    "adoption_share": "share of users who sent at least one gift, [0, 1]",
+    "gifts_sent": "gifts bought and sent",
+    "gifts_accepted": "gifts accepted",
+    "gifts_expired": "gifts expired and refunded",
+    "gifts_pending": "gifts still pending at the end",
+    "acceptance_rate": "accepted / (accepted + expired), [0, 1]",
+    "gifts_per_visit": "gifts sent per product-page visit (conversion), [0, 1]",
+    "gmv_rmb": "GMV: value of accepted gifts, RMB",
+    "refunded_rmb": "value of expired gifts refunded, RMB",
+    "returns_rmb": "value of returned gifts refunded, RMB",
+    "commission_rmb": "platform commission net of returns, RMB",
+    "reproduction_number": "R: senders caused per sender (children who sent / senders)",
+    "cascades": "adoption cascades (trees of senders)",
+    "single_adopter_share": "share of cascades of one sender who converted nobody, [0, 1]",
+    "beyond_one_step_share": "share of cascades deeper than one step (depth >= 2), [0, 1]",
+    "mean_cascade_size": "mean senders per cascade",
+    "largest_cascade": "senders in the largest cascade",
+    "max_depth": "deepest cascade, in steps",
+    "structural_virality_largest": "structural virality of the largest cascade",
+    "structural_virality_top10": "mean structural virality of the 10 largest cascades",
+    "hhi": "HHI of GMV across merchants that were on the platform, [0, 1]",
+    "gini": "Gini of GMV across merchants that were on the platform, [0, 1]",
+    "top10_share": "share of GMV of the 10 largest merchants, [0, 1]",
+    "sme_gmv_share": "share of GMV of small and medium merchants, [0, 1]",
+    "brand_gmv_share": "share of GMV of brands, [0, 1]",
+    "active_merchants": "merchants on the platform at the end",
+    "merchants_joined": "merchants that joined during the run",
+    "merchants_left": "merchants that left during the run",
+    "stockouts": "purchases lost to an empty stock",
+    "muted_share": "share of users who muted, [0, 1]",
+}
+"""Summary key -> meaning (units in the text). Every value is a float or int."""
+
+
+def adoption_forest(parent: np.ndarray, senders: np.ndarray) -> np.ndarray:
+    """The cascade forest of senders: each sender's parent is who made them aware.
+
+    Parameters
+    ----------
+    parent : ndarray of int32, shape (n_users,)
+        Awareness parent (-1 for roots and unaware users).
+    senders : ndarray of bool, shape (n_users,)
+
+    Returns
+    -------
+    ndarray of int64, shape (n_users,)
+        Parent within the forest (-1 root, -2 not a sender). A sender's awareness
+        parent always sent a gift (or an invitation with one), so the set is closed.
+    """
+    return restrict(parent, senders)
+
+
+def _div(a: float, b: float) -> float:
+    return float(a / b) if b else 0.0
+
+
+def summarise(model) -> tuple[dict[str, float], pd.DataFrame]:
+    """The summary of a finished (or partly run) model, and its cascade table.
+
+    Returns
+    -------
+    summary : dict of str to float or int
+        Keys and meanings in :data:`SUMMARY_KEYS`.
+    cascades : pandas.DataFrame
+        :func:`sim.metrics.cascades.cascade_table` of the adoption forest.
+    """
+    pop, mt, led = model.population, model.merchant_table, model.ledger
+    rec = model.recorder.columns
+    n = pop.n_users
+    outcome = led.column("outcome")
+    senders = pop.senders
+    forest = adoption_forest(pop.parent, senders)
+    casc = cascade_table(forest)
+    n_senders = int(senders.sum())
+    caused = int((forest >= 0).sum())
+    ever = mt.joined_step >= 0
+    gmv = mt.gmv[ever]
+    kinds = mt.kind[ever]
+    total_gmv = float(gmv.sum())
+    done = model.step_index
+    top = casc.head(10)
+    summary = {
+        "users": n,
+        "days": done / model.steps_per_day,
+        "aware_share": _div(pop.aware.sum(), n),
+        "adoption_share": _div(n_senders, n),
+        "gifts_sent": len(led),
+        "gifts_accepted": int((outcome == GiftOutcome.ACCEPTED).sum()),
+        "gifts_expired": int((outcome == GiftOutcome.EXPIRED).sum()),
+        "gifts_pending": int((outcome == GiftOutcome.PENDING).sum()),
+        "acceptance_rate": _div((outcome == GiftOutcome.ACCEPTED).sum(),
+                                (outcome != GiftOutcome.PENDING).sum()),
+        "gifts_per_visit": _div(len(led), rec["product_visits"][:done].sum()),
+        "gmv_rmb": model.totals["gmv"],
+        "refunded_rmb": model.totals["refunded"],
+        "returns_rmb": model.totals["returns"],
+        "commission_rmb": model.totals["commission"],
+        "reproduction_number": _div(caused, n_senders),
+        "cascades": int(len(casc)),
+        "single_adopter_share": _div((casc["size"] == 1).sum(), len(casc)),
+        "beyond_one_step_share": _div((casc["depth"] >= 2).sum(), len(casc)),
+        "mean_cascade_size": _div(casc["size"].sum(), len(casc)),
+        "largest_cascade": int(casc["size"].iloc[0]) if len(casc) else 0,
+        "max_depth": int(casc["depth"].max()) if len(casc) else 0,
+        "structural_virality_largest": float(casc["structural_virality"].iloc[0]) if len(casc) else 0.0,
+        "structural_virality_top10": float(top["structural_virality"].mean()) if len(top) else 0.0,
+        "hhi": hhi(gmv),
+        "gini": gini(gmv),
+        "top10_share": top_k_share(gmv, 10),
+        "sme_gmv_share": _div(gmv[kinds == MerchantKind.SME].sum(), total_gmv),
+        "brand_gmv_share": _div(gmv[kinds == MerchantKind.BRAND].sum(), total_gmv),
+        "active_merchants": int(mt.active.sum()),
+        "merchants_joined": int(rec["merchants_joined"][:done].sum()),
+        "merchants_left": int(rec["merchants_left"][:done].sum()),
+        "stockouts": int(mt.stockouts.sum()),
+        "muted_share": _div(pop.muted.sum(), n),
+    }
+    return summary, casc

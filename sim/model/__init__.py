@@ -1,0 +1,27 @@
+"""The simulation engine: users, gifts, merchants and the model that steps them."""
+
+from .calendar import Calendar
+from .gifts import GIFT_COLUMNS, GiftLedger
+from .merchants import Merchant, MerchantTable
+from .model import GiftModel, seed_streams
+from .population import Population
+from .recorder import SERIES, Recorder
+from .states import MERCHANT_KINDS, AwareVia, GiftOutcome, GiftSource, MerchantKind
+
+__all__ = [
+    "GiftModel",
+    "seed_streams",
+    "Calendar",
+    "Population",
+    "GiftLedger",
+    "GIFT_COLUMNS",
+    "Merchant",
+    "MerchantTable",
+    "Recorder",
+    "SERIES",
+    "AwareVia",
+    "GiftOutcome",
+    "GiftSource",
+    "MerchantKind",
+    "MERCHANT_KINDS",
+]

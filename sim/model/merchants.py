@@ -1,0 +1,220 @@
+"""Merchants: Mesa agents over a table of per-merchant arrays.
+
+The hot state (stock, sales, impressions) lives in :class:`MerchantTable` arrays so that
+policies and the gift step read and update it in bulk; each :class:`Merchant` agent owns
+one row and makes that merchant's decisions: receive deliveries, restock, and at each
+review decide to leave, or, off the platform, whether to apply to join (domain.md §3:
+"Merchants have limited stock and react to demand: they join when demand shows,
+restock, or leave").
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, fields
+
+import mesa
+import numpy as np
+
+from ..scenario.schema import MerchantConfig
+from .states import MerchantKind
+
+__all__ = ["MerchantTable", "Merchant"]
+
+
+@dataclass(eq=False)
+class MerchantTable:
+    """Per-merchant traits and state; every array has shape (n_merchants,).
+
+    Traits: ``kind`` (int8, :class:`MerchantKind`), ``price`` (RMB), ``quality`` [0, 1],
+    ``appeal`` (click multiplier), ``commission`` and ``unit_cost_share`` (shares),
+    ``fixed_cost_per_week`` (RMB), ``reorder_point``, ``restock_quantity`` (units),
+    ``lead_steps``, ``return_prob`` (per delivered gift), ``expectation``.
+
+    State: ``active`` (on the platform), ``left`` (left for good), ``joined_step`` and
+    ``left_step`` (int32, -1), ``followers``, ``stock`` (units in the warehouse),
+    ``reserved`` (units promised to pending gifts), ``incoming`` (units ordered, not
+    arrived); cumulative counts ``orders``, ``accepted``, ``returned``, ``stockouts``,
+    ``impressions`` and money ``gmv``, ``revenue`` (net of commission and returns, RMB);
+    ``period_revenue`` and ``period_cogs`` since the last review.
+    """
+
+    kind: np.ndarray
+    price: np.ndarray
+    quality: np.ndarray
+    appeal: np.ndarray
+    commission: np.ndarray
+    unit_cost_share: np.ndarray
+    fixed_cost_per_week: np.ndarray
+    reorder_point: np.ndarray
+    restock_quantity: np.ndarray
+    lead_steps: np.ndarray
+    return_prob: np.ndarray
+    expectation: np.ndarray
+    active: np.ndarray
+    left: np.ndarray
+    joined_step: np.ndarray
+    left_step: np.ndarray
+    followers: np.ndarray
+    stock: np.ndarray
+    reserved: np.ndarray
+    incoming: np.ndarray
+    orders: np.ndarray
+    accepted: np.ndarray
+    returned: np.ndarray
+    stockouts: np.ndarray
+    impressions: np.ndarray
+    gmv: np.ndarray
+    revenue: np.ndarray
+    period_revenue: np.ndarray
+    period_cogs: np.ndarray
+
+    @classmethod
+    def draw(cls, cfg: MerchantConfig, *, price_cap: float, steps_per_day: int,
+             rng: np.random.Generator) -> MerchantTable:
+        """Draw the merchant pool from the scenario (types in :class:`MerchantKind` order).
+
+        Prices are clipped to [0.01, price_cap] RMB. Of each type, round(count *
+        joined_at_start) merchants, chosen at random, start on the platform.
+        """
+        cols: dict[str, list[np.ndarray]] = {}
+
+        def add(name: str, values: np.ndarray) -> None:
+            cols.setdefault(name, []).append(values)
+
+        for kind, t in zip(MerchantKind, cfg.types()):
+            n = t.count
+            quality = t.quality.sample(rng, n)
+            add("kind", np.full(n, kind, dtype=np.int8))
+            add("price", np.clip(t.price.sample(rng, n), 0.01, price_cap))
+            add("quality", quality)
+            add("appeal", t.appeal.sample(rng, n))
+            add("followers", np.floor(t.followers.sample(rng, n)))
+            add("commission", np.full(n, t.commission))
+            add("unit_cost_share", np.full(n, t.unit_cost_share))
+            add("fixed_cost_per_week", np.full(n, t.fixed_cost_per_week))
+            add("reorder_point", np.full(n, t.reorder_point, dtype=np.int64))
+            add("restock_quantity", np.full(n, t.restock_quantity, dtype=np.int64))
+            add("lead_steps", np.full(n, t.lead_days * steps_per_day, dtype=np.int64))
+            add("return_prob", t.return_rate * (1.0 - quality))
+            add("expectation", np.full(n, t.expectation))
+            start = np.zeros(n, dtype=bool)
+            start[rng.permutation(n)[: int(round(n * t.joined_at_start))]] = True
+            add("active", start)
+            add("stock", np.full(n, t.initial_stock, dtype=np.int64))
+        data = {k: np.concatenate(v) for k, v in cols.items()}
+        m = data["kind"].shape[0]
+        data["left"] = np.zeros(m, dtype=bool)
+        data["joined_step"] = np.where(data["active"], 0, -1).astype(np.int32)
+        data["left_step"] = np.full(m, -1, dtype=np.int32)
+        for name in ("reserved", "incoming"):
+            data[name] = np.zeros(m, dtype=np.int64)
+        for name in ("orders", "accepted", "returned", "stockouts", "impressions", "gmv",
+                     "revenue", "period_revenue", "period_cogs"):
+            data[name] = np.zeros(m, dtype=np.float64)
+        return cls(**data)
+
+    @property
+    def n_merchants(self) -> int:
+        return int(self.kind.shape[0])
+
+    @property
+    def available(self) -> np.ndarray:
+        """Units that can still be sold (stock not promised to pending gifts), int64."""
+        return self.stock - self.reserved
+
+    def as_columns(self) -> dict[str, np.ndarray]:
+        """Copies of every column, plus ``merchant`` ids."""
+        out = {"merchant": np.arange(self.n_merchants, dtype=np.int32)}
+        out.update({f.name: getattr(self, f.name).copy() for f in fields(self)})
+        return out
+
+
+class Merchant(mesa.Agent):
+    """One merchant: a row of the model's :class:`MerchantTable` and its decisions.
+
+    Parameters
+    ----------
+    model : GiftModel
+    index : int
+        Row in ``model.merchant_table``.
+    """
+
+    def __init__(self, model, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+        self.deliveries: deque[tuple[int, int]] = deque()  # (arrival step, units)
+        self.profits: deque[float] = deque()  # profit of recent review periods, RMB
+
+    @property
+    def table(self) -> MerchantTable:
+        return self.model.merchant_table
+
+    @property
+    def kind(self) -> MerchantKind:
+        return MerchantKind(int(self.table.kind[self.index]))
+
+    @property
+    def active(self) -> bool:
+        return bool(self.table.active[self.index])
+
+    def receive_deliveries(self) -> None:
+        """Put restock orders that have arrived by this step into stock."""
+        step, t, i = self.model.step_index, self.table, self.index
+        while self.deliveries and self.deliveries[0][0] <= step:
+            _, units = self.deliveries.popleft()
+            t.stock[i] += units
+            t.incoming[i] -= units
+
+    def restock(self) -> None:
+        """Order stock when available plus incoming units fall to the reorder point.
+
+        The order is the larger of ``restock_quantity`` and the demand (orders plus lost
+        sales) of the last demand window scaled to cover the lead time and one review
+        period; it arrives ``lead_days`` later (at least one step).
+        """
+        t, i = self.table, self.index
+        if not t.active[i] or t.available[i] + t.incoming[i] > t.reorder_point[i]:
+            return
+        model = self.model
+        window = model.demand_window_steps
+        demand_per_step = model.recent_demand[i] / window
+        cover = t.lead_steps[i] + model.review_steps
+        units = max(int(t.restock_quantity[i]), math.ceil(demand_per_step * cover))
+        t.incoming[i] += units
+        self.deliveries.append((model.step_index + max(1, int(t.lead_steps[i])), units))
+
+    def review(self) -> None:
+        """The periodic review of a merchant on the platform: it leaves for good when its
+        profit summed over its last ``exit_after`` review periods is negative (so a new
+        merchant has ``exit_after`` periods of grace).
+
+        Profit of a period = revenue (net of commission and returns) - cost of goods
+        shipped - fixed cost for the period.
+        """
+        t, i, model = self.table, self.index, self.model
+        if t.active[i]:
+            horizon = model.config.merchants.exit_after
+            self.profits.append(t.period_revenue[i] - t.period_cogs[i] - self.period_fixed_cost)
+            if len(self.profits) > horizon:
+                self.profits.popleft()
+            if len(self.profits) == horizon and sum(self.profits) < 0:
+                t.active[i] = False
+                t.left[i] = True
+                t.left_step[i] = model.step_index
+        t.period_revenue[i] = 0.0
+        t.period_cogs[i] = 0.0
+
+    @property
+    def period_fixed_cost(self) -> float:
+        """Fixed cost of one review period, RMB."""
+        return float(self.table.fixed_cost_per_week[self.index] * self.model.review_days / 7.0)
+
+    def expected_profit(self, orders: float) -> float:
+        """Profit the merchant expects from a review period on the platform, RMB, if the
+        platform's average merchant gets ``orders`` orders in it (scaled by the merchant's
+        ``expectation``)."""
+        t, i = self.table, self.index
+        margin = t.price[i] * (1.0 - t.commission[i] - t.unit_cost_share[i])
+        return float(orders * t.expectation[i] * margin - self.period_fixed_cost)

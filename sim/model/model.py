@@ -1,0 +1,519 @@
+"""GiftModel: one Mesa model step per time step (a day by default).
+
+Sub-steps, in order (each a method; see ``docs/model.md`` for the rules):
+
+1. ``begin_step``      calendar (date, occasion lift, rollout share); restock deliveries
+2. ``draw_activity``   who opens WeChat in this step
+3. ``settle_gifts``    recipients open gift boxes and accept; expired gifts are refunded
+4. ``allocate_traffic`` the policy splits commercial impressions among merchants; clicks,
+                       pushes and invitations become product-page visits
+5. ``send_gifts``      reciprocity, pay-it-forward and visits become gifts (budget, stock)
+6. ``update_annoyance`` annoyance fades; users past their threshold mute
+7. ``update_merchants`` restock; periodic review: leave, apply, admit
+8. ``record``          the step's row of the daily series
+
+All randomness comes from ``self.rng``, one ``numpy.random.Generator`` seeded from the
+run's seed.
+"""
+
+from __future__ import annotations
+
+import mesa
+from mesa.agentset import AgentSet
+import numpy as np
+
+from ..graph import CSRGraph, build_graph
+from ..policies import MerchantView, make_policy, normalise
+from ..scenario.schema import Scenario
+from .calendar import Calendar
+from .gifts import GiftLedger
+from .merchants import Merchant, MerchantTable
+from .population import Population
+from .recorder import Recorder
+from .states import AwareVia, GiftOutcome, GiftSource
+
+__all__ = ["GiftModel", "seed_streams"]
+
+
+def seed_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.SeedSequence]:
+    """The independent random streams of a run, derived from its seed.
+
+    Returns
+    -------
+    dict with keys ``graph``, ``population``, ``merchants``, ``dynamics``
+        ``numpy.random.SeedSequence`` children of ``SeedSequence(seed)``, always in
+        this order, so a stream does not change when another one is used more.
+    """
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    graph, population, merchants, dynamics = ss.spawn(4)
+    return {"graph": graph, "population": population, "merchants": merchants, "dynamics": dynamics}
+
+
+class GiftModel(mesa.Model):
+    """Social gift virality on a social graph, with merchants and a traffic policy.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario.
+    seed : int or numpy.random.SeedSequence, default 0
+        The run's seed; every random draw derives from it.
+    graph : CSRGraph, optional
+        A prebuilt graph (tie strengths included) to use instead of ``scenario.graph``.
+
+    Attributes
+    ----------
+    config : Scenario
+    graph : CSRGraph
+    calendar : Calendar
+    population : Population
+    merchant_table : MerchantTable
+    ledger : GiftLedger
+    recorder : Recorder
+    step_index : int
+        Number of steps completed (the next step to run).
+    totals : dict of str to float
+        Money flows since the start, RMB: ``paid``, ``gmv``, ``refunded`` (expired
+        gifts), ``returns`` (returned gifts), ``commission`` and ``merchant_revenue`` (both
+        net of returns).
+    """
+
+    def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
+                 graph: CSRGraph | None = None) -> None:
+        streams = seed_streams(seed)
+        super().__init__(rng=np.random.default_rng(streams["dynamics"]))
+        self.config = scenario
+        self.seed = seed
+        if graph is None:
+            gseed = (np.random.SeedSequence(scenario.graph.seed)
+                     if scenario.graph.seed is not None else streams["graph"])
+            graph = build_graph(scenario.graph, rng=np.random.default_rng(gseed))
+        self.graph = graph
+        time = scenario.time
+        self.n_steps = time.n_steps
+        self.steps_per_day = time.steps_per_day
+        self.step_days = time.step_hours / 24.0
+        self.calendar = Calendar.build(time, scenario.rollout, scenario.occasions)
+        self.population = Population.draw(
+            scenario.population, graph.n_users, step_hours=time.step_hours,
+            rng=np.random.default_rng(streams["population"]),
+        )
+        self.merchant_table = MerchantTable.draw(
+            scenario.merchants, price_cap=scenario.gifts.price_cap,
+            steps_per_day=self.steps_per_day, rng=np.random.default_rng(streams["merchants"]),
+        )
+        self.merchant_agents = [Merchant(self, i) for i in range(self.merchant_table.n_merchants)]
+        self.merchants = AgentSet(self.merchant_agents, random=self.random)
+        self.policy = make_policy(scenario.policy.allocation)
+        self.ledger = GiftLedger()
+        self.recorder = Recorder(self.n_steps)
+        self.expiry_steps = scenario.gifts.expiry_hours // time.step_hours
+        self.review_days = scenario.merchants.review_days
+        self.review_steps = self.review_days * self.steps_per_day
+        self.demand_window_steps = scenario.merchants.demand_window_days * self.steps_per_day
+        m = self.merchant_table.n_merchants
+        self._orders_ring = np.zeros((self.demand_window_steps, m), dtype=np.float64)
+        self._demand_ring = np.zeros((self.demand_window_steps, m), dtype=np.float64)
+        self.totals = dict.fromkeys(
+            ("paid", "gmv", "refunded", "returns", "commission", "merchant_revenue"), 0.0
+        )
+        self._period_sales = 0.0  # units accepted and kept since the last review
+        self.step_index = 0
+        self.running = self.n_steps > 0
+        self._row: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def recent_orders(self) -> np.ndarray:
+        """Gift orders per merchant over the demand window, float64 of shape (n_merchants,)."""
+        return self._orders_ring.sum(axis=0)
+
+    @property
+    def recent_demand(self) -> np.ndarray:
+        """Orders plus lost sales per merchant over the demand window, float64 (n_merchants,)."""
+        return self._demand_ring.sum(axis=0)
+
+    def button_visible(self, users: np.ndarray) -> np.ndarray:
+        """Whether each user sees the gift button now (rollout or unlocked), bool (k,)."""
+        p = self.population
+        return (p.rollout_rank[users] < self.calendar.rollout[self.step_index]) | p.unlocked[users]
+
+    def merchant_view(self, expected_impressions: float) -> MerchantView:
+        """The merchants' public state for the traffic policy."""
+        t = self.merchant_table
+        return MerchantView(
+            day=self.step_index, step_days=self.step_days, active=t.active.copy(),
+            kind=t.kind, followers=t.followers.copy(), joined_day=t.joined_step.copy(),
+            recent_orders=self.recent_orders, total_orders=t.orders.copy(),
+            total_impressions=t.impressions.copy(), quality=t.quality,
+            expected_impressions=float(expected_impressions),
+        )
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """Advance one time step (a day by default)."""
+        if not self.running:
+            return
+        self.begin_step()
+        active = self.draw_activity()
+        accepted = self.settle_gifts(active)
+        visits = self.allocate_traffic(active)
+        self.send_gifts(visits, accepted)
+        self.update_annoyance()
+        self.update_merchants()
+        self.record()
+        self.step_index += 1
+        self.running = self.step_index < self.n_steps
+
+    def run(self) -> None:
+        """Run all remaining steps."""
+        while self.running:
+            self.step()
+
+    def begin_step(self) -> None:
+        """Calendar values of the step; restock orders that arrived go into stock."""
+        self._row = dict.fromkeys(self.recorder.columns, 0)
+        t = self.step_index
+        self._row["button_share"] = float(self.calendar.rollout[t])
+        self._row["occasion_lift"] = float(self.calendar.lift[t])
+        self._orders_ring[t % self.demand_window_steps] = 0.0
+        self._demand_ring[t % self.demand_window_steps] = 0.0
+        self.merchants.do("receive_deliveries")
+
+    def draw_activity(self) -> np.ndarray:
+        """Who is active in this step: bool of shape (n_users,)."""
+        active = self.rng.random(self.population.n_users) < self.population.activity
+        self._row["active_users"] = int(active.sum())
+        return active
+
+    def settle_gifts(self, active: np.ndarray) -> np.ndarray:
+        """Recipients active now open their gift boxes and accept or ignore; gifts at their
+        deadline and still pending expire and are refunded.
+
+        A gift sent in step s can be opened in steps s+1 .. s+E (E = expiry_hours /
+        step_hours) and expires at the end of step s+E. Opening makes the recipient aware
+        (parent = sender of the earliest gift opened) and, with ``unlock_on_receive``,
+        shows them the gift button. The accept decision is made once, on opening:
+        logit P = accept_intercept + accept_tie * tie + accept_quality * quality.
+
+        Returns
+        -------
+        ndarray of int64
+            Ids of the gifts accepted in this step, ascending.
+        """
+        led, pop, mt = self.ledger, self.population, self.merchant_table
+        cfg = self.config.gifts
+        t = self.step_index
+        pend = led.pending
+        if pend.size == 0:
+            return pend
+        rec = led.column("recipient")[pend]
+        opened = active[rec] & ~led.column("seen")[pend]
+        ids = pend[opened]
+        led.set("seen", ids, True)
+        senders = led.column("sender")[ids]
+        merch = led.column("merchant")[ids]
+        pop.make_aware(rec[opened], senders, AwareVia.GIFT, t)
+        if cfg.unlock_on_receive:
+            pop.unlocked[rec[opened]] = True
+        logit = (cfg.accept_intercept + cfg.accept_tie * led.column("tie")[ids]
+                 + cfg.accept_quality * mt.quality[merch])
+        accept = self.rng.random(ids.size) < 1.0 / (1.0 + np.exp(-logit))
+        acc = ids[accept]
+        self._accept(acc)
+        # expiry: still pending at the end of their last step
+        pend_now = pend[led.column("outcome")[pend] == GiftOutcome.PENDING]
+        exp = pend_now[led.column("deadline")[pend_now] <= t]
+        self._expire(exp)
+        led.drop_settled()
+        return acc
+
+    def _accept(self, ids: np.ndarray) -> None:
+        led, pop, mt = self.ledger, self.population, self.merchant_table
+        t = self.step_index
+        led.settle(ids, GiftOutcome.ACCEPTED, t)
+        if ids.size == 0:
+            return
+        m = led.column("merchant")[ids]
+        price = led.column("price")[ids]
+        np.subtract.at(mt.reserved, m, 1)
+        np.subtract.at(mt.stock, m, 1)
+        np.add.at(mt.accepted, m, 1)
+        np.add.at(mt.gmv, m, price)
+        np.add.at(mt.period_cogs, m, price * mt.unit_cost_share[m])
+        ret = self.rng.random(ids.size) < mt.return_prob[m]
+        led.set("returned", ids[ret], True)
+        kept = ~ret
+        net = price * (1.0 - mt.commission[m])
+        np.add.at(mt.revenue, m[kept], net[kept])
+        np.add.at(mt.period_revenue, m[kept], net[kept])
+        np.add.at(mt.returned, m[ret], 1)
+        self._period_sales += float(kept.sum())
+        np.add.at(pop.budget, led.column("sender")[ids[ret]], price[ret])
+        follow = self.rng.random(ids.size) < self.config.gifts.follow_probability
+        np.add.at(mt.followers, m[follow], 1)
+        self.totals["gmv"] += float(price.sum())
+        self.totals["returns"] += float(price[ret].sum())
+        self.totals["merchant_revenue"] += float(net[kept].sum())
+        self.totals["commission"] += float((price - net)[kept].sum())
+        self._row["gifts_accepted"] = int(ids.size)
+        self._row["gifts_returned"] = int(ret.sum())
+        self._row["gmv_rmb"] = float(price.sum())
+        self._row["returns_rmb"] = float(price[ret].sum())
+
+    def _expire(self, ids: np.ndarray) -> None:
+        led, pop, mt = self.ledger, self.population, self.merchant_table
+        led.settle(ids, GiftOutcome.EXPIRED, self.step_index)
+        if ids.size == 0:
+            return
+        price = led.column("price")[ids]
+        np.add.at(pop.budget, led.column("sender")[ids], price)
+        np.subtract.at(mt.reserved, led.column("merchant")[ids], 1)
+        self.totals["refunded"] += float(price.sum())
+        self._row["gifts_expired"] = int(ids.size)
+        self._row["refunded_rmb"] = float(price.sum())
+
+    def allocate_traffic(self, active: np.ndarray) -> dict[str, np.ndarray]:
+        """Commercial impressions, pushes and invitations of active, unmuted users become
+        product-page visits.
+
+        Each such user sees Poisson(feed_impressions * step_days * commercial_share)
+        commercial impressions; the policy's shares split all of them among active
+        merchants (multinomial); merchant m's impressions are clicked with probability
+        click_through * appeal_m, and the clicks are matched to impression slots, hence
+        users, uniformly at random.
+
+        Returns
+        -------
+        dict of arrays, shape (k,)
+            ``user``, ``merchant`` (int64), ``source`` (int8, GiftSource), ``parent``
+            (int64: the inviter for invitations, else -1).
+        """
+        pop, mt, rng = self.population, self.merchant_table, self.rng
+        sc = self.config
+        users = np.flatnonzero(active & ~pop.muted)
+        lam = sc.population.feed_impressions * self.step_days * sc.policy.commercial_share
+        k = rng.poisson(lam, users.size) if lam > 0 else np.zeros(users.size, dtype=np.int64)
+        pop.annoyance[users] += k * sc.policy.ad_annoyance
+        total = int(k.sum())
+        self._row["commercial_impressions"] = total
+        view = self.merchant_view(expected_impressions=total)
+        shares = normalise(self.policy.weights(view, rng), mt.active)
+        parts_u, parts_m, parts_s, parts_p = [], [], [], []
+        if total > 0 and mt.active.any():
+            per_m = rng.multinomial(total, shares)
+            mt.impressions += per_m
+            ctr = np.clip(sc.gifts.click_through * mt.appeal, 0.0, 1.0)
+            clicks = rng.binomial(per_m, ctr)
+            n_clicks = int(clicks.sum())
+            if n_clicks:
+                slots = rng.choice(total, size=n_clicks, replace=False)  # random order
+                owner = np.searchsorted(np.cumsum(k), slots, side="right")
+                parts_u.append(users[owner])
+                parts_m.append(np.repeat(np.arange(mt.n_merchants), clicks))
+                parts_s.append(np.full(n_clicks, GiftSource.IMPRESSION, dtype=np.int8))
+                parts_p.append(np.full(n_clicks, -1, dtype=np.int64))
+        push = sc.policy.push
+        if push.enabled and users.size and mt.active.any():
+            pushed = users[rng.random(users.size) < push.reach]
+            pop.annoyance[pushed] += push.annoyance
+            self._row["pushes"] = int(pushed.size)
+            clicked = pushed[rng.random(pushed.size) < push.click_through]
+            parts_u.append(clicked)
+            parts_m.append(rng.choice(mt.n_merchants, size=clicked.size, p=shares))
+            parts_s.append(np.full(clicked.size, GiftSource.PUSH, dtype=np.int8))
+            parts_p.append(np.full(clicked.size, -1, dtype=np.int64))
+        invited = np.flatnonzero(active & (pop.invite_merchant >= 0))
+        if invited.size:
+            keep = ~pop.muted[invited]
+            keep &= mt.active[pop.invite_merchant[invited]]
+            keep &= rng.random(invited.size) < sc.policy.induced_sharing.click_through
+            v = invited[keep]
+            parts_u.append(v)
+            parts_m.append(pop.invite_merchant[v].astype(np.int64))
+            parts_s.append(np.full(v.size, GiftSource.INVITE, dtype=np.int8))
+            parts_p.append(pop.invite_parent[v].astype(np.int64))
+            pop.invite_merchant[invited] = -1
+            pop.invite_parent[invited] = -1
+        if not parts_u:
+            empty = np.empty(0, dtype=np.int64)
+            return {"user": empty, "merchant": empty, "source": empty.astype(np.int8), "parent": empty}
+        visits = {
+            "user": np.concatenate(parts_u).astype(np.int64),
+            "merchant": np.concatenate(parts_m).astype(np.int64),
+            "source": np.concatenate(parts_s),
+            "parent": np.concatenate(parts_p),
+        }
+        self._row["product_visits"] = int(visits["user"].size)
+        return visits
+
+    def send_gifts(self, visits: dict[str, np.ndarray], accepted: np.ndarray) -> None:
+        """Turn gift intents into gifts: at most one gift per sender per step.
+
+        Intents, by priority: reciprocity and pay-it-forward from gifts accepted in this
+        step (on the gift's product page), then product-page visits (invitation, push,
+        impression), each sending with probability send_probability * propensity *
+        occasion lift (* send_boost under induced sharing). The sender must see the gift
+        button and not be muted. A visitor who sees the button becomes aware (a cascade
+        root, or the inviter's child). The recipient is a friend drawn by tie strength
+        (pay-it-forward excludes the giver; reciprocity returns to the giver). The gift
+        needs price <= remaining budget and a unit of available stock; buyers reach the
+        stock in random order and the rest are lost sales (stockouts).
+        """
+        pop, mt, led, rng = self.population, self.merchant_table, self.ledger, self.rng
+        sc = self.config
+        t = self.step_index
+        # --- intents from accepted gifts
+        r = led.column("recipient")[accepted].astype(np.int64)
+        giver = led.column("sender")[accepted].astype(np.int64)
+        gm = led.column("merchant")[accepted].astype(np.int64)
+        u = rng.random(accepted.size)
+        back = u < pop.reciprocity[r]
+        fwd = ~back & (rng.random(accepted.size) < pop.pay_forward[r])
+        # --- intents from visits
+        vu, vm = visits["user"], visits["merchant"]
+        vis = self.button_visible(vu) & ~pop.muted[vu]
+        via = np.where(visits["source"] == GiftSource.INVITE, AwareVia.INVITE,
+                       np.where(visits["source"] == GiftSource.PUSH, AwareVia.PUSH, AwareVia.IMPRESSION))
+        pop.make_aware(vu[vis], visits["parent"][vis], via[vis], t)
+        boost = sc.policy.induced_sharing.send_boost if sc.policy.induced_sharing.enabled else 1.0
+        p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * self.calendar.lift[t] * boost,
+                         0.0, 1.0)
+        go = vis & (rng.random(vu.size) < p_send)
+        # --- candidates, by priority
+        cand_u = np.concatenate([r[back], r[fwd], vu[go]])
+        cand_m = np.concatenate([gm[back], gm[fwd], vm[go]])
+        cand_src = np.concatenate([
+            np.full(int(back.sum()), GiftSource.RECIPROCITY, dtype=np.int8),
+            np.full(int(fwd.sum()), GiftSource.PAY_FORWARD, dtype=np.int8),
+            visits["source"][go],
+        ])
+        cand_to = np.concatenate([giver[back], np.full(int(fwd.sum()) + int(go.sum()), -1, dtype=np.int64)])
+        cand_excl = np.concatenate([np.full(int(back.sum()), -1, dtype=np.int64), giver[fwd],
+                                    np.full(int(go.sum()), -1, dtype=np.int64)])
+        cand_tie = np.concatenate([led.column("tie")[accepted][back],
+                                   np.zeros(int(fwd.sum()) + int(go.sum()), dtype=np.float32)])
+        ok = self.button_visible(cand_u) & ~pop.muted[cand_u] & mt.active[cand_m]
+        if ok.size:
+            # one gift per sender: keep the first intent by priority order
+            first = np.zeros(ok.size, dtype=bool)
+            idx = np.flatnonzero(ok)
+            _, pos = np.unique(cand_u[idx], return_index=True)
+            first[idx[pos]] = True
+            ok &= first
+        sel = np.flatnonzero(ok)
+        cu, cm, csrc = cand_u[sel], cand_m[sel], cand_src[sel]
+        to, excl, tie = cand_to[sel], cand_excl[sel], cand_tie[sel]
+        # --- recipients
+        need = to < 0
+        if need.any():
+            e = self.graph.sample_friends(cu[need], rng, exclude=excl[need])
+            got = e >= 0
+            to_need = np.full(e.size, -1, dtype=np.int64)
+            to_need[got] = self.graph.indices[e[got]]
+            tie_need = np.zeros(e.size, dtype=np.float32)
+            tie_need[got] = self.graph.weights[e[got]]
+            to[need] = to_need
+            tie[need] = tie_need
+        keep = to >= 0
+        # --- budget
+        price = mt.price[cm]
+        afford = price <= pop.budget[cu]
+        self._row["unaffordable"] = int((keep & ~afford).sum())
+        keep &= afford
+        cu, cm, csrc, to, tie, price = (a[keep] for a in (cu, cm, csrc, to, tie, price))
+        # --- stock, first come first served in random order
+        order = rng.permutation(cu.size)
+        om = cm[order]
+        by_m = np.argsort(om, kind="stable")
+        sm = om[by_m]
+        starts = np.flatnonzero(np.r_[True, sm[1:] != sm[:-1]]) if sm.size else np.empty(0, np.int64)
+        rank = np.arange(sm.size) - np.repeat(starts, np.diff(np.r_[starts, sm.size]))
+        in_stock = np.empty(cu.size, dtype=bool)
+        in_stock[order[by_m]] = rank < mt.available[sm]
+        lost = cm[~in_stock]
+        np.add.at(mt.stockouts, lost, 1)
+        np.add.at(self._demand_ring[t % self.demand_window_steps], lost, 1)
+        self._row["stockouts"] = int(lost.size)
+        # keep the intents' priority order for the ledger
+        cu, cm, csrc, to, tie, price = (a[in_stock] for a in (cu, cm, csrc, to, tie, price))
+        ids = led.append(sender=cu, recipient=to, merchant=cm, price=price, tie=tie,
+                         source=csrc, step=t, deadline=t + self.expiry_steps)
+        np.subtract.at(pop.budget, cu, price)
+        np.add.at(mt.reserved, cm, 1)
+        np.add.at(mt.orders, cm, 1)
+        np.add.at(self._orders_ring[t % self.demand_window_steps], cm, 1)
+        np.add.at(self._demand_ring[t % self.demand_window_steps], cm, 1)
+        first_time = ~pop.senders[cu]
+        pop.senders[cu] = True
+        pop.first_send_step[cu[first_time]] = t
+        self.totals["paid"] += float(price.sum())
+        self._row["gifts_sent"] = int(ids.size)
+        self._row["new_senders"] = int(first_time.sum())
+        self._row["paid_rmb"] = float(price.sum())
+        # --- induced sharing: each sender invites `fanout` friends to the product page
+        ind = sc.policy.induced_sharing
+        if ind.enabled and ind.fanout > 0 and cu.size:
+            inviter = np.repeat(cu, ind.fanout)
+            e = self.graph.sample_friends(inviter, rng)
+            okf = e >= 0
+            friends = self.graph.indices[e[okf]].astype(np.int64)
+            inviter = inviter[okf]
+            pop.invite_merchant[friends] = np.repeat(cm, ind.fanout)[okf]
+            pop.invite_parent[friends] = inviter
+            np.add.at(pop.annoyance, friends[~pop.muted[friends]], ind.annoyance)
+            self._row["invites"] = int(friends.size)
+
+    def update_annoyance(self) -> None:
+        """Users whose annoyance reached their threshold mute; then annoyance fades."""
+        pop = self.population
+        newly = ~pop.muted & (pop.annoyance >= pop.mute_threshold)
+        pop.muted |= newly
+        pop.annoyance *= (1.0 - self.config.population.annoyance_decay) ** self.step_days
+
+    def update_merchants(self) -> None:
+        """Restock; at each review, merchants on the platform may leave, then merchants off
+        it join while entry pays (free entry).
+
+        Entry: candidates (never on the platform, or not yet joined) are taken in order of
+        the profit they would expect as the next entrant (ties by index). Each joins if
+        its expected profit is positive when the units sold on the platform in the last
+        review period (accepted, not returned) are shared among the active merchants plus
+        itself, until the onboarding cap (``max_admissions_per_week``) is reached.
+        """
+        mt = self.merchant_table
+        t = self.step_index
+        before_active = mt.active.copy()
+        self.merchants.do("restock")
+        if (t + 1) % self.review_steps == 0:
+            self.merchants.do("review")
+            orders = self._period_sales
+            self._period_sales = 0.0
+            n_active = int(mt.active.sum())
+            cap = self.config.merchants.max_admissions_per_week
+            room = None if cap is None else int(cap * self.review_days / 7)
+            pool = [a for a in self.merchant_agents if not mt.active[a.index] and not mt.left[a.index]]
+            pool.sort(key=lambda a: (-a.expected_profit(orders / (n_active + 1)), a.index))
+            for agent in pool:
+                if room is not None and room <= 0:
+                    break
+                if agent.expected_profit(orders / (n_active + 1)) <= 0:
+                    continue
+                i = agent.index
+                mt.active[i] = True
+                mt.joined_step[i] = t
+                n_active += 1
+                if room is not None:
+                    room -= 1
+        self._row["merchants_joined"] = int((mt.active & ~before_active).sum())
+        self._row["merchants_left"] = int((~mt.active & before_active).sum())
+
+    def record(self) -> None:
+        """Write the step's row of the daily series."""
+        pop, row = self.population, self._row
+        row["aware_users"] = int(pop.aware.sum())
+        row["senders"] = int(pop.senders.sum())
+        row["gifts_pending"] = int(self.ledger.pending.size)
+        row["active_merchants"] = int(self.merchant_table.active.sum())
+        row["muted_users"] = int(pop.muted.sum())
+        self.recorder.record(self.step_index, row)

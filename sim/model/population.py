@@ -1,0 +1,122 @@
+"""The user population: per-user state in numpy arrays (no per-user Python objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..scenario.schema import PopulationConfig
+from .states import AwareVia
+
+__all__ = ["Population"]
+
+
+@dataclass(eq=False)
+class Population:
+    """Per-user traits and state; every array has shape (n_users,).
+
+    Traits (drawn once from the scenario's distributions)
+    -----------------------------------------------------
+    activity : float64
+        Probability of being active in one step (from the daily probability).
+    propensity : float64
+        Shopping propensity in [0, 1], multiplies the chance to gift on a visit.
+    reciprocity, pay_forward : float64
+        Chances, on accepting a gift, of sending one back / on to another friend.
+    mute_threshold : float64
+        Annoyance at which the user mutes.
+    rollout_rank : float64
+        Uniform in [0, 1): the user sees the button once the rollout share exceeds it,
+        so the rollout only ever grows.
+
+    State
+    -----
+    budget : float64
+        Remaining gift budget, RMB.
+    unlocked : bool
+        Sees the gift button because they received a gift.
+    aware : bool
+        Knows the feature; ``aware_step`` (int32, -1), ``aware_via`` (int8,
+        :class:`AwareVia`) and ``parent`` (int32, -1 for a cascade root) say when, how
+        and from whom.
+    senders : bool
+        Has sent at least one gift; ``first_send_step`` (int32, -1).
+    annoyance : float64; muted : bool
+    invite_merchant, invite_parent : int32
+        Pending induced-sharing invitation (-1 for none): its product and its sender.
+    """
+
+    activity: np.ndarray
+    propensity: np.ndarray
+    reciprocity: np.ndarray
+    pay_forward: np.ndarray
+    mute_threshold: np.ndarray
+    rollout_rank: np.ndarray
+    budget: np.ndarray
+    unlocked: np.ndarray
+    aware: np.ndarray
+    aware_step: np.ndarray
+    aware_via: np.ndarray
+    parent: np.ndarray
+    senders: np.ndarray
+    first_send_step: np.ndarray
+    annoyance: np.ndarray
+    muted: np.ndarray
+    invite_merchant: np.ndarray
+    invite_parent: np.ndarray
+
+    @classmethod
+    def draw(cls, cfg: PopulationConfig, n_users: int, *, step_hours: int,
+             rng: np.random.Generator) -> Population:
+        """Draw a population of ``n_users`` from the scenario's distributions.
+
+        ``activity`` is converted from a daily probability p to a per-step one,
+        1 - (1 - p) ** (step_hours / 24).
+        """
+        daily = np.clip(cfg.activity.sample(rng, n_users), 0.0, 1.0)
+        activity = 1.0 - (1.0 - daily) ** (step_hours / 24.0)
+        return cls(
+            activity=activity,
+            propensity=cfg.shopping_propensity.sample(rng, n_users),
+            reciprocity=cfg.reciprocity.sample(rng, n_users),
+            pay_forward=cfg.pay_forward.sample(rng, n_users),
+            mute_threshold=cfg.mute_threshold.sample(rng, n_users),
+            rollout_rank=rng.random(n_users),
+            budget=cfg.budget.sample(rng, n_users),
+            unlocked=np.zeros(n_users, dtype=bool),
+            aware=np.zeros(n_users, dtype=bool),
+            aware_step=np.full(n_users, -1, dtype=np.int32),
+            aware_via=np.full(n_users, AwareVia.UNAWARE, dtype=np.int8),
+            parent=np.full(n_users, -1, dtype=np.int32),
+            senders=np.zeros(n_users, dtype=bool),
+            first_send_step=np.full(n_users, -1, dtype=np.int32),
+            annoyance=np.zeros(n_users, dtype=np.float64),
+            muted=np.zeros(n_users, dtype=bool),
+            invite_merchant=np.full(n_users, -1, dtype=np.int32),
+            invite_parent=np.full(n_users, -1, dtype=np.int32),
+        )
+
+    @property
+    def n_users(self) -> int:
+        return int(self.activity.shape[0])
+
+    def make_aware(self, users: np.ndarray, parents: np.ndarray, via: np.ndarray | int,
+                   step: int) -> np.ndarray:
+        """Mark users aware if they were not; return those newly aware (int64, unique).
+
+        ``users`` may repeat: the first occurrence wins (callers order by priority).
+        """
+        users = np.asarray(users, dtype=np.int64)
+        if users.size == 0:
+            return users
+        _, first = np.unique(users, return_index=True)
+        first.sort()
+        u = users[first]
+        new = ~self.aware[u]
+        u = u[new]
+        self.aware[u] = True
+        self.aware_step[u] = step
+        self.parent[u] = np.asarray(parents)[first][new] if np.ndim(parents) else parents
+        self.aware_via[u] = np.asarray(via)[first][new] if np.ndim(via) else via
+        return u

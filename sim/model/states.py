@@ -1,0 +1,45 @@
+"""Named integer states shared by the engine, its outputs and analysis (one definition each)."""
+
+from enum import IntEnum
+
+__all__ = ["MerchantKind", "GiftOutcome", "GiftSource", "AwareVia", "MERCHANT_KINDS"]
+
+
+class MerchantKind(IntEnum):
+    """Merchant types of domain.md §3."""
+
+    BRAND = 0
+    SME = 1  # small or medium merchant
+    WHITE_LABEL = 2
+
+
+MERCHANT_KINDS: tuple[str, ...] = ("brand", "sme", "white_label")
+"""Scenario names of :class:`MerchantKind`, indexed by its value."""
+
+
+class GiftOutcome(IntEnum):
+    """How a gift ended; every gift ends exactly once (or is still pending at the end)."""
+
+    PENDING = 0
+    ACCEPTED = 1
+    EXPIRED = 2  # not accepted within the expiry window (never seen, or seen and ignored); refunded
+
+
+class GiftSource(IntEnum):
+    """What put the sender on the product page the gift was bought from."""
+
+    IMPRESSION = 0  # a commercial impression allotted by the traffic policy
+    PUSH = 1  # a platform push notification
+    INVITE = 2  # an induced-sharing invitation from a friend
+    RECIPROCITY = 3  # sending a gift back to the friend who gave one
+    PAY_FORWARD = 4  # sending a gift on to another friend after receiving one
+
+
+class AwareVia(IntEnum):
+    """How a user first learned of the gift feature (cascade roots are not GIFT / INVITE)."""
+
+    UNAWARE = -1
+    IMPRESSION = 0
+    PUSH = 1
+    INVITE = 2
+    GIFT = 3

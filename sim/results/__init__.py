@@ -1,0 +1,25 @@
+"""Results on disk: run folders written atomically, read back, and their manifests."""
+
+from .store import (
+    TABLES,
+    ResultsError,
+    git_commit,
+    is_complete,
+    read_run,
+    run_id,
+    scenario_fingerprint,
+    versions,
+    write_run,
+)
+
+__all__ = [
+    "TABLES",
+    "ResultsError",
+    "git_commit",
+    "is_complete",
+    "read_run",
+    "run_id",
+    "scenario_fingerprint",
+    "versions",
+    "write_run",
+]

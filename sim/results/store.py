@@ -1,0 +1,205 @@
+"""The on-disk format of runs: one folder per run, written atomically, and read back.
+
+A run folder holds::
+
+    series.parquet      one row per step (daily series)
+    gifts.parquet       one row per gift (the event log)
+    users.parquet       one row per aware user (cascade parents)
+    merchants.parquet   one row per merchant
+    cascades.parquet    one row per adoption cascade
+    summary.json        the final summary (sorted keys)
+    manifest.json       resolved scenario, seed, run id, versions, git commit, graph report
+
+Everything but ``manifest.json`` is a function of (scenario, seed) alone: the same
+scenario and seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import uuid
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..runner import RunResult
+from ..scenario import Scenario
+
+__all__ = [
+    "TABLES",
+    "run_id",
+    "scenario_fingerprint",
+    "write_run",
+    "read_run",
+    "is_complete",
+    "versions",
+    "git_commit",
+    "ResultsError",
+]
+
+TABLES = ("series", "gifts", "users", "merchants", "cascades")
+"""Parquet tables of a run folder."""
+
+_COMPLETE = "manifest.json"  # written last inside the temporary folder
+
+
+class ResultsError(OSError):
+    """A results folder that cannot be written or read; the message names the path."""
+
+
+def _file_sha256(path: str) -> str:
+    st = os.stat(path)
+    return _sha256_cached(path, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def scenario_fingerprint(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as JSON-able data with the graph file named by content, not location.
+
+    Two checkouts of the project give the same fingerprint for the same scenario.
+    """
+    data = json.loads(scenario.model_dump_json(by_alias=True))
+    path = data.get("graph", {}).get("path")
+    if path:
+        try:
+            data["graph"]["path"] = f"sha256:{_file_sha256(path)}"
+        except OSError:
+            data["graph"]["path"] = Path(path).name
+    return data
+
+
+def run_id(scenario: Scenario, seed: int) -> str:
+    """Content id of a run: ``s<seed>-<12 hex>`` from the scenario fingerprint and seed."""
+    blob = json.dumps({"scenario": scenario_fingerprint(scenario), "seed": int(seed)},
+                      sort_keys=True, separators=(",", ":"))
+    return f"s{int(seed)}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages a run depends on."""
+    out = {"python": platform.python_version()}
+    for pkg in ("giftsim", "mesa", "numpy", "networkx", "pandas", "pyarrow", "pydantic"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    """The project's git commit (with ``-dirty`` if modified), or None outside git."""
+    here = Path(__file__).resolve().parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=here, capture_output=True, text=True, timeout=10)
+        return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, default=str)
+        fh.write("\n")
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    df.to_parquet(path, engine="pyarrow", index=False, compression="zstd")
+
+
+def write_run(result: RunResult, folder: str | os.PathLike, *, extra: dict[str, Any] | None = None) -> Path:
+    """Write a run folder atomically: into a temporary sibling, then rename.
+
+    Parameters
+    ----------
+    result : RunResult
+    folder : path-like
+        The run folder to create; it must not exist.
+    extra : dict, optional
+        More entries for ``manifest.json`` (for example the batch point).
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Raises
+    ------
+    FileExistsError
+        If ``folder`` exists (a run is never overwritten).
+    ResultsError
+        If the folder cannot be written (the temporary folder is removed; nothing
+        half-written is left under the final name).
+    """
+    folder = Path(folder)
+    if folder.exists():
+        raise FileExistsError(f"{folder}: a run is already stored here")
+    tmp = folder.parent / f".tmp-{folder.name}-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir(parents=True)
+        for name in TABLES:
+            _write_parquet(getattr(result, name), tmp / f"{name}.parquet")
+        _write_json(tmp / "summary.json", result.summary)
+        manifest = {
+            "run_id": run_id(result.scenario, result.seed),
+            "seed": result.seed,
+            "scenario": json.loads(result.scenario.model_dump_json(by_alias=True)),
+            "graph_report": result.graph_report,
+            "versions": versions(),
+            "git_commit": git_commit(),
+            "wall_seconds": round(result.wall_seconds, 4),
+            "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        manifest.update(extra or {})
+        _write_json(tmp / _COMPLETE, manifest)
+        os.rename(tmp, folder)
+    except OSError as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, FileExistsError) or folder.exists():
+            raise FileExistsError(f"{folder}: a run is already stored here") from None
+        raise ResultsError(f"{folder}: cannot write results: {err.strerror or err}") from None
+    return folder
+
+
+def is_complete(folder: str | os.PathLike) -> bool:
+    """Whether ``folder`` is a complete run folder (temporary folders never are)."""
+    folder = Path(folder)
+    return not folder.name.startswith(".tmp-") and (folder / _COMPLETE).is_file()
+
+
+def read_run(folder: str | os.PathLike) -> dict[str, Any]:
+    """Read a run folder back: its tables (pandas DataFrames), ``summary`` and ``manifest``.
+
+    Raises
+    ------
+    ResultsError
+        If the folder is not a complete run folder.
+    """
+    folder = Path(folder)
+    if not is_complete(folder):
+        raise ResultsError(f"{folder}: not a complete run folder")
+    out: dict[str, Any] = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    out["summary"] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    out["manifest"] = json.loads((folder / _COMPLETE).read_text(encoding="utf-8"))
+    return out

@@ -1,0 +1,132 @@
+"""The one entry point: ``run(scenario, seed) -> RunResult``, shared by the CLI, batches,
+the browser and the tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .graph import CSRGraph
+from .metrics import summarise
+from .model import GiftModel
+from .scenario import Scenario
+
+__all__ = ["RunResult", "run", "collect"]
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Everything a run produced, as tables.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    seed : int
+    series : pandas.DataFrame
+        One row per step: ``step``, ``date`` and every series of
+        :data:`sim.model.SERIES`.
+    gifts : pandas.DataFrame
+        One row per gift: ``gift_id`` and :data:`sim.model.GIFT_COLUMNS` (``source`` and
+        ``outcome`` as the names of :class:`GiftSource` / :class:`GiftOutcome`).
+    users : pandas.DataFrame
+        One row per user who became aware: ``user``, ``parent`` (-1 for a cascade
+        root), ``aware_step``, ``aware_via``, ``first_send_step`` (-1 if never sent).
+    merchants : pandas.DataFrame
+        One row per merchant: traits, final state and totals.
+    cascades : pandas.DataFrame
+        One row per adoption cascade: ``root``, ``size``, ``depth``, ``structural_virality``.
+    summary : dict of str to float or int
+        See :data:`sim.metrics.SUMMARY_KEYS`.
+    graph_report : list of str
+        What was cleaned when the graph was read (never silent).
+    wall_seconds : float
+        Time the simulation took (not part of the outputs compared across runs).
+    """
+
+    scenario: Scenario
+    seed: int
+    series: pd.DataFrame
+    gifts: pd.DataFrame
+    users: pd.DataFrame
+    merchants: pd.DataFrame
+    cascades: pd.DataFrame
+    summary: dict[str, float]
+    graph_report: list[str] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+
+def _enum_names(values: np.ndarray, enum) -> pd.Categorical:
+    names = [e.name.lower() for e in enum]
+    return pd.Categorical.from_codes(values.astype(np.int64) - min(int(e) for e in enum), names)
+
+
+def collect(model: GiftModel, wall_seconds: float = 0.0) -> RunResult:
+    """Turn a (finished or partly run) model into a :class:`RunResult`."""
+    from .model.states import AwareVia, GiftOutcome, GiftSource, MerchantKind
+
+    done = model.step_index
+    series = pd.DataFrame({k: v[:done] for k, v in model.recorder.columns.items()})
+    series.insert(0, "date", model.calendar.dates[:done])
+    series.insert(0, "step", np.arange(done, dtype=np.int64))
+    gifts = pd.DataFrame(model.ledger.to_columns())
+    gifts["source"] = _enum_names(gifts["source"].to_numpy(), GiftSource)
+    gifts["outcome"] = _enum_names(gifts["outcome"].to_numpy(), GiftOutcome)
+    pop = model.population
+    aware = np.flatnonzero(pop.aware)
+    users = pd.DataFrame({
+        "user": aware.astype(np.int64),
+        "parent": pop.parent[aware],
+        "aware_step": pop.aware_step[aware],
+        "aware_via": _enum_names(pop.aware_via[aware], [v for v in AwareVia if v >= 0]),
+        "first_send_step": pop.first_send_step[aware],
+    })
+    merchants = pd.DataFrame(model.merchant_table.as_columns())
+    merchants["kind"] = _enum_names(merchants["kind"].to_numpy(), MerchantKind)
+    summary, cascades = summarise(model)
+    return RunResult(
+        scenario=model.config,
+        seed=int(model.seed) if not isinstance(model.seed, np.random.SeedSequence) else -1,
+        series=series, gifts=gifts, users=users, merchants=merchants, cascades=cascades,
+        summary=summary, graph_report=model.graph.report.lines(), wall_seconds=wall_seconds,
+    )
+
+
+def run(scenario: Scenario, seed: int = 0, *, graph: CSRGraph | None = None,
+        on_step: Callable[[int, int], None] | None = None) -> RunResult:
+    """Run one simulation of ``scenario`` with ``seed``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (see :func:`sim.scenario.load_scenario`).
+    seed : int, default 0
+        Non-negative; the same scenario and seed always give the same result.
+    graph : CSRGraph, optional
+        A prebuilt graph to use instead of building ``scenario.graph``.
+    on_step : callable(done, total), optional
+        Called after every step (for progress bars).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ValueError
+        If ``seed`` is negative.
+    sim.graph.GraphFileError, sim.graph.GraphConfigError
+        If the graph cannot be read or generated.
+    """
+    if int(seed) < 0:
+        raise ValueError(f"seed must be >= 0, got {seed}")
+    start = time.perf_counter()
+    model = GiftModel(scenario, seed=int(seed), graph=graph)
+    while model.running:
+        model.step()
+        if on_step is not None:
+            on_step(model.step_index, model.n_steps)
+    return collect(model, wall_seconds=time.perf_counter() - start)

@@ -1,0 +1,34 @@
+"""Scenarios: the validated schema, distributions, and loading from TOML files."""
+
+from .distributions import Beta, Constant, Distribution, Gamma, LogNormal, Uniform
+from .loader import (
+    ScenarioError,
+    apply_overrides,
+    describe_errors,
+    read_toml,
+    load_raw,
+    load_scenario,
+    parse_override,
+    validate_scenario,
+    with_overrides,
+)
+from .schema import Scenario
+
+__all__ = [
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "load_raw",
+    "parse_override",
+    "apply_overrides",
+    "validate_scenario",
+    "with_overrides",
+    "describe_errors",
+    "read_toml",
+    "Distribution",
+    "Constant",
+    "Uniform",
+    "Beta",
+    "LogNormal",
+    "Gamma",
+]

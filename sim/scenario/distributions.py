@@ -1,0 +1,189 @@
+"""Distributions named in scenario files, for per-user and per-merchant heterogeneity.
+
+A scenario writes a distribution as a TOML inline table tagged by ``dist``::
+
+    activity = { dist = "beta", a = 9, b = 1 }
+    budget = { dist = "lognormal", median = 300, sigma = 1.0 }
+    click_through = 0.05            # a bare number is a constant
+
+Every distribution has :meth:`sample`, drawing from the run's ``numpy.random.Generator``
+only, and :meth:`support`, the closed interval its draws lie in, which fields use to
+reject, say, a log-normal where a probability in [0, 1] is needed.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal, Union
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    model_validator,
+)
+
+__all__ = [
+    "Constant",
+    "Uniform",
+    "Beta",
+    "LogNormal",
+    "Gamma",
+    "Distribution",
+    "ProbabilityDist",
+    "PositiveDist",
+    "NonNegativeDist",
+]
+
+
+_TINY = float(np.finfo(np.float64).tiny)  # draws of lognormal and gamma are > 0
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """Draw ``size`` values; returns ndarray of shape (size,), dtype float64."""
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:
+        """The closed interval (low, high) that every draw lies in."""
+        raise NotImplementedError
+
+    def mean(self) -> float:
+        """The distribution's mean."""
+        raise NotImplementedError
+
+
+class Constant(_Dist):
+    """Every draw equals ``value``."""
+
+    dist: Literal["constant"] = "constant"
+    value: float
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return np.full(size, self.value, dtype=np.float64)
+
+    def support(self) -> tuple[float, float]:
+        return (self.value, self.value)
+
+    def mean(self) -> float:
+        return self.value
+
+
+class Uniform(_Dist):
+    """Uniform on [low, high]."""
+
+    dist: Literal["uniform"] = "uniform"
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
+        return self
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, size)
+
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+    def mean(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+
+class Beta(_Dist):
+    """Beta(a, b) on [0, 1]; mean a / (a + b)."""
+
+    dist: Literal["beta"] = "beta"
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.beta(self.a, self.b, size)
+
+    def support(self) -> tuple[float, float]:
+        return (0.0, 1.0)
+
+    def mean(self) -> float:
+        return self.a / (self.a + self.b)
+
+
+class LogNormal(_Dist):
+    """Log-normal with the given median (exp(mu)) and log-scale ``sigma``."""
+
+    dist: Literal["lognormal"] = "lognormal"
+    median: float = Field(gt=0)
+    sigma: float = Field(ge=0, le=10)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.lognormal(math.log(self.median), self.sigma, size)
+
+    def support(self) -> tuple[float, float]:
+        return (_TINY, math.inf)
+
+    def mean(self) -> float:
+        return self.median * math.exp(0.5 * self.sigma**2)
+
+
+class Gamma(_Dist):
+    """Gamma with the given ``mean`` and ``shape`` (scale = mean / shape)."""
+
+    dist: Literal["gamma"] = "gamma"
+    mean_: float = Field(gt=0, alias="mean")
+    shape: float = Field(gt=0)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.gamma(self.shape, self.mean_ / self.shape, size)
+
+    def support(self) -> tuple[float, float]:
+        return (_TINY, math.inf)
+
+    def mean(self) -> float:
+        return self.mean_
+
+
+def _bare_number(value: object) -> object:
+    # `x = 0.05` in a scenario means a constant.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"dist": "constant", "value": value}
+    return value
+
+
+Distribution = Annotated[
+    Union[Constant, Uniform, Beta, LogNormal, Gamma],
+    Discriminator("dist"),
+    BeforeValidator(_bare_number),
+]
+"""Any scenario distribution (a bare number means ``constant``)."""
+
+
+def _within(low: float, high: float, what: str, allowed: str):
+    def check(d: _Dist) -> _Dist:
+        lo, hi = d.support()
+        if lo < low or hi > high:
+            raise ValueError(
+                f"a {d.dist} distribution draws values in [{lo:.3g}, {hi:.3g}], but this key "
+                f"needs {what}; allowed: {allowed}"
+            )
+        return d
+
+    return AfterValidator(check)
+
+
+ProbabilityDist = Annotated[Distribution, _within(0.0, 1.0, "a probability in [0, 1]", "constant, uniform or beta within [0, 1]")]
+"""A distribution whose draws are probabilities (share in [0, 1])."""
+
+NonNegativeDist = Annotated[Distribution, _within(0.0, math.inf, "values >= 0", "constant or uniform >= 0, beta, lognormal, gamma")]
+"""A distribution whose draws are >= 0."""
+
+PositiveDist = Annotated[Distribution, _within(_TINY, math.inf, "values > 0", "constant or uniform > 0, lognormal, gamma")]
+"""A distribution whose draws are > 0 (a constant must be > 0; lognormal and gamma qualify)."""

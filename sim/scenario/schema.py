@@ -1,0 +1,480 @@
+"""The scenario schema: one frozen, validated description of a simulation.
+
+Every default of the model lives here, with its source: ``domain.md`` is the project's
+domain brief (``../shared/domain.md``, restating the December 2024 press feature on
+WeChat's gift launch); "assumption" marks a value chosen for this model with no
+published figure behind it (see ``docs/model.md`` for the reasoning). Units: days,
+RMB, shares in [0, 1].
+
+Scenario files (TOML) mirror these classes table by table; unknown keys and
+out-of-range values are errors (see :mod:`sim.scenario.loader`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Union
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from ..policies import AllocationParams, EqualParams, params_class, registered_rules
+from .distributions import (
+    Beta,
+    Constant,
+    LogNormal,
+    NonNegativeDist,
+    PositiveDist,
+    ProbabilityDist,
+)
+
+__all__ = [
+    "Scenario",
+    "TimeConfig",
+    "GraphConfig",
+    "FileGraph",
+    "BarabasiAlbert",
+    "WattsStrogatz",
+    "HolmeKim",
+    "StochasticBlockModel",
+    "ConfigurationModel",
+    "CompleteGraph",
+    "PopulationConfig",
+    "GiftConfig",
+    "RolloutPoint",
+    "RolloutConfig",
+    "Occasion",
+    "MerchantTypeConfig",
+    "MerchantConfig",
+    "PushConfig",
+    "InducedSharingConfig",
+    "PolicyConfig",
+    "PRICE_CAP_RMB",
+]
+
+PRICE_CAP_RMB = 10_000.0
+"""Highest price of a gift, RMB (issue #2: price cap 10,000 RMB)."""
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- time
+class TimeConfig(_Strict):
+    """The simulated period and the length of one step."""
+
+    start: dt.date = dt.date(2024, 12, 19)
+    """First simulated day (domain.md §1: staged rollout starts 2024-12-19)."""
+    end: dt.date = dt.date(2025, 2, 14)
+    """Last simulated day, inclusive (domain.md §1: Valentine's Day closes the occasions)."""
+    step_hours: Literal[1, 2, 3, 4, 6, 8, 12, 24] = 24
+    """Length of one step in hours; it must divide 24 (a day by default)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeConfig:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+        if (self.end - self.start).days > 3660:
+            raise ValueError("the period is longer than 10 years (3,660 days); allowed: at most 3,660 days")
+        return self
+
+    @property
+    def days(self) -> int:
+        """Number of simulated days, start and end included."""
+        return (self.end - self.start).days + 1
+
+    @property
+    def steps_per_day(self) -> int:
+        return 24 // self.step_hours
+
+    @property
+    def n_steps(self) -> int:
+        """Number of steps in the run."""
+        return self.days * self.steps_per_day
+
+
+# --------------------------------------------------------------------------- graph
+TieStrength = Union[Literal["file"], PositiveDist]
+_tie_dist = TypeAdapter(PositiveDist)
+
+
+class _GraphBase(_Strict):
+    tie_strength: TieStrength = Beta(a=2.0, b=5.0)
+    """Tie strength per friendship in (0, 1]: ``"file"`` to use the file's weight column
+    (scaled by its maximum), or a distribution (assumption: Beta(2, 5), mostly weak ties)."""
+    seed: int | None = Field(default=None, ge=0)
+    """Seed of the graph and tie strengths; None derives it from the run's seed, so each
+    replicate gets its own graph. Set it to keep one graph across replicates."""
+
+    @field_validator("tie_strength", mode="before")
+    @classmethod
+    def _file_or_dist(cls, value: object) -> object:
+        # validate a distribution on its own so that errors name only its keys
+        return value if value == "file" else _tie_dist.validate_python(value)
+
+
+class FileGraph(_GraphBase):
+    """A social graph read from a file: SNAP edge list (``u v`` or ``u v w``; ``.gz`` ok),
+    GraphML or GML. Directed edges are made undirected; self-loops and duplicates are
+    dropped and counted; node ids are relabelled 0..n-1."""
+
+    kind: Literal["edgelist", "graphml", "gml"]
+    path: str = Field(min_length=1)
+    """File path, relative to the scenario file that names it."""
+
+
+class BarabasiAlbert(_GraphBase):
+    kind: Literal["barabasi_albert"]
+    n: int = Field(ge=2, le=50_000_000)
+    m: int = Field(ge=1)
+
+
+class WattsStrogatz(_GraphBase):
+    kind: Literal["watts_strogatz"]
+    n: int = Field(ge=2, le=50_000_000)
+    k: int = Field(ge=2)
+    p: Share
+
+
+class HolmeKim(_GraphBase):
+    """Holme-Kim powerlaw-cluster graph (preferential attachment plus triad closure)."""
+
+    kind: Literal["holme_kim"]
+    n: int = Field(ge=2, le=50_000_000)
+    m: int = Field(ge=1)
+    p: Share
+
+
+class StochasticBlockModel(_GraphBase):
+    """Communities: ``sizes`` blocks, edge probability ``p_in`` within and ``p_out`` across."""
+
+    kind: Literal["sbm"]
+    sizes: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    p_in: Share
+    p_out: Share
+
+
+class ConfigurationModel(_GraphBase):
+    """Configuration model: ``n`` users with degrees drawn from ``degree`` (rounded), or an
+    explicit ``degree_sequence``; self-loops and multi-edges are dropped and counted."""
+
+    kind: Literal["configuration"]
+    n: int | None = Field(default=None, ge=2, le=50_000_000)
+    degree: NonNegativeDist | Literal["poisson"] | None = None
+    mean_degree: float | None = Field(default=None, gt=0)
+    """With ``degree = "poisson"``: the Poisson mean."""
+    degree_sequence: list[Annotated[int, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ConfigurationModel:
+        if self.degree_sequence is not None:
+            if self.degree is not None or self.n is not None:
+                raise ValueError("give either degree_sequence, or n with degree, not both")
+        elif self.n is None or self.degree is None:
+            raise ValueError("give degree_sequence, or both n and degree")
+        if self.degree == "poisson" and self.mean_degree is None:
+            raise ValueError('degree = "poisson" needs mean_degree')
+        return self
+
+
+class CompleteGraph(_GraphBase):
+    """Everyone is everyone's friend (the mean-field limit)."""
+
+    kind: Literal["complete"]
+    n: int = Field(ge=2, le=20_000)
+
+
+GraphConfig = Annotated[
+    Union[FileGraph, BarabasiAlbert, WattsStrogatz, HolmeKim, StochasticBlockModel,
+          ConfigurationModel, CompleteGraph],
+    Field(discriminator="kind"),
+]
+
+
+# --------------------------------------------------------------------------- users
+class PopulationConfig(_Strict):
+    """Heterogeneous user traits, one draw per user at the start of a run."""
+
+    activity: ProbabilityDist = Beta(a=9.0, b=1.0)
+    """Probability of opening WeChat on a given day (assumption: mean 0.9; WeChat chat
+    is used daily by most of its > 1.3 billion users, domain.md §2)."""
+    feed_impressions: float = Field(default=20.0, ge=0.0, le=10_000.0)
+    """Mean feed impressions per active day (Poisson; assumption)."""
+    shopping_propensity: ProbabilityDist = Beta(a=2.0, b=8.0)
+    """Multiplier of the chance to gift on a product-page visit (assumption: mean 0.2)."""
+    budget: NonNegativeDist = LogNormal(median=500.0, sigma=1.0)
+    """Gift budget for the whole run, RMB; refunds return to it (assumption)."""
+    reciprocity: ProbabilityDist = Beta(a=2.0, b=8.0)
+    """Chance of sending a gift back on accepting one (assumption: mean 0.2)."""
+    pay_forward: ProbabilityDist = Beta(a=2.0, b=8.0)
+    """Chance of sending a gift on to another friend on accepting one, if not sending one
+    back (assumption: mean 0.2, so about a third of recipients send a gift on or back;
+    Leskovec, Adamic & Huberman 2007 find about a third of buyers recommend)."""
+    mute_threshold: PositiveDist = LogNormal(median=5.0, sigma=0.5)
+    """Annoyance at which a user mutes commerce, pushes and invitations (assumption)."""
+    annoyance_decay: Share = 0.1
+    """Share of annoyance that fades each day (assumption)."""
+
+
+# --------------------------------------------------------------------------- gifts
+class GiftConfig(_Strict):
+    """The gift lifecycle (domain.md §1)."""
+
+    click_through: Share = 0.05
+    """Chance that a commercial impression leads to the product page (assumption)."""
+    send_probability: Share = 0.25
+    """Chance of gifting on a product-page visit before the user's shopping propensity
+    and the occasion lift multiply it (assumption)."""
+    accept_intercept: float = Field(default=0.5, ge=-20, le=20)
+    accept_tie: float = Field(default=2.0, ge=-20, le=20)
+    accept_quality: float = Field(default=1.0, ge=-20, le=20)
+    """Acceptance: logit P(accept) = intercept + tie * tie_strength + quality * quality
+    (assumption: about 0.8 for an average tie and product)."""
+    expiry_hours: int = Field(default=24, ge=1, le=24 * 365)
+    """A gift not accepted within this many hours is cancelled and refunded (issue #2,
+    domain.md §1: expiry); it must be a multiple of ``time.step_hours``."""
+    price_cap: float = Field(default=PRICE_CAP_RMB, gt=0.0, le=PRICE_CAP_RMB)
+    """Highest gift price, RMB; product prices are clipped to it (issue #2)."""
+    unlock_on_receive: bool = True
+    """Receiving a gift shows the gift button to the recipient even outside the staged
+    rollout (assumption: the gift box links to the product page with the button)."""
+    follow_probability: Share = 0.05
+    """Chance that a recipient follows the merchant of an accepted gift (assumption)."""
+
+
+# --------------------------------------------------------------------------- rollout
+class RolloutPoint(_Strict):
+    date: dt.date
+    share: Share
+
+
+class RolloutConfig(_Strict):
+    """Staged rollout (grey release): share of users who see the gift button, linear
+    between the points, constant before the first and after the last."""
+
+    schedule: list[RolloutPoint] = Field(
+        default=[
+            RolloutPoint(date=dt.date(2024, 12, 19), share=0.05),
+            RolloutPoint(date=dt.date(2025, 1, 1), share=0.3),
+            RolloutPoint(date=dt.date(2025, 1, 29), share=1.0),
+        ],
+        min_length=1,
+    )
+    """Assumption on shares; the start date is domain.md §1 (2024-12-19)."""
+
+    @field_validator("schedule")
+    @classmethod
+    def _monotone(cls, pts: list[RolloutPoint]) -> list[RolloutPoint]:
+        for a, b in zip(pts, pts[1:]):
+            if b.date <= a.date:
+                raise ValueError(f"rollout dates must increase: {b.date} follows {a.date}")
+            if b.share < a.share:
+                raise ValueError(
+                    f"a staged rollout never shrinks: share {b.share} on {b.date} is below "
+                    f"{a.share} on {a.date}"
+                )
+        return pts
+
+
+class Occasion(_Strict):
+    """A gifting occasion: intent rises linearly over ``lead_days`` to ``1 + lift`` times
+    normal on ``date``, then falls back over ``lag_days``."""
+
+    name: str = Field(min_length=1)
+    date: dt.date
+    lift: float = Field(ge=0.0, le=100.0)
+    lead_days: int = Field(default=5, ge=0, le=365)
+    lag_days: int = Field(default=1, ge=0, le=365)
+
+
+DEFAULT_OCCASIONS = (
+    Occasion(name="Christmas", date=dt.date(2024, 12, 25), lift=1.0, lead_days=5, lag_days=1),
+    Occasion(name="New Year's Day", date=dt.date(2025, 1, 1), lift=0.5, lead_days=3, lag_days=1),
+    Occasion(name="Spring Festival", date=dt.date(2025, 1, 29), lift=2.0, lead_days=10, lag_days=3),
+    Occasion(name="Valentine's Day", date=dt.date(2025, 2, 14), lift=1.5, lead_days=5, lag_days=0),
+)
+"""Dates from domain.md §1; lifts and windows are assumptions."""
+
+
+# --------------------------------------------------------------------------- merchants
+class MerchantTypeConfig(_Strict):
+    """One merchant type (domain.md §3): the pool of potential merchants and their traits."""
+
+    count: int = Field(ge=0, le=1_000_000)
+    """Potential merchants of this type (on the platform or not)."""
+    joined_at_start: Share = 0.5
+    """Share of them on the platform on the first day."""
+    price: PositiveDist
+    """Product price, RMB, clipped to ``gifts.price_cap``."""
+    quality: ProbabilityDist = Beta(a=5.0, b=2.0)
+    """Product quality in [0, 1]: raises acceptance, lowers returns."""
+    appeal: PositiveDist = Constant(value=1.0)
+    """Click-through multiplier of the merchant's content."""
+    followers: NonNegativeDist = LogNormal(median=1000.0, sigma=1.0)
+    commission: Share = 0.05
+    """Platform commission on each sale (assumption)."""
+    unit_cost_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.6
+    """Cost of goods as a share of price (assumption)."""
+    fixed_cost_per_week: NonNeg = 50.0
+    """Cost of keeping a shop open, RMB per week (assumption)."""
+    initial_stock: int = Field(default=20, ge=0)
+    reorder_point: int = Field(default=5, ge=0)
+    """Restock when available plus incoming stock falls to this level."""
+    restock_quantity: int = Field(default=20, ge=1)
+    """Minimum units per restock order (more when recent demand is higher)."""
+    lead_days: int = Field(default=3, ge=0, le=365)
+    """Days between a restock order and its arrival."""
+    return_rate: Share = 0.2
+    """Chance of return for a product of quality 0; it falls linearly to 0 at quality 1."""
+    expectation: NonNeg = 1.0
+    """Demand a merchant off the platform expects, relative to the platform's average
+    orders per merchant (optimism > 1)."""
+
+
+class MerchantConfig(_Strict):
+    """Merchant pool, stock and the weekly join/leave review."""
+
+    brand: MerchantTypeConfig = MerchantTypeConfig(
+        count=4, joined_at_start=0.5, price=LogNormal(median=300.0, sigma=0.6),
+        quality=Beta(a=8.0, b=2.0), appeal=Constant(value=1.5),
+        followers=LogNormal(median=100_000.0, sigma=1.0), fixed_cost_per_week=40.0,
+        initial_stock=50, restock_quantity=50, return_rate=0.2,
+    )
+    sme: MerchantTypeConfig = MerchantTypeConfig(
+        count=20, joined_at_start=0.5, price=LogNormal(median=120.0, sigma=0.6),
+        quality=Beta(a=6.0, b=2.0), followers=LogNormal(median=2_000.0, sigma=1.0),
+        fixed_cost_per_week=8.0, return_rate=0.15,
+    )
+    """Small and medium merchants: "volume not large, but stable, and return rates lower
+    than on other platforms" (domain.md §3)."""
+    white_label: MerchantTypeConfig = MerchantTypeConfig(
+        count=10, joined_at_start=0.5, price=LogNormal(median=60.0, sigma=0.6),
+        quality=Beta(a=3.0, b=3.0), followers=LogNormal(median=500.0, sigma=1.0),
+        fixed_cost_per_week=4.0, return_rate=0.3,
+    )
+    review_days: int = Field(default=7, ge=1, le=365)
+    """Days between merchants' join/leave reviews."""
+    exit_after: int = Field(default=4, ge=1, le=100)
+    """A merchant leaves when its profit over its last this-many reviews is negative
+    (assumption: four weekly reviews, a month)."""
+    max_admissions_per_week: int | None = Field(default=None, ge=0)
+    """Platform's onboarding capacity (domain.md §3: recruitment outran governance in
+    2023); None means no cap."""
+    demand_window_days: int = Field(default=7, ge=1, le=365)
+    """Days of orders a merchant (and ``sales_proportional``) looks back on."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _partial_types(cls, data: object) -> object:
+        # `[merchants.sme] count = 100` changes only the count: the other keys keep the
+        # type's own defaults rather than requiring a full table.
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name in ("brand", "sme", "white_label"):
+            given = out.get(name)
+            if isinstance(given, dict):
+                default = cls.model_fields[name].default.model_dump(by_alias=True)
+                out[name] = {**default, **given}
+        return out
+
+    def types(self) -> tuple[MerchantTypeConfig, MerchantTypeConfig, MerchantTypeConfig]:
+        """Type configs indexed by :class:`sim.model.states.MerchantKind`."""
+        return (self.brand, self.sme, self.white_label)
+
+
+# --------------------------------------------------------------------------- policy
+class PushConfig(_Strict):
+    """Platform push toward gifting (domain.md §2: WeChat never pushes anything but
+    messages between users; Douyin-style platforms do)."""
+
+    enabled: bool = False
+    reach: Share = 0.2
+    """Share of active users pushed each day."""
+    click_through: Share = 0.1
+    """Chance that a push leads to a product page."""
+    annoyance: NonNeg = 1.0
+    """Annoyance added per push received."""
+
+
+class InducedSharingConfig(_Strict):
+    """Group-buy style incentives to share (domain.md §2: Pinduoduo's forced sharing,
+    banned by WeChat in 2018)."""
+
+    enabled: bool = False
+    fanout: int = Field(default=3, ge=0, le=1000)
+    """Friends each sender is induced to send the product link to."""
+    click_through: Share = 0.1
+    """Chance that an invited friend opens the product page on their next active day."""
+    annoyance: NonNeg = 1.0
+    """Annoyance added per invitation received."""
+    send_boost: float = Field(default=1.5, ge=0.0, le=100.0)
+    """Multiplier of the chance to gift on a visit (the incentive)."""
+
+
+class PolicyConfig(_Strict):
+    """The platform's traffic-allocation policy (domain.md §2)."""
+
+    commercial_share: Share = 0.025
+    """Fraction of feed impressions given to commerce (domain.md §2: WeChat Channels
+    2%-3%; Douyin about 10x; Xiaohongshu over 6%)."""
+    allocation: SerializeAsAny[AllocationParams] = EqualParams()
+    """How commercial impressions are split among merchants (domain.md §2: WeChat treats
+    small merchants and big brands the same: ``equal``)."""
+    ad_annoyance: NonNeg = 0.01
+    """Annoyance added per commercial impression seen (assumption)."""
+    push: PushConfig = PushConfig()
+    induced_sharing: InducedSharingConfig = InducedSharingConfig()
+
+    @field_validator("allocation", mode="before")
+    @classmethod
+    def _registered_rule(cls, value: object) -> object:
+        if isinstance(value, AllocationParams):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError(
+                f"must be a table with a rule; allowed rules: {', '.join(registered_rules())}"
+            )
+        rule = value.get("rule")
+        if rule not in registered_rules():
+            raise ValueError(
+                f"unknown allocation rule {rule!r}; allowed rules: {', '.join(registered_rules())}"
+            )
+        return params_class(rule).model_validate(value)
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(_Strict):
+    """A complete, validated scenario. Frozen: derive variants with :meth:`model_copy`
+    or :func:`sim.scenario.with_overrides`."""
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    graph: GraphConfig
+    time: TimeConfig = TimeConfig()
+    population: PopulationConfig = PopulationConfig()
+    gifts: GiftConfig = GiftConfig()
+    rollout: RolloutConfig = RolloutConfig()
+    occasions: list[Occasion] = Field(default=list(DEFAULT_OCCASIONS))
+    merchants: MerchantConfig = MerchantConfig()
+    policy: PolicyConfig = PolicyConfig()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.gifts.expiry_hours % self.time.step_hours:
+            raise ValueError(
+                f"gifts.expiry_hours ({self.gifts.expiry_hours}) must be a multiple of "
+                f"time.step_hours ({self.time.step_hours})"
+            )
+        return self
