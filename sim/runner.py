@@ -34,7 +34,8 @@ class RunResult:
         ``outcome`` as the names of :class:`GiftSource` / :class:`GiftOutcome`).
     users : pandas.DataFrame
         One row per user who became aware: ``user``, ``parent`` (-1 for a cascade
-        root), ``aware_step``, ``aware_via``, ``first_send_step`` (-1 if never sent).
+        root), ``aware_step``, ``aware_via``, ``first_send_step`` (-1 if never sent),
+        ``muted_step`` (-1 if never muted).
     merchants : pandas.DataFrame
         One row per merchant: traits, final state and totals.
     cascades : pandas.DataFrame
@@ -83,6 +84,7 @@ def collect(model: GiftModel, wall_seconds: float = 0.0) -> RunResult:
         "aware_step": pop.aware_step[aware],
         "aware_via": _enum_names(pop.aware_via[aware], [v for v in AwareVia if v >= 0]),
         "first_send_step": pop.first_send_step[aware],
+        "muted_step": pop.muted_step[aware],
     })
     merchants = pd.DataFrame(model.merchant_table.as_columns())
     merchants["kind"] = _enum_names(merchants["kind"].to_numpy(), MerchantKind)

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy import stats
 
+from ..metrics import SUMMARY_KEYS
 from ..results import is_complete
 from .plan import Plan
 
@@ -55,8 +56,8 @@ def _runs_frame(plan: Plan, runs_dir: Path, status: dict[str, str],
         if summary is None and is_complete(runs_dir / r.run_id):
             summary = json.loads((runs_dir / r.run_id / "summary.json").read_text(encoding="utf-8"))
             row["status"] = "ok"
-        for k, v in (summary or {}).items():
-            row[k] = v
+        for k in SUMMARY_KEYS:  # one column order whatever the source of the summary
+            row[k] = (summary or {}).get(k, np.nan)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -469,6 +469,7 @@ class GiftModel(mesa.Model):
         pop = self.population
         newly = ~pop.muted & (pop.annoyance >= pop.mute_threshold)
         pop.muted |= newly
+        pop.muted_step[newly] = self.step_index
         pop.annoyance *= (1.0 - self.config.population.annoyance_decay) ** self.step_days
 
     def update_merchants(self) -> None:

@@ -42,7 +42,7 @@ class Population:
         and from whom.
     senders : bool
         Has sent at least one gift; ``first_send_step`` (int32, -1).
-    annoyance : float64; muted : bool
+    annoyance : float64; muted : bool; muted_step : int32 (-1 while not muted)
     invite_merchant, invite_parent : int32
         Pending induced-sharing invitation (-1 for none): its product and its sender.
     """
@@ -63,6 +63,7 @@ class Population:
     first_send_step: np.ndarray
     annoyance: np.ndarray
     muted: np.ndarray
+    muted_step: np.ndarray
     invite_merchant: np.ndarray
     invite_parent: np.ndarray
 
@@ -93,6 +94,7 @@ class Population:
             first_send_step=np.full(n_users, -1, dtype=np.int32),
             annoyance=np.zeros(n_users, dtype=np.float64),
             muted=np.zeros(n_users, dtype=bool),
+            muted_step=np.full(n_users, -1, dtype=np.int32),
             invite_merchant=np.full(n_users, -1, dtype=np.int32),
             invite_parent=np.full(n_users, -1, dtype=np.int32),
         )

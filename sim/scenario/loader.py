@@ -402,7 +402,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] =
     raw, origin = load_raw(path)
     pairs = [parse_override(o) if isinstance(o, str) else o for o in overrides]
     pairs = [(k, _resolve_override_path(k, v)) for k, v in pairs]
-    raw = apply_overrides(raw, pairs, origin)
+    raw = apply_overrides(raw, pairs, origin, source=f"{path} (--set)")
     return validate_scenario(raw, str(path), origin)
 
 

@@ -67,7 +67,7 @@ NonNeg = Annotated[float, Field(ge=0.0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
 
 
 # --------------------------------------------------------------------------- time
@@ -105,14 +105,15 @@ class TimeConfig(_Strict):
 
 
 # --------------------------------------------------------------------------- graph
-TieStrength = Union[Literal["file"], PositiveDist]
-_tie_dist = TypeAdapter(PositiveDist)
+TieStrength = Union[Literal["file"], ProbabilityDist]
+_tie_dist = TypeAdapter(ProbabilityDist)
 
 
 class _GraphBase(_Strict):
     tie_strength: TieStrength = Beta(a=2.0, b=5.0)
-    """Tie strength per friendship in (0, 1]: ``"file"`` to use the file's weight column
-    (scaled by its maximum), or a distribution (assumption: Beta(2, 5), mostly weak ties)."""
+    """Tie strength per friendship in [0, 1] (clipped below at 1e-6): ``"file"`` to use the
+    file's weight column (scaled by its maximum), or a distribution (assumption: Beta(2, 5),
+    mostly weak ties)."""
     seed: int | None = Field(default=None, ge=0)
     """Seed of the graph and tie strengths; None derives it from the run's seed, so each
     replicate gets its own graph. Set it to keep one graph across replicates."""

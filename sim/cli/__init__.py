@@ -1,0 +1,58 @@
+"""The ``giftsim`` command line: ``run``, ``batch``, ``check``.
+
+Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file; one clear
+message, no traceback); 3 a batch finished with failed runs; 4 results cannot be
+written; 130 interrupted; 1 an internal error (a bug: the traceback is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from . import batch_cmd, check_cmd, run_cmd
+from .common import ExitCode, fail
+
+__all__ = ["main", "build_parser", "ExitCode"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="giftsim",
+        description="Agent-based simulator of social gift virality: gift cascades, merchants "
+        "and traffic-allocation policies on real social graphs.",
+        epilog="Exit codes: 0 ok, 2 bad input, 3 failed runs in a batch, 4 cannot write "
+        "results, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"giftsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for mod in (run_cmd, batch_cmd, check_cmd):
+        mod.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``giftsim`` console script; returns the exit code."""
+    from ..batch import BatchExistsError
+    from ..graph import GraphConfigError, GraphFileError
+    from ..results import ResultsError
+    from ..scenario import ScenarioError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ScenarioError, GraphFileError, GraphConfigError, BatchExistsError) as err:
+        return fail(str(err), ExitCode.BAD_INPUT)
+    except ValueError as err:
+        return fail(str(err), ExitCode.BAD_INPUT)
+    except (ResultsError, PermissionError, OSError) as err:
+        return fail(f"cannot write results: {err}", ExitCode.CANNOT_WRITE)
+    except KeyboardInterrupt:
+        return fail("interrupted; finished runs are kept (resume a batch with --resume)",
+                    ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""``giftsim batch``: scenario points x replicates, in parallel, with a comparison table."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from ..batch import run_batch
+from .common import ExitCode, console, err_console, fmt
+
+__all__ = ["add_parser", "main"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "batch", help="run a batch file: scenario points x replicates, and compare them",
+        description="Run every point x replicate of BATCHFILE, write each run under "
+        "results/<batch>/runs/<run-id>/, consolidate runs.parquet, timeseries.parquet and "
+        "comparison.csv, and print each outcome's mean and 95%% interval per point.",
+    )
+    p.add_argument("batchfile", help="batch TOML file, e.g. scenarios/launch_policies.toml")
+    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    p.add_argument("--out", help="batch folder (default results/<batch name>)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted batch in its folder: finished runs are kept and skipped")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing dask.distributed scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--dask-local", type=int, metavar="N",
+                   help="start a Dask LocalCluster with N workers and run there")
+    p.add_argument("--quiet", action="store_true", help="log lines instead of a progress bar")
+    p.set_defaults(func=main)
+
+
+def _print_comparison(outcome) -> None:
+    comp = outcome.comparison
+    outcomes = list(outcome.plan.spec.outcomes)
+    table = Table(title=f"{outcome.plan.spec.name}: mean [95% interval] over replicates",
+                  header_style="bold")
+    table.add_column("outcome")
+    for _, row in comp.iterrows():
+        table.add_column(f"{row['point_name']} (n={int(row['n'])})", justify="right")
+    for o in outcomes:
+        cells = []
+        for _, row in comp.iterrows():
+            m, lo, hi = row[f"{o}_mean"], row[f"{o}_lo"], row[f"{o}_hi"]
+            cells.append(f"{fmt(float(m))} [{fmt(float(lo))}, {fmt(float(hi))}]")
+        table.add_row(o, *cells)
+    console.print(table)
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.dask_local is not None and args.dask_local < 1:
+        raise ValueError(f"--dask-local must be >= 1, got {args.dask_local}")
+    kwargs = dict(out=args.out, workers=args.workers, resume=args.resume,
+                  scheduler=args.scheduler, dask_local=args.dask_local)
+    failed = 0
+    if args.quiet:
+        def log(outcome, done, total):
+            nonlocal failed
+            failed += outcome.status != "ok"
+            console.print(f"[{done}/{total}] {outcome.run_id} point {outcome.point} "
+                          f"replicate {outcome.replicate}: {outcome.status} ({outcome.wall_seconds:.2f} s)")
+        result = run_batch(args.batchfile, on_outcome=log, **kwargs)
+    else:
+        with Progress(TextColumn("[bold]batch[/]"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("runs, {task.fields[failed]} failed"), TimeElapsedColumn(),
+                      TextColumn("ETA"), TimeRemainingColumn(), console=console) as bar:
+            task = bar.add_task("batch", total=None, failed=0)
+
+            def tick(outcome, done, total):
+                nonlocal failed
+                failed += outcome.status != "ok"
+                bar.update(task, completed=done, total=total, failed=failed)
+
+            result = run_batch(args.batchfile, on_outcome=tick, **kwargs)
+    if result.skipped:
+        console.print(f"resumed: {result.skipped} runs were already complete and kept")
+    _print_comparison(result)
+    console.print(f"wrote {result.folder} ({result.completed} runs now, {result.skipped} kept, "
+                  f"{result.failed} failed, {result.wall_seconds:.1f} s)")
+    if result.failed:
+        err_console.print(f"[bold red]{result.failed} run(s) failed[/]: see {result.folder / 'failures.jsonl'}")
+        return int(ExitCode.RUNS_FAILED)
+    return 0

@@ -1,0 +1,44 @@
+"""``giftsim check``: validate scenario and batch files without running them."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..batch import plan_batch
+from ..scenario import load_scenario, read_toml
+from .common import ExitCode, console
+
+__all__ = ["add_parser", "main"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "check", help="validate scenario or batch files without running them",
+        description="Validate each FILE (a scenario, or a batch file with replicates/scenarios/"
+        "variants/sweep/sample) and print OK or its errors.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(func=main)
+
+
+def _is_batch(raw: dict) -> bool:
+    return any(k in raw for k in ("replicates", "scenarios", "variants", "sweep", "sample", "base"))
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..scenario import ScenarioError
+
+    bad = 0
+    for f in args.files:
+        try:
+            if _is_batch(read_toml(__import__("pathlib").Path(f))):
+                plan = plan_batch(f)
+                console.print(f"OK {f}: batch of {len(plan.points)} points x "
+                              f"{plan.spec.replicates} replicates = {len(plan.runs)} runs")
+            else:
+                sc = load_scenario(f)
+                console.print(f"OK {f}: scenario {sc.name!r}, {sc.time.days} days")
+        except ScenarioError as err:
+            bad += 1
+            console.print(str(err), soft_wrap=True)
+    return int(ExitCode.BAD_INPUT) if bad else 0

@@ -1,0 +1,49 @@
+"""Shared pieces of the command line: exit codes, error printing, number formatting."""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+
+from rich.console import Console
+
+__all__ = ["ExitCode", "console", "err_console", "fail", "fmt"]
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class ExitCode(IntEnum):
+    """Exit codes of ``giftsim`` (documented in the README)."""
+
+    OK = 0
+    INTERNAL = 1  # a bug: please report it with the traceback
+    BAD_INPUT = 2  # invalid arguments, scenario, batch or graph file
+    RUNS_FAILED = 3  # a batch finished but some runs raised (see failures.jsonl)
+    CANNOT_WRITE = 4  # the results folder cannot be written
+    INTERRUPTED = 130  # Ctrl-C / SIGINT
+
+
+def fail(message: str, code: ExitCode) -> int:
+    """Print ``message`` to stderr as an error and return ``code``."""
+    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    return int(code)
+
+
+def fmt(value: object) -> str:
+    """A number for tables: integers with separators, floats with 4 significant digits."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "-"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

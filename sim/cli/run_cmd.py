@@ -1,0 +1,81 @@
+"""``giftsim run``: one simulation of a scenario, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ..metrics import SUMMARY_KEYS
+from ..results import run_id, write_run
+from ..runner import run
+from ..scenario import load_scenario
+from .common import console, fmt
+
+__all__ = ["add_parser", "main", "free_folder"]
+
+SHOWN = (
+    "adoption_share", "aware_share", "gifts_sent", "gifts_accepted", "gifts_expired",
+    "acceptance_rate", "gmv_rmb", "reproduction_number", "cascades", "single_adopter_share",
+    "max_depth", "structural_virality_largest", "hhi", "gini", "top10_share", "sme_gmv_share",
+    "active_merchants", "merchants_joined", "merchants_left", "stockouts", "muted_share",
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run", help="run one simulation of a scenario file",
+        description="Run one simulation of SCENARIO and write its outputs to "
+        "results/<scenario>/<run-id>/ (series, gifts, users, merchants, cascades, summary, manifest).",
+    )
+    p.add_argument("scenario", help="scenario TOML file, e.g. scenarios/wechat_gift_launch.toml")
+    p.add_argument("--seed", type=int, default=0, help="random seed, >= 0 (default 0)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario key, e.g. --set policy.commercial_share=0.05 (repeatable)")
+    p.add_argument("--out", help="folder to hold the run folder (default results/<scenario name>)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
+    p.set_defaults(func=main)
+
+
+def free_folder(parent: Path, name: str) -> Path:
+    """``parent/name``, or ``parent/name-2``, ``-3``... if taken: never overwrite a run."""
+    folder = parent / name
+    k = 2
+    while folder.exists():
+        folder = parent / f"{name}-{k}"
+        k += 1
+    return folder
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    scenario = load_scenario(args.scenario, args.overrides)
+    parent = Path(args.out) if args.out else Path("results") / scenario.name
+    rid = run_id(scenario, args.seed)
+    if args.quiet:
+        result = run(scenario, args.seed)
+    else:
+        with Progress(TextColumn(f"[bold]{scenario.name}[/] seed {args.seed}"), BarColumn(),
+                      MofNCompleteColumn(), TextColumn("steps"), TimeRemainingColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("run", total=scenario.time.n_steps)
+            result = run(scenario, args.seed, on_step=lambda done, total: bar.update(task, completed=done))
+    folder = free_folder(parent, rid)
+    if folder.name != rid:
+        console.print(f"note: {parent / rid} already holds this scenario and seed; writing to {folder}")
+    write_run(result, folder)
+    if not args.quiet:
+        table = Table(title=f"{scenario.name}, seed {args.seed}: {result.wall_seconds:.2f} s",
+                      show_header=True, header_style="bold")
+        table.add_column("outcome")
+        table.add_column("value", justify="right")
+        table.add_column("meaning", style="dim")
+        for k in SHOWN:
+            table.add_row(k, fmt(result.summary[k]), SUMMARY_KEYS[k])
+        console.print(table)
+        console.print("graph: " + "; ".join(result.graph_report))
+    console.print(f"wrote {folder}")
+    return 0

@@ -1,0 +1,55 @@
+"""Shared fixtures: small seeded scenarios, the project's Facebook graph, shared data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.scenario import Scenario, load_scenario, validate_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+FACEBOOK = ROOT / "data" / "facebook_combined.txt.gz"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def small_scenario(**overrides) -> Scenario:
+    """A fast scenario on a 400-user Holme-Kim graph with busy gifting, for invariant tests."""
+    raw = {
+        "name": "small",
+        "graph": {"kind": "holme_kim", "n": 400, "m": 4, "p": 0.3, "seed": 11},
+        "time": {"start": "2024-12-19", "end": "2025-01-31"},
+        "policy": {"commercial_share": 0.2},
+        "gifts": {"send_probability": 0.5},
+        "rollout": {"schedule": [{"date": "2024-12-19", "share": 1.0}]},
+    }
+    for key, value in overrides.items():
+        node = raw
+        parts = key.split("__")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    return validate_scenario(raw, "<test>")
+
+
+@pytest.fixture
+def small() -> Scenario:
+    return small_scenario()
+
+
+@pytest.fixture(scope="session")
+def wechat() -> Scenario:
+    return load_scenario(SCENARIOS / "wechat_gift_launch.toml")
+
+
+@pytest.fixture(scope="session")
+def douyin() -> Scenario:
+    return load_scenario(SCENARIOS / "douyin_style.toml")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside the project")
+    return SHARED_DATA

@@ -1,0 +1,130 @@
+"""Batches: plans, seeds, identical outputs across executors, failures, resume."""
+
+from __future__ import annotations
+
+import filecmp
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.batch import comparison, load_results, plan_batch, run_batch, run_seed
+from sim.results import TABLES
+from sim.scenario import ScenarioError
+
+from .conftest import ROOT
+
+WECHAT = ROOT / "scenarios" / "wechat_gift_launch.toml"
+
+
+def batch_file(tmp_path, body, name="b"):
+    p = tmp_path / f"{name}.toml"
+    p.write_text(f'name = "{name}"\nbase = "{WECHAT}"\n' + body)
+    return p
+
+
+def test_launch_policies_plan():
+    plan = plan_batch(ROOT / "scenarios" / "launch_policies.toml")
+    assert [p.name for p in plan.points] == ["wechat_gift_launch", "douyin_style"]
+    assert len(plan.runs) == 20
+    seeds = [r.seed for r in plan.runs]
+    assert len(set(seeds)) == 20 and all(0 <= s < 2**63 for s in seeds)
+    assert plan.runs[3].seed == run_seed(20241219, 0, 3)
+
+
+def test_seeds_depend_on_point_and_replicate_only():
+    assert run_seed(5, 1, 2) == run_seed(5, 1, 2)
+    assert len({run_seed(5, p, r) for p in range(10) for r in range(10)}) == 100
+    assert run_seed(5, 0, 3, common_random_numbers=True) == run_seed(5, 9, 3, common_random_numbers=True)
+
+
+def test_sweep_grid_and_ranges(tmp_path):
+    p = batch_file(tmp_path, 'replicates = 3\n[sweep]\n"policy.commercial_share" = { start = 0.01, stop = 0.3, num = 4 }\n'
+                   '"policy.allocation" = [{ rule = "equal" }, { rule = "head_boost", boost = 5 }]\n')
+    plan = plan_batch(p)
+    assert len(plan.points) == 8 and len(plan.runs) == 24
+    shares = sorted({pt.scenario.policy.commercial_share for pt in plan.points})
+    assert shares == pytest.approx([0.01, 0.10666666666667, 0.20333333333333, 0.3])
+    assert {pt.scenario.policy.allocation.rule for pt in plan.points} == {"equal", "head_boost"}
+
+
+def test_invalid_point_is_reported_before_anything_runs(tmp_path):
+    p = batch_file(tmp_path, 'replicates = 2\n[sweep]\n"policy.commercial_share" = [0.1, 1.7]\n')
+    with pytest.raises(ScenarioError) as info:
+        run_batch(p, out=tmp_path / "out")
+    assert "commercial_share=1.7" in str(info.value) and "<= 1" in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_batch_key_is_an_error(tmp_path):
+    p = batch_file(tmp_path, "replicate = 3\n")
+    with pytest.raises(ScenarioError, match="replicate.*did you mean 'replicates'"):
+        plan_batch(p)
+
+
+def run_files(folder):
+    return sorted((folder / "runs").iterdir())
+
+
+def test_one_and_two_workers_give_identical_runs_and_tables(tmp_path):
+    p = batch_file(tmp_path, 'replicates = 3\nseed = 9\n[sweep]\n"policy.commercial_share" = [0.02, 0.1]\n')
+    a = run_batch(p, out=tmp_path / "w1", workers=1)
+    b = run_batch(p, out=tmp_path / "w2", workers=2)
+    assert a.completed == b.completed == 6
+    for ra, rb in zip(run_files(a.folder), run_files(b.folder)):
+        assert ra.name == rb.name
+        for t in [f"{t}.parquet" for t in TABLES] + ["summary.json"]:
+            assert filecmp.cmp(ra / t, rb / t, shallow=False)
+    ta, tb = load_results(a.folder), load_results(b.folder)
+    pd.testing.assert_frame_equal(ta.runs.drop(columns="wall_seconds"), tb.runs.drop(columns="wall_seconds"))
+    pd.testing.assert_frame_equal(ta.timeseries, tb.timeseries)
+    assert len(ta.timeseries) == 6 * 58
+
+
+def test_failing_point_is_recorded_and_others_kept(tmp_path, monkeypatch):
+    # a point whose graph file vanishes after planning fails at run time
+    g = tmp_path / "g.txt"
+    g.write_text("0 1\n1 2\n2 0\n")
+    p = tmp_path / "f.toml"
+    p.write_text(f'name = "f"\nreplicates = 2\n[[variants]]\nname = "ok"\nscenario = "{WECHAT}"\n'
+                 f'[[variants]]\nname = "broken"\nscenario = "{WECHAT}"\nset = {{ "graph.path" = "{g}" }}\n')
+    plan = plan_batch(p)
+    g.unlink()
+    out = run_batch(p, out=tmp_path / "out", workers=1)
+    assert plan.points[1].name == "broken"
+    assert out.failed == 2 and out.completed == 2
+    lines = [json.loads(x) for x in (out.folder / "failures.jsonl").read_text().splitlines()]
+    assert {x["point_name"] for x in lines} == {"broken"}
+    assert all("no such graph file" in x["error"] and "Traceback" in x["traceback"] for x in lines)
+    runs = load_results(out.folder).runs
+    assert runs.groupby("point_name")["status"].agg(lambda s: set(s)).to_dict() == {"ok": {"ok"}, "broken": {"failed"}}
+
+
+def test_resume_skips_finished_runs_and_ends_with_the_same_tables(tmp_path):
+    p = batch_file(tmp_path, 'replicates = 4\nseed = 2\n')
+    full = run_batch(p, out=tmp_path / "full", workers=1)
+    part = tmp_path / "part"
+    first = run_batch(p, out=part, workers=1)
+    # simulate an interruption: drop two finished runs and the consolidated tables
+    for f in run_files(part)[:2]:
+        for x in f.iterdir():
+            x.unlink()
+        f.rmdir()
+    (part / "runs.parquet").unlink()
+    again = run_batch(p, out=part, workers=1, resume=True)
+    assert first.completed == 4 and again.skipped == 2 and again.completed == 2
+    a, b = load_results(full.folder), load_results(part)
+    pd.testing.assert_frame_equal(a.runs.drop(columns="wall_seconds"), b.runs.drop(columns="wall_seconds"))
+    pd.testing.assert_frame_equal(a.timeseries, b.timeseries)
+
+
+def test_comparison_interval_is_the_t_interval():
+    rng = np.random.default_rng(0)
+    x = rng.normal(10, 2, 12)
+    runs = pd.DataFrame({"point": 0, "point_name": "a", "status": "ok", "gmv_rmb": x})
+    c = comparison(runs, ["gmv_rmb"]).iloc[0]
+    lo, hi = stats.t.interval(0.95, 11, loc=x.mean(), scale=stats.sem(x))
+    assert c["n"] == 12 and c["gmv_rmb_mean"] == pytest.approx(x.mean())
+    assert c["gmv_rmb_lo"] == pytest.approx(lo) and c["gmv_rmb_hi"] == pytest.approx(hi)

@@ -1,0 +1,97 @@
+"""The giftsim command line: help, outputs, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.results import read_run
+
+from .conftest import ROOT
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["run", "--help"], ["batch", "--help"], ["check", "--help"]])
+def test_every_command_has_help(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 0
+    assert "usage: giftsim" in capsys.readouterr().out
+
+
+def test_python_dash_m_sim_is_the_cli():
+    out = subprocess.run([sys.executable, "-m", "sim", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.startswith("giftsim ")
+
+
+def test_run_writes_a_complete_run_folder(tmp_path, capsys):
+    assert main(["run", "scenarios/wechat_gift_launch.toml", "--seed", "3", "--out", str(tmp_path),
+                 "--set", "policy.commercial_share=0.05"]) == 0
+    out = capsys.readouterr().out
+    assert "gifts_sent" in out and "wrote" in out
+    (folder,) = list(tmp_path.iterdir())
+    data = read_run(folder)
+    assert data["manifest"]["seed"] == 3
+    assert data["manifest"]["scenario"]["policy"]["commercial_share"] == 0.05
+    assert data["manifest"]["versions"]["mesa"] >= "3.5"
+    assert len(data["series"]) == 58 and str(data["series"]["date"].iloc[0])[:10] == "2024-12-19"
+    assert len(data["gifts"]) == data["summary"]["gifts_sent"]
+    assert set(data["gifts"]["outcome"].astype(str)) <= {"pending", "accepted", "expired"}
+    assert data["summary"]["gifts_sent"] == data["series"]["gifts_sent"].sum()
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_misspelt_key_gives_one_clear_error_and_no_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "%s"\n[policy]\ncomercial_share = 0.1\n' % (ROOT / "scenarios" / "wechat_gift_launch.toml"))
+    out = run_cli("run", str(bad), "--out", str(tmp_path / "o"))
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert f"{bad}: policy.comercial_share" in out.stderr and "did you mean 'commercial_share'" in out.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_of_range_value_exit_code_and_message(tmp_path):
+    out = run_cli("run", "scenarios/wechat_gift_launch.toml", "--set", "policy.commercial_share=1.5",
+                  "--out", str(tmp_path))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "policy.commercial_share = 1.5" in out.stderr and "0 <= commercial_share <= 1" in out.stderr
+    assert "wechat_gift_launch.toml" in out.stderr
+
+
+def test_bad_graph_file_is_input_error(tmp_path):
+    g = tmp_path / "g.txt"
+    g.write_text("0 1\n1 two\n")
+    out = run_cli("run", "scenarios/wechat_gift_launch.toml", "--set", f'graph.path="{g}"', "--out", str(tmp_path))
+    assert out.returncode == 2 and "line 2: node id 'two' is not an integer" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_check_validates_scenarios_and_batches(capsys):
+    assert main(["check", "scenarios/wechat_gift_launch.toml", "scenarios/launch_policies.toml"]) == 0
+    out = capsys.readouterr().out
+    assert "OK scenarios/launch_policies.toml: batch of 2 points x 10 replicates = 20 runs" in out
+
+
+def test_batch_command_prints_comparison_and_writes_tables(tmp_path, capsys):
+    batch = tmp_path / "b.toml"
+    batch.write_text(
+        'name = "mini"\nreplicates = 2\nseed = 1\nbase = "%s"\n'
+        '[sweep]\n"policy.commercial_share" = [0.02, 0.2]\n' % (ROOT / "scenarios" / "wechat_gift_launch.toml"))
+    assert main(["batch", str(batch), "--workers", "1", "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "commercial_share=0.02" in out and "commercial_share=0.2" in out
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert len(runs) == 4 and set(runs["status"]) == {"ok"}
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["completed"] == 4 and manifest["finished"]
+    # running again without --resume refuses, naming the way out
+    assert main(["batch", str(batch), "--workers", "1", "--out", str(tmp_path / "out")]) == 2
+    assert "--resume" in capsys.readouterr().err

@@ -1,0 +1,67 @@
+"""Cascade and concentration metrics against closed forms."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim.metrics import (
+    cascade_table,
+    forest_depth,
+    forest_roots,
+    gini,
+    hhi,
+    lorenz_curve,
+    restrict,
+    structural_virality,
+    subtree_sizes,
+    top_k_share,
+)
+
+
+@pytest.mark.parametrize("n", [2, 3, 10, 101])
+def test_structural_virality_star_and_path(n):
+    star = np.r_[-1, np.zeros(n - 1, dtype=np.int64)]
+    path = np.r_[-1, np.arange(n - 1)]
+    assert structural_virality(star) == pytest.approx(2 * (n - 1) / n)
+    assert structural_virality(path) == pytest.approx((n + 1) / 3)
+
+
+def test_structural_virality_matches_networkx_on_random_trees():
+    rng = np.random.default_rng(0)
+    for n in (5, 40, 300):
+        parent = np.r_[-1, [rng.integers(0, i) for i in range(1, n)]]
+        perm = rng.permutation(n)  # node labels in any order
+        inv = np.argsort(perm)
+        relabelled = np.where(parent[inv] >= 0, perm[parent[inv].clip(0)], -1)
+        g = nx.Graph([(int(perm[i]), int(perm[parent[i]])) for i in range(1, n)])
+        assert structural_virality(relabelled) == pytest.approx(nx.average_shortest_path_length(g))
+
+
+def test_forest_functions():
+    parent = np.array([-1, 0, 0, 1, -1, 4, -2, 5])
+    assert forest_depth(parent).tolist() == [0, 1, 1, 2, 0, 1, -1, 2]
+    assert forest_roots(parent).tolist() == [0, 0, 0, 0, 4, 4, -1, 4]
+    assert subtree_sizes(parent).tolist() == [4, 2, 1, 1, 3, 2, 0, 1]
+    t = cascade_table(parent)
+    assert t["root"].tolist() == [0, 4] and t["size"].tolist() == [4, 3] and t["depth"].tolist() == [2, 2]
+    assert t["structural_virality"].tolist() == pytest.approx([10 / 6, 4 / 3])
+    with pytest.raises(ValueError, match="cycle"):
+        forest_depth(np.array([1, 0]))
+    with pytest.raises(ValueError, match="closed"):
+        restrict(np.array([-1, 0]), np.array([False, True]))
+
+
+def test_concentration_closed_forms():
+    assert hhi(np.ones(8)) == pytest.approx(1 / 8)
+    assert hhi(np.r_[1.0, np.zeros(7)]) == 1.0
+    assert gini(np.ones(8)) == pytest.approx(0.0)
+    assert gini(np.r_[1.0, np.zeros(7)]) == pytest.approx(1 - 1 / 8)
+    assert gini(np.array([1.0, 2.0, 3.0, 4.0])) == pytest.approx(0.25)
+    assert top_k_share(np.arange(1, 11.0), 3) == pytest.approx(27 / 55)
+    assert hhi(np.zeros(4)) == 0.0 and gini(np.zeros(4)) == 0.0
+    x, y = lorenz_curve(np.array([1.0, 3.0]))
+    assert x.tolist() == [0, 0.5, 1] and y.tolist() == [0, 0.25, 1]
+    with pytest.raises(ValueError):
+        hhi(np.array([1.0, -1.0]))
