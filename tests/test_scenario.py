@@ -166,3 +166,14 @@ def test_shipped_scenarios_validate():
         if "replicates" in text:
             continue
         load_scenario(p)
+
+
+def test_model_doc_parameter_tables_are_current():
+    from sim.scenario.reference import END, START, parameter_tables
+
+    from .conftest import ROOT
+
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    generated = text.split(START, 1)[1].split(END, 1)[0]
+    assert generated.strip() == parameter_tables().strip(), (
+        "docs/model.md is stale: run python -m sim.scenario.reference docs/model.md")

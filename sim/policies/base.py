@@ -48,8 +48,10 @@ __all__ = [
 class AllocationParams(BaseModel):
     """Base of every rule's parameters; ``rule`` names the registered policy."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              use_attribute_docstrings=True)
     rule: str
+    """Name of the registered allocation rule."""
 
 
 @dataclass(frozen=True, slots=True)

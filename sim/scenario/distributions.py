@@ -167,7 +167,7 @@ Distribution = Annotated[
 
 
 def _within(low: float, high: float, what: str, allowed: str):
-    def check(d: _Dist) -> _Dist:
+    def check(d: _Dist) -> _Dist:  # noqa: D401 - a validator
         lo, hi = d.support()
         if lo < low or hi > high:
             raise ValueError(
@@ -176,6 +176,7 @@ def _within(low: float, high: float, what: str, allowed: str):
             )
         return d
 
+    check.needs = what  # read by sim.scenario.reference for the parameter tables
     return AfterValidator(check)
 
 

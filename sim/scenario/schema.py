@@ -67,7 +67,8 @@ NonNeg = Annotated[float, Field(ge=0.0)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, validate_default=True,
+                              use_attribute_docstrings=True)
 
 
 # --------------------------------------------------------------------------- time
@@ -131,6 +132,7 @@ class FileGraph(_GraphBase):
     dropped and counted; node ids are relabelled 0..n-1."""
 
     kind: Literal["edgelist", "graphml", "gml"]
+    """File format: SNAP edge list (``.gz`` ok), GraphML or GML."""
     path: str = Field(min_length=1)
     """File path, relative to the scenario file that names it."""
 
@@ -138,14 +140,19 @@ class FileGraph(_GraphBase):
 class BarabasiAlbert(_GraphBase):
     kind: Literal["barabasi_albert"]
     n: int = Field(ge=2, le=50_000_000)
+    """Users."""
     m: int = Field(ge=1)
+    """Friendships each new user makes (mean degree about 2 m)."""
 
 
 class WattsStrogatz(_GraphBase):
     kind: Literal["watts_strogatz"]
     n: int = Field(ge=2, le=50_000_000)
+    """Users."""
     k: int = Field(ge=2)
+    """Each user's ring neighbours before rewiring (mean degree k)."""
     p: Share
+    """Rewiring probability per edge."""
 
 
 class HolmeKim(_GraphBase):
@@ -153,8 +160,11 @@ class HolmeKim(_GraphBase):
 
     kind: Literal["holme_kim"]
     n: int = Field(ge=2, le=50_000_000)
+    """Users."""
     m: int = Field(ge=1)
+    """Friendships each new user makes."""
     p: Share
+    """Probability of closing a triangle after each preferential link."""
 
 
 class StochasticBlockModel(_GraphBase):
@@ -162,8 +172,11 @@ class StochasticBlockModel(_GraphBase):
 
     kind: Literal["sbm"]
     sizes: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    """Users per community."""
     p_in: Share
+    """Friendship probability within a community."""
     p_out: Share
+    """Friendship probability across communities."""
 
 
 class ConfigurationModel(_GraphBase):
@@ -172,10 +185,13 @@ class ConfigurationModel(_GraphBase):
 
     kind: Literal["configuration"]
     n: int | None = Field(default=None, ge=2, le=50_000_000)
+    """Users (with ``degree``)."""
     degree: NonNegativeDist | Literal["poisson"] | None = None
+    """Degree distribution (values rounded), or ``"poisson"`` with ``mean_degree``."""
     mean_degree: float | None = Field(default=None, gt=0)
     """With ``degree = "poisson"``: the Poisson mean."""
     degree_sequence: list[Annotated[int, Field(ge=0)]] | None = None
+    """Explicit degrees, one per user (instead of ``n`` and ``degree``)."""
 
     @model_validator(mode="after")
     def _one_source(self) -> ConfigurationModel:
@@ -194,6 +210,7 @@ class CompleteGraph(_GraphBase):
 
     kind: Literal["complete"]
     n: int = Field(ge=2, le=20_000)
+    """Users."""
 
 
 GraphConfig = Annotated[
@@ -238,10 +255,12 @@ class GiftConfig(_Strict):
     """Chance of gifting on a product-page visit before the user's shopping propensity
     and the occasion lift multiply it (assumption)."""
     accept_intercept: float = Field(default=0.5, ge=-20, le=20)
+    """Acceptance: logit P(accept) = accept_intercept + accept_tie * tie strength +
+    accept_quality * quality (assumption: about 0.8 for an average tie and product)."""
     accept_tie: float = Field(default=2.0, ge=-20, le=20)
+    """Weight of tie strength in the acceptance logit (assumption)."""
     accept_quality: float = Field(default=1.0, ge=-20, le=20)
-    """Acceptance: logit P(accept) = intercept + tie * tie_strength + quality * quality
-    (assumption: about 0.8 for an average tie and product)."""
+    """Weight of product quality in the acceptance logit (assumption)."""
     expiry_hours: int = Field(default=24, ge=1, le=24 * 365)
     """A gift not accepted within this many hours is cancelled and refunded (issue #2,
     domain.md §1: expiry); it must be a multiple of ``time.step_hours``."""
@@ -256,8 +275,12 @@ class GiftConfig(_Strict):
 
 # --------------------------------------------------------------------------- rollout
 class RolloutPoint(_Strict):
+    """One point of the staged-rollout schedule."""
+
     date: dt.date
+    """Calendar date."""
     share: Share
+    """Share of users who see the gift button from that date."""
 
 
 class RolloutConfig(_Strict):
@@ -293,10 +316,15 @@ class Occasion(_Strict):
     normal on ``date``, then falls back over ``lag_days``."""
 
     name: str = Field(min_length=1)
+    """Occasion name (shown in the browser and the series)."""
     date: dt.date
+    """Calendar date of the occasion (domain.md §1)."""
     lift: float = Field(ge=0.0, le=100.0)
+    """Extra gifting intent on the day: intent is multiplied by 1 + lift (assumption)."""
     lead_days: int = Field(default=5, ge=0, le=365)
+    """Days over which intent rises before the date."""
     lag_days: int = Field(default=1, ge=0, le=365)
+    """Days over which intent falls back after the date."""
 
 
 DEFAULT_OCCASIONS = (
@@ -323,6 +351,7 @@ class MerchantTypeConfig(_Strict):
     appeal: PositiveDist = Constant(value=1.0)
     """Click-through multiplier of the merchant's content."""
     followers: NonNegativeDist = LogNormal(median=1000.0, sigma=1.0)
+    """Follower count at the start (domain.md §2: exists even where the policy hides it)."""
     commission: Share = 0.05
     """Platform commission on each sale (assumption)."""
     unit_cost_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.6
@@ -330,6 +359,7 @@ class MerchantTypeConfig(_Strict):
     fixed_cost_per_week: NonNeg = 50.0
     """Cost of keeping a shop open, RMB per week (assumption)."""
     initial_stock: int = Field(default=20, ge=0)
+    """Units in stock on the first day."""
     reorder_point: int = Field(default=5, ge=0)
     """Restock when available plus incoming stock falls to this level."""
     restock_quantity: int = Field(default=20, ge=1)
@@ -352,6 +382,7 @@ class MerchantConfig(_Strict):
         followers=LogNormal(median=100_000.0, sigma=1.0), fixed_cost_per_week=40.0,
         initial_stock=50, restock_quantity=50, return_rate=0.2,
     )
+    """Brands: higher prices, quality and appeal, many followers (assumption)."""
     sme: MerchantTypeConfig = MerchantTypeConfig(
         count=20, joined_at_start=0.5, price=LogNormal(median=120.0, sigma=0.6),
         quality=Beta(a=6.0, b=2.0), followers=LogNormal(median=2_000.0, sigma=1.0),
@@ -364,6 +395,7 @@ class MerchantConfig(_Strict):
         quality=Beta(a=3.0, b=3.0), followers=LogNormal(median=500.0, sigma=1.0),
         fixed_cost_per_week=4.0, return_rate=0.3,
     )
+    """White-label merchants: cheap, variable quality, higher returns (assumption)."""
     review_days: int = Field(default=7, ge=1, le=365)
     """Days between merchants' join/leave reviews."""
     exit_after: int = Field(default=4, ge=1, le=100)
@@ -401,6 +433,7 @@ class PushConfig(_Strict):
     messages between users; Douyin-style platforms do)."""
 
     enabled: bool = False
+    """Whether the platform pushes."""
     reach: Share = 0.2
     """Share of active users pushed each day."""
     click_through: Share = 0.1
@@ -414,6 +447,7 @@ class InducedSharingConfig(_Strict):
     banned by WeChat in 2018)."""
 
     enabled: bool = False
+    """Whether sharing is induced."""
     fanout: int = Field(default=3, ge=0, le=1000)
     """Friends each sender is induced to send the product link to."""
     click_through: Share = 0.1
@@ -436,7 +470,9 @@ class PolicyConfig(_Strict):
     ad_annoyance: NonNeg = 0.01
     """Annoyance added per commercial impression seen (assumption)."""
     push: PushConfig = PushConfig()
+    """Platform push (off for WeChat, domain.md §2)."""
     induced_sharing: InducedSharingConfig = InducedSharingConfig()
+    """Induced sharing (off for WeChat, domain.md §2)."""
 
     @field_validator("allocation", mode="before")
     @classmethod
@@ -461,15 +497,26 @@ class Scenario(_Strict):
     or :func:`sim.scenario.with_overrides`."""
 
     name: str = Field(min_length=1, max_length=200)
+    """Scenario name; a run is stored under ``results/<name>/``."""
     description: str = ""
+    """One line on what the scenario represents."""
     graph: GraphConfig
+    """The social graph: a file or a generator (required)."""
     time: TimeConfig = TimeConfig()
+    """The simulated period and step."""
     population: PopulationConfig = PopulationConfig()
+    """User traits and annoyance."""
     gifts: GiftConfig = GiftConfig()
+    """The gift lifecycle."""
     rollout: RolloutConfig = RolloutConfig()
+    """The staged rollout of the gift button."""
     occasions: list[Occasion] = Field(default=list(DEFAULT_OCCASIONS))
+    """Gifting occasions (domain.md §1: Christmas, New Year's Day, Spring Festival
+    2025-01-29, Valentine's Day)."""
     merchants: MerchantConfig = MerchantConfig()
+    """The merchant pool and its decisions."""
     policy: PolicyConfig = PolicyConfig()
+    """The platform's traffic-allocation policy."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
