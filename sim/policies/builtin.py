@@ -23,6 +23,7 @@ from ..model.states import MERCHANT_KINDS
 from .base import AllocationParams, MerchantView, register
 
 __all__ = [
+    "BUILTIN_RULES",
     "EqualParams",
     "Equal",
     "SalesProportionalParams",
@@ -32,6 +33,10 @@ __all__ = [
     "ColdStartParams",
     "ColdStart",
 ]
+
+
+BUILTIN_RULES = ("equal", "sales_proportional", "head_boost", "cold_start")
+"""Names of the rules this module registers."""
 
 
 class EqualParams(AllocationParams):

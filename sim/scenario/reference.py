@@ -15,7 +15,8 @@ from typing import Any
 import annotated_types
 from pydantic import BaseModel
 
-from ..policies import params_class, registered_rules
+from ..policies import params_class
+from ..policies.builtin import BUILTIN_RULES
 from .distributions import _Dist
 from .schema import (
     BarabasiAlbert,
@@ -107,9 +108,9 @@ def _table(rows: list[tuple[str, str, str, str]]) -> str:
     return "\n".join(out)
 
 
-def parameter_tables() -> str:
+def parameter_tables(rules: list[str] | None = None) -> str:
     """Markdown tables of every scenario key (one per table of the schema), the graph
-    kinds and the registered allocation rules."""
+    kinds and the allocation rules (default: the built-in ones)."""
     skip = {"graph"}
     parts = []
     top = [r for r in _rows(Scenario, Scenario.model_construct(), "") if r[0].split(".")[0] not in skip]
@@ -123,7 +124,7 @@ def parameter_tables() -> str:
         kinds = typing.get_args(cls.model_fields["kind"].annotation)
         rows = [r for r in _rows(cls, None, "graph.") if r[0] != "graph.kind"]
         parts.append(f"#### `graph` with kind = {' / '.join(kinds)}\n\n{_table(rows)}")
-    for rule in registered_rules():
+    for rule in rules if rules is not None else list(BUILTIN_RULES):
         pc = params_class(rule)
         rows = [r for r in _rows(pc, pc(), "policy.allocation.") if r[0] != "policy.allocation.rule"]
         body = _table(rows) if rows else "(no parameters)"
