@@ -113,8 +113,9 @@ SweepValues = list[Any] | Range
 class BatchSpec(_Strict):
     """A validated batch file."""
 
-    name: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")
-    """Batch name; results go to ``results/<name>/`` (letters, digits, ``_.-``)."""
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+    """Batch name; results go to ``results/<name>/`` (letters, digits, ``_.-``, not
+    starting with a dot, so the folder cannot leave ``results/``)."""
     description: str = ""
     base: str | None = None
     scenarios: list[str] = []

@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..metrics import SUMMARY_KEYS
-from ..results import run_id, write_run
+from ..results import run_id, safe_name, write_run
 from ..runner import run
 from ..scenario import load_scenario
 from .common import console, fmt
@@ -53,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     scenario = load_scenario(args.scenario, args.overrides)
-    parent = Path(args.out) if args.out else Path("results") / scenario.name
+    parent = Path(args.out) if args.out else Path("results") / safe_name(scenario.name)
     rid = run_id(scenario, args.seed)
     if args.quiet:
         result = run(scenario, args.seed)

@@ -104,7 +104,10 @@ def generate(cfg, *, rng: np.random.Generator) -> CleanEdges:
             return _from_nx(nx.powerlaw_cluster_graph(cfg.n, cfg.m, cfg.p, seed=_seed(rng)))
         if isinstance(cfg, StochasticBlockModel):
             k = len(cfg.sizes)
-            p = [[cfg.p_in if i == j else cfg.p_out for j in range(k)] for i in range(k)]
+            # networkx's sparse SBM divides by log(1 - p), which is 0 for p below ~1e-16;
+            # such probabilities give no edge at these sizes anyway
+            p_in, p_out = (x if x >= 1e-12 else 0.0 for x in (cfg.p_in, cfg.p_out))
+            p = [[p_in if i == j else p_out for j in range(k)] for i in range(k)]
             g = nx.stochastic_block_model(cfg.sizes, p, seed=_seed(rng), sparse=True)
             return _from_nx(nx.Graph(g))
         if isinstance(cfg, ConfigurationModel):

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import uuid
@@ -37,6 +38,7 @@ from ..scenario import Scenario
 __all__ = [
     "TABLES",
     "run_id",
+    "safe_name",
     "scenario_fingerprint",
     "write_run",
     "read_run",
@@ -90,6 +92,14 @@ def run_id(scenario: Scenario, seed: int) -> str:
     blob = json.dumps({"scenario": scenario_fingerprint(scenario), "seed": int(seed)},
                       sort_keys=True, separators=(",", ":"))
     return f"s{int(seed)}-{hashlib.sha256(blob.encode()).hexdigest()[:12]}"
+
+
+def safe_name(name: str) -> str:
+    """A folder name made from a scenario or batch name that cannot leave its parent:
+    characters other than letters, digits, ``_``, ``-`` and ``.`` become ``_``, and a
+    leading dot becomes ``_`` (so ``..`` and hidden names are impossible)."""
+    out = re.sub(r"[^A-Za-z0-9_.\-]", "_", name)[:120] or "_"
+    return "_" + out[1:] if out.startswith(".") else out
 
 
 def versions() -> dict[str, str]:

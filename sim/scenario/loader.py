@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
 import tomllib
 import typing
 from collections.abc import Iterable, Mapping
@@ -260,6 +261,8 @@ def _walk(loc: tuple[Any, ...], raw: Any, root: type[BaseModel]
 def _dotted(parts: list[str | int]) -> str:
     out = ""
     for p in parts:
+        if isinstance(p, str) and not re.fullmatch(r"[A-Za-z0-9_\-]+", p):
+            p = repr(p)  # a key with spaces, dots or control characters, quoted
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else p)
     return out or "(top level)"
 
