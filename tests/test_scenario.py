@@ -156,7 +156,9 @@ def test_distributions_sample_within_support_with_right_mean():
 
 
 def test_scenario_is_frozen(wechat):
-    with pytest.raises(Exception):
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="frozen"):
         wechat.policy.commercial_share = 0.5
 
 

@@ -19,8 +19,8 @@ run's seed.
 from __future__ import annotations
 
 import mesa
-from mesa.agentset import AgentSet
 import numpy as np
+from mesa.agentset import AgentSet
 
 from ..graph import CSRGraph, build_graph
 from ..policies import MerchantView, make_policy, normalise

@@ -5,10 +5,10 @@ from .loader import (
     ScenarioError,
     apply_overrides,
     describe_errors,
-    read_toml,
     load_raw,
     load_scenario,
     parse_override,
+    read_toml,
     validate_scenario,
     with_overrides,
 )

@@ -14,7 +14,7 @@ reject, say, a log-normal where a probability in [0, 1] is needed.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import (
@@ -159,7 +159,7 @@ def _bare_number(value: object) -> object:
 
 
 Distribution = Annotated[
-    Union[Constant, Uniform, Beta, LogNormal, Gamma],
+    Constant | Uniform | Beta | LogNormal | Gamma,
     Discriminator("dist"),
     BeforeValidator(_bare_number),
 ]
@@ -180,11 +180,17 @@ def _within(low: float, high: float, what: str, allowed: str):
     return AfterValidator(check)
 
 
-ProbabilityDist = Annotated[Distribution, _within(0.0, 1.0, "a probability in [0, 1]", "constant, uniform or beta within [0, 1]")]
+ProbabilityDist = Annotated[
+    Distribution, _within(0.0, 1.0, "a probability in [0, 1]", "constant, uniform or beta within [0, 1]")
+]
 """A distribution whose draws are probabilities (share in [0, 1])."""
 
-NonNegativeDist = Annotated[Distribution, _within(0.0, math.inf, "values >= 0", "constant or uniform >= 0, beta, lognormal, gamma")]
+NonNegativeDist = Annotated[
+    Distribution, _within(0.0, math.inf, "values >= 0", "constant or uniform >= 0, beta, lognormal, gamma")
+]
 """A distribution whose draws are >= 0."""
 
-PositiveDist = Annotated[Distribution, _within(_TINY, math.inf, "values > 0", "constant or uniform > 0, lognormal, gamma")]
+PositiveDist = Annotated[
+    Distribution, _within(_TINY, math.inf, "values > 0", "constant or uniform > 0, lognormal, gamma")
+]
 """A distribution whose draws are > 0 (a constant must be > 0; lognormal and gamma qualify)."""

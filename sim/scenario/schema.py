@@ -13,7 +13,7 @@ out-of-range values are errors (see :mod:`sim.scenario.loader`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -106,7 +106,7 @@ class TimeConfig(_Strict):
 
 
 # --------------------------------------------------------------------------- graph
-TieStrength = Union[Literal["file"], ProbabilityDist]
+TieStrength = Literal["file"] | ProbabilityDist
 _tie_dist = TypeAdapter(ProbabilityDist)
 
 
@@ -214,8 +214,7 @@ class CompleteGraph(_GraphBase):
 
 
 GraphConfig = Annotated[
-    Union[FileGraph, BarabasiAlbert, WattsStrogatz, HolmeKim, StochasticBlockModel,
-          ConfigurationModel, CompleteGraph],
+    FileGraph | BarabasiAlbert | WattsStrogatz | HolmeKim | StochasticBlockModel | ConfigurationModel | CompleteGraph,
     Field(discriminator="kind"),
 ]
 
