@@ -164,3 +164,25 @@ def test_csr_is_symmetric_with_sorted_rows():
     w = dict(zip(zip(g.row_of_entry.tolist(), g.indices.tolist()), g.weights.tolist()))
     assert all(w[(u, v)] == w[(v, u)] for u, v in pairs)
     assert g.weights.min() > 0 and g.weights.max() <= 1
+
+
+def test_numpy_barabasi_albert_matches_the_degree_law():
+    # BA degree distribution: P(k >= K) = m (m + 1) / (K (K + 1)) for K >= m (Bollobás et al. 2001)
+    g = graph_of({"kind": "barabasi_albert", "n": 200_000, "m": 5, "engine": "numpy"}, seed=4)
+    k = g.degree
+    assert g.n_users == 200_000
+    assert g.n_friendships == 200_000 * 5 - g.report.self_loops - g.report.duplicates
+    assert g.report.self_loops + g.report.duplicates < 0.001 * 200_000 * 5
+    assert abs(k.mean() - 10) < 0.05
+    for big_k in (20, 50):
+        expected = 5 * 6 / (big_k * (big_k + 1))
+        assert abs((k >= big_k).mean() / expected - 1) < 0.15, big_k
+    assert "numpy Batagelj-Brandes" in " ".join(g.report.lines())
+
+
+def test_numpy_watts_strogatz():
+    g0 = graph_of({"kind": "watts_strogatz", "n": 1000, "k": 6, "p": 0.0, "engine": "numpy"})
+    assert g0.n_friendships == 3000 and np.all(g0.degree == 6)
+    g = graph_of({"kind": "watts_strogatz", "n": 50_000, "k": 10, "p": 0.2, "engine": "numpy"})
+    assert g.n_friendships == 250_000 - g.report.self_loops - g.report.duplicates
+    assert abs(g.degree.mean() - 10) < 0.05

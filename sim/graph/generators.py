@@ -18,6 +18,7 @@ from ..scenario.schema import (
     WattsStrogatz,
 )
 from .csr import CleanEdges, clean_edges
+from .fast import NUMPY_ABOVE, barabasi_albert_edges, watts_strogatz_edges
 
 __all__ = ["generate", "GraphConfigError"]
 
@@ -34,6 +35,10 @@ def _from_nx(g: nx.Graph, notes: tuple[str, ...] = ()) -> CleanEdges:
     else:
         u = v = np.empty(0, dtype=np.int64)
     return clean_edges(u, v, n_users=n, relabel=False, directed=g.is_directed(), notes=notes)
+
+
+def _use_numpy(cfg) -> bool:
+    return cfg.engine == "numpy" or (cfg.engine == "auto" and cfg.n > NUMPY_ABOVE)
 
 
 def _seed(rng: np.random.Generator) -> int:
@@ -86,17 +91,25 @@ def generate(cfg, *, rng: np.random.Generator) -> CleanEdges:
 
     Notes
     -----
-    networkx for Barabási-Albert, Watts-Strogatz, Holme-Kim and the stochastic block
-    model; the configuration model matches stubs directly in numpy (O(sum of degrees)).
+    networkx for Holme-Kim, the stochastic block model, and Barabási-Albert and
+    Watts-Strogatz up to 100,000 users (numpy above, see :mod:`sim.graph.fast`); the
+    configuration model matches stubs directly in numpy (O(sum of degrees)).
     """
     try:
         if isinstance(cfg, BarabasiAlbert):
             if cfg.m >= cfg.n:
                 raise GraphConfigError(f"barabasi_albert needs m < n (m={cfg.m}, n={cfg.n})")
+            if _use_numpy(cfg):
+                u, v = barabasi_albert_edges(cfg.n, cfg.m, rng=rng)
+                return clean_edges(u, v, n_users=cfg.n, relabel=False,
+                                   notes=("numpy Batagelj-Brandes preferential attachment",))
             return _from_nx(nx.barabasi_albert_graph(cfg.n, cfg.m, seed=_seed(rng)))
         if isinstance(cfg, WattsStrogatz):
             if cfg.k >= cfg.n:
                 raise GraphConfigError(f"watts_strogatz needs k < n (k={cfg.k}, n={cfg.n})")
+            if _use_numpy(cfg):
+                u, v = watts_strogatz_edges(cfg.n, cfg.k, cfg.p, rng=rng)
+                return clean_edges(u, v, n_users=cfg.n, relabel=False, notes=("numpy Watts-Strogatz",))
             return _from_nx(nx.watts_strogatz_graph(cfg.n, cfg.k, cfg.p, seed=_seed(rng)))
         if isinstance(cfg, HolmeKim):
             if cfg.m >= cfg.n:

@@ -143,6 +143,9 @@ class BarabasiAlbert(_GraphBase):
     """Users."""
     m: int = Field(ge=1)
     """Friendships each new user makes (mean degree about 2 m)."""
+    engine: Literal["auto", "networkx", "numpy"] = "auto"
+    """networkx's generator, or the numpy Batagelj-Brandes method; ``auto`` uses numpy
+    above 100,000 users."""
 
 
 class WattsStrogatz(_GraphBase):
@@ -153,6 +156,9 @@ class WattsStrogatz(_GraphBase):
     """Each user's ring neighbours before rewiring (mean degree k)."""
     p: Share
     """Rewiring probability per edge."""
+    engine: Literal["auto", "networkx", "numpy"] = "auto"
+    """networkx's generator, or a numpy one (rewiring may drop a few edges, counted);
+    ``auto`` uses numpy above 100,000 users."""
 
 
 class HolmeKim(_GraphBase):
