@@ -194,6 +194,23 @@ class CleanEdges:
     report: CleanupReport
 
 
+def _relabel(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted distinct ids and u, v mapped to their ranks; O(k + max id) by counting when
+    ids are dense, else O(k log k) by sorting."""
+    top = int(max(u.max(initial=-1), v.max(initial=-1)))
+    if 0 <= top < 4 * (u.size + v.size) + 1024:
+        present = np.zeros(top + 1, dtype=bool)
+        present[u] = True
+        present[v] = True
+        ids = np.flatnonzero(present)
+        if ids.size == top + 1:
+            return ids, u, v
+        rank = np.cumsum(present) - 1
+        return ids, rank[u], rank[v]
+    ids, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    return ids, inv[: u.size], inv[u.size:]
+
+
 def clean_edges(
     u: np.ndarray,
     v: np.ndarray,
@@ -233,11 +250,10 @@ def clean_edges(
     labels = None
     relabelled = False
     if relabel:
-        ids, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+        ids, u, v = _relabel(u, v)
         relabelled = not (ids.size == 0 or (ids[0] == 0 and ids[-1] == ids.size - 1))
         if relabelled:
             labels = ids
-        u, v = inv[:k], inv[k:]
         n = int(ids.size) if n_users is None else max(int(ids.size), n_users)
     else:
         top = int(max(u.max(initial=-1), v.max(initial=-1))) + 1

@@ -103,31 +103,29 @@ def _scan(path: Path, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
 
 
 def _fast(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
-    """Vectorised parse of a clean file; None when anything looks off."""
+    """Vectorised parse of a clean file (pandas' C parser); None when anything looks off,
+    so that :func:`_scan` can report the exact line."""
     import pandas as pd
 
+    if "%" in text:
+        return None
     try:
-        df = pd.read_csv(
-            io.StringIO(text), sep=r"\s+", comment="#", header=None, engine="c",
-            dtype=str, skip_blank_lines=True,
-        )
+        df = pd.read_csv(io.StringIO(text), sep=r"\s+", comment="#", header=None, engine="c",
+                         skip_blank_lines=True)
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
         return None
-    if df.shape[1] not in (2, 3) or df.isna().any().any() or "%" in text:
+    if df.shape[1] not in (2, 3) or df.isna().any().any():
         return None
-    try:
-        u = df[0].to_numpy().astype(np.int64)
-        v = df[1].to_numpy().astype(np.int64)
-    except (ValueError, OverflowError):
+    if not all(pd.api.types.is_integer_dtype(df[c]) for c in (0, 1)):
         return None
+    u, v = df[0].to_numpy(np.int64), df[1].to_numpy(np.int64)
     if (u < 0).any() or (v < 0).any() or (u >= _MAX_ID).any() or (v >= _MAX_ID).any():
         return None
     w = None
     if df.shape[1] == 3:
-        try:
-            w = df[2].to_numpy().astype(np.float64)
-        except ValueError:
+        if not pd.api.types.is_numeric_dtype(df[2]):
             return None
+        w = df[2].to_numpy(np.float64)
         if not np.all(np.isfinite(w)) or np.any(w <= 0):
             return None
     return u, v, w
