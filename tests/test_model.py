@@ -26,10 +26,13 @@ def check_invariants(m: GiftModel) -> None:
     assert np.array_equal(np.flatnonzero(pending), led.pending)
     # money is conserved: paid = GMV + refunds of expired gifts + value still pending
     t = m.totals
+    merchant = led.column("merchant")
+    product = merchant >= 0
     assert t["paid"] == pytest.approx(price.sum())
-    assert t["gmv"] == pytest.approx(price[accepted].sum())
+    assert t["gmv"] == pytest.approx(price[accepted & product].sum())
+    assert t["cash"] == pytest.approx(price[accepted & ~product].sum())
     assert t["refunded"] == pytest.approx(price[expired].sum())
-    assert t["paid"] == pytest.approx(t["gmv"] + t["refunded"] + price[pending].sum())
+    assert t["paid"] == pytest.approx(t["gmv"] + t["cash"] + t["refunded"] + price[pending].sum())
     returned = led.column("returned")
     assert not np.any(returned & ~accepted)
     assert t["returns"] == pytest.approx(price[returned].sum())
@@ -37,8 +40,9 @@ def check_invariants(m: GiftModel) -> None:
     assert mt.gmv.sum() == pytest.approx(t["gmv"])
     # stock: never negative, reserved units = pending gifts per merchant
     assert np.all(mt.stock >= 0) and np.all(mt.available >= 0) and np.all(mt.incoming >= 0)
-    assert np.array_equal(mt.reserved, np.bincount(led.column("merchant")[pending], minlength=mt.n_merchants))
-    assert np.array_equal(mt.orders, np.bincount(led.column("merchant"), minlength=mt.n_merchants))
+    assert np.array_equal(mt.reserved, np.bincount(merchant[pending & product], minlength=mt.n_merchants))
+    assert np.array_equal(mt.orders, np.bincount(merchant[product], minlength=mt.n_merchants))
+    assert not np.any(returned & ~product)
     # budgets: never negative; each sender's spend = their gifts not refunded
     assert np.all(pop.budget >= -1e-9)
     # recipients are friends of senders; nobody gifts themselves
@@ -63,6 +67,8 @@ def check_invariants(m: GiftModel) -> None:
     {"merchants__sme": {"initial_stock": 1, "restock_quantity": 1, "lead_days": 5}},
     {"population__budget": 50.0},
     {"merchants__max_admissions_per_week": 1},
+    {"gifts__chat_entry_from": "2025-01-05", "gifts__chat_entry_rate": 0.2},
+    {"gifts__kind": "cash", "gifts__chat_entry_rate": 0.1},
 ])
 def test_invariants_hold_at_every_step(overrides):
     m = GiftModel(small_scenario(**overrides), seed=3)
@@ -227,3 +233,35 @@ def test_same_seed_same_run_different_seed_different_run(small):
     for k in a.recorder.columns:
         assert np.array_equal(a.recorder.columns[k], b.recorder.columns[k])
     assert not np.array_equal(a.recorder.columns["gifts_sent"], c.recorder.columns["gifts_sent"])
+
+
+def test_chat_entry_opens_on_its_date_and_lets_unvisited_users_gift():
+    sc = small_scenario(policy={"commercial_share": 0.0},
+                        gifts={"chat_entry_from": "2025-01-10", "chat_entry_rate": 0.3, "send_probability": 0.5})
+    m = GiftModel(sc, seed=13)
+    m.run()
+    led = m.ledger
+    src, sent = led.column("source"), led.column("step_sent")
+    opens = (np.datetime64("2025-01-10") - np.datetime64("2024-12-19")).astype(int)
+    # no commerce at all: every gift starts from the chat entry or from a received gift
+    assert np.all(np.isin(src, [GiftSource.CHAT, GiftSource.RECIPROCITY, GiftSource.PAY_FORWARD]))
+    assert np.sum(src == GiftSource.CHAT) > 20
+    assert sent.min() >= opens and np.any(sent == opens)
+    roots = m.population.aware_via[m.population.parent < 0]
+    assert set(np.unique(roots[roots >= 0]).tolist()) == {4}  # AwareVia.CHAT
+
+
+def test_cash_gifts_need_no_merchant_and_conserve_money():
+    sc = small_scenario(gifts={"kind": "cash", "chat_entry_rate": 0.2,
+                               "cash_amount": {"dist": "uniform", "low": 5, "high": 15}},
+                        merchants={k: {"count": 0} for k in ("brand", "sme", "white_label")})
+    m = GiftModel(sc, seed=14)
+    m.run()
+    led = m.ledger
+    assert len(led) > 50 and np.all(led.column("merchant") == -1)
+    price = led.column("price")
+    assert price.min() >= 5 and price.max() <= 15
+    assert m.totals["gmv"] == 0 and m.totals["cash"] > 0
+    check_invariants(m)
+    with pytest.raises(Exception, match="induced_sharing"):
+        small_scenario(gifts={"kind": "cash"}, policy={"induced_sharing": {"enabled": True}})

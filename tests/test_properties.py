@@ -33,6 +33,7 @@ def scenarios(draw):
                                  {"rule": "head_boost", "boost": 5.0, "head_count": 2},
                                  {"rule": "cold_start", "budget_impressions": 3.0}]))
     stock = draw(st.integers(0, 5))
+    kind = draw(st.sampled_from(["product", "product", "cash"]))
     merchants = {k: {"count": draw(st.integers(0, 4)), "initial_stock": stock,
                      "restock_quantity": draw(st.integers(1, 5)), "lead_days": draw(st.integers(0, 3)),
                      "reorder_point": draw(st.integers(0, 3)), "joined_at_start": draw(st.floats(0, 1))}
@@ -44,15 +45,20 @@ def scenarios(draw):
         "rollout": {"schedule": [{"date": "2025-01-20", "share": draw(st.floats(0, 1))}]},
         "gifts": {"expiry_hours": expiry, "send_probability": draw(st.floats(0, 1)),
                   "click_through": draw(st.floats(0, 1)), "accept_intercept": draw(st.floats(-3, 3)),
-                  "unlock_on_receive": draw(st.booleans())},
+                  "unlock_on_receive": draw(st.booleans()),
+                  "chat_entry_from": draw(st.sampled_from([None, "2025-01-20", "2025-01-27"])),
+                  "chat_entry_rate": draw(st.floats(0, 1)), "kind": kind},
         "population": {"activity": draw(st.floats(0, 1)), "budget": draw(st.sampled_from([0.0, 30.0, 500.0, 1e5])),
                        "reciprocity": draw(st.floats(0, 1)), "pay_forward": draw(st.floats(0, 1)),
                        "feed_impressions": draw(st.floats(0, 60))},
         "merchants": merchants,
         "policy": {"commercial_share": draw(st.floats(0, 1)), "allocation": rule,
                    "push": {"enabled": draw(st.booleans()), "reach": draw(st.floats(0, 1))},
-                   "induced_sharing": {"enabled": draw(st.booleans()), "fanout": draw(st.integers(0, 5))}},
+                   "induced_sharing": {"enabled": kind == "product" and draw(st.booleans()),
+                                       "fanout": draw(st.integers(0, 5))}},
     }
+    if raw["gifts"]["chat_entry_from"] is None:
+        del raw["gifts"]["chat_entry_from"]
     return validate_scenario(raw, "<property>")
 
 

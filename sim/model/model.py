@@ -35,6 +35,21 @@ from .states import AwareVia, GiftOutcome, GiftSource
 __all__ = ["GiftModel", "seed_streams"]
 
 
+_AWARE_VIA = np.full(max(GiftSource) + 1, AwareVia.IMPRESSION, dtype=np.int8)
+_AWARE_VIA[GiftSource.PUSH] = AwareVia.PUSH
+_AWARE_VIA[GiftSource.INVITE] = AwareVia.INVITE
+_AWARE_VIA[GiftSource.CHAT] = AwareVia.CHAT
+"""How a visitor learns of the feature, by the source of their visit."""
+
+
+def _per_merchant(values: np.ndarray, merchant: np.ndarray, default) -> np.ndarray:
+    """``values[merchant]``, with ``default`` where the merchant is -1 (a cash gift)."""
+    out = np.full(merchant.shape[0], default, dtype=values.dtype)
+    has = merchant >= 0
+    out[has] = values[merchant[has]]
+    return out
+
+
 def seed_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.SeedSequence]:
     """The independent random streams of a run, derived from its seed.
 
@@ -73,9 +88,9 @@ class GiftModel(mesa.Model):
     step_index : int
         Number of steps completed (the next step to run).
     totals : dict of str to float
-        Money flows since the start, RMB: ``paid``, ``gmv``, ``refunded`` (expired
-        gifts), ``returns`` (returned gifts), ``commission`` and ``merchant_revenue`` (both
-        net of returns).
+        Money flows since the start, RMB: ``paid``, ``gmv`` (accepted products), ``cash``
+        (accepted cash gifts), ``refunded`` (expired gifts), ``returns`` (returned gifts),
+        ``commission`` and ``merchant_revenue`` (both net of returns).
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
@@ -115,8 +130,13 @@ class GiftModel(mesa.Model):
         self._orders_ring = np.zeros((self.demand_window_steps, m), dtype=np.float64)
         self._demand_ring = np.zeros((self.demand_window_steps, m), dtype=np.float64)
         self.totals = dict.fromkeys(
-            ("paid", "gmv", "refunded", "returns", "commission", "merchant_revenue"), 0.0
+            ("paid", "gmv", "cash", "refunded", "returns", "commission", "merchant_revenue"), 0.0
         )
+        self.cash = scenario.gifts.kind == "cash"
+        chat_from = scenario.gifts.chat_entry_from
+        self._chat_from_step = (0 if self.cash else None if chat_from is None
+                                else ((chat_from - time.start).days * self.steps_per_day))
+        self._chat_rate = 1.0 - (1.0 - scenario.gifts.chat_entry_rate) ** self.step_days
         self._period_sales = 0.0  # units accepted and kept since the last review
         self.step_index = 0
         self.running = self.n_steps > 0
@@ -132,6 +152,9 @@ class GiftModel(mesa.Model):
     def recent_demand(self) -> np.ndarray:
         """Orders plus lost sales per merchant over the demand window, float64 (n_merchants,)."""
         return self._demand_ring.sum(axis=0)
+
+    def _chat_open(self) -> bool:
+        return self._chat_from_step is not None and self.step_index >= self._chat_from_step
 
     def button_visible(self, users: np.ndarray) -> np.ndarray:
         """Whether each user sees the gift button now (rollout or unlocked), bool (k,)."""
@@ -194,7 +217,8 @@ class GiftModel(mesa.Model):
         step_hours) and expires at the end of step s+E. Opening makes the recipient aware
         (parent = sender of the earliest gift opened) and, with ``unlock_on_receive``,
         shows them the gift button. The accept decision is made once, on opening:
-        logit P = accept_intercept + accept_tie * tie + accept_quality * quality.
+        logit P = accept_intercept + accept_tie * tie + accept_quality * quality (quality 1
+        for cash gifts).
 
         Returns
         -------
@@ -216,8 +240,9 @@ class GiftModel(mesa.Model):
         pop.make_aware(rec[opened], senders, AwareVia.GIFT, t)
         if cfg.unlock_on_receive:
             pop.unlocked[rec[opened]] = True
+        quality = _per_merchant(mt.quality, merch, default=1.0)  # cash is always "as described"
         logit = (cfg.accept_intercept + cfg.accept_tie * led.column("tie")[ids]
-                 + cfg.accept_quality * mt.quality[merch])
+                 + cfg.accept_quality * quality)
         accept = self.rng.random(ids.size) < 1.0 / (1.0 + np.exp(-logit))
         acc = ids[accept]
         self._accept(acc)
@@ -234,8 +259,14 @@ class GiftModel(mesa.Model):
         led.settle(ids, GiftOutcome.ACCEPTED, t)
         if ids.size == 0:
             return
-        m = led.column("merchant")[ids]
         price = led.column("price")[ids]
+        self._row["gifts_accepted"] = int(ids.size)
+        cash = led.column("merchant")[ids] < 0
+        if cash.any():  # a red envelope: the money goes to the recipient, nobody ships
+            self.totals["cash"] += float(price[cash].sum())
+            self._row["cash_rmb"] = float(price[cash].sum())
+            ids, price = ids[~cash], price[~cash]
+        m = led.column("merchant")[ids]
         np.subtract.at(mt.reserved, m, 1)
         np.subtract.at(mt.stock, m, 1)
         np.add.at(mt.accepted, m, 1)
@@ -256,7 +287,6 @@ class GiftModel(mesa.Model):
         self.totals["returns"] += float(price[ret].sum())
         self.totals["merchant_revenue"] += float(net[kept].sum())
         self.totals["commission"] += float((price - net)[kept].sum())
-        self._row["gifts_accepted"] = int(ids.size)
         self._row["gifts_returned"] = int(ret.sum())
         self._row["gmv_rmb"] = float(price.sum())
         self._row["returns_rmb"] = float(price[ret].sum())
@@ -268,20 +298,24 @@ class GiftModel(mesa.Model):
             return
         price = led.column("price")[ids]
         np.add.at(pop.budget, led.column("sender")[ids], price)
-        np.subtract.at(mt.reserved, led.column("merchant")[ids], 1)
+        m = led.column("merchant")[ids]
+        np.subtract.at(mt.reserved, m[m >= 0], 1)
         self.totals["refunded"] += float(price.sum())
         self._row["gifts_expired"] = int(ids.size)
         self._row["refunded_rmb"] = float(price.sum())
 
     def allocate_traffic(self, active: np.ndarray) -> dict[str, np.ndarray]:
-        """Commercial impressions, pushes and invitations of active, unmuted users become
-        product-page visits.
+        """Commercial impressions, pushes, invitations and the chat menu's gift entry bring
+        active, unmuted users to a page they can gift from.
 
         Each such user sees Poisson(feed_impressions * step_days * commercial_share)
         commercial impressions; the policy's shares split all of them among active
         merchants (multinomial); merchant m's impressions are clicked with probability
         click_through * appeal_m, and the clicks are matched to impression slots, hence
-        users, uniformly at random.
+        users, uniformly at random. Once the chat entry exists (``gifts.chat_entry_from``,
+        or always for cash gifts), each such user who sees the gift button opens it with
+        probability ``chat_entry_rate`` per day, landing on a product drawn by the policy's
+        shares (merchant -1 for cash).
 
         Returns
         -------
@@ -335,6 +369,15 @@ class GiftModel(mesa.Model):
             parts_p.append(pop.invite_parent[v].astype(np.int64))
             pop.invite_merchant[invited] = -1
             pop.invite_parent[invited] = -1
+        if self._chat_open() and (self.cash or mt.active.any()):
+            # the chat menu's gift entry, shown to everyone who sees the gift button
+            chat = users[rng.random(users.size) < self._chat_rate]
+            chat = chat[self.button_visible(chat)]
+            parts_u.append(chat)
+            parts_m.append(np.full(chat.size, -1, dtype=np.int64) if self.cash
+                           else rng.choice(mt.n_merchants, size=chat.size, p=shares))
+            parts_s.append(np.full(chat.size, GiftSource.CHAT, dtype=np.int8))
+            parts_p.append(np.full(chat.size, -1, dtype=np.int64))
         if not parts_u:
             empty = np.empty(0, dtype=np.int64)
             return {"user": empty, "merchant": empty, "source": empty.astype(np.int8), "parent": empty}
@@ -351,14 +394,16 @@ class GiftModel(mesa.Model):
         """Turn gift intents into gifts: at most one gift per sender per step.
 
         Intents, by priority: reciprocity and pay-it-forward from gifts accepted in this
-        step (on the gift's product page), then product-page visits (invitation, push,
-        impression), each sending with probability send_probability * propensity *
+        step (on the gift's product page), then visits (invitation, push, impression,
+        chat entry), each sending with probability send_probability * propensity *
         occasion lift (* send_boost under induced sharing). The sender must see the gift
         button and not be muted. A visitor who sees the button becomes aware (a cascade
         root, or the inviter's child). The recipient is a friend drawn by tie strength
         (pay-it-forward excludes the giver; reciprocity returns to the giver). The gift
         needs price <= remaining budget and a unit of available stock; buyers reach the
-        stock in random order and the rest are lost sales (stockouts).
+        stock in random order and the rest are lost sales (stockouts). Cash gifts (red
+        envelopes) draw their amount from ``gifts.cash_amount`` and need no stock; with
+        cash gifts only the chat entry sends.
         """
         pop, mt, led, rng = self.population, self.merchant_table, self.ledger, self.rng
         sc = self.config
@@ -373,8 +418,9 @@ class GiftModel(mesa.Model):
         # --- intents from visits
         vu, vm = visits["user"], visits["merchant"]
         vis = self.button_visible(vu) & ~pop.muted[vu]
-        via = np.where(visits["source"] == GiftSource.INVITE, AwareVia.INVITE,
-                       np.where(visits["source"] == GiftSource.PUSH, AwareVia.PUSH, AwareVia.IMPRESSION))
+        if self.cash:  # product pages have no gift button: only the chat entry sends cash
+            vis &= visits["source"] == GiftSource.CHAT
+        via = _AWARE_VIA[visits["source"]]
         pop.make_aware(vu[vis], visits["parent"][vis], via[vis], t)
         boost = sc.policy.induced_sharing.send_boost if sc.policy.induced_sharing.enabled else 1.0
         p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * self.calendar.lift[t] * boost,
@@ -393,7 +439,8 @@ class GiftModel(mesa.Model):
                                     np.full(int(go.sum()), -1, dtype=np.int64)])
         cand_tie = np.concatenate([led.column("tie")[accepted][back],
                                    np.zeros(int(fwd.sum()) + int(go.sum()), dtype=np.float32)])
-        ok = self.button_visible(cand_u) & ~pop.muted[cand_u] & mt.active[cand_m]
+        ok = self.button_visible(cand_u) & ~pop.muted[cand_u]
+        ok &= _per_merchant(mt.active, cand_m, default=True)  # the product is still sold
         if ok.size:
             # one gift per sender: keep the first intent by priority order
             first = np.zeros(ok.size, dtype=bool)
@@ -417,12 +464,15 @@ class GiftModel(mesa.Model):
             tie[need] = tie_need
         keep = to >= 0
         # --- budget
-        price = mt.price[cm]
+        price = _per_merchant(mt.price, cm, default=0.0)
+        cash = cm < 0
+        if cash.any():
+            price[cash] = np.clip(sc.gifts.cash_amount.sample(rng, int(cash.sum())), 0.01, sc.gifts.price_cap)
         afford = price <= pop.budget[cu]
         self._row["unaffordable"] = int((keep & ~afford).sum())
         keep &= afford
         cu, cm, csrc, to, tie, price = (a[keep] for a in (cu, cm, csrc, to, tie, price))
-        # --- stock, first come first served in random order
+        # --- stock, first come first served in random order (cash needs none)
         order = rng.permutation(cu.size)
         om = cm[order]
         by_m = np.argsort(om, kind="stable")
@@ -430,7 +480,7 @@ class GiftModel(mesa.Model):
         starts = np.flatnonzero(np.r_[True, sm[1:] != sm[:-1]]) if sm.size else np.empty(0, np.int64)
         rank = np.arange(sm.size) - np.repeat(starts, np.diff(np.r_[starts, sm.size]))
         in_stock = np.empty(cu.size, dtype=bool)
-        in_stock[order[by_m]] = rank < mt.available[sm]
+        in_stock[order[by_m]] = (sm < 0) | (rank < _per_merchant(mt.available, sm, default=0))
         lost = cm[~in_stock]
         np.add.at(mt.stockouts, lost, 1)
         np.add.at(self._demand_ring[t % self.demand_window_steps], lost, 1)
@@ -440,10 +490,11 @@ class GiftModel(mesa.Model):
         ids = led.append(sender=cu, recipient=to, merchant=cm, price=price, tie=tie,
                          source=csrc, step=t, deadline=t + self.expiry_steps)
         np.subtract.at(pop.budget, cu, price)
-        np.add.at(mt.reserved, cm, 1)
-        np.add.at(mt.orders, cm, 1)
-        np.add.at(self._orders_ring[t % self.demand_window_steps], cm, 1)
-        np.add.at(self._demand_ring[t % self.demand_window_steps], cm, 1)
+        pm = cm[cm >= 0]
+        np.add.at(mt.reserved, pm, 1)
+        np.add.at(mt.orders, pm, 1)
+        np.add.at(self._orders_ring[t % self.demand_window_steps], pm, 1)
+        np.add.at(self._demand_ring[t % self.demand_window_steps], pm, 1)
         first_time = ~pop.senders[cu]
         pop.senders[cu] = True
         pop.first_send_step[cu[first_time]] = t

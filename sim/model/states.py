@@ -26,13 +26,14 @@ class GiftOutcome(IntEnum):
 
 
 class GiftSource(IntEnum):
-    """What put the sender on the product page the gift was bought from."""
+    """What put the sender on the page the gift was sent from."""
 
     IMPRESSION = 0  # a commercial impression allotted by the traffic policy
     PUSH = 1  # a platform push notification
     INVITE = 2  # an induced-sharing invitation from a friend
     RECIPROCITY = 3  # sending a gift back to the friend who gave one
     PAY_FORWARD = 4  # sending a gift on to another friend after receiving one
+    CHAT = 5  # the gift entry of the chat menu (no product page needed)
 
 
 class AwareVia(IntEnum):
@@ -43,3 +44,4 @@ class AwareVia(IntEnum):
     PUSH = 1
     INVITE = 2
     GIFT = 3
+    CHAT = 4

@@ -276,6 +276,19 @@ class GiftConfig(_Strict):
     rollout (assumption: the gift box links to the product page with the button)."""
     follow_probability: Share = 0.05
     """Chance that a recipient follows the merchant of an accepted gift (assumption)."""
+    chat_entry_from: dt.date | None = None
+    """From this date a gift can also start from the chat menu, next to red envelopes, not
+    only from a product page (issue #8: the gift entry moved into the chat menu on
+    2025-01-17); none: product pages only (domain.md §1)."""
+    chat_entry_rate: Share = 0.02
+    """Chance per active day that a user who sees the gift button opens the chat menu's
+    gift entry, once it exists (assumption)."""
+    kind: Literal["product", "cash"] = "product"
+    """What a gift is: a product bought from a merchant (WeChat 2024, domain.md §1), or
+    cash sent from the chat box with no merchant or product (a red envelope, WeChat
+    2014, domain.md §1); cash gifts always start from the chat menu."""
+    cash_amount: PositiveDist = LogNormal(median=20.0, sigma=0.8)
+    """Amount of a cash gift, RMB, clipped to ``price_cap`` (assumption)."""
 
 
 # --------------------------------------------------------------------------- rollout
@@ -525,6 +538,11 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        if self.gifts.kind == "cash" and self.policy.induced_sharing.enabled:
+            raise ValueError(
+                "policy.induced_sharing invites friends to a product page, but gifts.kind = "
+                '"cash" has none; allowed: induced_sharing.enabled = false with cash gifts'
+            )
         if self.gifts.expiry_hours % self.time.step_hours:
             raise ValueError(
                 f"gifts.expiry_hours ({self.gifts.expiry_hours}) must be a multiple of "
