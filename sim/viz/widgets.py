@@ -37,7 +37,7 @@ def Control(spec: ControlSpec, on_change: Callable[[str, Any], None]):
         on_change(spec.key, value)
 
     label = spec.label
-    with solara.Div(classes=[f"giftsim-control", f"control-{spec.key.replace('.', '-')}"]):
+    with solara.Div(classes=["giftsim-control", f"control-{spec.key.replace('.', '-')}"]):
         if spec.kind == "bool":
             solara.Switch(label=label, value=spec.value, on_value=changed)
         elif spec.kind == "choice":
@@ -49,10 +49,10 @@ def Control(spec: ControlSpec, on_change: Callable[[str, Any], None]):
             solara.SelectMultiple(label, values=[str(v) for v in spec.value], all_values=values,
                                   dense=True, on_value=lambda vs: changed(tuple(vs)))
         elif spec.kind == "float" and spec.slider:
-            solara.SliderFloat(label, value=spec.value, min=spec.lo, max=spec.hi, step=spec.step,
+            solara.SliderFloat(f"{label}: {spec.value:g}", value=spec.value, min=spec.lo, max=spec.hi, step=spec.step,
                                on_value=changed)
         elif spec.kind == "int" and spec.slider:
-            solara.SliderInt(label, value=spec.value, min=int(spec.lo), max=int(spec.hi), on_value=changed)
+            solara.SliderInt(f"{label}: {spec.value}", value=spec.value, min=int(spec.lo), max=int(spec.hi), on_value=changed)
         elif spec.kind == "float":
             solara.InputFloat(label, value=spec.value, on_value=changed, dense=True)
         else:
