@@ -152,7 +152,9 @@ def StatusBar(frame: Frame, session: ExplorerSession):
 
 
 @solara.component
-def ParameterControls(session: ExplorerSession, on_change, on_restore, error: str | None):
+def ParameterControls(session: ExplorerSession, on_change, on_restore, error: str | None,
+                      state: str = ""):
+    """``state`` names the scenario shown (overrides and seed), so a change re-renders."""
     specs = control_specs(session.scenario, rollout_speed=session.rollout_speed)
     if error:
         solara.Error(error, dense=True, classes=["giftsim-error"])
@@ -251,7 +253,8 @@ def Page():
             solara.SliderInt("pause between steps (ms)", value=interval_ms, min=0, max=2000, step=50)
             solara.InputInt("seed", value=session.seed, on_value=on_seed, classes=["giftsim-seed"])
         with solara.Card("Parameters", margin=0, classes=["giftsim-params"]):
-            ParameterControls(session, on_change, on_restore, error.value)
+            ParameterControls(session, on_change, on_restore, error.value,
+                              state=f"{session.overrides!r} {session.seed}")
 
     f = frame.value
     with solara.Column(gap="8px"):
