@@ -249,8 +249,8 @@ def Page():
                               disabled=not session.running, classes=["giftsim-play"])
                 solara.Button("Step", on_click=do_step, color="primary",
                               disabled=playing.value or not session.running, classes=["giftsim-step"])
-            solara.SliderInt("days per step", value=days_per_tick, min=1, max=14)
-            solara.SliderInt("pause between steps (ms)", value=interval_ms, min=0, max=2000, step=50)
+            solara.SliderInt(f"days per step: {days_per_tick.value}", value=days_per_tick, min=1, max=14)
+            solara.SliderInt(f"pause between steps: {interval_ms.value} ms", value=interval_ms, min=0, max=2000, step=50)
             solara.InputInt("seed", value=session.seed, on_value=on_seed, classes=["giftsim-seed"])
         with solara.Card("Parameters", margin=0, classes=["giftsim-params"]):
             ParameterControls(session, on_change, on_restore, error.value,
