@@ -152,3 +152,18 @@ def test_curve_bands_are_student_t_intervals():
     assert b.loc["a", "mean"] == pytest.approx(3.0)
     assert b.loc["a", "hi"] - b.loc["a", "mean"] == pytest.approx(half)
     assert b.loc["b", "lo"] == b.loc["b", "hi"] == 5.0
+
+
+def test_every_live_chart_is_a_valid_vega_lite_spec(tmp_path):
+    from sim.viz import charts
+
+    s = ExplorerSession(small_scenario(), seed=2, cache=tmp_path)
+    s.step(5)
+    f = s.frame()
+    m = s.model
+    for c in (charts.gifts_chart(m, f.series), charts.adoption_chart(m, f.series),
+              charts.gmv_chart(m, f.series), charts.merchants_chart(m, f.series),
+              charts.top_merchants_chart(f.merchants), charts.lorenz_chart(f.merchants)):
+        spec = c.to_dict()  # validates against the Vega-Lite schema
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    assert f.png[:4] == b"RIFF" and f.png[8:12] == b"WEBP"

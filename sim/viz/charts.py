@@ -14,7 +14,7 @@ from ..model.states import MERCHANT_KINDS
 __all__ = ["series_frame", "merchant_frame", "gifts_chart", "adoption_chart", "gmv_chart",
            "merchants_chart", "top_merchants_chart", "lorenz_chart", "KIND_COLOURS"]
 
-WIDTH, HEIGHT = 330, 170
+WIDTH, HEIGHT = 290, 170
 KIND_COLOURS = {"brand": "#1d3557", "sme": "#2a9d8f", "white_label": "#e9c46a"}
 GIFT_COLOURS = {"sent": "#264653", "accepted": "#e63946", "expired": "#8d99ae"}
 

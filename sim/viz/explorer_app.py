@@ -22,7 +22,7 @@ from .controls import SECTIONS, control_specs
 from .layout import DEFAULT_NODE_CAP
 from .session import ExplorerSession, Frame
 from .state import OUTCOME_COLOURS, STATE_COLOURS, UserState
-from .widgets import Control, Html, Swatch
+from .widgets import Control, Html, Swatch, VegaChart
 
 __all__ = ["ExplorerConfig", "configure", "Page"]
 
@@ -61,7 +61,7 @@ _STATE_LABELS = {
 
 @solara.component
 def GraphPanel(frame: Frame, gift_days: float):
-    solara.Image(frame.png, width="100%", classes=["giftsim-graph"])
+    solara.Image(frame.png, width="100%", format="webp", classes=["giftsim-graph"])
     if frame.view.sampled:
         solara.Warning(frame.view.message, dense=True, classes=["giftsim-sampled"])
 
@@ -112,7 +112,7 @@ def Charts(frame: Frame, session: ExplorerSession):
                       charts.merchants_chart(m, s), charts.top_merchants_chart(frame.merchants),
                       charts.lorenz_chart(frame.merchants)):
             with solara.Card(margin=0, style={"padding": "4px"}):
-                solara.FigureAltair(chart)
+                VegaChart(chart.configure_legend(orient="bottom", columns=3, labelLimit=200))
 
 
 def _totals(frame: Frame) -> dict[str, str]:

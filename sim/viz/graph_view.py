@@ -1,5 +1,5 @@
 """Drawing the social graph: users as dots coloured by state, the last days' gifts as
-highlighted edges, and a chosen cascade; rendered to PNG with matplotlib.
+highlighted edges, and a chosen cascade; drawn with matplotlib, sent as lossless WebP.
 
 The friendships (tens of thousands of lines) never change, so they are drawn once into a
 background image; each frame draws only the dots and the gifts over it.
@@ -17,6 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import to_rgba_array  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from ..graph import CSRGraph  # noqa: E402
 from ..model.states import GiftOutcome  # noqa: E402
@@ -101,7 +102,7 @@ class GraphPicture:
                gifts_to: np.ndarray | None = None, gifts_outcome: np.ndarray | None = None,
                cascade_members: np.ndarray | None = None, cascade_parent: np.ndarray | None = None
                ) -> bytes:
-        """One frame as PNG bytes.
+        """One frame as lossless WebP bytes.
 
         Parameters
         ----------
@@ -135,8 +136,12 @@ class GraphPicture:
             ring = self.xy[m[m >= 0]]
         self._tree.set_segments(tree)
         self._ring.set_offsets(ring)
+        self._fig.canvas.draw()
+        rgba = self._fig.canvas.buffer_rgba()
         buf = io.BytesIO()
-        self._fig.savefig(buf, format="png", dpi=100)
+        # lossless WebP: exact colours, about half the bytes and encoding time of PNG here
+        Image.frombuffer("RGBA", self._fig.canvas.get_width_height(), rgba).convert("RGB").save(
+            buf, "WEBP", lossless=True, method=0, quality=0)
         return buf.getvalue()
 
 

@@ -30,7 +30,7 @@ class Frame:
     Attributes
     ----------
     png : bytes
-        The graph picture.
+        The graph picture (lossless WebP).
     calendar : Calendar
     counts : dict of str to int
         Users per display state (the whole population).
