@@ -167,3 +167,13 @@ def test_every_live_chart_is_a_valid_vega_lite_spec(tmp_path):
         spec = c.to_dict()  # validates against the Vega-Lite schema
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     assert f.png[:4] == b"RIFF" and f.png[8:12] == b"WEBP"
+
+
+def test_viz_command_rejects_bad_targets_with_one_message(tmp_path, capsys):
+    from sim.cli import main
+
+    assert main(["viz", str(tmp_path / "missing.toml")]) == 2
+    assert main(["viz", str(tmp_path)]) == 2  # a folder that is not a finished batch
+    err = capsys.readouterr().err
+    assert "missing.toml" in err and "not a finished batch" in err
+    assert main(["viz", str(tmp_path / "x.toml"), "--seed", "-1"]) == 2
