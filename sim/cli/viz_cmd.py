@@ -1,0 +1,80 @@
+"""``giftsim viz``: the live explorer of a scenario, or the dashboard of a finished batch."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import console, err_console
+
+__all__ = ["add_parser", "main", "is_batch_folder"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "viz", help="open the live explorer of a scenario, or the dashboard of a finished batch",
+        description="Serve a local web app: for a scenario file, a live explorer (the social graph "
+        "spreading, play/step/reset, parameter controls, live charts); for a finished batch "
+        "folder (results/<batch>), a dashboard comparing its points. Stop it with Ctrl-C.",
+    )
+    p.add_argument("target", help="scenario TOML file, or a batch results folder")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    p.add_argument("--seed", type=int, default=0, help="explorer: random seed, >= 0 (default 0)")
+    p.add_argument("--node-cap", type=int, default=None,
+                   help="explorer: most users drawn; bigger graphs show an ego subgraph (default 5000)")
+    p.set_defaults(func=main)
+
+
+def is_batch_folder(path: Path) -> bool:
+    """A finished batch: a folder with ``runs.parquet``."""
+    return path.is_dir() and (path / "runs.parquet").is_file()
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..viz.layout import DEFAULT_NODE_CAP
+    from ..viz.server import serve
+
+    target = Path(args.target)
+    if args.seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port must be in 0..65535, got {args.port}")
+    if is_batch_folder(target):
+        from ..batch import load_results
+        from ..viz import dashboard_app
+
+        results = load_results(target)  # fail here, with a message, not in the browser
+        dashboard_app.configure(dashboard_app.DashboardConfig(str(target)))
+        what = f"batch dashboard of {target} ({len(results.runs)} runs)"
+        app = "sim.viz.dashboard_app:Page"
+    elif target.is_dir():
+        raise ValueError(f"{target}: a folder without runs.parquet: not a finished batch "
+                         "(run `giftsim batch` first, or give a scenario file)")
+    else:
+        from ..scenario import load_scenario
+        from ..viz import explorer_app
+        from ..viz.session import ExplorerSession
+
+        cap = DEFAULT_NODE_CAP if args.node_cap is None else args.node_cap
+        if cap < 1:
+            raise ValueError(f"--node-cap must be >= 1, got {cap}")
+        scenario = load_scenario(target)
+        with console.status("building the model and the graph layout (computed once per graph, then cached)"):
+            probe = ExplorerSession(scenario, seed=args.seed, node_cap=cap)
+        n = probe.model.population.n_users
+        console.print(f"graph: {n:,} users, {probe.view.nodes.size:,} drawn; layout "
+                      f"{'loaded from cache' if probe.layout_cached else 'computed'} in {probe.layout_seconds:.1f} s")
+        explorer_app.configure(explorer_app.ExplorerConfig(str(target), args.seed, cap))
+        what = f"explorer of {scenario.name}"
+        app = "sim.viz.explorer_app:Page"
+
+    def ready(url: str) -> None:
+        console.print(f"giftsim {what}: [bold]{url}[/]  (Ctrl-C to stop)", soft_wrap=True)
+
+    try:
+        serve(app, args.host, args.port, on_ready=ready)
+    except OSError as err:
+        err_console.print(f"[bold red]error:[/] cannot listen on {args.host}:{args.port}: {err.strerror or err}")
+        return 2
+    return 0

@@ -1,0 +1,133 @@
+"""Charts of a finished batch (Altair / Vega-Lite), from the tables of
+:func:`sim.batch.load_results`: outcomes side by side, daily curves with 95% bands,
+outcome distributions, and parameter-to-outcome plots for sweeps."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..batch import BatchResults
+from ..metrics import SUMMARY_KEYS
+from ..model import SERIES
+
+__all__ = ["ok_runs", "outcomes", "swept_params", "curve_bands", "outcome_chart",
+           "curve_chart", "distribution_chart", "param_chart", "PALETTE"]
+
+PALETTE = ["#1d3557", "#e63946", "#2a9d8f", "#f4a261", "#6a4c93", "#457b9d", "#e9c46a",
+           "#8d99ae", "#bc4749", "#386641"]
+_RUN_COLUMNS = {"run_id", "point", "point_name", "variant", "replicate", "seed", "status", "wall_seconds"}
+W, H = 360, 200
+
+
+def ok_runs(res: BatchResults) -> pd.DataFrame:
+    """Runs that finished (``status == "ok"``)."""
+    return res.runs[res.runs["status"] == "ok"].copy()
+
+
+def outcomes(res: BatchResults) -> list[str]:
+    """Outcomes the batch compares (its ``outcomes`` list), as found in the comparison table."""
+    wanted = list((res.manifest.get("batch") or {}).get("outcomes") or [])
+    have = [c[: -len("_mean")] for c in res.comparison.columns if c.endswith("_mean")]
+    return [o for o in wanted if o in have] or have
+
+
+def swept_params(res: BatchResults) -> list[str]:
+    """Scenario keys whose value differs between points (the sweep or the variants)."""
+    runs = res.runs
+    cols = [c for c in runs.columns if c not in _RUN_COLUMNS and c not in SUMMARY_KEYS]
+    return [c for c in cols if runs[c].astype(str).nunique() > 1]
+
+
+def _colour(names: list[str]) -> alt.Color:
+    return alt.Color("point_name:N", title="point", sort=names,
+                     legend=alt.Legend(orient="bottom", columns=1, labelLimit=600),
+                     scale=alt.Scale(domain=names, range=(PALETTE * (len(names) // len(PALETTE) + 1))[: len(names)]))
+
+
+def _points(res: BatchResults) -> list[str]:
+    return list(res.runs.sort_values("point").drop_duplicates("point")["point_name"])
+
+
+def outcome_chart(res: BatchResults, outcome: str) -> alt.Chart:
+    """Mean and 95% interval of ``outcome`` for every point, side by side."""
+    comp = res.comparison
+    df = pd.DataFrame({"point_name": comp["point_name"], "mean": comp[f"{outcome}_mean"],
+                       "lo": comp[f"{outcome}_lo"], "hi": comp[f"{outcome}_hi"], "n": comp["n"]})
+    names = _points(res)
+    base = alt.Chart(df).encode(alt.Y("point_name:N", title=None, sort=names,
+                                      axis=alt.Axis(labelLimit=320)))
+    bars = base.mark_rule(strokeWidth=2, color="#6c757d").encode(alt.X("lo:Q", title=outcome), alt.X2("hi:Q"))
+    dots = base.mark_point(filled=True, size=70).encode(
+        alt.X("mean:Q"), _colour(names),
+        tooltip=["point_name:N", alt.Tooltip("mean:Q", format=",.4g"), alt.Tooltip("lo:Q", format=",.4g"),
+                 alt.Tooltip("hi:Q", format=",.4g"), "n:Q"])
+    return (bars + dots).properties(width=W, height=max(60, 28 * len(names)),
+                                    title=f"{outcome}: mean and 95% interval")
+
+
+def curve_bands(res: BatchResults, series: str, level: float = 0.95) -> pd.DataFrame:
+    """Per point and step: mean of ``series`` over replicates and its Student-t interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``point_name``, ``step``, ``date``, ``n``, ``mean``, ``lo``, ``hi`` (bounds equal
+        the mean with fewer than two runs).
+    """
+    ts = res.timeseries
+    names = res.runs.drop_duplicates("point").set_index("point")["point_name"]
+    g = ts.groupby(["point", "step"], sort=True)[series]
+    df = g.agg(["mean", "std", "count"]).reset_index()
+    dates = ts.drop_duplicates(["point", "step"]).set_index(["point", "step"])["date"]
+    df["date"] = pd.to_datetime(dates.reindex(pd.MultiIndex.from_frame(df[["point", "step"]])).to_numpy())
+    n = df["count"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = np.where(n >= 2, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * df["std"].fillna(0) / np.sqrt(n), 0.0)
+    df["lo"], df["hi"] = df["mean"] - half, df["mean"] + half
+    df["point_name"] = df["point"].map(names)
+    return df.rename(columns={"count": "n"})[["point_name", "step", "date", "n", "mean", "lo", "hi"]]
+
+
+def curve_chart(res: BatchResults, series: str) -> alt.Chart:
+    """Daily ``series``: mean over replicates per point, with its 95% band."""
+    df = curve_bands(res, series)
+    names = _points(res)
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0))
+    band = alt.Chart(df).mark_area(opacity=0.2).encode(x, alt.Y("lo:Q", title=series), alt.Y2("hi:Q"), _colour(names))
+    line = alt.Chart(df).mark_line().encode(
+        x, alt.Y("mean:Q"), _colour(names),
+        tooltip=["point_name:N", "date:T", alt.Tooltip("mean:Q", format=",.4g"),
+                 alt.Tooltip("lo:Q", format=",.4g"), alt.Tooltip("hi:Q", format=",.4g")])
+    meaning = SERIES.get(series, ("", ""))[1]
+    return (band + line).properties(width=2 * W, height=H + 40, title=f"{series} ({meaning}): mean and 95% band")
+
+
+def distribution_chart(res: BatchResults, outcome: str) -> alt.Chart:
+    """Every run's ``outcome`` per point (dots), with the box of their quartiles."""
+    runs = ok_runs(res)
+    names = _points(res)
+    df = runs[["point_name", "replicate", outcome]].rename(columns={outcome: "value"})
+    box = alt.Chart(df).mark_boxplot(extent="min-max", opacity=0.35, size=18).encode(
+        alt.Y("point_name:N", title=None, sort=names, axis=alt.Axis(labelLimit=320)),
+        alt.X("value:Q", title=outcome), _colour(names))
+    dots = alt.Chart(df).mark_tick(thickness=2, size=16).encode(
+        alt.Y("point_name:N", sort=names), alt.X("value:Q"), _colour(names),
+        tooltip=["point_name:N", "replicate:Q", alt.Tooltip("value:Q", format=",.4g")])
+    return (box + dots).properties(width=W, height=max(60, 28 * len(names)), title=f"{outcome}: every run")
+
+
+def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
+    """``outcome`` of every run against a swept parameter, with the mean per value."""
+    runs = ok_runs(res)
+    df = runs[[param, outcome, "point_name"]].rename(columns={param: "param", outcome: "value"})
+    numeric = pd.api.types.is_numeric_dtype(df["param"]) and not pd.api.types.is_bool_dtype(df["param"])
+    if not numeric:
+        df["param"] = df["param"].astype(str)
+    x = alt.X("param:Q" if numeric else "param:N", title=param, scale=alt.Scale(zero=False) if numeric else alt.Undefined)
+    dots = alt.Chart(df).mark_circle(size=40, opacity=0.6, color="#457b9d").encode(
+        x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", "param", alt.Tooltip("value:Q", format=",.4g")])
+    mean = alt.Chart(df).mark_line(point=True, color="#e63946").encode(x, alt.Y("mean(value):Q"))
+    return (dots + mean).properties(width=W, height=H, title=f"{outcome} against {param}")

@@ -1,0 +1,114 @@
+"""Live charts of the explorer (Altair / Vega-Lite), from the model's daily series and
+merchant table: always the whole population, whatever part of the graph is drawn."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ..metrics import hhi, lorenz_curve, top_k_share
+from ..model import GiftModel
+from ..model.states import MERCHANT_KINDS
+
+__all__ = ["series_frame", "merchant_frame", "gifts_chart", "adoption_chart", "gmv_chart",
+           "merchants_chart", "top_merchants_chart", "lorenz_chart", "KIND_COLOURS"]
+
+WIDTH, HEIGHT = 290, 170
+KIND_COLOURS = {"brand": "#1d3557", "sme": "#2a9d8f", "white_label": "#e9c46a"}
+GIFT_COLOURS = {"sent": "#264653", "accepted": "#e63946", "expired": "#8d99ae"}
+
+
+def series_frame(model: GiftModel) -> pd.DataFrame:
+    """The daily series so far: ``date`` and every recorder column, one row per step done."""
+    done = model.step_index
+    df = pd.DataFrame({k: v[:done] for k, v in model.recorder.columns.items()})
+    df.insert(0, "date", pd.to_datetime(model.calendar.dates[:done]))
+    return df
+
+
+def merchant_frame(model: GiftModel) -> pd.DataFrame:
+    """One row per merchant: ``merchant``, ``kind`` (name), ``gmv`` (RMB), ``active``."""
+    t = model.merchant_table
+    return pd.DataFrame({
+        "merchant": np.arange(t.n_merchants), "kind": [MERCHANT_KINDS[k] for k in t.kind],
+        "gmv": t.gmv.astype(float), "active": t.active.astype(bool),
+    })
+
+
+def _x(model: GiftModel) -> alt.X:
+    d = model.calendar.dates
+    domain = [pd.Timestamp(d[0]).isoformat(), pd.Timestamp(d[-1]).isoformat()]
+    return alt.X("date:T", title=None, scale=alt.Scale(domain=domain),
+                 axis=alt.Axis(format="%b %d", labelAngle=0, tickCount=6))
+
+
+def _frame(chart: alt.Chart, title: str) -> alt.Chart:
+    return chart.properties(width=WIDTH, height=HEIGHT, title=title)
+
+
+def gifts_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
+    long = s.melt(id_vars="date", value_vars=["gifts_sent", "gifts_accepted", "gifts_expired"],
+                  var_name="what", value_name="gifts")
+    long["what"] = long["what"].str.removeprefix("gifts_")
+    colour = alt.Color("what:N", title=None, sort=list(GIFT_COLOURS),
+                       scale=alt.Scale(domain=list(GIFT_COLOURS), range=list(GIFT_COLOURS.values())))
+    c = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=12)).encode(
+        _x(model), alt.Y("gifts:Q", title="gifts per day"), colour,
+        tooltip=["date:T", "what:N", "gifts:Q"])
+    return _frame(c, "Gifts sent / accepted / expired")
+
+
+def adoption_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
+    n = model.population.n_users
+    df = pd.DataFrame({"date": s["date"], "gift button (rollout)": s["button_share"],
+                       "aware": s["aware_users"] / n, "senders": s["senders"] / n})
+    long = df.melt(id_vars="date", var_name="what", value_name="share")
+    names = ["gift button (rollout)", "aware", "senders"]
+    colour = alt.Color("what:N", title=None, sort=names,
+                       scale=alt.Scale(domain=names, range=["#8ecae6", "#ffb703", "#d62828"]))
+    c = alt.Chart(long).mark_line().encode(
+        _x(model), alt.Y("share:Q", title="share of users", axis=alt.Axis(format="%"),
+                         scale=alt.Scale(domain=[0, 1])), colour,
+        tooltip=["date:T", "what:N", alt.Tooltip("share:Q", format=".1%")])
+    return _frame(c, f"Adoption ({n:,} users)")
+
+
+def gmv_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
+    c = alt.Chart(s[["date", "gmv_rmb"]]).mark_bar(color="#e76f51").encode(
+        _x(model), alt.Y("gmv_rmb:Q", title="RMB per day"),
+        tooltip=["date:T", alt.Tooltip("gmv_rmb:Q", format=",.0f", title="GMV")])
+    return _frame(c, f"GMV: {s['gmv_rmb'].sum():,.0f} RMB so far")
+
+
+def merchants_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
+    c = alt.Chart(s[["date", "active_merchants"]]).mark_line(color="#1d3557", interpolate="step-after").encode(
+        _x(model), alt.Y("active_merchants:Q", title="merchants", scale=alt.Scale(zero=True)),
+        tooltip=["date:T", "active_merchants:Q"])
+    return _frame(c, "Active merchants")
+
+
+def top_merchants_chart(m: pd.DataFrame, k: int = 15) -> alt.Chart:
+    g = m["gmv"].to_numpy()
+    title = (f"Top merchants by GMV · HHI {hhi(g):.3f} · top-10 share {top_k_share(g, 10):.0%}"
+             if g.sum() > 0 else "Top merchants by GMV (no sales yet)")
+    top = m.sort_values(["gmv", "merchant"], ascending=[False, True]).head(k).copy()
+    top["label"] = [f"#{i} {kind}" for i, kind in zip(top["merchant"], top["kind"])]
+    kinds = list(KIND_COLOURS)
+    c = alt.Chart(top).mark_bar().encode(
+        alt.X("gmv:Q", title="GMV, RMB"), alt.Y("label:N", sort="-x", title=None),
+        alt.Color("kind:N", title=None, sort=kinds,
+                  scale=alt.Scale(domain=kinds, range=list(KIND_COLOURS.values()))),
+        tooltip=["merchant:Q", "kind:N", alt.Tooltip("gmv:Q", format=",.0f")])
+    return _frame(c, title)
+
+
+def lorenz_chart(m: pd.DataFrame) -> alt.Chart:
+    x, y = lorenz_curve(m["gmv"].to_numpy())
+    df = pd.DataFrame({"merchants": x, "gmv": y})
+    line = alt.Chart(df).mark_line(color="#e63946").encode(
+        alt.X("merchants:Q", title="share of merchants (poorest first)", axis=alt.Axis(format="%")),
+        alt.Y("gmv:Q", title="share of GMV", axis=alt.Axis(format="%")))
+    diag = alt.Chart(pd.DataFrame({"merchants": [0.0, 1.0], "gmv": [0.0, 1.0]})).mark_line(
+        color="#adb5bd", strokeDash=[4, 4]).encode(x="merchants:Q", y="gmv:Q")
+    return (diag + line).properties(width=WIDTH, height=HEIGHT, title="Lorenz curve of merchant GMV")

@@ -1,0 +1,267 @@
+"""The live explorer page: the social graph spreading, run controls, schema-generated
+parameter controls and live charts, over one :class:`ExplorerSession` per browser tab.
+
+Start it with ``giftsim viz SCENARIO`` (which calls :func:`configure`, then serves
+``sim.viz.explorer_app:Page``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+import solara
+import solara.lab
+
+from ..scenario import ScenarioError, load_scenario
+from . import charts
+from .controls import SECTIONS, control_specs
+from .layout import DEFAULT_NODE_CAP
+from .session import ExplorerSession, Frame
+from .state import OUTCOME_COLOURS, STATE_COLOURS, UserState
+from .widgets import Control, Html, Swatch, VegaChart
+
+__all__ = ["ExplorerConfig", "configure", "Page"]
+
+
+@dataclass(frozen=True)
+class ExplorerConfig:
+    scenario: str
+    seed: int = 0
+    node_cap: int = DEFAULT_NODE_CAP
+    gift_days: float = 3.0
+
+
+_config: ExplorerConfig | None = None
+
+
+def configure(config: ExplorerConfig) -> None:
+    """Set what the page opens (called by ``giftsim viz`` before serving)."""
+    global _config
+    _config = config
+
+
+def _current_config() -> ExplorerConfig:
+    if _config is not None:
+        return _config
+    path = os.environ.get("GIFTSIM_VIZ_SCENARIO")
+    if not path:
+        raise RuntimeError("no scenario: start the explorer with `giftsim viz SCENARIO`")
+    return ExplorerConfig(path, int(os.environ.get("GIFTSIM_VIZ_SEED", "0")))
+
+
+_STATE_LABELS = {
+    UserState.UNAWARE: "unaware", UserState.BUTTON: "gift button visible", UserState.AWARE: "aware",
+    UserState.RECIPIENT: "recipient", UserState.SENDER: "sender", UserState.MUTED: "muted",
+}
+
+
+@solara.component
+def GraphPanel(frame: Frame, gift_days: float):
+    solara.Image(frame.png, width="100%", format="webp", classes=["giftsim-graph"])
+    if frame.view.sampled:
+        solara.Warning(frame.view.message, dense=True, classes=["giftsim-sampled"])
+
+
+@solara.component
+def Legend(frame: Frame, gift_days: float):
+    with solara.Column(gap="2px", classes=["giftsim-legend"]):
+        for s in UserState:
+            Swatch(STATE_COLOURS[s], _STATE_LABELS[s], frame.counts[s.name.lower()],
+                   classes=f"giftsim-count-{s.name.lower()}")
+        Html("div", [f"Gifts of the last {gift_days:g} days ({frame.gifts_drawn:,} drawn):"],
+             style="margin-top:8px;font-weight:500")
+        for o, c in OUTCOME_COLOURS.items():
+            Swatch(c, o.name.lower())
+
+
+@solara.component
+def CascadePanel(frame: Frame, session: ExplorerSession, refresh):
+    def pick(value: Any) -> None:
+        try:
+            session.choose(None if value in (None, "") else int(value))
+        except (ValueError, TypeError):
+            return
+        refresh()
+
+    with solara.Card("Cascade", margin=0, classes=["giftsim-cascade"]):
+        options = [f"{int(r.root)} (size {int(r.size)})" for r in frame.cascades.itertuples()]
+        solara.Select("largest cascades (root)", values=options, value=None, dense=True,
+                      on_value=lambda v: pick(v.split(" ")[0] if v else None))
+        solara.InputInt("user id", value=frame.chosen, optional=True, dense=True, on_value=pick)
+        c = frame.cascade
+        if frame.chosen is None:
+            solara.Text("Choose a user to outline the cascade they belong to.")
+        elif c is None:
+            solara.Text(f"User {frame.chosen} is not aware of the feature yet.")
+        else:
+            Html("div", [f"User {c.user} is in the cascade of root {c.root}: {c.size:,} users, depth "
+                         f"{c.depth}, structural virality {c.structural_virality:.2f}. Members are "
+                         "ringed, who-told-whom links drawn in black."], classes="giftsim-cascade-text")
+
+
+@solara.component
+def Charts(frame: Frame, session: ExplorerSession):
+    m = session.model
+    s = frame.series
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}, classes=["giftsim-charts"]):
+        for chart in (charts.gifts_chart(m, s), charts.adoption_chart(m, s), charts.gmv_chart(m, s),
+                      charts.merchants_chart(m, s), charts.top_merchants_chart(frame.merchants),
+                      charts.lorenz_chart(frame.merchants)):
+            with solara.Card(margin=0, style={"padding": "4px"}):
+                VegaChart(chart.configure_legend(orient="bottom", columns=3, labelLimit=200))
+
+
+def _totals(frame: Frame) -> dict[str, str]:
+    s = frame.series
+    last = s.iloc[-1] if len(s) else None
+
+    def v(col: str) -> int:
+        return int(last[col]) if last is not None else 0
+
+    return {
+        "sent": str(v("gifts_sent")), "accepted": str(v("gifts_accepted")),
+        "expired": str(v("gifts_expired")), "aware": str(v("aware_users")),
+        "senders": str(v("senders")), "gmv": f"{float(s['gmv_rmb'].sum()) if len(s) else 0.0:.2f}",
+        "merchants": str(v("active_merchants")),
+    }
+
+
+@solara.component
+def StatusBar(frame: Frame, session: ExplorerSession):
+    cal = frame.calendar
+    t = _totals(frame)
+    with solara.Card(margin=0, classes=["giftsim-status"]):
+        Html("div", [f"{session.scenario.name} · seed {session.seed} · " + cal.text()],
+             classes="giftsim-day", style="font-size:18px;font-weight:500",
+             **{"data-day": str(cal.day), "data-seed": str(session.seed), "data-date": cal.date,
+                "data-occasion": cal.occasion})
+        Html("div", [f"Last day: {t['sent']} gifts sent, {t['accepted']} accepted, {t['expired']} expired · "
+                     f"{t['aware']} aware, {t['senders']} senders so far · GMV {float(t['gmv']):,.0f} RMB · "
+                     f"{t['merchants']} active merchants"],
+             classes="giftsim-totals", **{f"data-{k}": v for k, v in t.items()})
+        Html("div", [f"step {frame.step_seconds * 1000:.0f} ms · frame {frame.render_seconds * 1000:.0f} ms · "
+                     f"layout {'cached' if session.layout_cached else 'computed'} "
+                     f"({session.layout_seconds:.1f} s)"],
+             classes="giftsim-timing", style="font-size:11px;color:#666",
+             **{"data-step-ms": f"{frame.step_seconds * 1000:.1f}",
+                "data-frame-ms": f"{frame.render_seconds * 1000:.1f}"})
+
+
+@solara.component
+def ParameterControls(session: ExplorerSession, on_change, on_restore, error: str | None,
+                      state: str = ""):
+    """``state`` names the scenario shown (overrides and seed), so a change re-renders."""
+    specs = control_specs(session.scenario, rollout_speed=session.rollout_speed)
+    if error:
+        solara.Error(error, dense=True, classes=["giftsim-error"])
+    if session.overrides:
+        changed = ", ".join(f"{k} = {v}" for k, v in session.overrides.items())
+        Html("div", [f"Changed: {changed}"], classes="giftsim-overrides",
+             style="font-size:12px;margin-bottom:4px")
+        solara.Button("Back to the scenario file", on_click=on_restore, text=True, color="primary")
+    for section in SECTIONS:
+        group = [s for s in specs if s.key.split(".")[0] == section or (section == "policy" and s.key.startswith("rollout."))]
+        with solara.Details(section, expand=section == "policy"):
+            for sub, items in groupby(group, key=lambda s: s.section):
+                if sub != section:
+                    Html("div", [sub], style="font-weight:500;margin-top:6px")
+                for spec in items:
+                    Control(spec, on_change)
+
+
+@solara.component
+def Page():
+    cfg = _current_config()
+    session = solara.use_memo(
+        lambda: ExplorerSession(load_scenario(cfg.scenario), seed=cfg.seed, node_cap=cfg.node_cap,
+                                gift_days=cfg.gift_days), [])
+    first = solara.use_memo(session.frame, [])
+    frame = solara.use_reactive(first)
+    playing = solara.use_reactive(False)
+    days_per_tick = solara.use_reactive(1)
+    interval_ms = solara.use_reactive(400)
+    error = solara.use_reactive(None)
+
+    def refresh() -> None:
+        frame.value = session.frame()
+
+    def play_loop() -> None:
+        while playing.value and session.running:
+            start = time.perf_counter()
+            session.step(days_per_tick.value)
+            frame.value = session.frame()
+            rest = interval_ms.value / 1000 - (time.perf_counter() - start)
+            if rest > 0:
+                time.sleep(rest)
+        playing.value = False
+
+    solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
+
+    def do_step() -> None:
+        session.step(days_per_tick.value)
+        refresh()
+
+    def do_reset() -> None:
+        playing.value = False
+        session.reset()
+        refresh()
+
+    def on_change(key: str, value: Any) -> None:
+        playing.value = False
+        try:
+            session.set_value(key, value)
+        except (ScenarioError, ValueError) as err:
+            error.value = str(err)
+        else:
+            error.value = None
+        refresh()
+
+    def on_restore() -> None:
+        playing.value = False
+        session.restore()
+        error.value = None
+        refresh()
+
+    def on_seed(value: int | None) -> None:
+        if value is None or value == session.seed:
+            return
+        playing.value = False
+        try:
+            session.set_seed(value)
+        except ValueError as err:
+            error.value = str(err)
+        refresh()
+
+    solara.Title(f"giftsim · {session.scenario.name}")
+    with solara.AppBar():
+        solara.AppBarTitle(f"giftsim explorer · {session.base.name}")
+    with solara.Sidebar():
+        with solara.Card("Run", margin=0, classes=["giftsim-run"]):
+            with solara.Row():
+                solara.Button("Reset", on_click=do_reset, color="primary", outlined=True,
+                              classes=["giftsim-reset"])
+                solara.Button("Pause" if playing.value else "Play", color="primary",
+                              on_click=lambda: playing.set(not playing.value),
+                              disabled=not session.running, classes=["giftsim-play"])
+                solara.Button("Step", on_click=do_step, color="primary",
+                              disabled=playing.value or not session.running, classes=["giftsim-step"])
+            solara.SliderInt(f"days per step: {days_per_tick.value}", value=days_per_tick, min=1, max=14)
+            solara.SliderInt(f"pause between steps: {interval_ms.value} ms", value=interval_ms, min=0, max=2000, step=50)
+            solara.InputInt("seed", value=session.seed, on_value=on_seed, classes=["giftsim-seed"])
+        with solara.Card("Parameters", margin=0, classes=["giftsim-params"]):
+            ParameterControls(session, on_change, on_restore, error.value,
+                              state=f"{session.overrides!r} {session.seed}")
+
+    f = frame.value
+    with solara.Column(gap="8px"):
+        StatusBar(f, session)
+        with solara.Columns([3, 1]):
+            GraphPanel(f, session.gift_days)
+            with solara.Column():
+                Legend(f, session.gift_days)
+                CascadePanel(f, session, refresh)
+        Charts(f, session)

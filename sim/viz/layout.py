@@ -1,0 +1,212 @@
+"""Where to draw each user: a seeded force layout, computed once per graph and cached on
+disk, and the subgraph to draw when a graph is bigger than the node cap."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from ..graph import CSRGraph
+
+__all__ = ["DEFAULT_NODE_CAP", "ViewNodes", "view_nodes", "Layout", "graph_layout", "cache_dir"]
+
+DEFAULT_NODE_CAP = 5000
+"""Most users drawn; above it the view shows an ego subgraph (charts still count everyone)."""
+
+LAYOUT_VERSION = 1
+"""Bumped when the layout algorithm or its parameters change (part of the cache key)."""
+
+ITERATIONS = 50
+
+
+def cache_dir() -> Path:
+    """Folder of cached layouts: ``$GIFTSIM_CACHE`` or ``$XDG_CACHE_HOME/giftsim`` (default
+    ``~/.cache/giftsim``), then ``layouts/``."""
+    root = os.environ.get("GIFTSIM_CACHE")
+    if not root:
+        root = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "giftsim")
+    return Path(root) / "layouts"
+
+
+@dataclass(frozen=True)
+class ViewNodes:
+    """The users drawn: all of them, or an ego subgraph when the graph exceeds the cap.
+
+    Attributes
+    ----------
+    nodes : ndarray of int64, shape (k,)
+        User ids drawn, ascending.
+    n_users : int
+        Users in the whole graph.
+    centre : int or None
+        Centre of the ego subgraph (None when every user is drawn).
+    """
+
+    nodes: np.ndarray
+    n_users: int
+    centre: int | None = None
+
+    @property
+    def sampled(self) -> bool:
+        return self.nodes.size < self.n_users
+
+    @property
+    def message(self) -> str:
+        """What is on screen, in words ('' when every user is drawn)."""
+        if not self.sampled:
+            return ""
+        return (f"Showing {self.nodes.size:,} of {self.n_users:,} users: the ego subgraph around "
+                f"user {self.centre} (breadth-first up to the node cap). Charts count all users.")
+
+
+def _neighbours(graph: CSRGraph, users: np.ndarray) -> np.ndarray:
+    """All friends of ``users`` (with repeats), int64."""
+    starts = graph.indptr[users]
+    lens = graph.indptr[users + 1] - starts
+    if lens.sum() == 0:
+        return np.empty(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(np.r_[0, lens[:-1]]), lens)
+    return graph.indices[offsets + np.arange(lens.sum())].astype(np.int64)
+
+
+def view_nodes(graph: CSRGraph, cap: int = DEFAULT_NODE_CAP, centre: int | None = None) -> ViewNodes:
+    """The users to draw: everyone if ``n_users <= cap``, else the first ``cap`` users met
+    by a breadth-first walk from ``centre`` (default: the user with most friends), moving
+    on to the next best-connected unreached user if the component runs out.
+
+    Raises
+    ------
+    ValueError
+        If ``cap < 1`` or ``centre`` is not a user.
+
+    Notes
+    -----
+    O(edges of the reached users).
+    """
+    n = graph.n_users
+    if cap < 1:
+        raise ValueError(f"node cap must be >= 1, got {cap}")
+    if n <= cap:
+        return ViewNodes(np.arange(n, dtype=np.int64), n)
+    deg = graph.degree
+    if centre is None:
+        centre = int(np.argmax(deg))
+    if not 0 <= centre < n:
+        raise ValueError(f"centre {centre} is not a user (0..{n - 1})")
+    seen = np.zeros(n, dtype=bool)
+    order: list[np.ndarray] = []
+    count = 0
+    frontier = np.array([centre], dtype=np.int64)
+    by_degree = np.argsort(-deg, kind="stable")
+    next_seed = 0
+    while count < cap:
+        if frontier.size == 0:  # component exhausted: start from the best-connected unseen user
+            while seen[by_degree[next_seed]]:
+                next_seed += 1
+            frontier = by_degree[next_seed: next_seed + 1].astype(np.int64)
+        frontier = frontier[~seen[frontier]][: cap - count]
+        seen[frontier] = True
+        order.append(frontier)
+        count += frontier.size
+        nb = np.unique(_neighbours(graph, frontier))
+        frontier = nb[~seen[nb]]
+    return ViewNodes(np.sort(np.concatenate(order)), n, centre)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Positions of drawn users in the unit square.
+
+    Attributes
+    ----------
+    xy : ndarray of float64, shape (k, 2)
+        Position of ``nodes[i]``, in [0, 1] (aspect kept).
+    key : str
+        Content hash the cache file is named by.
+    seconds : float
+        Time to compute or load it.
+    cached : bool
+        Loaded from the disk cache.
+    """
+
+    xy: np.ndarray
+    key: str
+    seconds: float
+    cached: bool
+
+
+def subgraph_matrix(graph: CSRGraph, nodes: np.ndarray) -> sp.csr_array:
+    """Adjacency (0/1, symmetric) of the subgraph induced on ``nodes``, in their order."""
+    n = graph.n_users
+    adj = sp.csr_array((np.ones(graph.indices.size, dtype=np.float32), graph.indices, graph.indptr),
+                       shape=(n, n))
+    if nodes.size == n:
+        return adj
+    return adj[nodes][:, nodes].tocsr()
+
+
+def _key(adj: sp.csr_array, seed: int) -> str:
+    h = hashlib.sha256()
+    h.update(f"giftsim-layout v{LAYOUT_VERSION} spring-energy it={ITERATIONS} seed={seed} "
+             f"n={adj.shape[0]};".encode())
+    h.update(np.ascontiguousarray(adj.indptr, dtype=np.int64).tobytes())
+    h.update(np.ascontiguousarray(adj.indices, dtype=np.int64).tobytes())
+    return h.hexdigest()[:32]
+
+
+def _compute(adj: sp.csr_array, seed: int) -> np.ndarray:
+    k = adj.shape[0]
+    if k == 0:
+        return np.zeros((0, 2))
+    g = nx.from_scipy_sparse_array(adj)
+    pos = nx.spring_layout(g, seed=seed, iterations=ITERATIONS, method="energy")
+    xy = np.array([pos[i] for i in range(k)], dtype=np.float64)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    span = float((hi - lo).max()) or 1.0
+    return (xy - lo) / span + (1.0 - (hi - lo) / span) / 2.0
+
+
+def graph_layout(graph: CSRGraph, nodes: np.ndarray | None = None, *, seed: int = 0,
+                 cache: Path | None = None) -> Layout:
+    """Positions of ``nodes`` (default all users) for drawing, cached on disk.
+
+    The layout is networkx's energy-based Fruchterman-Reingold (``spring_layout(method=
+    "energy")``, seeded, so the same graph always gets the same picture), computed on the
+    subgraph induced by ``nodes``. The cache file is named by a hash of that subgraph's
+    edges, the seed and the algorithm's version, so it is shared by every scenario and
+    run seed on the same graph, and never reused for a different one.
+
+    Notes
+    -----
+    Computing costs O(k^2) per iteration for k nodes (about 30 s for the 4,039-user
+    Facebook graph on one core); loading the cache costs milliseconds.
+    """
+    start = time.perf_counter()
+    nodes = np.arange(graph.n_users, dtype=np.int64) if nodes is None else np.asarray(nodes, dtype=np.int64)
+    adj = subgraph_matrix(graph, nodes)
+    key = _key(adj, seed)
+    folder = cache if cache is not None else cache_dir()
+    path = folder / f"{key}.npy"
+    if path.exists():
+        try:
+            xy = np.load(path)
+            if xy.shape == (nodes.size, 2):
+                return Layout(xy, key, time.perf_counter() - start, True)
+        except (OSError, ValueError):
+            pass  # unreadable cache file: compute again and replace it
+    xy = _compute(adj, seed)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".tmp-{key}-{os.getpid()}.npy"
+        np.save(tmp, xy)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return Layout(xy, key, time.perf_counter() - start, False)

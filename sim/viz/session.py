@@ -1,0 +1,186 @@
+"""One explorer session: the current scenario (a base plus overrides), its live model, and
+the frames shown in the browser. Independent of the UI, so it is tested without a browser."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..model import GiftModel
+from ..scenario import Scenario
+from .charts import merchant_frame, series_frame
+from .controls import ROLLOUT_SPEED, apply_overrides, set_override
+from .graph_view import GraphPicture
+from .layout import DEFAULT_NODE_CAP, ViewNodes, graph_layout, view_nodes
+from .state import Calendar, Cascade, calendar_line, cascade_of, largest_cascades, recent_gifts, state_counts, user_states
+
+__all__ = ["Frame", "ExplorerSession"]
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """Everything one screen shows, computed together after a step (immutable).
+
+    Attributes
+    ----------
+    png : bytes
+        The graph picture (lossless WebP).
+    calendar : Calendar
+    counts : dict of str to int
+        Users per display state (the whole population).
+    series : pandas.DataFrame
+        Daily series so far (whole population).
+    merchants : pandas.DataFrame
+        Per-merchant GMV and kind.
+    cascade : Cascade or None
+        The chosen user's cascade.
+    cascades : pandas.DataFrame
+        The largest cascades so far.
+    view : ViewNodes
+    step_seconds, render_seconds : float
+        Time of the last model step(s) and of building this frame.
+    """
+
+    png: bytes
+    calendar: Calendar
+    counts: dict[str, int]
+    series: pd.DataFrame
+    merchants: pd.DataFrame
+    cascade: Cascade | None
+    cascades: pd.DataFrame
+    view: ViewNodes
+    step_seconds: float
+    render_seconds: float
+    chosen: int | None = None
+    gifts_drawn: int = 0
+
+
+@dataclass
+class ExplorerSession:
+    """A base scenario, the overrides chosen in the browser, a seed, and the live model.
+
+    Every change of overrides or seed builds a new model from day 0 (a reset).
+    """
+
+    base: Scenario
+    seed: int = 0
+    node_cap: int = DEFAULT_NODE_CAP
+    gift_days: float = 3.0
+    layout_seed: int = 0
+    cache: Path | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+    chosen: int | None = None
+    scenario: Scenario = field(init=False)
+    model: GiftModel = field(init=False)
+    view: ViewNodes = field(init=False)
+    picture: GraphPicture = field(init=False)
+    layout_seconds: float = field(init=False, default=0.0)
+    layout_cached: bool = field(init=False, default=False)
+    _pictures: dict[str, GraphPicture] = field(init=False, default_factory=dict, repr=False)
+    _lock: threading.RLock = field(init=False, default_factory=threading.RLock, repr=False)
+    _step_seconds: float = field(init=False, default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self.scenario = apply_overrides(self.base, self.overrides)
+        self._build()
+
+    # ---------------------------------------------------------------- the model
+    def _build(self) -> None:
+        self.model = GiftModel(self.scenario, seed=self.seed)
+        self.view = view_nodes(self.model.graph, self.node_cap)
+        lay = graph_layout(self.model.graph, self.view.nodes, seed=self.layout_seed, cache=self.cache)
+        self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
+        pic = self._pictures.get(lay.key)
+        if pic is None:
+            pic = self._pictures[lay.key] = GraphPicture(self.model.graph, self.view.nodes, lay.xy)
+        self.picture = pic
+        self._step_seconds = 0.0
+        if self.chosen is not None and self.chosen >= self.model.population.n_users:
+            self.chosen = None
+
+    def reset(self) -> None:
+        """Start the current scenario and seed again from day 0."""
+        with self._lock:
+            self._build()
+
+    def set_value(self, key: str, value: Any) -> None:
+        """Change one control and reset the model with it.
+
+        Raises
+        ------
+        sim.scenario.ScenarioError
+            If the value is invalid; the session is unchanged.
+        """
+        with self._lock:
+            overrides = set_override(self.overrides, key, value)
+            scenario = apply_overrides(self.base, overrides)
+            self.overrides, self.scenario = overrides, scenario
+            self._build()
+
+    def restore(self) -> None:
+        """Drop every override: back to the scenario file, from day 0."""
+        with self._lock:
+            self.overrides = {}
+            self.scenario = self.base
+            self._build()
+
+    def set_seed(self, seed: int) -> None:
+        if int(seed) < 0:
+            raise ValueError(f"seed must be >= 0, got {seed}")
+        with self._lock:
+            self.seed = int(seed)
+            self._build()
+
+    @property
+    def rollout_speed(self) -> float:
+        return float(self.overrides.get(ROLLOUT_SPEED, 1.0))
+
+    @property
+    def running(self) -> bool:
+        return bool(self.model.running)
+
+    def step(self, days: int = 1) -> int:
+        """Advance up to ``days`` steps; return how many were run."""
+        with self._lock:
+            start = time.perf_counter()
+            done = 0
+            for _ in range(max(1, int(days))):
+                if not self.model.running:
+                    break
+                self.model.step()
+                done += 1
+            self._step_seconds = time.perf_counter() - start
+            return done
+
+    def choose(self, user: int | None) -> None:
+        """Show the cascade of ``user`` (None: no cascade)."""
+        if user is not None and not 0 <= int(user) < self.model.population.n_users:
+            raise ValueError(f"user {user} is not a user (0..{self.model.population.n_users - 1})")
+        self.chosen = None if user is None else int(user)
+
+    # ---------------------------------------------------------------- frames
+    def frame(self) -> Frame:
+        """What the screen shows now."""
+        with self._lock:
+            start = time.perf_counter()
+            m = self.model
+            states = user_states(m)
+            gifts = recent_gifts(m, self.gift_days)
+            cascade = cascade_of(m, self.chosen) if self.chosen is not None else None
+            png = self.picture.render(
+                states, gifts["sender"].to_numpy(), gifts["recipient"].to_numpy(),
+                gifts["outcome"].to_numpy(),
+                cascade.members if cascade else None, cascade.parent if cascade else None)
+            drawn = int(((self.picture.slots(gifts["sender"].to_numpy()) >= 0)
+                         & (self.picture.slots(gifts["recipient"].to_numpy()) >= 0)).sum())
+            return Frame(
+                png=png, calendar=calendar_line(m), counts=state_counts(states),
+                series=series_frame(m), merchants=merchant_frame(m), cascade=cascade,
+                cascades=largest_cascades(m), view=self.view, step_seconds=self._step_seconds,
+                render_seconds=time.perf_counter() - start, chosen=self.chosen, gifts_drawn=drawn)
