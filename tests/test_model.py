@@ -68,7 +68,7 @@ def check_invariants(m: GiftModel) -> None:
     {"population__budget": 50.0},
     {"merchants__max_admissions_per_week": 1},
     {"gifts__chat_entry_from": "2025-01-05", "gifts__chat_entry_rate": 0.2},
-    {"gifts__kind": "cash", "gifts__chat_entry_rate": 0.1},
+    {"gifts__item": "cash", "gifts__chat_entry_rate": 0.1},
 ])
 def test_invariants_hold_at_every_step(overrides):
     m = GiftModel(small_scenario(**overrides), seed=3)
@@ -252,7 +252,7 @@ def test_chat_entry_opens_on_its_date_and_lets_unvisited_users_gift():
 
 
 def test_cash_gifts_need_no_merchant_and_conserve_money():
-    sc = small_scenario(gifts={"kind": "cash", "chat_entry_rate": 0.2,
+    sc = small_scenario(gifts={"item": "cash", "chat_entry_rate": 0.2,
                                "cash_amount": {"dist": "uniform", "low": 5, "high": 15}},
                         merchants={k: {"count": 0} for k in ("brand", "sme", "white_label")})
     m = GiftModel(sc, seed=14)
@@ -264,4 +264,4 @@ def test_cash_gifts_need_no_merchant_and_conserve_money():
     assert m.totals["gmv"] == 0 and m.totals["cash"] > 0
     check_invariants(m)
     with pytest.raises(Exception, match="induced_sharing"):
-        small_scenario(gifts={"kind": "cash"}, policy={"induced_sharing": {"enabled": True}})
+        small_scenario(gifts={"item": "cash"}, policy={"induced_sharing": {"enabled": True}})

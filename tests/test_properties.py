@@ -47,7 +47,7 @@ def scenarios(draw):
                   "click_through": draw(st.floats(0, 1)), "accept_intercept": draw(st.floats(-3, 3)),
                   "unlock_on_receive": draw(st.booleans()),
                   "chat_entry_from": draw(st.sampled_from([None, "2025-01-20", "2025-01-27"])),
-                  "chat_entry_rate": draw(st.floats(0, 1)), "kind": kind},
+                  "chat_entry_rate": draw(st.floats(0, 1)), "item": kind},
         "population": {"activity": draw(st.floats(0, 1)), "budget": draw(st.sampled_from([0.0, 30.0, 500.0, 1e5])),
                        "reciprocity": draw(st.floats(0, 1)), "pay_forward": draw(st.floats(0, 1)),
                        "feed_impressions": draw(st.floats(0, 60))},

@@ -132,7 +132,7 @@ class GiftModel(mesa.Model):
         self.totals = dict.fromkeys(
             ("paid", "gmv", "cash", "refunded", "returns", "commission", "merchant_revenue"), 0.0
         )
-        self.cash = scenario.gifts.kind == "cash"
+        self.cash = scenario.gifts.item == "cash"
         chat_from = scenario.gifts.chat_entry_from
         self._chat_from_step = (0 if self.cash else None if chat_from is None
                                 else ((chat_from - time.start).days * self.steps_per_day))
@@ -159,7 +159,8 @@ class GiftModel(mesa.Model):
     def button_visible(self, users: np.ndarray) -> np.ndarray:
         """Whether each user sees the gift button now (rollout or unlocked), bool (k,)."""
         p = self.population
-        return (p.rollout_rank[users] < self.calendar.rollout[self.step_index]) | p.unlocked[users]
+        share = self.calendar.rollout[min(self.step_index, self.n_steps - 1)]  # after the end: the last day's
+        return (p.rollout_rank[users] < share) | p.unlocked[users]
 
     def merchant_view(self, expected_impressions: float) -> MerchantView:
         """The merchants' public state for the traffic policy."""

@@ -283,7 +283,7 @@ class GiftConfig(_Strict):
     chat_entry_rate: Share = 0.02
     """Chance per active day that a user who sees the gift button opens the chat menu's
     gift entry, once it exists (assumption)."""
-    kind: Literal["product", "cash"] = "product"
+    item: Literal["product", "cash"] = "product"
     """What a gift is: a product bought from a merchant (WeChat 2024, domain.md §1), or
     cash sent from the chat box with no merchant or product (a red envelope, WeChat
     2014, domain.md §1); cash gifts always start from the chat menu."""
@@ -538,9 +538,9 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        if self.gifts.kind == "cash" and self.policy.induced_sharing.enabled:
+        if self.gifts.item == "cash" and self.policy.induced_sharing.enabled:
             raise ValueError(
-                "policy.induced_sharing invites friends to a product page, but gifts.kind = "
+                "policy.induced_sharing invites friends to a product page, but gifts.item = "
                 '"cash" has none; allowed: induced_sharing.enabled = false with cash gifts'
             )
         if self.gifts.expiry_hours % self.time.step_hours:

@@ -45,13 +45,7 @@ OUTCOME_COLOURS = {GiftOutcome.PENDING: "#f77f00", GiftOutcome.ACCEPTED: "#e6394
 
 
 def _button_visible(model: GiftModel) -> np.ndarray:
-    users = np.arange(model.population.n_users)
-    if model.step_index < model.n_steps:
-        return model.button_visible(users)
-    # after the last step the model's calendar has no entry for step_index: the rollout
-    # stays at its last day's share
-    p = model.population
-    return (p.rollout_rank < model.calendar.rollout[-1]) | p.unlocked
+    return model.button_visible(np.arange(model.population.n_users))
 
 
 def user_states(model: GiftModel) -> np.ndarray:
