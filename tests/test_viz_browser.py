@@ -7,12 +7,10 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +19,7 @@ import pytest
 from sim.model import GiftModel
 from sim.scenario import load_scenario
 from sim.viz.controls import apply_overrides
-from sim.viz.state import STATE_COLOURS, UserState
+from sim.viz.state import STATE_COLOURS
 
 CHROMIUM = os.environ.get("GIFTSIM_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

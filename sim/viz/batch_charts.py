@@ -85,7 +85,8 @@ def curve_bands(res: BatchResults, series: str, level: float = 0.95) -> pd.DataF
     df["date"] = pd.to_datetime(dates.reindex(pd.MultiIndex.from_frame(df[["point", "step"]])).to_numpy())
     n = df["count"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = np.where(n >= 2, stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * df["std"].fillna(0) / np.sqrt(n), 0.0)
+        t_crit = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
+        half = np.where(n >= 2, t_crit * df["std"].fillna(0) / np.sqrt(n), 0.0)
     df["lo"], df["hi"] = df["mean"] - half, df["mean"] + half
     df["point_name"] = df["point"].map(names)
     return df.rename(columns={"count": "n"})[["point_name", "step", "date", "n", "mean", "lo", "hi"]]
@@ -126,7 +127,8 @@ def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
     numeric = pd.api.types.is_numeric_dtype(df["param"]) and not pd.api.types.is_bool_dtype(df["param"])
     if not numeric:
         df["param"] = df["param"].astype(str)
-    x = alt.X("param:Q" if numeric else "param:N", title=param, scale=alt.Scale(zero=False) if numeric else alt.Undefined)
+    x = alt.X("param:Q" if numeric else "param:N", title=param,
+              scale=alt.Scale(zero=False) if numeric else alt.Undefined)
     dots = alt.Chart(df).mark_circle(size=40, opacity=0.6, color="#457b9d").encode(
         x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", "param", alt.Tooltip("value:Q", format=",.4g")])
     mean = alt.Chart(df).mark_line(point=True, color="#e63946").encode(x, alt.Y("mean(value):Q"))

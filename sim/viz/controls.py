@@ -11,15 +11,14 @@ import functools
 import inspect
 import math
 import textwrap
-import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import annotated_types
 from pydantic import BaseModel
 
-from ..policies import AllocationParams, params_class, registered_rules
+from ..policies import AllocationParams, registered_rules
 from ..scenario import Scenario, with_overrides
 
 __all__ = ["ControlSpec", "control_specs", "apply_overrides", "set_override", "SECTIONS",

@@ -92,7 +92,9 @@ def Page():
             with solara.lab.Tab("Distributions"):
                 solara.Select("outcome", values=outs, value=dist_outcome)
                 with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}, classes=["giftsim-distributions"]):
-                    for o in ([dist_outcome.value] if dist_outcome.value else []) + [x for x in outs if x != dist_outcome.value][:3]:
+                    shown = ([dist_outcome.value] if dist_outcome.value else []) + [
+                        x for x in outs if x != dist_outcome.value][:3]
+                    for o in shown:
                         with solara.Card(margin=0):
                             solara.FigureAltair(bc.distribution_chart(res, o))
             if params:

@@ -164,7 +164,8 @@ def ParameterControls(session: ExplorerSession, on_change, on_restore, error: st
              style="font-size:12px;margin-bottom:4px")
         solara.Button("Back to the scenario file", on_click=on_restore, text=True, color="primary")
     for section in SECTIONS:
-        group = [s for s in specs if s.key.split(".")[0] == section or (section == "policy" and s.key.startswith("rollout."))]
+        group = [s for s in specs
+                 if s.key.split(".")[0] == section or (section == "policy" and s.key.startswith("rollout."))]
         with solara.Details(section, expand=section == "policy"):
             for sub, items in groupby(group, key=lambda s: s.section):
                 if sub != section:
@@ -250,7 +251,8 @@ def Page():
                 solara.Button("Step", on_click=do_step, color="primary",
                               disabled=playing.value or not session.running, classes=["giftsim-step"])
             solara.SliderInt(f"days per step: {days_per_tick.value}", value=days_per_tick, min=1, max=14)
-            solara.SliderInt(f"pause between steps: {interval_ms.value} ms", value=interval_ms, min=0, max=2000, step=50)
+            solara.SliderInt(f"pause between steps: {interval_ms.value} ms", value=interval_ms,
+                             min=0, max=2000, step=50)
             solara.InputInt("seed", value=session.seed, on_value=on_seed, classes=["giftsim-seed"])
         with solara.Card("Parameters", margin=0, classes=["giftsim-params"]):
             ParameterControls(session, on_change, on_restore, error.value,

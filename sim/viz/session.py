@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..model import GiftModel
@@ -18,7 +17,16 @@ from .charts import merchant_frame, series_frame
 from .controls import ROLLOUT_SPEED, apply_overrides, set_override
 from .graph_view import GraphPicture
 from .layout import DEFAULT_NODE_CAP, ViewNodes, graph_layout, view_nodes
-from .state import Calendar, Cascade, calendar_line, cascade_of, largest_cascades, recent_gifts, state_counts, user_states
+from .state import (
+    Calendar,
+    Cascade,
+    calendar_line,
+    cascade_of,
+    largest_cascades,
+    recent_gifts,
+    state_counts,
+    user_states,
+)
 
 __all__ = ["Frame", "ExplorerSession"]
 

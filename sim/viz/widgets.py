@@ -52,7 +52,8 @@ def Control(spec: ControlSpec, on_change: Callable[[str, Any], None]):
             solara.SliderFloat(f"{label}: {spec.value:g}", value=spec.value, min=spec.lo, max=spec.hi, step=spec.step,
                                on_value=changed)
         elif spec.kind == "int" and spec.slider:
-            solara.SliderInt(f"{label}: {spec.value}", value=spec.value, min=int(spec.lo), max=int(spec.hi), on_value=changed)
+            solara.SliderInt(f"{label}: {spec.value}", value=spec.value, min=int(spec.lo), max=int(spec.hi),
+                             on_value=changed)
         elif spec.kind == "float":
             solara.InputFloat(label, value=spec.value, on_value=changed, dense=True)
         else:
