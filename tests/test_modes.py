@@ -230,3 +230,14 @@ def test_bass_mode_everyone_adopts_eventually_and_cascades_add_up():
     assert s["adoption_share"] > 0.99 and s["aware_share"] == s["adoption_share"]
     assert res.cascades["size"].sum() == round(s["adoption_share"] * 200)
     assert res.series["active_users"].iloc[0] == 200
+
+
+@pytest.mark.parametrize("name", ["ic_facebook", "bass_complete"])
+def test_classic_scenario_files_run(name):
+    from sim.scenario import load_scenario
+
+    from .conftest import SCENARIOS
+
+    sc = load_scenario(SCENARIOS / "classic" / f"{name}.toml")
+    res = run(sc, 0)
+    assert res.summary["adoption_share"] > 0.3 and res.summary["gifts_sent"] == 0

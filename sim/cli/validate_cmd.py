@@ -34,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="skip the comparison with published data (runs the default scenarios)")
     p.add_argument("--seeds", type=int, default=10,
                    help="replicates of each default scenario for the plausibility figures (default 10)")
+    p.add_argument("--power", action="store_true",
+                   help="also rerun each check with the engine's probability off by -5%% and +5%% "
+                   "(each should FAIL: the tolerance catches a 5%% error)")
     p.add_argument("--markdown", metavar="FILE",
                    help="also write the tables as Markdown to FILE (for docs/validation.md)")
     p.set_defaults(func=main)
@@ -80,6 +83,35 @@ def _checks(args, out: Path | None, md: list[str]) -> tuple[int, int]:
     for n in notes:
         console.print(n, soft_wrap=True)
     return failed, skipped
+
+
+def _power(args, md: list[str]) -> int:
+    """Rerun each check with ``engine_factor`` 0.95 and 1.05; return how many still passed."""
+    import inspect
+
+    from ..validation import CHECKS, names
+
+    table = Table(title="Power: each check with the engine's p off by 5% (should FAIL)", header_style="bold")
+    for col in ("check", "p x", "statistic", "result"):
+        table.add_column(col, overflow="fold")
+    md += ["", "| check | engine p x | statistic | result |", "|---|---|---|---|"]
+    missed = 0
+    for name in names(args.only):
+        fn = CHECKS[name]
+        if "engine_factor" not in inspect.signature(fn).parameters:
+            continue
+        for factor in (0.95, 1.05):
+            try:
+                r = fn(engine_factor=factor)
+            except ImportError:
+                continue
+            missed += r.passed
+            verdict = "[bold red]passed (missed)[/]" if r.passed else "[green]FAIL (caught)[/]"
+            table.add_row(name, f"{factor:g}", r.statistic, verdict)
+            md.append(f"| `{name}` | {factor:g} | {_cell(r.statistic)} | "
+                      f"{'passed (missed)' if r.passed else 'FAIL (caught)'} |")
+    console.print(table)
+    return missed
 
 
 def _plausibility(args, out: Path | None, md: list[str]) -> None:
@@ -149,6 +181,8 @@ def main(args: argparse.Namespace) -> int:
     md: list[str] = []
     t0 = time.perf_counter()
     failed, skipped = _checks(args, out, md)
+    if args.power and _power(args, md):
+        err_console.print("[yellow]a check did not catch a 5% error in p (see the power table)[/]")
     if not args.no_plausibility and args.only is None:
         _plausibility(args, out, md)
     if args.markdown:
