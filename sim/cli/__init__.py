@@ -1,7 +1,7 @@
 """The ``giftsim`` command line: ``run``, ``batch``, ``check``, ``validate``.
 
 Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file; one clear
-message, no traceback); 3 a batch finished with failed runs; 4 results cannot be
+message, no traceback); 3 a batch finished with failed runs, or a validation check failed; 4 results cannot be
 written; 130 interrupted; 1 an internal error (a bug: the traceback is printed).
 """
 

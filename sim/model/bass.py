@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["bass_step", "add_to_friends", "gather_rows"]
+__all__ = ["add_to_friends", "bass_step", "gather_rows"]
 
 
 def gather_rows(indptr: np.ndarray, users: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -22,17 +22,17 @@ import numpy as np
 
 from ..graph import CSRGraph, build_graph
 from ..scenario.schema import BassMode, IndependentCascadeMode, MerchantConfig, Scenario
+from .bass import add_to_friends, bass_step
 from .calendar import Calendar
 from .gifts import GiftLedger
+from .ic import ic_step
 from .merchants import MerchantTable
 from .model import GiftModel, seed_streams
 from .population import Population
 from .recorder import Recorder
 from .states import AwareVia
-from .bass import add_to_friends, bass_step
-from .ic import ic_step
 
-__all__ = ["ClassicModel", "make_model", "blank_population"]
+__all__ = ["ClassicModel", "blank_population", "make_model"]
 
 _NO_MERCHANTS = MerchantConfig.model_validate(
     {"brand": {"count": 0}, "sme": {"count": 0}, "white_label": {"count": 0}}

@@ -20,8 +20,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["GEOMETRIC_BELOW", "bernoulli_positions", "frontier_successes", "ic_step",
-           "Cascade", "simulate_ic"]
+__all__ = [
+    "GEOMETRIC_BELOW",
+    "Cascade",
+    "bernoulli_positions",
+    "frontier_successes",
+    "ic_step",
+    "simulate_ic",
+]
 
 GEOMETRIC_BELOW = 0.25
 """Success probabilities below this are drawn by geometric skipping, others by one

@@ -10,32 +10,39 @@ from .bass_check import check_bass
 from .branching import check_borel
 from .peer import check_cynetdiff
 from .percolation import check_ic_giant, check_ic_threshold
-from .plausibility import PUBLISHED, SWEEP, landing, plausibility_metrics, purchase_by_received, sweep
+from .plausibility import (
+    PUBLISHED,
+    SWEEP,
+    landing,
+    plausibility_metrics,
+    purchase_by_received,
+    sweep,
+)
 from .plots import save_plot
 from .result import CheckResult, Curve, Plot
 from .suite import CHECKS, PLOT_EXTRAS, MissingPeer, names, run_check
 from .trees import check_structural_virality
 
 __all__ = [
-    "CheckResult",
-    "Curve",
-    "Plot",
     "CHECKS",
     "PLOT_EXTRAS",
-    "MissingPeer",
-    "names",
-    "run_check",
-    "check_ic_giant",
-    "check_ic_threshold",
-    "check_borel",
-    "check_bass",
-    "check_cynetdiff",
-    "check_structural_virality",
     "PUBLISHED",
     "SWEEP",
+    "CheckResult",
+    "Curve",
+    "MissingPeer",
+    "Plot",
+    "check_bass",
+    "check_borel",
+    "check_cynetdiff",
+    "check_ic_giant",
+    "check_ic_threshold",
+    "check_structural_virality",
     "landing",
+    "names",
     "plausibility_metrics",
     "purchase_by_received",
-    "sweep",
+    "run_check",
     "save_plot",
+    "sweep",
 ]

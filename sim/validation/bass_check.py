@@ -22,7 +22,7 @@ from .common import Z_MAX
 from .result import CheckResult, Curve, Plot
 from .theory import bass_chain_moments, bass_discrete, bass_F, bass_peak_time
 
-__all__ = ["check_bass", "bass_scenario", "euler_errors"]
+__all__ = ["bass_scenario", "check_bass", "euler_errors"]
 
 SOURCE = "Bass, Management Science 15(5) (1969)"
 
@@ -101,8 +101,8 @@ def check_bass(*, p: float = 0.03, q: float = 0.38, n_users: int = 2_000, days: 
     rate = np.diff(mean) / dt
     # (smoothed over one day: the derivative of a mean of runs is noisy)
     peak_sim = float(t[1:][np.argmax(np.convolve(rate, np.ones(25) / 25, mode="same"))] - dt / 2)
-    at = lambda d: int(round(d / dt))  # noqa: E731
-    F = lambda d: float(bass_F(d, p, q))  # noqa: E731
+    at = lambda d: int(round(d / dt))
+    F = lambda d: float(bass_F(d, p, q))
     days_grid = np.linspace(0, days, 400)
     return CheckResult(
         name="bass_curve",

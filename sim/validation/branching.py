@@ -20,7 +20,7 @@ from .common import ALPHA, Z_MAX, graph_for, ic_scenario, outbreak_sizes
 from .result import CheckResult, Curve, Plot
 from .theory import borel_pmf
 
-__all__ = ["check_borel", "BOREL_BINS"]
+__all__ = ["BOREL_BINS", "check_borel"]
 
 BOREL_BINS = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 26, 51, 101)
 """Left edges of the size classes of the goodness-of-fit test (the last is open)."""

@@ -6,14 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from ..graph import CSRGraph, build_graph
 from ..model.ic import simulate_ic
 from ..scenario import Scenario, validate_scenario
 
-from scipy import stats
-
-__all__ = ["Z_MAX", "ALPHA", "t_max", "ic_scenario", "graph_for", "outbreak_sizes", "fmt_z"]
+__all__ = ["ALPHA", "Z_MAX", "fmt_z", "graph_for", "ic_scenario", "outbreak_sizes", "t_max"]
 
 Z_MAX = 4.0
 """A statistical check passes when |z| <= 4: a false alarm about once in 16,000 runs of

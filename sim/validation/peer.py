@@ -20,7 +20,7 @@ from ..model.ic import simulate_ic
 from .common import ALPHA, graph_for, ic_scenario
 from .result import CheckResult, Curve, Plot
 
-__all__ = ["check_cynetdiff", "cynetdiff_sizes", "FACEBOOK"]
+__all__ = ["FACEBOOK", "check_cynetdiff", "cynetdiff_sizes"]
 
 FACEBOOK = Path(__file__).resolve().parents[2] / "data" / "facebook_combined.txt.gz"
 """The SNAP ego-Facebook edge list shipped with the project (4,039 users, 88,234 friendships)."""
@@ -101,11 +101,11 @@ def check_cynetdiff(*, p: float = 0.015, seeds: int = 5, cascades: int = 4_000,
     mid = 0.5 * (bins[1:] + bins[:-1])
     h_ours = np.histogram(ours, bins)[0] / cascades
     h_peer = np.histogram(peer, bins)[0] / cascades
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         peer_version = version("cynetdiff")
-    except Exception:  # pragma: no cover - metadata missing
+    except PackageNotFoundError:  # pragma: no cover - installed without metadata
         peer_version = "?"
     return CheckResult(
         name="peer_cynetdiff",

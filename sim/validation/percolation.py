@@ -24,7 +24,7 @@ from .theory import (
     mean_outbreak_size,
 )
 
-__all__ = ["check_ic_giant", "check_ic_threshold", "LARGE_SHARE"]
+__all__ = ["LARGE_SHARE", "check_ic_giant", "check_ic_threshold"]
 
 SOURCE = "Newman, Phys. Rev. E 66, 016128 (2002)"
 LARGE_SHARE = 0.05
@@ -109,7 +109,7 @@ def check_ic_giant(*, T: float = 0.5, mean_degree: float = 4.0, n_users: int = 5
     curves.append(Curve(f"theory S(T), Poisson({mean_degree:g})", t_grid,
                         np.array([giant_outbreak_share(pk_p, t) for t in t_grid])))
     xs, ys, es = [T], [measured], [2 * float(large.std(ddof=1) / np.sqrt(max(large.size, 1)))]
-    for i, (t, css) in enumerate(zip(curve_T, curve_ss.spawn(len(curve_T)))):
+    for t, css in zip(curve_T, curve_ss.spawn(len(curve_T))):
         _, lg, _, _, _ = _giant_sample(t, mean_degree, n_users, 2, 10, css, engine_factor)
         if lg.size:
             xs.append(t)

@@ -47,11 +47,11 @@ from .result import Curve, Plot
 __all__ = [
     "PUBLISHED",
     "SWEEP",
+    "landing",
     "plausibility_metrics",
     "purchase_by_received",
-    "landing",
-    "sweep",
     "saturation_plot",
+    "sweep",
     "sweep_plot",
 ]
 
@@ -209,6 +209,7 @@ def saturation_plot(tables: Mapping[str, pd.DataFrame]) -> Plot:
         curves=tuple(Curve(name, t["received"].to_numpy(float) + 0.04 * i, t["share"].to_numpy(float),
                            style="points", err=2 * t["se"].to_numpy(float))
                      for i, (name, t) in enumerate(tables.items())),
+        xticks=(1.0, 2.0, 3.0),
     )
 
 

@@ -41,8 +41,8 @@ def save_plot(plot: Plot, path: str | Path, *, dpi: int = 80) -> Path:
         ax.axvline(x, color="grey", ls=":", lw=1)
         ax.annotate(label, (x, 0.97), xycoords=("data", "axes fraction"), ha="right", va="top",
                     fontsize=8, color="grey", xytext=(-3, 0), textcoords="offset points")
-    if all(float(v).is_integer() for c in plot.curves for v in c.x) and plot.curves:
-        ax.xaxis.get_major_locator().set_params(integer=True)
+    if plot.xticks:
+        ax.set_xticks(plot.xticks)
     if plot.logy:
         ax.set_yscale("log")
     ax.set_title(plot.title, fontsize=9)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["Curve", "Plot", "CheckResult"]
+__all__ = ["CheckResult", "Curve", "Plot"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ class Curve:
 class Plot:
     """A plot of simulation against theory: curves on one set of axes.
 
-    ``vlines`` are (x, label) pairs (for example a threshold); ``logy`` a log y axis.
+    ``vlines`` are (x, label) pairs (for example a threshold); ``logy`` a log y axis;
+    ``xticks`` fixed tick positions (empty: automatic).
     """
 
     title: str
@@ -43,6 +44,7 @@ class Plot:
     curves: tuple[Curve, ...]
     vlines: tuple[tuple[float, str], ...] = ()
     logy: bool = False
+    xticks: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from .percolation import check_ic_giant, check_ic_threshold
 from .result import CheckResult
 from .trees import check_structural_virality
 
-__all__ = ["CHECKS", "PLOT_EXTRAS", "run_check", "names", "MissingPeer"]
+__all__ = ["CHECKS", "PLOT_EXTRAS", "MissingPeer", "names", "run_check"]
 
 CHECKS: dict[str, Callable[..., CheckResult]] = {
     "ic_giant_newman": check_ic_giant,

@@ -17,18 +17,18 @@ import numpy as np
 from scipy import optimize, special
 
 __all__ = [
-    "degree_pmf",
-    "gf0",
-    "gf1",
-    "epidemic_threshold",
-    "giant_outbreak_share",
-    "mean_outbreak_size",
+    "bass_F",
+    "bass_chain_moments",
+    "bass_discrete",
+    "bass_peak_time",
     "borel_pmf",
     "borel_sf",
-    "bass_F",
-    "bass_peak_time",
-    "bass_discrete",
-    "bass_chain_moments",
+    "degree_pmf",
+    "epidemic_threshold",
+    "gf0",
+    "gf1",
+    "giant_outbreak_share",
+    "mean_outbreak_size",
 ]
 
 
@@ -95,7 +95,7 @@ def giant_outbreak_share(pk: np.ndarray, T: float) -> float:
     """
     if T * (1.0 / epidemic_threshold(pk)) <= 1.0:
         return 0.0
-    f = lambda u: gf1(u, pk, T) - u  # noqa: E731
+    f = lambda u: gf1(u, pk, T) - u
     for d in (1e-3, 1e-6, 1e-9, 1e-12):
         if f(1.0 - d) < 0:
             break
