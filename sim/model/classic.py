@@ -17,6 +17,8 @@ in the step), ``button_share`` and ``occasion_lift`` (1); the others are 0.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import mesa
 import numpy as np
 
@@ -82,7 +84,7 @@ class ClassicModel(mesa.Model):
     Attributes
     ----------
     config, graph, calendar, population, merchant_table (empty), ledger (empty),
-    recorder, step_index, n_steps, steps_per_day, totals (zeros)
+    recorder, step_index, n_steps, steps_per_day, totals (0.0 for any key)
         As in :class:`sim.model.GiftModel`.
     frontier : ndarray of int64
         Users activated in the last step (IC) or adopters of the last step (Bass).
@@ -121,9 +123,7 @@ class ClassicModel(mesa.Model):
         )
         self.ledger = GiftLedger(capacity=16)
         self.recorder = Recorder(self.n_steps)
-        self.totals = dict.fromkeys(
-            ("paid", "gmv", "refunded", "returns", "commission", "merchant_revenue"), 0.0
-        )
+        self.totals: dict[str, float] = defaultdict(float)  # no money moves: every total is 0
         self.step_index = 0
         self.running = self.n_steps > 0
         self.frontier = np.empty(0, dtype=np.int64)

@@ -466,6 +466,7 @@ class GiftMode(_Strict):
     """The full gift model (the default): every table of the scenario is used."""
 
     kind: Literal["gift"] = "gift"
+    """Mode: ``gift``, ``independent_cascade`` or ``bass``."""
 
 
 class IndependentCascadeMode(_Strict):
@@ -485,6 +486,7 @@ class IndependentCascadeMode(_Strict):
     """
 
     kind: Literal["independent_cascade"]
+    """Mode: independent cascade."""
     p: Share
     """Activation probability per friendship and attempt (no default: a model parameter)."""
     seeds: int = Field(default=1, ge=1, le=50_000_000)
@@ -510,6 +512,7 @@ class BassMode(_Strict):
     """
 
     kind: Literal["bass"]
+    """Mode: Bass diffusion."""
     p: Annotated[float, Field(ge=0.0, le=24.0)]
     """Coefficient of innovation, per day (adoption from impressions, independent of
     friends; Bass 1969)."""
@@ -518,7 +521,7 @@ class BassMode(_Strict):
 
 
 ModeConfig = Annotated[
-    Union[GiftMode, IndependentCascadeMode, BassMode], Field(discriminator="kind")
+    GiftMode | IndependentCascadeMode | BassMode, Field(discriminator="kind")
 ]
 MODE_KINDS: tuple[str, ...] = ("gift", "independent_cascade", "bass")
 """Allowed values of ``mode.kind``."""
