@@ -12,7 +12,7 @@ import pandas as pd
 
 from .graph import CSRGraph
 from .metrics import summarise
-from .model import GiftModel
+from .model import ClassicModel, GiftModel, make_model
 from .scenario import Scenario
 
 __all__ = ["RunResult", "run", "collect"]
@@ -65,7 +65,7 @@ def _enum_names(values: np.ndarray, enum) -> pd.Categorical:
     return pd.Categorical.from_codes(values.astype(np.int64) - min(int(e) for e in enum), names)
 
 
-def collect(model: GiftModel, wall_seconds: float = 0.0) -> RunResult:
+def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunResult:
     """Turn a (finished or partly run) model into a :class:`RunResult`."""
     from .model.states import AwareVia, GiftOutcome, GiftSource, MerchantKind
 
@@ -101,6 +101,9 @@ def run(scenario: Scenario, seed: int = 0, *, graph: CSRGraph | None = None,
         on_step: Callable[[int, int], None] | None = None) -> RunResult:
     """Run one simulation of ``scenario`` with ``seed``.
 
+    The scenario's ``mode`` picks the model: the full gift model, or a classic
+    reduction (independent cascade, Bass) for validation (:func:`sim.model.make_model`).
+
     Parameters
     ----------
     scenario : Scenario
@@ -126,7 +129,7 @@ def run(scenario: Scenario, seed: int = 0, *, graph: CSRGraph | None = None,
     if int(seed) < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     start = time.perf_counter()
-    model = GiftModel(scenario, seed=int(seed), graph=graph)
+    model = make_model(scenario, seed=int(seed), graph=graph)
     while model.running:
         model.step()
         if on_step is not None:

@@ -1,6 +1,7 @@
 """The simulation engine: users, gifts, merchants and the model that steps them."""
 
 from .calendar import Calendar
+from .classic import ClassicModel, make_model
 from .gifts import GIFT_COLUMNS, GiftLedger
 from .merchants import Merchant, MerchantTable
 from .model import GiftModel, seed_streams
@@ -10,6 +11,8 @@ from .states import MERCHANT_KINDS, AwareVia, GiftOutcome, GiftSource, MerchantK
 
 __all__ = [
     "GiftModel",
+    "ClassicModel",
+    "make_model",
     "seed_streams",
     "Calendar",
     "Population",

@@ -20,10 +20,12 @@ from ..policies.builtin import BUILTIN_RULES
 from .distributions import _Dist
 from .schema import (
     BarabasiAlbert,
+    BassMode,
     CompleteGraph,
     ConfigurationModel,
     FileGraph,
     HolmeKim,
+    IndependentCascadeMode,
     Scenario,
     StochasticBlockModel,
     WattsStrogatz,
@@ -111,7 +113,7 @@ def _table(rows: list[tuple[str, str, str, str]]) -> str:
 def parameter_tables(rules: list[str] | None = None) -> str:
     """Markdown tables of every scenario key (one per table of the schema), the graph
     kinds and the allocation rules (default: the built-in ones)."""
-    skip = {"graph"}
+    skip = {"graph", "mode"}
     parts = []
     top = [r for r in _rows(Scenario, Scenario.model_construct(), "") if r[0].split(".")[0] not in skip]
     groups: dict[str, list] = {}
@@ -124,6 +126,10 @@ def parameter_tables(rules: list[str] | None = None) -> str:
         kinds = typing.get_args(cls.model_fields["kind"].annotation)
         rows = [r for r in _rows(cls, None, "graph.") if r[0] != "graph.kind"]
         parts.append(f"#### `graph` with kind = {' / '.join(kinds)}\n\n{_table(rows)}")
+    for cls in (IndependentCascadeMode, BassMode):
+        kind = typing.get_args(cls.model_fields["kind"].annotation)[0]
+        rows = [r for r in _rows(cls, None, "mode.") if r[0] != "mode.kind"]
+        parts.append(f"#### `mode` with kind = {kind} (validation; default kind = gift)\n\n{_table(rows)}")
     for rule in rules if rules is not None else list(BUILTIN_RULES):
         pc = params_class(rule)
         rows = [r for r in _rows(pc, pc(), "policy.allocation.") if r[0] != "policy.allocation.rule"]

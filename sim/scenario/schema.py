@@ -22,6 +22,7 @@ from pydantic import (
     SerializeAsAny,
     TypeAdapter,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -56,6 +57,11 @@ __all__ = [
     "PushConfig",
     "InducedSharingConfig",
     "PolicyConfig",
+    "GiftMode",
+    "IndependentCascadeMode",
+    "BassMode",
+    "ModeConfig",
+    "MODE_KINDS",
     "PRICE_CAP_RMB",
 ]
 
@@ -509,6 +515,72 @@ class PolicyConfig(_Strict):
         return params_class(rule).model_validate(value)
 
 
+# --------------------------------------------------------------------------- mode
+class GiftMode(_Strict):
+    """The full gift model (the default): every table of the scenario is used."""
+
+    kind: Literal["gift"] = "gift"
+    """Mode: ``gift``, ``independent_cascade`` or ``bass``."""
+
+
+class IndependentCascadeMode(_Strict):
+    """Independent cascade (Kempe, Kleinberg & Tardos 2003): the engine reduced to a
+    classic model, for validation against theory and peer libraries.
+
+    No merchants, stock, budgets, expiry, occasions, rollout, activity or annoyance: the
+    ``population``, ``gifts``, ``rollout``, ``occasions``, ``merchants`` and ``policy``
+    tables are ignored. At step 0, ``seeds`` users drawn uniformly without replacement
+    from the run's generator are active. Each user activated in step s gets one chance,
+    in step s + 1, to activate each friend not yet active, independently with
+    probability ``p``; a user activated by several friends at once takes one of them,
+    uniformly at random, as cascade parent. One step is one generation whatever
+    ``time.step_hours`` says; the run ends when no user was activated in the last step
+    or after ``time.n_steps`` steps. Active users count as aware senders, so the run's
+    cascade table is the activation forest.
+    """
+
+    kind: Literal["independent_cascade"]
+    """Mode: independent cascade."""
+    p: Share
+    """Activation probability per friendship and attempt (no default: a model parameter)."""
+    seeds: int = Field(default=1, ge=1, le=50_000_000)
+    """Number of initially active users (default 1, a single-seed outbreak as in Newman
+    2002); at most the number of users."""
+
+
+class BassMode(_Strict):
+    """Bass diffusion (Bass 1969) on the scenario's graph, in discrete time.
+
+    Everyone is a potential adopter (no merchants, stock, budgets, expiry, occasions,
+    rollout, activity or annoyance; those tables are ignored). In each step of length
+    dt = ``time.step_hours`` / 24 days, a user who has not adopted adopts with
+    probability (p + q * a_i / k_i) * dt, where a_i is the number of the user's k_i
+    friends who had adopted before the step (a_i / k_i = 0 for k_i = 0). One uniform draw
+    u per user decides: u < p dt is innovation (a cascade root), p dt <= u < (p + q a_i /
+    k_i) dt is imitation, with a cascade parent drawn uniformly from the adopted
+    friends. On a complete graph of N users the adopted share F_k follows, in
+    expectation and as N grows, F_{k+1} = F_k + dt (1 - F_k)(p + q F_k), the forward
+    Euler scheme of the Bass equation dF/dt = (1 - F)(p + q F), whose solution from
+    F(0) = 0 is F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}); the discrete curve
+    approaches it with an error of order dt (``docs/validation.md``).
+    """
+
+    kind: Literal["bass"]
+    """Mode: Bass diffusion."""
+    p: Annotated[float, Field(ge=0.0, le=24.0)]
+    """Coefficient of innovation, per day (adoption from impressions, independent of
+    friends; Bass 1969)."""
+    q: Annotated[float, Field(ge=0.0, le=24.0)]
+    """Coefficient of imitation, per day (times the adopted share of friends)."""
+
+
+ModeConfig = Annotated[
+    GiftMode | IndependentCascadeMode | BassMode, Field(discriminator="kind")
+]
+MODE_KINDS: tuple[str, ...] = ("gift", "independent_cascade", "bass")
+"""Allowed values of ``mode.kind``."""
+
+
 # --------------------------------------------------------------------------- scenario
 class Scenario(_Strict):
     """A complete, validated scenario. Frozen: derive variants with :meth:`model_copy`
@@ -535,6 +607,30 @@ class Scenario(_Strict):
     """The merchant pool and its decisions."""
     policy: PolicyConfig = PolicyConfig()
     """The platform's traffic-allocation policy."""
+    mode: ModeConfig = GiftMode()
+    """Which mechanisms run: ``gift`` (the full model, default), or a classic model for
+    validation: ``independent_cascade`` or ``bass`` (see their classes)."""
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_kind(cls, value: object) -> object:
+        # name the mode kinds (the loader's generic message lists graph kinds)
+        if isinstance(value, dict) and "kind" not in value:
+            raise ValueError(f"needs a 'kind' key; allowed kind: {', '.join(MODE_KINDS)}")
+        if isinstance(value, dict) and value.get("kind") not in MODE_KINDS:
+            raise ValueError(
+                f"unknown mode kind {value.get('kind')!r}; allowed kind: {', '.join(MODE_KINDS)}"
+            )
+        return value
+
+    @model_serializer(mode="wrap")
+    def _omit_gift_mode(self, handler):
+        # The default mode is left out of dumps, so that gift scenarios keep the run ids,
+        # fingerprints and manifests they had before modes existed.
+        data = handler(self)
+        if isinstance(self.mode, GiftMode) and isinstance(data, dict):
+            data.pop("mode", None)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -548,4 +644,12 @@ class Scenario(_Strict):
                 f"gifts.expiry_hours ({self.gifts.expiry_hours}) must be a multiple of "
                 f"time.step_hours ({self.time.step_hours})"
             )
+        if isinstance(self.mode, BassMode):
+            dt_days = self.time.step_hours / 24.0
+            if (self.mode.p + self.mode.q) * dt_days > 1.0:
+                raise ValueError(
+                    f"mode: (p + q) * step length = ({self.mode.p:g} + {self.mode.q:g}) * "
+                    f"{dt_days:g} days = {(self.mode.p + self.mode.q) * dt_days:g} is above 1; "
+                    "allowed: (p + q) * time.step_hours / 24 <= 1 (a probability per step)"
+                )
         return self

@@ -1,0 +1,193 @@
+"""The classic modes: the engine reduced to independent cascade or Bass diffusion.
+
+:class:`ClassicModel` reuses the gift model's graph, population arrays, recorder,
+calendar and cascade parents (so :func:`sim.runner.collect`, the summary, the cascade
+table and ``giftsim run`` work unchanged) and switches every other mechanism off:
+no merchants, stock, budgets, expiry, occasions, rollout, activity or annoyance. The
+step logic lives in :mod:`sim.model.ic` and :mod:`sim.model.bass`; :func:`make_model`
+picks the model class for a scenario's ``mode``.
+
+What the shared outputs mean here: an adopter (IC: an active user) is aware and a
+sender (``aware_via`` = ``gift`` when a friend caused it, else ``impression``), its
+cascade parent is who activated it, and it sends no gifts. Series filled:
+``active_users`` (IC: users passing the feature on in the step; Bass: users still able
+to adopt), ``aware_users`` and ``senders`` (adopters so far), ``new_senders`` (adopters
+in the step), ``button_share`` and ``occasion_lift`` (1); the others are 0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import mesa
+import numpy as np
+
+from ..graph import CSRGraph, build_graph
+from ..scenario.schema import BassMode, IndependentCascadeMode, MerchantConfig, Scenario
+from .bass import add_to_friends, bass_step
+from .calendar import Calendar
+from .gifts import GiftLedger
+from .ic import ic_step
+from .merchants import MerchantTable
+from .model import GiftModel, seed_streams
+from .population import Population
+from .recorder import Recorder
+from .states import AwareVia
+
+__all__ = ["ClassicModel", "blank_population", "make_model"]
+
+_NO_MERCHANTS = MerchantConfig.model_validate(
+    {"brand": {"count": 0}, "sme": {"count": 0}, "white_label": {"count": 0}}
+)
+
+
+def blank_population(n_users: int) -> Population:
+    """A population with every user unaware and all traits zero (unused by classic modes).
+
+    Notes
+    -----
+    O(n_users) memory, no random draws.
+    """
+    zf = np.zeros(n_users, dtype=np.float64)
+    return Population(
+        activity=zf, propensity=zf, reciprocity=zf, pay_forward=zf, mute_threshold=zf,
+        rollout_rank=zf, budget=zf.copy(),
+        unlocked=np.zeros(n_users, dtype=bool),
+        aware=np.zeros(n_users, dtype=bool),
+        aware_step=np.full(n_users, -1, dtype=np.int32),
+        aware_via=np.full(n_users, AwareVia.UNAWARE, dtype=np.int8),
+        parent=np.full(n_users, -1, dtype=np.int32),
+        senders=np.zeros(n_users, dtype=bool),
+        first_send_step=np.full(n_users, -1, dtype=np.int32),
+        annoyance=zf.copy(),
+        muted=np.zeros(n_users, dtype=bool),
+        muted_step=np.full(n_users, -1, dtype=np.int32),
+        invite_merchant=np.full(n_users, -1, dtype=np.int32),
+        invite_parent=np.full(n_users, -1, dtype=np.int32),
+    )
+
+
+class ClassicModel(mesa.Model):
+    """Independent cascade or Bass diffusion on the scenario's graph.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        With ``mode.kind`` ``independent_cascade`` or ``bass``.
+    seed : int or numpy.random.SeedSequence, default 0
+        The run's seed: the graph comes from its ``graph`` stream (as in gift mode, so
+        the same seed gives the same graph in every mode), every other draw from its
+        ``dynamics`` stream.
+    graph : CSRGraph, optional
+        A prebuilt graph to use instead of ``scenario.graph``.
+
+    Attributes
+    ----------
+    config, graph, calendar, population, merchant_table (empty), ledger (empty),
+    recorder, step_index, n_steps, steps_per_day, totals (0.0 for any key)
+        As in :class:`sim.model.GiftModel`.
+    frontier : ndarray of int64
+        Users activated in the last step (IC) or adopters of the last step (Bass).
+
+    Raises
+    ------
+    ValueError
+        If the mode is ``gift``, or ``mode.seeds`` exceeds the number of users.
+    """
+
+    def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
+                 graph: CSRGraph | None = None) -> None:
+        mode = scenario.mode
+        if not isinstance(mode, (IndependentCascadeMode, BassMode)):
+            raise ValueError(f"ClassicModel runs mode kinds independent_cascade and bass, not {mode.kind!r}")
+        streams = seed_streams(seed)
+        super().__init__(rng=np.random.default_rng(streams["dynamics"]))
+        self.config = scenario
+        self.mode = mode
+        self.seed = seed
+        if graph is None:
+            gseed = (np.random.SeedSequence(scenario.graph.seed)
+                     if scenario.graph.seed is not None else streams["graph"])
+            graph = build_graph(scenario.graph, rng=np.random.default_rng(gseed))
+        self.graph = graph
+        time = scenario.time
+        self.n_steps = time.n_steps
+        self.steps_per_day = time.steps_per_day
+        self.step_days = time.step_hours / 24.0
+        self.calendar = Calendar.build(time, scenario.rollout, [])
+        n = graph.n_users
+        self.population = blank_population(n)
+        self.merchant_table = MerchantTable.draw(
+            _NO_MERCHANTS, price_cap=scenario.gifts.price_cap, steps_per_day=self.steps_per_day,
+            rng=np.random.default_rng(streams["merchants"]),
+        )
+        self.ledger = GiftLedger(capacity=16)
+        self.recorder = Recorder(self.n_steps)
+        self.totals: dict[str, float] = defaultdict(float)  # no money moves: every total is 0
+        self.step_index = 0
+        self.running = self.n_steps > 0
+        self.frontier = np.empty(0, dtype=np.int64)
+        if isinstance(mode, IndependentCascadeMode):
+            if mode.seeds > n:
+                raise ValueError(
+                    f"mode.seeds = {mode.seeds} is more than the graph's {n:,} users; "
+                    f"allowed: 1 <= seeds <= {n}"
+                )
+            seeds = np.sort(self.rng.choice(n, size=mode.seeds, replace=False)).astype(np.int64)
+            self._adopt(seeds, np.full(seeds.size, -1, dtype=np.int64), step=0)
+            self.frontier = seeds
+        else:
+            self._adopted_friends = np.zeros(n, dtype=np.int64)
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """Advance one step: one generation (IC) or ``time.step_hours`` (Bass)."""
+        if not self.running:
+            return
+        row = dict.fromkeys(self.recorder.columns, 0)
+        row["button_share"] = 1.0
+        row["occasion_lift"] = 1.0
+        g, pop, t = self.graph, self.population, self.step_index
+        if isinstance(self.mode, IndependentCascadeMode):
+            row["active_users"] = int(self.frontier.size)
+            new, parent = ic_step(g.indptr, g.indices, self.frontier, pop.aware, self.mode.p, self.rng)
+        else:
+            row["active_users"] = int(pop.n_users - pop.senders.sum())
+            new, parent = bass_step(g.indptr, g.indices, pop.senders, self._adopted_friends,
+                                    self.mode.p * self.step_days, self.mode.q * self.step_days,
+                                    self.rng)
+            add_to_friends(g.indptr, g.indices, new, self._adopted_friends)
+        # the IC seeds are activated before step 0, so IC activations are dated t + 1
+        self._adopt(new, parent, step=t + 1 if isinstance(self.mode, IndependentCascadeMode) else t)
+        self.frontier = new
+        n_adopted = int(pop.senders.sum())
+        row["new_senders"] = int(new.size)
+        row["aware_users"] = n_adopted
+        row["senders"] = n_adopted
+        self.recorder.record(t, row)
+        self.step_index += 1
+        ic_over = isinstance(self.mode, IndependentCascadeMode) and new.size == 0
+        self.running = self.step_index < self.n_steps and not ic_over
+
+    def run(self) -> None:
+        """Run until the end of the period (IC: or until the cascade stops)."""
+        while self.running:
+            self.step()
+
+    def _adopt(self, users: np.ndarray, parents: np.ndarray, step: int) -> None:
+        pop = self.population
+        pop.aware[users] = True
+        pop.senders[users] = True
+        pop.aware_step[users] = step
+        pop.first_send_step[users] = step
+        pop.parent[users] = parents
+        pop.aware_via[users] = np.where(parents >= 0, AwareVia.GIFT, AwareVia.IMPRESSION)
+
+
+def make_model(scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
+               graph: CSRGraph | None = None) -> GiftModel | ClassicModel:
+    """The model for ``scenario.mode``: :class:`GiftModel` for ``gift``, else
+    :class:`ClassicModel` (same arguments)."""
+    if scenario.mode.kind == "gift":
+        return GiftModel(scenario, seed=seed, graph=graph)
+    return ClassicModel(scenario, seed=seed, graph=graph)
