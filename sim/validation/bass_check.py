@@ -101,8 +101,10 @@ def check_bass(*, p: float = 0.03, q: float = 0.38, n_users: int = 2_000, days: 
     rate = np.diff(mean) / dt
     # (smoothed over one day: the derivative of a mean of runs is noisy)
     peak_sim = float(t[1:][np.argmax(np.convolve(rate, np.ones(25) / 25, mode="same"))] - dt / 2)
-    at = lambda d: int(round(d / dt))
-    F = lambda d: float(bass_F(d, p, q))
+    def at(d):
+        return int(round(d / dt))
+    def F(d):
+        return float(bass_F(d, p, q))
     days_grid = np.linspace(0, days, 400)
     return CheckResult(
         name="bass_curve",

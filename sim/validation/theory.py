@@ -95,7 +95,8 @@ def giant_outbreak_share(pk: np.ndarray, T: float) -> float:
     """
     if T * (1.0 / epidemic_threshold(pk)) <= 1.0:
         return 0.0
-    f = lambda u: gf1(u, pk, T) - u
+    def f(u):
+        return gf1(u, pk, T) - u
     for d in (1e-3, 1e-6, 1e-9, 1e-12):
         if f(1.0 - d) < 0:
             break
