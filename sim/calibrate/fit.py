@@ -1,0 +1,185 @@
+"""Fitting scenario parameters to target figures with scipy's differential evolution.
+
+The loss of a parameter vector x is sum_k w_k ((m_k(x) - v_k) / s_k) ** 2, where m_k(x)
+is metric k averaged over ``replicates`` runs. Every evaluation uses the same run seeds
+(common random numbers), so the loss is a deterministic function of x and the whole
+calibration is reproducible from the file's seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing as mp
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import tomli_w
+from scipy import optimize, stats
+
+from ..batch.plan import run_seed
+from ..runner import run
+from ..scenario import Scenario, load_scenario, with_overrides
+from .spec import CalibrationSpec, load_calibration
+
+__all__ = ["CalibrationResult", "calibrate", "metrics_of", "evaluate"]
+
+
+def metrics_of(result) -> dict[str, float]:
+    """Every metric a target may name, for one run (summary keys and plausibility analogues)."""
+    from ..validation.plausibility import plausibility_metrics
+
+    out = {k: float(v) for k, v in result.summary.items()}
+    out.update(plausibility_metrics(result))
+    return out
+
+
+def _scenario_at(base: Scenario, keys: list[str], x: np.ndarray) -> Scenario:
+    return with_overrides(base, list(zip(keys, (float(v) for v in x))), source="calibration")
+
+
+def _metrics_at(args: tuple[Scenario, list[str], np.ndarray, list[int]]) -> list[dict[str, float]]:
+    base, keys, x, seeds = args
+    sc = _scenario_at(base, keys, x)
+    return [metrics_of(run(sc, s)) for s in seeds]
+
+
+def evaluate(spec: CalibrationSpec, runs: list[dict[str, float]]) -> tuple[float, dict[str, float]]:
+    """Loss and mean of each targeted metric over ``runs`` (non-finite values count as the
+    target's value plus 10 scales, so that a point with no event is not preferred)."""
+    loss = 0.0
+    means = {}
+    for k, t in spec.targets.items():
+        vals = np.array([r[k] for r in runs], dtype=np.float64)
+        vals = np.where(np.isfinite(vals), vals, t.value + 10 * t.scale)
+        means[k] = float(vals.mean())
+        loss += t.weight * ((means[k] - t.value) / t.scale) ** 2
+    return float(loss), means
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationResult:
+    """Fitted values, the fit at them (means with 95% intervals over fresh replicates), the
+    optimiser's history, and where it was written."""
+
+    spec: CalibrationSpec
+    fitted: dict[str, float]
+    loss: float
+    check: pd.DataFrame
+    history: pd.DataFrame
+    folder: Path | None
+    evaluations: int
+
+
+def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
+              out: str | os.PathLike | None = None) -> CalibrationResult:
+    """Fit the file's parameters to its targets and write the results.
+
+    Parameters
+    ----------
+    calibration_file : path-like
+    workers : int
+        Processes evaluating a generation's points in parallel (the result does not
+        depend on it).
+    out : path-like, optional
+        Output folder (default ``results/calibrate/<name>``); it gets ``calibration.json``,
+        ``history.parquet`` and ``fitted.toml`` (a scenario extending the base with the
+        fitted values).
+
+    Raises
+    ------
+    sim.scenario.ScenarioError
+        If the file, its base scenario or a parameter key is invalid.
+    """
+    spec, folder = load_calibration(calibration_file)
+    base_path = folder / spec.base
+    base = load_scenario(base_path)
+    keys = list(spec.parameters)
+    bounds = [tuple(spec.parameters[k]) for k in keys]
+    # every key must accept a value inside its bounds (fail before any run)
+    _scenario_at(base, keys, np.array([0.5 * (lo + hi) for lo, hi in bounds]))
+    seeds = [run_seed(spec.seed, 0, r) for r in range(spec.replicates)]
+    history: list[dict[str, Any]] = []
+
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) if workers > 1 else None
+    try:
+        def batch_loss(xs: np.ndarray) -> np.ndarray:
+            # scipy hands a (n_params, n_points) array with vectorized=True
+            pts = np.atleast_2d(xs.T)
+            args = [(base, keys, p, seeds) for p in pts]
+            results = list(pool.map(_metrics_at, args)) if pool else [_metrics_at(a) for a in args]
+            losses = []
+            for p, runs in zip(pts, results):
+                loss, means = evaluate(spec, runs)
+                history.append({**dict(zip(keys, map(float, p))), "loss": loss,
+                                **{f"mean_{k}": v for k, v in means.items()}})
+                losses.append(loss)
+            return np.array(losses)
+
+        res = optimize.differential_evolution(
+            batch_loss, bounds, maxiter=spec.max_iterations, popsize=spec.population_size,
+            seed=int(spec.seed % (2**32)), polish=False, vectorized=True, updating="deferred",
+            init="latinhypercube",
+        )
+        fitted = dict(zip(keys, map(float, res.x)))
+        check_seeds = [run_seed(spec.seed, 1, r) for r in range(spec.check_replicates)]
+        args = [(base, keys, res.x, [s]) for s in check_seeds]
+        check_runs = [r[0] for r in (pool.map(_metrics_at, args) if pool else map(_metrics_at, args))]
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    rows = []
+    for k, t in spec.targets.items():
+        vals = np.array([r[k] for r in check_runs], dtype=np.float64)
+        vals = vals[np.isfinite(vals)]
+        m = float(vals.mean()) if vals.size else math.nan
+        half = float(stats.t.ppf(0.975, vals.size - 1) * vals.std(ddof=1) / math.sqrt(vals.size)) \
+            if vals.size >= 2 else math.nan
+        rows.append({"metric": k, "target": t.value, "scale": t.scale, "fitted_mean": m,
+                     "lo": m - half, "hi": m + half, "within_scale": abs(m - t.value) <= t.scale,
+                     "source": t.source})
+    check = pd.DataFrame(rows)
+    hist = pd.DataFrame(history)
+    result = CalibrationResult(spec=spec, fitted=fitted, loss=float(res.fun), check=check, history=hist,
+                               folder=None, evaluations=len(history))
+    target = Path(out) if out is not None else Path("results") / "calibrate" / spec.name
+    return _write(result, target, base_path)
+
+
+def _write(result: CalibrationResult, folder: Path, base_path: Path) -> CalibrationResult:
+    from ..results import git_commit, versions
+
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = result.spec
+    data = {
+        "name": spec.name, "base": str(base_path), "fitted": result.fitted, "loss": result.loss,
+        "evaluations": result.evaluations, "spec": json.loads(spec.model_dump_json()),
+        "check": result.check.to_dict(orient="records"), "versions": versions(), "git_commit": git_commit(),
+    }
+    tmp = folder / ".tmp-calibration.json"
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, folder / "calibration.json")
+    result.history.to_parquet(folder / "history.parquet", index=False)
+    fitted_sc = _scenario_at(load_scenario(base_path), list(result.fitted), np.array(list(result.fitted.values())))
+    dump = fitted_sc.model_dump(mode="json", by_alias=True)
+    doc: dict[str, Any] = {"extends": str(base_path), "name": f"{spec.name}_fitted"}
+    for key in result.fitted:
+        parts = key.split(".")
+        node = dump
+        for p in parts[:-1]:
+            node = node[p]
+        # a parameter of a distribution: write the whole distribution, so it stands alone
+        path, value = (parts[:-1], node) if isinstance(node, dict) and "dist" in node else (parts, node[parts[-1]])
+        target = doc
+        for p in path[:-1]:
+            target = target.setdefault(p, {})
+        target[path[-1]] = value
+    text = f"# Fitted by giftsim calibrate ({spec.name}): loss {result.loss:.4g}\n" + tomli_w.dumps(doc)
+    (folder / "fitted.toml").write_text(text)
+    return CalibrationResult(spec=spec, fitted=result.fitted, loss=result.loss, check=result.check,
+                             history=result.history, folder=folder, evaluations=result.evaluations)

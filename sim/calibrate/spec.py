@@ -1,0 +1,128 @@
+"""The calibration file: which scenario keys to fit, within which bounds, to which targets.
+
+A calibration file is TOML::
+
+    name = "plausibility_fit"
+    base = "wechat_gift_launch.toml"      # relative to this file
+    replicates = 4                        # runs per evaluated point (common seeds)
+    seed = 2012
+    max_iterations = 8                    # differential evolution generations
+    population_size = 5                   # differential evolution population multiplier
+
+    [parameters]                          # scenario keys and [low, high] bounds
+    "population.pay_forward.a" = [0.3, 6.0]
+    "gifts.accept_intercept" = [-1.0, 2.0]
+
+    [targets.single_adopter_share]        # a summary key or a plausibility metric
+    value = 0.825
+    scale = 0.125                         # tolerance: the loss counts (mean - value) / scale
+    source = "Goel, Watts & Goldstein (EC 2012): 70%-95%"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..scenario import ScenarioError, describe_errors, read_toml
+
+__all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_METRICS"]
+
+
+def _target_metrics() -> dict[str, str]:
+    from ..metrics import SUMMARY_KEYS
+
+    out = dict(SUMMARY_KEYS)
+    out.update({
+        "recommendations_per_purchase": "gifts received per gift after which the recipient bought "
+                                        "the product within 7 days (Leskovec et al. 2007)",
+        "visits_per_purchase": "product-page visits per gift bought",
+        "recipients_sending_on": "share of recipients who later sent a gift themselves",
+    })
+    return out
+
+
+TARGET_METRICS = _target_metrics()
+"""Metrics a calibration can target: the run summary's keys and the plausibility
+analogues of :func:`sim.validation.plausibility.plausibility_metrics`."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False,
+                              use_attribute_docstrings=True)
+
+
+class Target(_Strict):
+    """A figure to reach."""
+
+    value: float
+    """Target value of the metric (mean over replicates)."""
+    scale: float = Field(gt=0)
+    """Tolerance: the loss adds ((mean - value) / scale) ** 2 times ``weight``."""
+    weight: float = Field(default=1.0, ge=0)
+    """Relative weight of this target in the loss."""
+    source: str = ""
+    """Where the figure comes from."""
+
+
+class CalibrationSpec(_Strict):
+    """A validated calibration file."""
+
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+    """Results go to ``results/calibrate/<name>/``."""
+    description: str = ""
+    base: str = Field(min_length=1)
+    """The scenario to calibrate, relative to the calibration file."""
+    parameters: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(min_length=1)
+    """Scenario keys (dotted; ``population.pay_forward.a`` reaches into a distribution) and
+    their [low, high] bounds."""
+    targets: dict[str, Target] = Field(min_length=1)
+    """Metric name -> target."""
+    replicates: int = Field(default=4, ge=1, le=1000)
+    """Runs per evaluated point; every point uses the same seeds (common random numbers),
+    so the loss is a deterministic function of the parameters."""
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    """Master seed of the runs and of the optimiser."""
+    max_iterations: int = Field(default=8, ge=1, le=10_000)
+    """Differential-evolution generations (scipy.optimize.differential_evolution maxiter)."""
+    population_size: int = Field(default=5, ge=2, le=1000)
+    """Differential-evolution population multiplier (popsize: points per generation =
+    popsize x number of parameters)."""
+    check_replicates: int = Field(default=10, ge=2, le=10_000)
+    """Replicates run at the fitted point, with fresh seeds, to report the fit with 95%
+    intervals."""
+
+    @field_validator("parameters")
+    @classmethod
+    def _bounds(cls, p: dict[str, list[float]]) -> dict[str, list[float]]:
+        for key, (lo, hi) in p.items():
+            if not hi > lo:
+                raise ValueError(f"bounds of {key!r}: upper ({hi}) must exceed lower ({lo})")
+        return p
+
+    @field_validator("targets")
+    @classmethod
+    def _known(cls, t: dict[str, Target]) -> dict[str, Target]:
+        unknown = [k for k in t if k not in TARGET_METRICS]
+        if unknown:
+            raise ValueError(f"unknown target metric(s) {', '.join(map(repr, unknown))}; allowed: "
+                             + ", ".join(TARGET_METRICS))
+        return t
+
+
+def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
+    """Read and validate a calibration file; returns the spec and the file's folder.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, key and allowed values.
+    """
+    path = Path(path)
+    raw = read_toml(path)
+    try:
+        return CalibrationSpec.model_validate(raw), path.resolve().parent
+    except ValidationError as exc:
+        raise ScenarioError(describe_errors(exc, raw, str(path), root=CalibrationSpec)) from None

@@ -1,0 +1,52 @@
+"""``giftsim calibrate``: fit scenario parameters to target figures."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.table import Table
+
+from ..calibrate import calibrate
+from .common import console, fmt
+
+__all__ = ["add_parser", "main"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "calibrate", help="fit scenario parameters to target figures (differential evolution)",
+        description="Fit the [parameters] of CALIBFILE to its [targets] with scipy's differential "
+        "evolution, every point run with the same seeds; write calibration.json, history.parquet "
+        "and fitted.toml to results/calibrate/<name>/ and print the fit.",
+    )
+    p.add_argument("calibfile", help="calibration TOML file, e.g. scenarios/calibrate_plausibility.toml")
+    p.add_argument("--workers", type=int, default=1, help="processes evaluating points in parallel (default 1)")
+    p.add_argument("--out", help="output folder (default results/calibrate/<name>)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    with console.status("calibrating (differential evolution)..."):
+        res = calibrate(args.calibfile, workers=args.workers, out=args.out)
+    t = Table(title=f"{res.spec.name}: loss {res.loss:.4g} after {res.evaluations} evaluations",
+              header_style="bold")
+    t.add_column("parameter")
+    t.add_column("fitted", justify="right")
+    t.add_column("bounds", justify="right")
+    for k, v in res.fitted.items():
+        lo, hi = res.spec.parameters[k]
+        t.add_row(k, fmt(v), f"[{fmt(lo)}, {fmt(hi)}]")
+    console.print(t)
+    c = Table(title=f"fit at the fitted values: mean [95% interval] over {res.spec.check_replicates} new replicates",
+              header_style="bold")
+    for col in ("metric", "target", "fitted", "within tolerance", "source"):
+        c.add_column(col, justify="right" if col in ("target", "fitted") else "left")
+    for _, r in res.check.iterrows():
+        c.add_row(r["metric"], f"{fmt(r['target'])} ± {fmt(r['scale'])}",
+                  f"{fmt(r['fitted_mean'])} [{fmt(r['lo'])}, {fmt(r['hi'])}]",
+                  "yes" if r["within_scale"] else "no", r["source"])
+    console.print(c)
+    console.print(f"wrote {res.folder} (calibration.json, history.parquet, fitted.toml)")
+    return 0
