@@ -90,6 +90,7 @@ def main(args: argparse.Namespace) -> int:
     console.print(f"wrote {result.folder} ({result.completed} runs now, {result.skipped} kept, "
                   f"{result.failed} failed, {result.wall_seconds:.1f} s)")
     if result.failed:
-        err_console.print(f"[bold red]{result.failed} run(s) failed[/]: see {result.folder / 'failures.jsonl'}")
+        err_console.print(f"[bold red]{result.failed} run(s) failed[/] ({result.completed} ok): "
+                          f"errors and tracebacks in {result.folder / 'failures.jsonl'}", soft_wrap=True)
         return int(ExitCode.RUNS_FAILED)
     return 0
