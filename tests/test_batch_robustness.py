@@ -78,7 +78,7 @@ def test_failing_point_keeps_other_runs_lists_failures_and_exits_3(tmp_path):
                        name="mixed")
     proc = giftsim("batch", str(mixed), "--workers", "2", "--out", str(tmp_path / "mixed"), "--quiet",
                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = proc.communicate(timeout=300)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 3, err
     assert "3 run(s) failed" in err and "failures.jsonl" in err and "Traceback" not in err
 

@@ -1,4 +1,4 @@
-"""The ``giftsim`` command line: ``run``, ``batch``, ``check``.
+"""The ``giftsim`` command line: ``run``, ``batch``, ``report``, ``check``.
 
 Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file; one clear
 message, no traceback); 3 a batch finished with failed runs; 4 results cannot be
@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import batch_cmd, check_cmd, run_cmd
+from . import batch_cmd, check_cmd, report_cmd, run_cmd
 from .common import ExitCode, fail
 
 __all__ = ["main", "build_parser", "ExitCode"]
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"giftsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for mod in (run_cmd, batch_cmd, check_cmd):
+    for mod in (run_cmd, batch_cmd, report_cmd, check_cmd):
         mod.add_parser(sub)
     return parser
 
