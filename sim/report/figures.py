@@ -9,6 +9,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from .layout import Layout, grid_shape, short_key
 from .source import BatchFolder
@@ -44,6 +45,11 @@ def _date_axis(ax) -> None:
     loc = mdates.AutoDateLocator(minticks=3, maxticks=6)
     ax.xaxis.set_major_locator(loc)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
+
+
+def _thousands(y: float, _pos: int) -> str:
+    return f"{y:,.0f}" if abs(y) >= 1000 else f"{y:g}"
 
 
 def outcome_figure(batch: BatchFolder, layout: Layout, comp: pd.DataFrame, outcomes: list[str]) -> Figure:
@@ -96,7 +102,7 @@ def _point_plot(ax, batch: BatchFolder, layout: Layout, mean: pd.Series, lo: pd.
 def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStreams], column: str) -> Figure:
     """One daily curve (a :data:`CURVES` column): mean over replicates with its 95%
     band, one line per point, one panel per group of points."""
-    fig, axes = _grid(len(layout.panels), sharex=True, sharey=True)
+    fig, axes = _grid(len(layout.panels), sharey=True)
     for ax, (title, members) in zip(axes, layout.panels):
         for i in members:
             if i not in streams:
@@ -152,7 +158,7 @@ def hhi_figure(batch: BatchFolder, layout: Layout, hhi: pd.DataFrame) -> Figure:
 def sampled_curve_figure(batch: BatchFolder, streams: dict[int, PointStreams]) -> Figure:
     """For a sampled batch: every design point's mean curve (thin) and the mean over
     all runs with its 95% band, one panel per :data:`CURVES` column."""
-    fig, axes = _grid(len(CURVES), sharex=True)
+    fig, axes = _grid(len(CURVES))
     pts = [streams[k] for k in sorted(streams)]
     for ax, column in zip(axes, CURVES):
         dates = pts[0].dates

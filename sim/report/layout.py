@@ -8,7 +8,7 @@ from numbers import Real
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.colors import Normalize, to_hex
+from matplotlib.colors import to_hex
 
 from .source import BatchFolder
 
@@ -95,11 +95,13 @@ def layout_points(batch: BatchFolder) -> Layout:
     colors: dict[int, str] = {}
     labels: dict[int, str] = {}
     if x_key is not None:
+        # colours evenly spaced by rank of the value, so close values stay distinguishable
         xs = pts[x_key].astype(float)
-        norm = Normalize(float(xs.min()), float(xs.max()) if xs.max() > xs.min() else float(xs.min()) + 1)
+        levels = sorted(set(xs))
         cmap = colormaps["viridis"]
         for i in pts.index:
-            colors[int(i)] = to_hex(cmap(0.92 * norm(float(xs[i]))))
+            pos = levels.index(float(xs[i])) / max(1, len(levels) - 1)
+            colors[int(i)] = to_hex(cmap(0.9 * pos))
             labels[int(i)] = f"{short_key(x_key)}={_fmt(pts.loc[i, x_key])}"
     else:
         for _, members in items:
@@ -114,5 +116,5 @@ def layout_points(batch: BatchFolder) -> Layout:
 
 def grid_shape(n: int, max_cols: int = 3) -> tuple[int, int]:
     """Rows and columns for ``n`` panels."""
-    cols = min(max_cols, max(1, n))
+    cols = 2 if n == 4 else min(max_cols, max(1, n))
     return int(np.ceil(n / cols)), cols
