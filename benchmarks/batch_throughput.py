@@ -13,7 +13,13 @@ cluster start-up, every run simulated and written, tables consolidated). Reporte
 - marginal runs per minute, ``(large - small) / (t_large - t_small)``: the steady
   rate with the fixed start-up cost taken out;
 - fixed cost (s): what start-up and consolidation add, ``t_small - small / marginal``;
-- scaling efficiency of N workers: marginal rate / (N x the 1-worker marginal rate).
+- scaling efficiency of N workers: marginal rate / (N x the 1-worker marginal rate);
+- CPU seconds per run of all processes (parent, workers, Dask scheduler and nannies;
+  descendants counted when reaped), marginal like the rate, and the fixed CPU cost:
+  unlike wall time, they do not depend on what else the machine is running.
+
+The 1-minute load average before and after is recorded: on a shared machine, wall
+rates are only comparable between runs made under the same load.
 
 Writes ``benchmarks/out/batch_throughput.json`` and ``.md`` (a markdown table).
 """
@@ -24,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import tempfile
 import time
@@ -46,17 +53,26 @@ def _batch_file(folder: Path, runs: int) -> Path:
     return path
 
 
-def _timed(batch: Path, out: Path, kwargs: dict) -> float:
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished, reaped descendants."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _timed(batch: Path, out: Path, kwargs: dict) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (parent and workers) of one batch."""
     from sim.batch import run_batch
 
     if out.exists():
         shutil.rmtree(out)
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     outcome = run_batch(batch, out=out, **kwargs)
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
     if outcome.failed or outcome.completed != len(outcome.plan.runs):
         raise RuntimeError(f"{batch}: {outcome.failed} failed, {outcome.completed} completed")
-    return seconds
+    return seconds, cpu
 
 
 def measure(small: int, large: int) -> dict:
@@ -67,8 +83,8 @@ def measure(small: int, large: int) -> dict:
         tmp = Path(tmp)
         files = {n: _batch_file(tmp, n) for n in (small, large)}
         for label, kwargs, workers in EXECUTORS:
-            t_small = _timed(files[small], tmp / "out", kwargs)
-            t_large = _timed(files[large], tmp / "out", kwargs)
+            t_small, cpu_small = _timed(files[small], tmp / "out", kwargs)
+            t_large, cpu_large = _timed(files[large], tmp / "out", kwargs)
             marginal = (large - small) / (t_large - t_small) * 60.0
             rows.append({
                 "executor": label, "workers": workers,
@@ -77,6 +93,8 @@ def measure(small: int, large: int) -> dict:
                 "runs_per_minute": round(large / t_large * 60.0, 1),
                 "marginal_runs_per_minute": round(marginal, 1),
                 "fixed_seconds": round(t_small - small / marginal * 60.0, 2),
+                "cpu_seconds_per_run": round((cpu_large - cpu_small) / (large - small), 4),
+                "fixed_cpu_seconds": round(cpu_small - small * (cpu_large - cpu_small) / (large - small), 2),
             })
             print(f"{label}: {rows[-1]['runs_per_minute']} runs/min end to end, "
                   f"{rows[-1]['marginal_runs_per_minute']} marginal", flush=True)
@@ -104,13 +122,14 @@ def markdown(data: dict) -> str:
         f"{data['load_average_1min']['before']} before, {data['load_average_1min']['after']} after.",
         "",
         "| executor | runs/min (end to end, large batch) | runs/min (marginal) | fixed cost (s) "
-        "| scaling efficiency | small batch (s) | large batch (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| scaling efficiency | CPU s per run (all processes) | fixed CPU s | small batch (s) | large batch (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in data["results"]:
         lines.append(
             f"| {r['executor']} | {r['runs_per_minute']:.0f} | {r['marginal_runs_per_minute']:.0f} | "
             f"{r['fixed_seconds']:.1f} | {r['scaling_efficiency']:.2f} | "
+            f"{r['cpu_seconds_per_run']:.3f} | {r['fixed_cpu_seconds']:.1f} | "
             f"{r['small_seconds']:.1f} ({r['small_runs']} runs) | {r['large_seconds']:.1f} ({r['large_runs']} runs) |")
     return "\n".join(lines) + "\n"
 

@@ -161,3 +161,11 @@ def test_report_command(sweep, tmp_path, capsys):
     (tmp_path / "half" / "plan.json").write_text("{}")
     with pytest.raises(ReportInputError, match="manifest.json"):
         read_batch_folder(tmp_path / "half")
+
+
+def test_report_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["report", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "usage: giftsim report" in out and "--out" in out
