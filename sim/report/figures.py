@@ -97,6 +97,7 @@ def _point_plot(ax, batch: BatchFolder, layout: Layout, mean: pd.Series, lo: pd.
         ax.errorbar(m, y, xerr=np.nan_to_num(err), fmt="o", markersize=4, capsize=2.5,
                     color="#1f77b4")
         ax.set_yticks(y, [batch.points.loc[i, "name"] for i in members], fontsize=7)
+        ax.set_ylim(-0.8, len(members) - 0.2)
 
 
 def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStreams], column: str) -> Figure:
@@ -110,7 +111,7 @@ def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStr
             c = streams[i].curve(column)
             ax.plot(c["date"], c["mean"], color=layout.colors[i], linewidth=1.4, label=layout.labels[i])
             ax.fill_between(c["date"], c["lo"], c["hi"], color=layout.colors[i], alpha=0.18, linewidth=0)
-        ax.set_title(title, fontsize=10)
+        ax.set_title("" if len(layout.panels) == 1 else title, fontsize=10)
         ax.set_ylabel(CURVES[column], fontsize=8)
         _date_axis(ax)
         ax.legend(fontsize=7, loc="upper left", frameon=False)
@@ -128,7 +129,7 @@ def lorenz_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointSt
             if i in streams and streams[i].lorenz_n:
                 ax.plot(LORENZ_GRID, streams[i].lorenz(), color=layout.colors[i], linewidth=1.4,
                         label=f"{layout.labels[i]} (n={streams[i].lorenz_n})")
-        ax.set_title(title, fontsize=10)
+        ax.set_title("" if len(layout.panels) == 1 else title, fontsize=10)
         ax.set_xlabel("share of merchants (ascending GMV)", fontsize=8)
         ax.set_ylabel("share of GMV", fontsize=8)
         ax.set_xlim(0, 1)
@@ -142,7 +143,8 @@ def hhi_figure(batch: BatchFolder, layout: Layout, hhi: pd.DataFrame) -> Figure:
     """HHI of merchant GMV per point with its 95% interval (``hhi``: index ``point``,
     columns ``mean``, ``lo``, ``hi``)."""
     fig, (ax,) = _grid(1)
-    fig.set_size_inches(PANEL_W * 1.5, PANEL_H * 1.3)
+    rows = sum(len(m) for _, m in layout.panels)
+    fig.set_size_inches(PANEL_W * 1.5, PANEL_H * 1.3 if layout.x_key else 1.2 + 0.3 * rows)
     _point_plot(ax, batch, layout, hhi["mean"], hhi["lo"], hhi["hi"])
     ax.set_title(f"{batch.name}: HHI of merchant GMV, mean and 95% interval", fontsize=10)
     if layout.x_key is not None:
