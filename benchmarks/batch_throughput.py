@@ -152,15 +152,15 @@ def measure(small: int, large: int, repeat: int = 3) -> dict:
 def markdown(data: dict) -> str:
     """The results as a markdown table."""
     lines = [
-        f"Default scenario (`{data['scenario']}`), {data['machine']['affinity']} cores, best of "
-        f"{data['repeat']} timings per batch, "
-        f"Python {data['machine']['python']}, {data['when']}; 1-minute load average "
-        f"{data['load_average_1min']['before']} before, {data['load_average_1min']['after']} after; "
-        f"two CPU-bound processes got {data['parallel_capacity']['before']} and "
-        f"{data['parallel_capacity']['after']} cores' worth before and after (2.0 when idle).",
+        (f"Default scenario (`{data['scenario']}`), {data['machine']['affinity']} cores, best of "
+         f"{data['repeat']} timings per batch, "
+         f"Python {data['machine']['python']}, {data['when']}; 1-minute load average "
+         f"{data['load_average_1min']['before']} before, {data['load_average_1min']['after']} after; "
+         f"two CPU-bound processes got {data['parallel_capacity']['before']} and "
+         f"{data['parallel_capacity']['after']} cores' worth before and after (2.0 when idle)."),
         "",
-        "| executor | runs/min (end to end, large batch) | runs/min (marginal) | fixed cost (s) "
-        "| scaling efficiency | CPU s per run (all processes) | fixed CPU s | small batch (s) | large batch (s) |",
+        ("| executor | runs/min (end to end, large batch) | runs/min (marginal) | fixed cost (s) "
+         "| scaling efficiency | CPU s per run (all processes) | fixed CPU s | small batch (s) | large batch (s) |"),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in data["results"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from rich.progress import (
     BarColumn,
@@ -77,7 +78,7 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
         cells = []
         for o in outcomes:
             m, hi = float(row[f"{o}_mean"]), float(row[f"{o}_hi"])
-            cells.append(fmt(m) if hi != hi else f"{fmt(m)} \u00b1{fmt(hi - m)}")
+            cells.append(fmt(m) if math.isnan(hi) else f"{fmt(m)} \u00b1{fmt(hi - m)}")
         table.add_row(str(row["point_name"]), str(int(row["n"])), *cells)
     console.print(table)
 
