@@ -55,7 +55,20 @@ def _thousands(y: float, _pos: int) -> str:
 def outcome_figure(batch: BatchFolder, layout: Layout, comp: pd.DataFrame, outcomes: list[str]) -> Figure:
     """Mean and 95% interval of each outcome per point: one panel per outcome; the
     numeric swept key on the x axis with one line per panel group, else one row per
-    point."""
+    point.
+
+    Parameters
+    ----------
+    batch : BatchFolder
+    layout : Layout
+    comp : pandas.DataFrame
+        The comparison table (``point``, ``<outcome>_mean``, ``_lo``, ``_hi``).
+    outcomes : list of str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from ..metrics import SUMMARY_KEYS
 
     fig, axes = _grid(len(outcomes))
@@ -101,8 +114,22 @@ def _point_plot(ax, batch: BatchFolder, layout: Layout, mean: pd.Series, lo: pd.
 
 
 def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStreams], column: str) -> Figure:
-    """One daily curve (a :data:`CURVES` column): mean over replicates with its 95%
-    band, one line per point, one panel per group of points."""
+    """One daily curve: mean over replicates with its 95% band, one line per point,
+    one panel per group of points (shared y axis).
+
+    Parameters
+    ----------
+    batch : BatchFolder
+    layout : Layout
+    streams : dict of int to PointStreams
+        From :func:`sim.report.streams.stream_runs`.
+    column : str
+        A key of :data:`sim.report.streams.CURVES`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, axes = _grid(len(layout.panels), sharey=True)
     for ax, (title, members) in zip(axes, layout.panels):
         for i in members:
@@ -120,8 +147,19 @@ def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStr
 
 
 def lorenz_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStreams]) -> Figure:
-    """Mean Lorenz curve of merchant GMV per point (over replicates), one panel per
-    group of points, with the line of equality."""
+    """Mean Lorenz curve of merchant GMV per point (over the replicates that sold
+    anything), one panel per group of points, with the line of equality.
+
+    Parameters
+    ----------
+    batch : BatchFolder
+    layout : Layout
+    streams : dict of int to PointStreams
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, axes = _grid(len(layout.panels))
     for ax, (title, members) in zip(axes, layout.panels):
         ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.9, label="equality")
@@ -140,8 +178,19 @@ def lorenz_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointSt
 
 
 def hhi_figure(batch: BatchFolder, layout: Layout, hhi: pd.DataFrame) -> Figure:
-    """HHI of merchant GMV per point with its 95% interval (``hhi``: index ``point``,
-    columns ``mean``, ``lo``, ``hi``)."""
+    """HHI of merchant GMV per point with its 95% interval.
+
+    Parameters
+    ----------
+    batch : BatchFolder
+    layout : Layout
+    hhi : pandas.DataFrame
+        Index ``point``; columns ``mean``, ``lo``, ``hi`` (HHI in [0, 1]).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, (ax,) = _grid(1)
     rows = sum(len(m) for _, m in layout.panels)
     fig.set_size_inches(PANEL_W * 1.5, PANEL_H * 1.3 if layout.x_key else 1.2 + 0.3 * rows)
@@ -158,8 +207,19 @@ def hhi_figure(batch: BatchFolder, layout: Layout, hhi: pd.DataFrame) -> Figure:
 
 
 def sampled_curve_figure(batch: BatchFolder, streams: dict[int, PointStreams]) -> Figure:
-    """For a sampled batch: every design point's mean curve (thin) and the mean over
-    all runs with its 95% band, one panel per :data:`CURVES` column."""
+    """For a sampled batch: every design point's mean curve (grey, at most 400) and
+    the mean over all runs with its 95% band, one panel per :data:`CURVES` column.
+
+    Parameters
+    ----------
+    batch : BatchFolder
+    streams : dict of int to PointStreams
+        Non-empty.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     fig, axes = _grid(len(CURVES))
     pts = [streams[k] for k in sorted(streams)]
     for ax, column in zip(axes, CURVES):
@@ -179,8 +239,21 @@ def sampled_curve_figure(batch: BatchFolder, streams: dict[int, PointStreams]) -
 
 
 def sampled_scatter_figure(batch: BatchFolder, values: pd.Series, label: str) -> Figure:
-    """For a sampled batch: a per-point value (mean over replicates) against each
-    sampled parameter."""
+    """For a sampled batch: a per-point value against each sampled parameter.
+
+    Parameters
+    ----------
+    batch : BatchFolder
+        With ``problem`` and ``sample_matrix``.
+    values : pandas.Series
+        Indexed by point (mean over replicates); missing points are not drawn.
+    label : str
+        Axis label of the value.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     names = list(batch.problem["names"])
     fig, axes = _grid(len(names))
     x = batch.sample_matrix
@@ -195,7 +268,20 @@ def sampled_scatter_figure(batch: BatchFolder, values: pd.Series, label: str) ->
 
 def sensitivity_figure(table: pd.DataFrame, method: str, outcomes: list[str]) -> Figure:
     """Sensitivity indices per outcome as horizontal bars, most influential on top:
-    Sobol total (ST) and first-order (S1) indices with 95% intervals, or Morris mu*."""
+    Sobol total (ST) and first-order (S1) indices with 95% intervals, or Morris mu*.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`sim.report.sensitivity.sensitivity`.
+    method : {"sobol", "morris"}
+    outcomes : list of str
+        Panel order (at most 12 drawn).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     outcomes = [o for o in outcomes if o in set(table["outcome"])][:12]
     fig, axes = _grid(len(outcomes))
     for ax, o in zip(axes, outcomes):
