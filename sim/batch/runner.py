@@ -6,19 +6,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..results import git_commit, is_complete, versions
 from .executors import default_workers, run_dask, run_local
 from .plan import Plan, make_plan
 from .spec import load_batch
-from .tables import write_tables
+from .tables import STATUS, write_tables
 from .worker import RunOutcome, RunTask
 
 __all__ = ["BatchOutcome", "BatchExistsError", "run_batch", "plan_batch"]
@@ -63,6 +65,44 @@ def _plan_record(plan: Plan) -> dict[str, Any]:
         "sample_matrix": None if plan.sample_matrix is None else plan.sample_matrix.tolist(),
     }
 
+
+
+def _runs_to_do(plan: Plan, runs_dir: Path) -> np.ndarray:
+    """Plan positions of the runs still to do: not complete on disk, first of their run
+    id (the same content id twice in a plan, e.g. with common random numbers, runs once).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_todo,)
+    """
+    seen: set[str] = set()
+    todo: list[int] = []
+    for i, r in enumerate(plan.runs):
+        if r.run_id in seen:
+            continue
+        seen.add(r.run_id)
+        if not is_complete(runs_dir / r.run_id):
+            todo.append(i)
+    return np.asarray(todo, dtype=np.int64)
+
+
+def _tasks(plan: Plan, runs_dir: Path, todo: np.ndarray) -> Iterator[RunTask]:
+    """The runs to do as tasks, made one at a time as the executor asks for them."""
+    for i in todo:
+        r = plan.runs[int(i)]
+        p = plan.points[r.point]
+        yield RunTask(scenario=p.scenario, seed=r.seed, run_id=r.run_id,
+                      folder=str(runs_dir / r.run_id), point=r.point,
+                      replicate=r.replicate, point_name=p.name)
+
+
+def _remove_stale_temporaries(runs_dir: Path) -> None:
+    """Delete ``.tmp-*`` folders left by runs killed while writing (never complete runs)."""
+    if not runs_dir.is_dir():
+        return
+    for entry in sorted(runs_dir.iterdir()):
+        if entry.name.startswith(".tmp-") and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
 
 def plan_batch(batch_file: str | os.PathLike) -> Plan:
     """Load a batch file and resolve its plan (validating every point)."""
@@ -124,14 +164,17 @@ def run_batch(
             raise BatchExistsError(
                 f"{folder}: holds an earlier batch; use --resume to continue it, or --out for a new folder"
             )
-        old = json.loads(plan_file.read_text(encoding="utf-8"))
-        if [r["run_id"] for r in old.get("runs", [])] != [r["run_id"] for r in record["runs"]]:
+        old = json.loads(plan_file.read_text(encoding="utf-8")).get("runs", [])
+        same = [r["run_id"] for r in old] == [r["run_id"] for r in record["runs"]]
+        del old
+        if not same:
             raise BatchExistsError(
                 f"{folder}: holds a different batch (its runs differ from {batch_file}); "
                 "use --out for a new folder"
             )
     runs_dir.mkdir(parents=True, exist_ok=True)
     _write_json_atomic(plan_file, record)
+    del record  # one dict per run: not kept while the batch runs
     manifest = {
         "batch_file": str(batch_file),
         "batch": json.loads(spec.model_dump_json()),
@@ -146,49 +189,41 @@ def run_batch(
     }
     _write_json_atomic(folder / "manifest.json", manifest)
 
-    seen: set[str] = set()
-    todo: list[RunTask] = []
-    skipped = 0
-    for r in plan.runs:
-        if r.run_id in seen:
-            continue  # same content id twice in the plan (e.g. common random numbers)
-        seen.add(r.run_id)
-        if is_complete(runs_dir / r.run_id):
-            skipped += 1
-            continue
-        p = plan.points[r.point]
-        todo.append(RunTask(scenario=p.scenario, seed=r.seed, run_id=r.run_id,
-                            folder=str(runs_dir / r.run_id), point=r.point,
-                            replicate=r.replicate, point_name=p.name))
-    status: dict[str, str] = {}
-    summaries: dict[str, dict[str, Any]] = {}
-    walls: dict[str, float] = {}
+    if resume:
+        _remove_stale_temporaries(runs_dir)
+    todo = _runs_to_do(plan, runs_dir)
+    skipped = len({r.run_id for r in plan.runs}) - len(todo)
+    n_runs = len(plan.runs)
+    status = np.zeros(n_runs, dtype=np.int8)  # codes of STATUS, by plan position
+    walls = np.full(n_runs, np.nan)
     failures_path = folder / "failures.jsonl"
     failed = completed = 0
     with open(failures_path, "w", encoding="utf-8") as failures:
+        tasks = _tasks(plan, runs_dir, todo)
         if scheduler or dask_local:
-            stream = run_dask(todo, scheduler=scheduler, local_workers=dask_local)
+            stream = run_dask(tasks, scheduler=scheduler, local_workers=dask_local)
         else:
-            stream = run_local(todo, workers=workers)
+            stream = run_local(tasks, workers=workers)
         for n, outcome in enumerate(stream, start=1):
-            status[outcome.run_id] = outcome.status
-            walls[outcome.run_id] = outcome.wall_seconds
+            i = outcome.point * spec.replicates + outcome.replicate
+            walls[i] = outcome.wall_seconds
             if outcome.status == "ok":
                 completed += 1
-                summaries[outcome.run_id] = outcome.summary
+                status[i] = STATUS.index("ok")
             else:
                 failed += 1
+                status[i] = STATUS.index("failed")
                 failures.write(json.dumps({
                     "run_id": outcome.run_id, "point": outcome.point,
                     "point_name": plan.points[outcome.point].name,
-                    "replicate": outcome.replicate, "error": outcome.error,
-                    "traceback": outcome.traceback,
+                    "replicate": outcome.replicate, "seed": plan.runs[i].seed,
+                    "error": outcome.error, "traceback": outcome.traceback,
                 }) + "\n")
                 failures.flush()
                 os.fsync(failures.fileno())
             if on_outcome is not None:
                 on_outcome(outcome, n, len(todo))
-    comp = write_tables(plan, folder, status, summaries, walls)
+    comp = write_tables(plan, folder, status, walls)
     manifest["finished"] = _now()
     manifest["completed"] = completed
     manifest["skipped"] = skipped

@@ -19,7 +19,7 @@ from ..metrics import SUMMARY_KEYS
 from ..results import is_complete
 from .plan import Plan
 
-__all__ = ["write_tables", "comparison", "load_results", "BatchResults", "param_value"]
+__all__ = ["STATUS", "write_tables", "comparison", "load_results", "BatchResults", "param_value"]
 
 
 def param_value(value: Any) -> Any:
@@ -35,31 +35,49 @@ def param_value(value: Any) -> Any:
     return value
 
 
-def _runs_frame(plan: Plan, runs_dir: Path, status: dict[str, str],
-                summaries: dict[str, dict[str, Any]], walls: dict[str, float]) -> pd.DataFrame:
+STATUS = ("missing", "ok", "failed")
+"""Run states in ``runs.parquet``; :func:`write_tables` takes their codes (index here)."""
+
+
+def _runs_frame(plan: Plan, runs_dir: Path, status: np.ndarray, walls: np.ndarray) -> pd.DataFrame:
+    """One row per planned run, built column by column; summaries are read from each
+    complete run's ``summary.json`` one at a time, so memory is a few numbers per run."""
+    n = len(plan.runs)
     param_keys: list[str] = []
     for p in plan.points:
         for k in p.params:
             if k not in param_keys:
                 param_keys.append(k)
-    rows = []
-    for r in plan.runs:
-        p = plan.points[r.point]
-        row: dict[str, Any] = {
-            "run_id": r.run_id, "point": r.point, "point_name": p.name, "variant": p.variant,
-            "replicate": r.replicate, "seed": r.seed, "status": status.get(r.run_id, "missing"),
-            "wall_seconds": walls.get(r.run_id, np.nan),
-        }
-        for k in param_keys:
-            row[k] = param_value(p.params.get(k))
-        summary = summaries.get(r.run_id)
-        if summary is None and is_complete(runs_dir / r.run_id):
-            summary = json.loads((runs_dir / r.run_id / "summary.json").read_text(encoding="utf-8"))
-            row["status"] = "ok"
-        for k in SUMMARY_KEYS:  # one column order whatever the source of the summary
-            row[k] = (summary or {}).get(k, np.nan)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    outcome = {k: np.full(n, np.nan) for k in SUMMARY_KEYS}
+    state: list[str] = []
+    wall = walls.astype(np.float64, copy=True)
+    for i, r in enumerate(plan.runs):
+        folder = runs_dir / r.run_id
+        code = int(status[i])
+        if STATUS[code] != "failed" and is_complete(folder):
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            for k in SUMMARY_KEYS:
+                if k in summary:
+                    outcome[k][i] = summary[k]
+            if np.isnan(wall[i]):  # kept from an earlier (resumed) invocation
+                manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+                wall[i] = manifest.get("wall_seconds", np.nan)
+            code = 1
+        state.append(STATUS[code])
+    cols: dict[str, Any] = {
+        "run_id": [r.run_id for r in plan.runs],
+        "point": np.fromiter((r.point for r in plan.runs), np.int64, n),
+        "point_name": [plan.points[r.point].name for r in plan.runs],
+        "variant": [plan.points[r.point].variant for r in plan.runs],
+        "replicate": np.fromiter((r.replicate for r in plan.runs), np.int64, n),
+        "seed": np.fromiter((r.seed for r in plan.runs), np.int64, n),
+        "status": state,
+        "wall_seconds": wall,
+    }
+    for k in param_keys:
+        cols[k] = [param_value(plan.points[r.point].params.get(k)) for r in plan.runs]
+    cols.update(outcome)
+    return pd.DataFrame(cols)
 
 
 def _stream_concat(plan: Plan, runs_dir: Path, table: str, out: Path) -> int:
@@ -127,12 +145,33 @@ def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> 
     return pd.DataFrame(rows)
 
 
-def write_tables(plan: Plan, batch_dir: Path, status: dict[str, str],
-                 summaries: dict[str, dict[str, Any]], walls: dict[str, float]) -> pd.DataFrame:
+def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndarray) -> pd.DataFrame:
     """Write ``runs.parquet``, ``timeseries.parquet``, ``comparison.csv`` (and
-    ``events.parquet`` if the batch asks for it); return the comparison table."""
+    ``events.parquet`` if the batch asks for it); return the comparison table.
+
+    Parameters
+    ----------
+    plan : Plan
+    batch_dir : Path
+    status : ndarray of int8, shape (n_runs,)
+        Code per planned run (index into :data:`STATUS`) from this invocation; runs
+        not run now count as ``ok`` if their folder is complete, else ``missing``.
+    walls : ndarray of float64, shape (n_runs,)
+        Seconds per run from this invocation (NaN: read from the run's manifest).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`comparison` of the ``ok`` runs.
+
+    Notes
+    -----
+    Memory: the tables are built in plan order from the run folders, one run at a
+    time; the parent never holds more than one run's series or events. Outcome
+    columns of ``runs.parquet`` are float64 (NaN for failed or missing runs).
+    """
     runs_dir = batch_dir / "runs"
-    runs = _runs_frame(plan, runs_dir, status, summaries, walls)
+    runs = _runs_frame(plan, runs_dir, status, walls)
     tmp = batch_dir / ".tmp-runs.parquet"
     runs.to_parquet(tmp, index=False, compression="zstd")
     os.replace(tmp, batch_dir / "runs.parquet")

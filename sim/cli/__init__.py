@@ -1,4 +1,5 @@
-"""The ``giftsim`` command line: ``run``, ``batch``, ``check``, ``viz``, ``validate``, ``calibrate``.
+"""The ``giftsim`` command line: ``run``, ``batch``, ``report``, ``check``, ``viz``, ``validate``,
+``calibrate``.
 
 Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file; one clear
 message, no traceback); 3 a batch finished with failed runs, or a validation check failed; 4 results cannot be
@@ -11,7 +12,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import batch_cmd, calibrate_cmd, check_cmd, run_cmd, validate_cmd, viz_cmd
+from . import batch_cmd, calibrate_cmd, check_cmd, report_cmd, run_cmd, validate_cmd, viz_cmd
 from .common import ExitCode, fail
 
 __all__ = ["main", "build_parser", "ExitCode"]
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"giftsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for mod in (run_cmd, batch_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd):
+    for mod in (run_cmd, batch_cmd, report_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd):
         mod.add_parser(sub)
     return parser
 

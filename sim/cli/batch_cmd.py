@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from rich.progress import (
     BarColumn,
@@ -40,9 +41,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
+WIDE_POINTS = 4
+"""Up to this many points the comparison prints one column per point; beyond, one row
+per point (outcomes as columns, mean and half-width of the 95% interval)."""
+
+
 def _print_comparison(outcome) -> None:
     comp = outcome.comparison
     outcomes = list(outcome.plan.spec.outcomes)
+    if len(comp) > WIDE_POINTS:
+        _print_comparison_rows(outcome, comp, outcomes)
+        return
     table = Table(title=f"{outcome.plan.spec.name}: mean [95% interval] over replicates",
                   header_style="bold")
     table.add_column("outcome")
@@ -54,6 +63,23 @@ def _print_comparison(outcome) -> None:
             m, lo, hi = row[f"{o}_mean"], row[f"{o}_lo"], row[f"{o}_hi"]
             cells.append(f"{fmt(float(m))} [{fmt(float(lo))}, {fmt(float(hi))}]")
         table.add_row(o, *cells)
+    console.print(table)
+
+
+def _print_comparison_rows(outcome, comp, outcomes) -> None:
+    table = Table(title=f"{outcome.plan.spec.name}: mean \u00b1 half-width of the 95% interval over replicates",
+                  header_style="bold", caption=f"all intervals: {outcome.folder / 'comparison.csv'}; "
+                  f"figures: giftsim report {outcome.folder}")
+    table.add_column("point", no_wrap=True)
+    table.add_column("n", justify="right")
+    for o in outcomes:
+        table.add_column(o, justify="right")
+    for _, row in comp.iterrows():
+        cells = []
+        for o in outcomes:
+            m, hi = float(row[f"{o}_mean"]), float(row[f"{o}_hi"])
+            cells.append(fmt(m) if math.isnan(hi) else f"{fmt(m)} \u00b1{fmt(hi - m)}")
+        table.add_row(str(row["point_name"]), str(int(row["n"])), *cells)
     console.print(table)
 
 
@@ -90,6 +116,7 @@ def main(args: argparse.Namespace) -> int:
     console.print(f"wrote {result.folder} ({result.completed} runs now, {result.skipped} kept, "
                   f"{result.failed} failed, {result.wall_seconds:.1f} s)")
     if result.failed:
-        err_console.print(f"[bold red]{result.failed} run(s) failed[/]: see {result.folder / 'failures.jsonl'}")
+        err_console.print(f"[bold red]{result.failed} run(s) failed[/] ({result.completed} ok): "
+                          f"errors and tracebacks in {result.folder / 'failures.jsonl'}", soft_wrap=True)
         return int(ExitCode.RUNS_FAILED)
     return 0

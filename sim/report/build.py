@@ -1,0 +1,249 @@
+"""``write_report``: read a finished batch folder, compute what the report shows, draw
+the figures, and write ``report.html`` (self-contained) plus its PNGs."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .figures import (
+    curve_figure,
+    hhi_figure,
+    lorenz_figure,
+    outcome_figure,
+    png_bytes,
+    sampled_curve_figure,
+    sampled_scatter_figure,
+    sensitivity_figure,
+)
+from .html import Section, figure_html, interval_cell, render_page, table_html
+from .layout import layout_points
+from .sensitivity import SENSITIVITY_METHODS, sensitivity
+from .source import BatchFolder, read_batch_folder
+from .streams import CURVES, stream_runs
+
+__all__ = ["ReportOutcome", "write_report"]
+
+
+@dataclass(frozen=True)
+class ReportOutcome:
+    """What :func:`write_report` wrote.
+
+    Attributes
+    ----------
+    html : Path
+        The self-contained page.
+    figures : list of Path
+        The PNG files beside it (the same images as embedded in the page).
+    tables : dict of str to pandas.DataFrame
+        The tables shown: ``comparison``, ``hhi`` and, for sampled batches,
+        ``sensitivity``.
+    seconds : float
+        Wall time of the report.
+    """
+
+    html: Path
+    figures: list[Path]
+    tables: dict[str, pd.DataFrame]
+    seconds: float
+
+
+class _Writer:
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.files: list[Path] = []
+
+    def figure(self, section: Section, fig, name: str, caption: str) -> None:
+        png = png_bytes(fig)
+        path = self.out_dir / f"{name}.png"
+        tmp = path.with_name(f".tmp-{path.name}")
+        tmp.write_bytes(png)
+        os.replace(tmp, path)
+        self.files.append(path)
+        section.add(figure_html(png, path.name, caption))
+
+
+def _comparison_table(batch: BatchFolder) -> pd.DataFrame:
+    comp = batch.comparison
+    rows = []
+    for _, r in comp.iterrows():
+        row = {"point": int(r["point"]), "point_name": r["point_name"], "n": int(r["n"])}
+        for o in batch.outcomes:
+            row[o] = interval_cell(float(r[f"{o}_mean"]), float(r[f"{o}_lo"]), float(r[f"{o}_hi"]))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _hhi_table(batch: BatchFolder, streams) -> pd.DataFrame:
+    rows = []
+    for point in sorted(streams):
+        m, lo, hi = streams[point].hhi_interval()
+        rows.append({"point": point, "point_name": batch.points.loc[point, "name"],
+                     "n": streams[point].n, "mean": m, "lo": lo, "hi": hi})
+    return pd.DataFrame(rows, columns=["point", "point_name", "n", "mean", "lo", "hi"])
+
+
+def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None) -> ReportOutcome:
+    """Write the HTML report of a finished batch.
+
+    Parameters
+    ----------
+    folder : path-like
+        ``results/<batch>``.
+    out : path-like, optional
+        Folder for ``report.html`` and its PNGs; default ``<folder>/report``.
+
+    Returns
+    -------
+    ReportOutcome
+
+    Raises
+    ------
+    sim.report.ReportInputError
+        If ``folder`` is not a finished batch folder.
+    OSError
+        If the report cannot be written.
+
+    Notes
+    -----
+    Sections: outcome means with 95% intervals per point (the comparison table and a
+    figure); daily aware users, senders and cumulative GMV with 95% bands over
+    replicates; merchant concentration (HHI per point, mean Lorenz curves), read from
+    each run's ``merchants.parquet`` one run at a time; for ``[sample]`` batches with
+    method sobol or morris, SALib sensitivity indices of each outcome to each
+    parameter, ranked; failed runs. Cost: one pass over the run folders, O(points x
+    days) memory.
+    """
+    start = time.perf_counter()
+    batch = read_batch_folder(folder)
+    out_dir = Path(out) if out is not None else batch.folder / "report"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    w = _Writer(out_dir)
+    method = (batch.sample or {}).get("method")
+    sampled = method is not None
+    m = batch.manifest
+    runs = batch.runs
+    n_ok = int((runs["status"] == "ok").sum())
+    n_failed = int((runs["status"] == "failed").sum())
+    n_missing = int((runs["status"] == "missing").sum())
+    meta = [
+        (f"{len(batch.points)} points x {m.get('batch', {}).get('replicates', '?')} replicates = "
+         f"{len(runs)} runs: {n_ok} ok, {n_failed} failed, {n_missing} missing. "
+         f"Master seed {batch.seed}."),
+        (f"Batch file {m.get('batch_file', '?')}; executor {m.get('executor', '?')}; "
+         f"started {m.get('started', '?')}, finished {m.get('finished', '?')}; git {m.get('git_commit', '?')}."),
+    ]
+    desc = m.get("batch", {}).get("description")
+    if desc:
+        meta.insert(0, desc)
+    if sampled:
+        meta.append(f"Sampled design: {method}, N = {batch.sample.get('n')}, parameters "
+                    + ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in batch.sample["bounds"].items()))
+    sections: list[Section] = []
+    tables: dict[str, pd.DataFrame] = {}
+    streams = stream_runs(batch)
+
+    # 1. outcomes per point
+    s = Section("outcomes", "Outcomes per point: mean [95% interval] over replicates")
+    s.text("Student-t intervals of the mean over each point's successful replicates "
+           "(comparison.csv).")
+    tables["comparison"] = batch.comparison
+    s.add(table_html(_comparison_table(batch), summary="comparison table"))
+    layout = None
+    if not sampled and len(batch.comparison):
+        layout = layout_points(batch)
+        w.figure(s, outcome_figure(batch, layout, batch.comparison, batch.outcomes), "outcomes",
+                 "Outcome means with 95% intervals per point")
+    sections.append(s)
+
+    # 2. adoption and GMV over time
+    s = Section("curves", "Adoption and GMV over time")
+    if not streams:
+        s.text("No successful run: nothing to draw.", "note")
+    elif sampled:
+        w.figure(s, sampled_curve_figure(batch, streams), "curves",
+                 "Aware users, senders and cumulative GMV by day: each design point's mean "
+                 "(grey) and the mean over all runs with its 95% band")
+    else:
+        s.text("Lines: mean over replicates; bands: 95% interval of that mean (Student t).")
+        for column in CURVES:
+            w.figure(s, curve_figure(batch, layout, streams, column), f"curve_{column}",
+                     f"{CURVES[column]} by day")
+    if layout is not None and layout.dropped_panels:
+        s.text(f"{layout.dropped_panels} more panel(s) of points are not drawn; see the tables.", "note")
+    sections.append(s)
+
+    # 3. merchant concentration
+    s = Section("concentration", "Merchant concentration")
+    s.text("HHI (sum of squared GMV shares) and Lorenz curves of GMV across the merchants that "
+           "were on the platform, computed from each run's merchants.parquet; Lorenz curves are "
+           "averaged at 101 shares of merchants over the replicates that sold anything (n in the legend).")
+    hhi = _hhi_table(batch, streams)
+    tables["hhi"] = hhi
+    shown = hhi.assign(HHI=[interval_cell(a, b, c) for a, b, c in zip(hhi["mean"], hhi["lo"], hhi["hi"])])
+    s.add(table_html(shown[["point", "point_name", "n", "HHI"]], summary="HHI per point"))
+    if streams and not sampled:
+        w.figure(s, hhi_figure(batch, layout, hhi.set_index("point")), "hhi", "HHI per point with 95% intervals")
+        w.figure(s, lorenz_figure(batch, layout, streams), "lorenz", "Mean Lorenz curves of merchant GMV")
+    elif streams:
+        w.figure(s, sampled_scatter_figure(batch, hhi.set_index("point")["mean"], "HHI"), "hhi",
+                 "HHI (mean over replicates) at each design point against each parameter")
+    sections.append(s)
+
+    # 4. sensitivity
+    if method in SENSITIVITY_METHODS:
+        s = Section("sensitivity", f"Sensitivity indices ({method}, SALib)")
+        table, skipped = sensitivity(batch)
+        tables["sensitivity"] = table
+        if method == "sobol":
+            s.text("Sobol indices of each outcome (averaged over replicates at each design point) to each "
+                   "parameter: ST is the total effect (with interactions), S1 the first-order effect; "
+                   "*_conf is the half-width of the 95% bootstrap interval. Ranked by ST.")
+        else:
+            s.text("Morris elementary effects: mu* is the mean absolute effect (importance), sigma "
+                   "their spread (interactions or non-linearity). Ranked by mu*.")
+        for line in skipped:
+            s.text(f"Not analysed: {line}.", "note")
+        if len(table):
+            s.add(table_html(table, collapse_over=80, summary="sensitivity indices"))
+            w.figure(s, sensitivity_figure(table, method, batch.outcomes), "sensitivity",
+                     "Sensitivity indices per outcome, most influential parameter on top")
+            first = table[table["rank"] == 1].set_index("outcome")["parameter"]
+            s.add(table_html(pd.DataFrame({"outcome": first.index, "most influential": first.values}),
+                             summary="most influential parameter"))
+        sections.append(s)
+    elif sampled:
+        s = Section("sensitivity", "Sensitivity")
+        s.text(f"A {method} design has no SALib sensitivity indices; use method = \"sobol\" or \"morris\".", "note")
+        sections.append(s)
+
+    # 5. failures
+    s = Section("failures", "Failed runs")
+    fail_path = batch.folder / "failures.jsonl"
+    failures = []
+    if fail_path.exists():
+        for line in fail_path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                f = json.loads(line)
+                failures.append({"run_id": f["run_id"], "point_name": f["point_name"],
+                                 "replicate": f["replicate"], "error": f["error"]})
+    if failures:
+        s.text(f"{len(failures)} run(s) failed; tracebacks in failures.jsonl.", "note")
+        s.add(table_html(pd.DataFrame(failures), summary="failed runs"))
+    else:
+        s.text("None.")
+    sections.append(s)
+
+    page = render_page(f"giftsim batch report: {batch.name}", meta, sections)
+    path = out_dir / "report.html"
+    tmp = path.with_name(".tmp-report.html")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return ReportOutcome(html=path, figures=w.files, tables=tables, seconds=time.perf_counter() - start)
+
+

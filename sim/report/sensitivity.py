@@ -1,0 +1,98 @@
+"""Sensitivity indices of a sampled batch (SALib): Sobol first-order and total indices,
+or Morris elementary effects, of each outcome to each sampled parameter, ranked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .source import BatchFolder
+
+__all__ = ["SENSITIVITY_METHODS", "point_means", "sensitivity"]
+
+SENSITIVITY_METHODS = ("sobol", "morris")
+"""Sample methods whose designs SALib can analyse (a Latin hypercube has no indices)."""
+
+
+def point_means(batch: BatchFolder, outcome: str) -> np.ndarray:
+    """An outcome averaged over each point's ``ok`` replicates, in plan order.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_points,)
+        NaN for a point without an ``ok`` run.
+    """
+    ok = batch.runs[batch.runs["status"] == "ok"]
+    means = ok.groupby("point")[outcome].mean()
+    return means.reindex(range(len(batch.points))).to_numpy(dtype=np.float64)
+
+
+def sensitivity(batch: BatchFolder) -> tuple[pd.DataFrame, list[str]]:
+    """Indices of each outcome to each sampled parameter, ranked within each outcome.
+
+    Parameters
+    ----------
+    batch : BatchFolder
+        A batch with ``[sample] method = "sobol"`` or ``"morris"``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per (outcome, parameter), sorted by outcome (batch order) then rank.
+        Sobol: ``outcome``, ``rank`` (1 = most influential, by total index),
+        ``parameter``, ``ST``, ``ST_conf``, ``S1``, ``S1_conf`` (conf: half-width of the
+        95% bootstrap interval). Morris: ``outcome``, ``rank`` (by mu*), ``parameter``,
+        ``mu_star``, ``mu_star_conf``, ``mu``, ``sigma``.
+    skipped : list of str
+        One line per outcome that could not be analysed, with the reason (a point with
+        no successful run, or no variance across the design).
+
+    Raises
+    ------
+    ValueError
+        If the batch is not sampled with a method in :data:`SENSITIVITY_METHODS`.
+
+    Notes
+    -----
+    Outcomes are averaged over replicates at each design point before the analysis, so
+    replicate noise shrinks with more replicates. Bootstrap intervals (Sobol) and
+    Morris' resampling use a generator seeded from the batch's master seed.
+    """
+    from SALib.analyze import morris as morris_analyze
+    from SALib.analyze import sobol as sobol_analyze
+
+    method = (batch.sample or {}).get("method")
+    if method not in SENSITIVITY_METHODS or batch.problem is None or batch.sample_matrix is None:
+        raise ValueError(f"{batch.folder}: sensitivity needs a [sample] batch with method "
+                         f"{' or '.join(SENSITIVITY_METHODS)}; this batch has {method!r}")
+    problem = {**batch.problem, "bounds": [list(b) for b in batch.problem["bounds"]]}
+    names = list(problem["names"])
+    seed = int(np.random.SeedSequence(batch.seed).generate_state(1)[0] % (2**31 - 1))
+    frames, skipped = [], []
+    for outcome in batch.outcomes:
+        y = point_means(batch, outcome)
+        if np.isnan(y).any():
+            skipped.append(f"{outcome}: {int(np.isnan(y).sum())} design point(s) have no successful run")
+            continue
+        if np.ptp(y) == 0:
+            skipped.append(f"{outcome}: the same value ({y[0]:.6g}) at every design point")
+            continue
+        if method == "sobol":
+            si = sobol_analyze.analyze(problem, y, calc_second_order=bool(batch.sample.get("second_order")),
+                                       conf_level=0.95, seed=seed)
+            df = pd.DataFrame({"parameter": names, "ST": si["ST"], "ST_conf": si["ST_conf"],
+                               "S1": si["S1"], "S1_conf": si["S1_conf"]})
+            key = "ST"
+        else:
+            si = morris_analyze.analyze(problem, batch.sample_matrix, y, conf_level=0.95,
+                                        num_levels=int(batch.sample.get("levels", 4)), seed=seed)
+            df = pd.DataFrame({"parameter": names, "mu_star": si["mu_star"],
+                               "mu_star_conf": si["mu_star_conf"], "mu": si["mu"],
+                               "sigma": si["sigma"]})
+            key = "mu_star"
+        df = df.sort_values(key, ascending=False, kind="stable").reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, len(df) + 1))
+        df.insert(0, "outcome", outcome)
+        frames.append(df)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return table, skipped
