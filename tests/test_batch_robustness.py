@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 
 from sim.batch import load_results, plan_batch, run_batch
@@ -100,6 +101,9 @@ def test_failing_point_keeps_other_runs_lists_failures_and_exits_3(tmp_path):
     status = res.runs.groupby("point_name")["status"].agg(lambda s: sorted(set(s)))
     assert status.to_dict() == {"broken": ["failed"], "fine": ["ok"]}
     assert res.runs.loc[res.runs["status"] == "failed", "gifts_sent"].isna().all()
-    assert list(res.comparison["point_name"]) == ["fine"]
-    pd.testing.assert_frame_equal(res.comparison, load_results(reference.folder).comparison)
+    # a point whose every run failed stays in the comparison, with n = 0 and no values
+    assert list(res.comparison["point_name"]) == ["fine", "broken"]
+    broken = res.comparison.iloc[1]
+    assert broken["n"] == 0 and np.isnan(broken["gifts_sent_mean"])
+    pd.testing.assert_frame_equal(res.comparison.iloc[:1], load_results(reference.folder).comparison)
     assert json.loads((tmp_path / "mixed" / "manifest.json").read_text())["failed"] == 3

@@ -179,3 +179,21 @@ def test_model_doc_parameter_tables_are_current():
     generated = text.split(START, 1)[1].split(END, 1)[0]
     assert generated.strip() == parameter_tables().strip(), (
         "docs/model.md is stale: run python -m sim.scenario.reference docs/model.md")
+
+
+def test_extends_replaces_a_table_whose_tag_changes(tmp_path):
+    # a scenario extending one on a graph file can switch to a generated graph, and a
+    # sales_proportional parent can switch to equal, without leftover keys
+    parent = write(tmp_path, "p.toml", 'name = "p"\n[graph]\nkind = "edgelist"\npath = "g.txt"\n'
+                   '[policy.allocation]\nrule = "sales_proportional"\nexponent = 2.0\n'
+                   '[population]\nbudget = { dist = "lognormal", median = 100, sigma = 1 }\n')
+    child = write(tmp_path, "c.toml", 'extends = "p.toml"\nname = "c"\n[graph]\nkind = "barabasi_albert"\n'
+                  'n = 50\nm = 2\n[policy.allocation]\nrule = "equal"\n'
+                  '[population]\nbudget = { dist = "gamma", mean = 100, shape = 2 }\n')
+    sc = load_scenario(child)
+    assert sc.graph.kind == "barabasi_albert" and sc.policy.allocation.rule == "equal"
+    assert sc.population.budget.dist == "gamma"
+    same = write(tmp_path, "s.toml", 'extends = "p.toml"\nname = "s"\n[policy.allocation]\nexponent = 3.0\n')
+    s2 = load_scenario(same)
+    assert s2.policy.allocation.rule == "sales_proportional" and s2.policy.allocation.exponent == 3.0
+    assert parent.exists()

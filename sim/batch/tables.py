@@ -125,13 +125,14 @@ def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> 
     Returns
     -------
     pandas.DataFrame
-        One row per point (``point``, ``point_name``, ``n``), and for each outcome the
-        columns ``<outcome>_mean``, ``<outcome>_lo``, ``<outcome>_hi`` (NaN bounds with
-        fewer than two runs).
+        One row per point (``point``, ``point_name``, ``n`` successful runs, 0 when every
+        run of the point failed), and for each outcome the columns ``<outcome>_mean``,
+        ``<outcome>_lo``, ``<outcome>_hi`` (NaN bounds with fewer than two runs).
     """
-    ok = runs[runs["status"] == "ok"]
+    ok = runs["status"] == "ok"
     rows = []
-    for (point, name), g in ok.groupby(["point", "point_name"], sort=True):
+    for (point, name), g in runs.groupby(["point", "point_name"], sort=True):
+        g = g[ok.loc[g.index]]
         row: dict[str, Any] = {"point": point, "point_name": name, "n": len(g)}
         for o in outcomes:
             x = g[o].to_numpy(dtype=np.float64) if o in g else np.array([])

@@ -102,19 +102,26 @@ def safe_name(name: str) -> str:
     return "_" + out[1:] if out.startswith(".") else out
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python and of the packages a run depends on."""
-    out = {"python": platform.python_version()}
+@lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
+    out = [("python", platform.python_version())]
     for pkg in ("giftsim", "mesa", "numpy", "networkx", "pandas", "pyarrow", "pydantic"):
         try:
-            out[pkg] = metadata.version(pkg)
+            out.append((pkg, metadata.version(pkg)))
         except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
+            out.append((pkg, "not installed"))
+    return tuple(out)
 
 
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages a run depends on (read once per process)."""
+    return dict(_versions())
+
+
+@lru_cache(maxsize=1)
 def git_commit() -> str | None:
-    """The project's git commit (with ``-dirty`` if modified), or None outside git."""
+    """The project's git commit (with ``-dirty`` if modified), or None outside git; asked
+    once per process (a batch worker writes many runs)."""
     here = Path(__file__).resolve().parent
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,

@@ -3,8 +3,9 @@
 A scenario file is TOML whose tables mirror :class:`sim.scenario.schema.Scenario`. It
 may start with ``extends = "other.toml"`` (a path relative to it): the other file is
 loaded first and this one's keys replace its keys, table by table (arrays and values
-are replaced whole). Relative graph paths are resolved against the file that names
-them.
+are replaced whole, and so is a table whose ``kind``, ``rule`` or ``dist`` changes: a
+generated graph replaces a graph file). Relative graph paths are resolved against the
+file that names them.
 
 Every problem is reported as a :class:`ScenarioError` whose message has one line per
 problem naming the file, the dotted key, the value and the allowed values, for
@@ -90,12 +91,19 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
             graph["path"] = str((base / p).resolve())
 
 
+_TAG_KEYS = ("kind", "rule", "dist")  # a table whose tag changes is a different table
+
+
+def _same_variant(base: Mapping[str, Any], top: Mapping[str, Any]) -> bool:
+    return all(top.get(t, base.get(t)) == base.get(t) for t in _TAG_KEYS)
+
+
 def _merge(base: dict[str, Any], top: Mapping[str, Any], origin: dict[str, str], src: str,
            prefix: str = "") -> dict[str, Any]:
     out = dict(base)
     for key, value in top.items():
         dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and _same_variant(out[key], value):
             out[key] = _merge(out[key], value, origin, src, dotted + ".")
         else:
             out[key] = copy.deepcopy(value)
