@@ -65,3 +65,12 @@ def test_concentration_closed_forms():
     assert x.tolist() == [0, 0.5, 1] and y.tolist() == [0, 0.25, 1]
     with pytest.raises(ValueError):
         hhi(np.array([1.0, -1.0]))
+
+
+def test_days_to_half_adoption():
+    from sim.metrics.summary import _half_adoption_days
+
+    assert _half_adoption_days(np.array([0, 1, 2, 9]), 1) == 2.0  # 2 of 4 had sent by the end of day 2
+    assert _half_adoption_days(np.array([5, 0, 3]), 1) == 4.0
+    assert _half_adoption_days(np.array([0, 1, 2, 9]), 24) == pytest.approx(2 / 24)
+    assert np.isnan(_half_adoption_days(np.array([], dtype=np.int32), 1))

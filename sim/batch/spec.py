@@ -37,8 +37,8 @@ from ..scenario import ScenarioError, describe_errors, read_toml
 __all__ = ["BatchSpec", "Variant", "Range", "Sample", "load_batch", "DEFAULT_OUTCOMES"]
 
 DEFAULT_OUTCOMES = (
-    "gifts_sent", "adoption_share", "reproduction_number", "gmv_rmb", "acceptance_rate",
-    "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share",
+    "gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",
+    "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share",
 )
 """Summary outcomes compared across points by default (see ``sim.metrics.SUMMARY_KEYS``)."""
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from pathlib import Path
+
 from ..batch import plan_batch
+from ..calibrate import load_calibration
 from ..scenario import load_scenario, read_toml
 from .common import ExitCode, console
 
@@ -14,11 +17,16 @@ __all__ = ["add_parser", "main"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "check", help="validate scenario or batch files without running them",
-        description="Validate each FILE (a scenario, or a batch file with replicates/scenarios/"
-        "variants/sweep/sample) and print OK or its errors.",
+        description="Validate each FILE (a scenario, a batch file with replicates/scenarios/"
+        "variants/sweep/sample, or a calibration file with parameters/targets) and print OK or "
+        "its errors.",
     )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(func=main)
+
+
+def _is_calibration(raw: dict) -> bool:
+    return "targets" in raw or "parameters" in raw
 
 
 def _is_batch(raw: dict) -> bool:
@@ -31,7 +39,13 @@ def main(args: argparse.Namespace) -> int:
     bad = 0
     for f in args.files:
         try:
-            if _is_batch(read_toml(__import__("pathlib").Path(f))):
+            raw = read_toml(Path(f))
+            if _is_calibration(raw):
+                spec, folder = load_calibration(f)
+                load_scenario(folder / spec.base)
+                console.print(f"OK {f}: calibration of {len(spec.parameters)} parameters to "
+                              f"{len(spec.targets)} targets")
+            elif _is_batch(raw):
                 plan = plan_batch(f)
                 console.print(f"OK {f}: batch of {len(plan.points)} points x "
                               f"{plan.spec.replicates} replicates = {len(plan.runs)} runs")

@@ -17,7 +17,7 @@ from .common import console, fmt
 __all__ = ["add_parser", "main", "free_folder"]
 
 SHOWN = (
-    "adoption_share", "aware_share", "gifts_sent", "gifts_accepted", "gifts_expired",
+    "adoption_share", "aware_share", "days_to_half_adoption", "gifts_sent", "gifts_accepted", "gifts_expired",
     "acceptance_rate", "gmv_rmb", "reproduction_number", "cascades", "single_adopter_share",
     "max_depth", "structural_virality_largest", "hhi", "gini", "top10_share", "sme_gmv_share",
     "active_merchants", "merchants_joined", "merchants_left", "stockouts", "muted_share",

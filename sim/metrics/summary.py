@@ -16,6 +16,7 @@ SUMMARY_KEYS: dict[str, str] = {
     "days": "simulated days",
     "aware_share": "share of users who learned of the gift feature, [0, 1]",
     "adoption_share": "share of users who sent at least one gift, [0, 1]",
+    "days_to_half_adoption": "spread speed: days until half of the run's senders had sent their first gift",
     "gifts_sent": "gifts bought and sent",
     "gifts_accepted": "gifts accepted",
     "gifts_expired": "gifts expired and refunded",
@@ -68,6 +69,14 @@ def adoption_forest(parent: np.ndarray, senders: np.ndarray) -> np.ndarray:
     return restrict(parent, senders)
 
 
+def _half_adoption_days(first_send_step: np.ndarray, steps_per_day: int) -> float:
+    """Days from the start until half of the senders had sent (NaN without senders)."""
+    if first_send_step.size == 0:
+        return float("nan")
+    k = int(np.ceil(first_send_step.size / 2)) - 1
+    return float((np.partition(first_send_step, k)[k] + 1) / steps_per_day)
+
+
 def _div(a: float, b: float) -> float:
     return float(a / b) if b else 0.0
 
@@ -102,6 +111,7 @@ def summarise(model) -> tuple[dict[str, float], pd.DataFrame]:
         "days": done / model.steps_per_day,
         "aware_share": _div(pop.aware.sum(), n),
         "adoption_share": _div(n_senders, n),
+        "days_to_half_adoption": _half_adoption_days(pop.first_send_step[senders], model.steps_per_day),
         "gifts_sent": len(led),
         "gifts_accepted": int((outcome == GiftOutcome.ACCEPTED).sum()),
         "gifts_expired": int((outcome == GiftOutcome.EXPIRED).sum()),
