@@ -169,3 +169,20 @@ def test_report_help(capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "usage: giftsim report" in out and "--out" in out
+
+
+def test_points_on_different_calendars_share_an_axis_of_days(tmp_path):
+    from sim.report.figures import curve_figure
+    from sim.report.layout import layout_points
+
+    p = tiny_batch(tmp_path, 'replicates = 2\nseed = 3\n[[variants]]\nname = "2024"\n'
+                   '[[variants]]\nname = "2014"\nset = { "time.start" = 2014-01-20, "time.end" = 2014-02-03, '
+                   '"rollout.schedule" = [{ date = 2014-01-20, share = 1.0 }] }\n')
+    run_batch(p, out=tmp_path / "b", workers=1)
+    batch = read_batch_folder(tmp_path / "b")
+    streams = stream_runs(batch)
+    fig = curve_figure(batch, layout_points(batch), streams, "senders")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "day since each scenario's start"
+    xs = [line.get_xdata() for line in ax.get_lines()]
+    assert all(x[0] == 1 and x[-1] == 15 for x in xs)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..results import git_commit, is_complete, versions
+from ..results import ResultsError, git_commit, is_complete, versions
 from .executors import default_workers, run_dask, run_local
 from .plan import Plan, make_plan
 from .spec import load_batch
@@ -151,6 +151,9 @@ def run_batch(
     BatchExistsError
         If ``out`` holds an earlier batch and ``resume`` is false, or holds a different
         batch (other run ids) and ``resume`` is true.
+    sim.results.ResultsError
+        If a run folder or table cannot be written (disk full, permissions): the batch
+        stops; complete runs stay and ``resume`` continues from them.
     """
     start = time.perf_counter()
     plan = plan_batch(batch_file)
@@ -205,6 +208,13 @@ def run_batch(
         else:
             stream = run_local(tasks, workers=workers)
         for n, outcome in enumerate(stream, start=1):
+            if outcome.status == "unwritable":
+                stream.close()  # stop handing out runs; finished ones stay on disk
+                raise ResultsError(
+                    f"{outcome.error}; the batch stopped after {completed} new runs "
+                    f"({skipped} kept from before); free space or fix permissions, then rerun "
+                    "with --resume to continue"
+                )
             i = outcome.point * spec.replicates + outcome.replicate
             walls[i] = outcome.wall_seconds
             if outcome.status == "ok":

@@ -3,6 +3,7 @@ worker finished first, and read back with one call (:func:`load_results`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from dataclasses import dataclass
@@ -23,15 +24,18 @@ __all__ = ["STATUS", "write_tables", "comparison", "load_results", "BatchResults
 
 
 def param_value(value: Any) -> Any:
-    """A parameter value as a table cell: numbers, bools and strings as they are; tables
-    (such as ``policy.allocation``) by their tag, e.g. ``head_boost``, else as JSON."""
+    """A parameter value as a table cell: numbers, bools and strings as they are, dates as
+    ISO text; tables (such as ``policy.allocation``) by their tag, e.g. ``head_boost``, else
+    as JSON, like lists."""
     if isinstance(value, dict):
         for tag in ("rule", "dist", "kind"):
             if tag in value and len(value) == 1:
                 return value[tag]
-        return json.dumps(value, sort_keys=True)
+        return json.dumps(value, sort_keys=True, default=str)
     if isinstance(value, list):
-        return json.dumps(value)
+        return json.dumps(value, default=str)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
     return value
 
 

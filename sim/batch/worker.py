@@ -7,7 +7,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from ..results import write_run
+from ..results import ResultsError, write_run
 from ..runner import run
 from ..scenario import Scenario
 
@@ -34,7 +34,7 @@ class RunOutcome:
     run_id: str
     point: int
     replicate: int
-    status: str  # "ok" or "failed"
+    status: str  # "ok", "failed" (the run raised) or "unwritable" (its folder could not be written)
     summary: dict[str, Any] | None
     wall_seconds: float
     error: str | None = None
@@ -44,8 +44,9 @@ class RunOutcome:
 def execute(task: RunTask) -> RunOutcome:
     """Run one simulation and write its folder atomically; never raises.
 
-    An exception inside the run is returned as a ``failed`` outcome with its traceback.
-    A folder that already exists (the same scenario and seed, complete) counts as done.
+    An exception inside the run is returned as a ``failed`` outcome with its traceback; a
+    folder that cannot be written (disk full, permissions) as ``unwritable``. A folder
+    that already exists (the same scenario and seed, complete) counts as done.
     """
     start = time.perf_counter()
     try:
@@ -59,6 +60,9 @@ def execute(task: RunTask) -> RunOutcome:
             pass  # the same content id: an identical run is already stored
         return RunOutcome(task.run_id, task.point, task.replicate, "ok", result.summary,
                           time.perf_counter() - start)
+    except ResultsError as err:  # the disk, not the run: the batch stops (see run_batch)
+        return RunOutcome(task.run_id, task.point, task.replicate, "unwritable", None,
+                          time.perf_counter() - start, error=str(err))
     except Exception as err:  # the batch goes on; the failure is recorded
         return RunOutcome(task.run_id, task.point, task.replicate, "failed", None,
                           time.perf_counter() - start, error=f"{type(err).__name__}: {err}",

@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(err), ExitCode.BAD_INPUT)
     except ValueError as err:
         return fail(str(err), ExitCode.BAD_INPUT)
-    except (ResultsError, PermissionError, OSError) as err:
+    except ResultsError as err:
+        return fail(str(err), ExitCode.CANNOT_WRITE)
+    except OSError as err:
         return fail(f"cannot write results: {err}", ExitCode.CANNOT_WRITE)
     except KeyboardInterrupt:
         return fail("interrupted; finished runs are kept (resume a batch with --resume)",

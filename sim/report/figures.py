@@ -131,16 +131,22 @@ def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStr
     matplotlib.figure.Figure
     """
     fig, axes = _grid(len(layout.panels), sharey=True)
+    # points on different calendars (e.g. 2014 and 2024) share an axis of days since start
+    by_day = len({s.dates[0] for s in streams.values() if s.dates.size}) > 1
     for ax, (title, members) in zip(axes, layout.panels):
         for i in members:
             if i not in streams:
                 continue
             c = streams[i].curve(column)
-            ax.plot(c["date"], c["mean"], color=layout.colors[i], linewidth=1.4, label=layout.labels[i])
-            ax.fill_between(c["date"], c["lo"], c["hi"], color=layout.colors[i], alpha=0.18, linewidth=0)
+            x = (pd.to_datetime(c["date"]) - pd.to_datetime(c["date"].iloc[0])).dt.days + 1 if by_day else c["date"]
+            ax.plot(x, c["mean"], color=layout.colors[i], linewidth=1.4, label=layout.labels[i])
+            ax.fill_between(x, c["lo"], c["hi"], color=layout.colors[i], alpha=0.18, linewidth=0)
         ax.set_title("" if len(layout.panels) == 1 else title, fontsize=10)
         ax.set_ylabel(CURVES[column], fontsize=8)
-        _date_axis(ax)
+        if by_day:
+            ax.set_xlabel("day since each scenario's start", fontsize=8)
+        else:
+            _date_axis(ax)
         ax.legend(fontsize=7, loc="upper left", frameon=False)
     fig.suptitle(f"{batch.name}: {CURVES[column]} by day, mean and 95% band over replicates", fontsize=11)
     return fig
