@@ -21,6 +21,7 @@ import difflib
 import math
 import re
 import tomllib
+import types
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -203,7 +204,7 @@ def _unwrap(tp: Any) -> list[Any]:
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return _unwrap(typing.get_args(tp)[0])
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+    if origin in (typing.Union, types.UnionType):
         out: list[Any] = []
         for arg in typing.get_args(tp):
             out += _unwrap(arg)
