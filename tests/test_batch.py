@@ -58,6 +58,20 @@ def test_invalid_point_is_reported_before_anything_runs(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("body, fragment", [
+    ("replicates = 0\n", "replicates = 0: must be >= 1"),
+    ("seed = -1\n", "seed = -1: must be >= 0"),
+    ('[sweep]\n"policy.commercial_share" = []\n', "has no values"),
+    ('[sample]\nmethod = "sobol"\nn = 4\nbounds = { "policy.commercial_share" = [0.3, 0.1] }\n', "must exceed lower"),
+    ('outcomes = ["gmv", "hhi"]\n', "unknown 'gmv'"),
+])
+def test_bad_batch_values_are_clear(tmp_path, body, fragment):
+    p = batch_file(tmp_path, body)
+    with pytest.raises(ScenarioError) as info:
+        plan_batch(p)
+    assert str(p) in str(info.value) and fragment in str(info.value)
+
+
 def test_unknown_batch_key_is_an_error(tmp_path):
     p = batch_file(tmp_path, "replicate = 3\n")
     with pytest.raises(ScenarioError, match="replicate.*did you mean 'replicates'"):

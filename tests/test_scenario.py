@@ -88,6 +88,10 @@ def test_with_overrides_revalidates(wechat):
     ("[merchants.brand]\ncount = -3\n", ["merchants.brand.count = -3", ">= 0"]),
     ("[merchants.brand]\nprice = { dist = \"uniform\", low = 5, high = 1 }\n", ["merchants.brand.price", "high"]),
     ("extra_top = 1\n", ["extra_top", "unknown key"]),
+    ("[merchants.sme]\nprice = -5\n", ["merchants.sme.price", "needs values > 0"]),
+    ("[time]\nstart = 2024-12-19\nend = 2099-12-31\n", ["time", "longer than 10 years"]),
+    ("[[occasions]]\nname = \"x\"\ndate = 2025-01-01\nlift = 1e9\n", ["occasions[0].lift", "<= 100"]),
+    ("[population]\nfeed_impressions = 1e300\n", ["population.feed_impressions", "<= 10000"]),
 ])
 def test_bad_values_name_file_key_and_allowed(tmp_path, text, fragments):
     p = write(tmp_path, "bad.toml", MINIMAL + text)
@@ -119,6 +123,7 @@ def test_override_error_names_set(tmp_path):
     (b"name = \"x\"\n[graph\n", "invalid TOML"),
     (b"name = \"\xff\xfe\"\n", "line 1: not UTF-8"),
     (b"", "graph: required key is missing"),
+    (b"name = \"x\"\n[time]\nstart = 2025-02-30\n", "invalid TOML"),  # a date not in the calendar
 ])
 def test_unreadable_files(tmp_path, content, fragment):
     p = tmp_path / "f.toml"
