@@ -150,14 +150,17 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
     folder = Path(folder)
     raw_cache: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
 
-    def raw_of(rel: str) -> tuple[dict[str, Any], dict[str, str]]:
+    def raw_of(rel: str, key: str) -> tuple[dict[str, Any], dict[str, str]]:
         if rel not in raw_cache:
-            raw_cache[rel] = load_raw(folder / rel)
+            try:
+                raw_cache[rel] = load_raw(folder / rel)
+            except ScenarioError as err:  # name the batch key that points at the file
+                raise ScenarioError(f"{source}: {key} = {rel!r}: {err}") from None
         return raw_cache[rel]
 
     variants: list[tuple[str, str, dict[str, Any]]] = []
-    for rel in spec.scenarios:
-        raw, _ = raw_of(rel)
+    for i, rel in enumerate(spec.scenarios):
+        raw, _ = raw_of(rel, f"scenarios[{i}]")
         variants.append((str(raw.get("name") or Path(rel).stem), rel, {}))
     for v in spec.variants:
         rel = v.scenario or spec.base
@@ -165,7 +168,7 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
             raise ScenarioError(f"{source}: variants: {v.name!r} names no scenario and there is no base")
         variants.append((v.name, rel, dict(v.set)))
     if not variants:
-        raw, _ = raw_of(spec.base)
+        raw, _ = raw_of(spec.base, "base")
         variants.append((str(raw.get("name") or Path(spec.base).stem), spec.base, {}))
     names = [v[0] for v in variants]
     if len(set(names)) != len(names):
@@ -188,7 +191,7 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
 
     points: list[Point] = []
     for vname, rel, base_set in variants:
-        raw, origin = raw_of(rel)
+        raw, origin = raw_of(rel, "base" if rel == spec.base else f"variants[{vname!r}].scenario")
         for combo in combos:
             params = {**combo}
             pairs = list(base_set.items()) + list(combo.items())

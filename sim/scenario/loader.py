@@ -43,6 +43,8 @@ __all__ = [
     "with_overrides",
     "describe_errors",
     "read_toml",
+    "field_bounds",
+    "format_bounds",
 ]
 
 _MAX_EXTENDS = 32
@@ -276,25 +278,38 @@ def _dotted(parts: list[str | int]) -> str:
     return out or "(top level)"
 
 
+def field_bounds(field) -> tuple[float | None, bool, float | None, bool]:
+    """Numeric bounds of a pydantic field: (low, low is strict, high, high is strict);
+    None for a missing bound."""
+    lo = hi = None
+    lo_strict = hi_strict = False
+    for m in field.metadata:
+        if isinstance(m, annotated_types.Ge):
+            lo, lo_strict = m.ge, False
+        elif isinstance(m, annotated_types.Gt):
+            lo, lo_strict = m.gt, True
+        elif isinstance(m, annotated_types.Le):
+            hi, hi_strict = m.le, False
+        elif isinstance(m, annotated_types.Lt):
+            hi, hi_strict = m.lt, True
+    return lo, lo_strict, hi, hi_strict
+
+
+def format_bounds(field, name: str, le: str = "<=") -> str | None:
+    """``0 <= name <= 1`` (or None without bounds); ``le`` spells "at most"."""
+    lo, lo_strict, hi, hi_strict = field_bounds(field)
+    if lo is None and hi is None:
+        return None
+    left = f"{lo:g} {'<' if lo_strict else le} " if lo is not None else ""
+    right = f" {'<' if hi_strict else le} {hi:g}" if hi is not None else ""
+    return f"{left}{name}{right}"
+
+
 def _bounds(model: type[BaseModel] | None, name: str) -> str | None:
     if model is None or name not in model.model_fields:
         return None
-    lo = hi = None
-    lo_op = hi_op = ""
-    for m in model.model_fields[name].metadata:
-        if isinstance(m, annotated_types.Ge):
-            lo, lo_op = m.ge, "<="
-        elif isinstance(m, annotated_types.Gt):
-            lo, lo_op = m.gt, "<"
-        elif isinstance(m, annotated_types.Le):
-            hi, hi_op = m.le, "<="
-        elif isinstance(m, annotated_types.Lt):
-            hi, hi_op = m.lt, "<"
-    if lo is None and hi is None:
-        return None
-    left = f"{lo:g} {lo_op} " if lo is not None else ""
-    right = f" {hi_op} {hi:g}" if hi is not None else ""
-    return f"allowed: {left}{name}{right}"
+    text = format_bounds(model.model_fields[name], name)
+    return None if text is None else f"allowed: {text}"
 
 
 def _fmt_value(v: Any) -> str:

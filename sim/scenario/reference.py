@@ -12,12 +12,12 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import annotated_types
 from pydantic import BaseModel
 
 from ..policies import params_class
 from ..policies.builtin import BUILTIN_RULES
 from .distributions import _Dist
+from .loader import format_bounds
 from .schema import (
     BarabasiAlbert,
     BassMode,
@@ -60,22 +60,13 @@ def _fmt_default(v: Any) -> str:
 
 def _allowed(field) -> str:
     ann = field.annotation
-    lo = hi = None
-    lo_op = hi_op = ""
     for m in field.metadata:
-        if isinstance(m, annotated_types.Ge):
-            lo, lo_op = m.ge, "≤"
-        elif isinstance(m, annotated_types.Gt):
-            lo, lo_op = m.gt, "<"
-        elif isinstance(m, annotated_types.Le):
-            hi, hi_op = m.le, "≤"
-        elif isinstance(m, annotated_types.Lt):
-            hi, hi_op = m.lt, "<"
         needs = getattr(getattr(m, "func", None), "needs", None)
         if needs:
             return f"distribution: {needs}"
-    if lo is not None or hi is not None:
-        return (f"{lo:g} {lo_op} " if lo is not None else "") + "x" + (f" {hi_op} {hi:g}" if hi is not None else "")
+    bounds = format_bounds(field, "x", le="≤")
+    if bounds is not None:
+        return bounds
     if typing.get_origin(ann) is typing.Literal:
         return ", ".join(str(a) for a in typing.get_args(ann))
     name = getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
