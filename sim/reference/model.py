@@ -31,14 +31,13 @@ statistically (``tests/test_reference.py``) and measures its speed-up
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
 
 import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
 from ..graph import CSRGraph, build_graph
-from ..model.states import AwareVia, GiftOutcome, MerchantKind
+from ..model.states import GiftOutcome, MerchantKind
 from ..policies import MerchantView, make_policy, normalise
 from ..scenario.schema import Occasion, RolloutConfig, Scenario
 from .agents import Gift, Shop, User
