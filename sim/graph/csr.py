@@ -312,9 +312,8 @@ def to_csr(edges: CleanEdges, tie: np.ndarray) -> CSRGraph:
     sort of m integer keys; about 16 bytes per friendship of scratch memory beyond the
     result.
     """
-    a = edges.a.astype(np.int64)
-    b = edges.b.astype(np.int64)
-    n_users, m = edges.n_users, int(edges.a.shape[0])
+    a, b = edges.a, edges.b
+    n_users, m = edges.n_users, int(a.shape[0])
     tie32 = np.asarray(tie).astype(np.float32)
     deg_low = np.bincount(b, minlength=n_users)  # friends with a smaller id
     deg_up = np.bincount(a, minlength=n_users)  # friends with a larger id
@@ -325,15 +324,23 @@ def to_csr(edges: CleanEdges, tie: np.ndarray) -> CSRGraph:
     if m:
         j = np.arange(m, dtype=np.int64)
         # upper entries: edge j sits in row a_j after the row's lower entries
-        up_start = np.cumsum(deg_up) - deg_up  # first edge of each row a in the edge list
-        pos = indptr[a] + deg_low[a] + (j - up_start[a])
+        first_up = np.cumsum(deg_up) - deg_up  # position of row a's first edge in the edge list
+        pos = indptr[a] - first_up[a]
+        pos += deg_low[a]
+        pos += j
         indices[pos] = b
         weights[pos] = tie32
         # lower entries: edges ordered by (b, a); within one b, edge order is a order
-        perm = np.sort(b * m + j) % m
-        low_start = np.cumsum(deg_low) - deg_low
+        perm = b.astype(np.int64)
+        perm *= m
+        perm += j
+        perm.sort()
+        perm %= m
+        first_low = np.cumsum(deg_low) - deg_low
         bp = b[perm]
-        pos = indptr[bp] + (j - low_start[bp])
+        pos = indptr[bp] - first_low[bp]
+        del bp
+        pos += j
         indices[pos] = a[perm]
         weights[pos] = tie32[perm]
     return CSRGraph(indptr=indptr, indices=indices, weights=weights, labels=edges.labels,
