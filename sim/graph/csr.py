@@ -196,7 +196,7 @@ class CleanEdges:
 
 def _relabel(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted distinct ids and u, v mapped to their ranks; O(k + max id) by counting when
-    ids are dense, else O(k log k) by sorting."""
+    ids are dense, else O(k log k) by sorting and binary search."""
     top = int(max(u.max(initial=-1), v.max(initial=-1)))
     if 0 <= top < 4 * (u.size + v.size) + 1024:
         present = np.zeros(top + 1, dtype=bool)
@@ -207,8 +207,9 @@ def _relabel(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
             return ids, u, v
         rank = np.cumsum(present) - 1
         return ids, rank[u], rank[v]
-    ids, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
-    return ids, inv[: u.size], inv[u.size:]
+    ids = np.sort(np.concatenate([u, v]))
+    ids = ids[np.r_[True, ids[1:] != ids[:-1]]] if ids.size else ids
+    return ids, np.searchsorted(ids, u), np.searchsorted(ids, v)
 
 
 def _unique_pairs(a: np.ndarray, b: np.ndarray, w: np.ndarray | None,
