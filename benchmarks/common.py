@@ -43,7 +43,18 @@ def scale_scenario(n: int, *, m: int = 5):
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, MB (Linux ``ru_maxrss`` is in KB)."""
+    """Peak resident memory of this process so far, MB.
+
+    Linux's ``VmHWM`` (the high-water mark of this program's memory); not ``ru_maxrss``,
+    which a child started by fork and exec inherits from its parent's resident size.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -16,10 +16,13 @@ from scipy import stats
 
 from ..graph import CSRGraph
 from ..model import GiftModel
+from ..scenario import validate_scenario, with_overrides
 from ..scenario.schema import Scenario
+from .agents import User
 from .model import ReferenceModel
 
-__all__ = ["OUTCOMES", "Comparison", "engine_outcomes", "replicate", "compare"]
+__all__ = ["OUTCOMES", "ORACLE_SCENARIO", "TESTED_OUTCOMES", "Comparison", "engine_outcomes", "replicate",
+           "compare", "oracle_scenario", "altered_rules"]
 
 OUTCOMES: dict[str, str] = {
     "gifts_sent": "gifts bought and sent",
@@ -44,6 +47,61 @@ OUTCOMES: dict[str, str] = {
     "active_merchants": "merchants on the platform at the end",
 }
 """Run totals reported by both models: name -> meaning."""
+
+ORACLE_SCENARIO: dict = {
+    "name": "oracle",
+    "graph": {"kind": "holme_kim", "n": 600, "m": 4, "p": 0.3, "seed": 11},
+    "policy": {"commercial_share": 0.2, "ad_annoyance": 0.08},
+    "gifts": {"send_probability": 0.5},
+    "merchants": {
+        "sme": {"initial_stock": 2, "restock_quantity": 2, "lead_days": 4, "reorder_point": 1},
+        "white_label": {"initial_stock": 2, "restock_quantity": 2, "lead_days": 4, "reorder_point": 1},
+    },
+}
+"""The scenario of the oracle comparison: the default WeChat rules (staged rollout,
+occasions, equal allocation, merchants' reviews) on a 600-user Holme-Kim graph, made
+busy: 8x the commercial share, twice the send probability, scarce stock for small
+merchants and white labels, and enough ad annoyance that about one user in seven mutes."""
+
+TESTED_OUTCOMES: list[str] = [
+    "gifts_sent", "gifts_accepted", "gifts_expired", "gifts_returned", "gmv_rmb", "refunded_rmb", "senders",
+    "stockouts", "unaffordable", "aware_users", "aware_by_gift", "muted_users", "product_visits",
+    "merchants_joined", "merchants_left",
+]
+"""Outcomes compared by the oracle test (the rest of :data:`OUTCOMES` follow from them)."""
+
+
+def oracle_scenario() -> Scenario:
+    """:data:`ORACLE_SCENARIO`, validated."""
+    return validate_scenario(ORACLE_SCENARIO, "<oracle>")
+
+
+class _HesitantUser(User):
+    """Accepts 10% fewer gifts: the acceptance probability is multiplied by 0.9."""
+
+    def open_gift(self, gift) -> bool:
+        return super().open_gift(gift) and self.random.random() < 0.9
+
+
+class _HesitantReference(ReferenceModel):
+    user_class = _HesitantUser
+
+
+def altered_rules(scenario: Scenario) -> dict[str, tuple[Scenario, type[ReferenceModel], str]]:
+    """Deliberately wrong references, each with one rule changed by 10%, for checking that
+    the comparison has the power to see such a change.
+
+    Returns
+    -------
+    dict of name to (scenario, reference model class, the outcome it should move)
+    """
+    p = scenario.gifts.send_probability
+    return {
+        "send probability x 1.1": (with_overrides(scenario, [("gifts.send_probability", 1.1 * p)]),
+                                   ReferenceModel, "gifts_sent"),
+        "acceptance probability x 0.9": (scenario, _HesitantReference, "gifts_accepted"),
+    }
+
 
 _SERIES_TOTALS = ("gifts_sent", "gifts_accepted", "gifts_expired", "gifts_returned", "paid_rmb", "gmv_rmb",
                   "refunded_rmb", "returns_rmb", "stockouts", "unaffordable", "commercial_impressions",
