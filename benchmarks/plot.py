@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> Path:
     ax_t.axhline(30, color="#d62728", lw=0.8, ls="--")
     ax_t.text(n[0], 30 * 1.1, "goal: 30 s at 10^6 users", color="#d62728", fontsize=7)
     ax_t.set(xscale="log", yscale="log", xlabel="users", ylabel="wall time, s", title="time")
+    ax_t.set_ylim(top=100)
     rss = [r["peak_rss_mb"] for r in rows]
     above = [r["peak_rss_mb"] - r["rss_after_import_mb"] for r in rows]
     ax_m.plot(n, rss, marker="o", color="#1f77b4", label=f"peak RSS, slope {growth.get('peak_rss_mb', 0):.2f}")
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> Path:
     ax_m.axhline(2048, color="#d62728", lw=0.8, ls="--")
     ax_m.text(n[0], 2048 * 1.1, "goal: 2 GB at 10^6 users", color="#d62728", fontsize=7)
     ax_m.set(xscale="log", yscale="log", xlabel="users", ylabel="MB", title="peak memory")
+    ax_m.set_ylim(top=8000)
     for ax in (ax_t, ax_m):
         ax.legend(fontsize=7, loc="lower right")
         ax.grid(True, which="major", alpha=0.3)

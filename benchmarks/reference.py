@@ -1,7 +1,7 @@
 """Benchmark 4: the vectorised engine against the per-agent Mesa reference model
 (:mod:`sim.reference`) on the same rules and graph, as a time ratio.
 
-    python benchmarks/reference.py [--sizes 10000] [--engine-runs 7] [--reference-runs 3]
+    python benchmarks/reference.py [--sizes 10000 100000] [--engine-runs 7] [--reference-runs 2]
 
 Scenarios: the default WeChat scenario on a Barabási-Albert graph (m = 5) of each size
 with the merchant pool scaled with the population (``common.scale_scenario``), and the
@@ -57,9 +57,9 @@ def bench(name: str, sc, graph, engine_runs: int, reference_runs: int) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
     ap.add_argument("--engine-runs", type=int, default=7)
-    ap.add_argument("--reference-runs", type=int, default=3)
+    ap.add_argument("--reference-runs", type=int, default=2)
     args = ap.parse_args(argv)
     load0 = load_average()
     from sim import load_scenario

@@ -61,7 +61,7 @@ ORACLE_SCENARIO: dict = {
 """The scenario of the oracle comparison: the default WeChat rules (staged rollout,
 occasions, equal allocation, merchants' reviews) on a 600-user Holme-Kim graph, made
 busy: 8x the commercial share, twice the send probability, scarce stock for small
-merchants and white labels, and enough ad annoyance that about one user in seven mutes."""
+merchants and white labels, and enough ad annoyance that about a quarter of users mute."""
 
 TESTED_OUTCOMES: list[str] = [
     "gifts_sent", "gifts_accepted", "gifts_expired", "gifts_returned", "gmv_rmb", "refunded_rmb", "senders",
