@@ -310,7 +310,7 @@ def to_csr(edges: CleanEdges, tie: np.ndarray) -> CSRGraph:
     Uses that the canonical edges are sorted by (a, b) with a < b: row r lists first the
     friends a < r (edges (a, r), ordered by a after one sort of the m edges by b), then
     the friends b > r (edges (r, b), already in order). O(m) placement plus an O(m log m)
-    sort of m integer keys; about 16 bytes per friendship of scratch memory beyond the
+    sort of m integer keys; scratch memory of a few int64 arrays of length m beyond the
     result.
     """
     a, b = edges.a, edges.b

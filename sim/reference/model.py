@@ -22,7 +22,7 @@ staged rollout, merchants' restock, review, exit and entry with the onboarding c
 Not covered (refused with ValueError): platform push, induced sharing, the chat-menu
 entry, cash gifts, and the classic modes.
 
-It is slow on purpose of clarity (one Python object per person, one call per person
+It trades speed for clarity (one Python object per person, one call per person
 per sub-step) and is meant for a few thousand users: it checks the vectorised engine
 statistically (``tests/test_reference.py``) and measures its speed-up
 (``benchmarks/reference.py``).
