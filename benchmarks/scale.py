@@ -1,48 +1,46 @@
-"""Benchmark: the full gift model at 10^4, 10^5 and 10^6 users (Barabási-Albert, m = 5,
-mean degree about 10; 58 days of the WeChat launch scenario). Each size runs in a fresh
-process so that peak memory (max RSS) is its own. Writes JSON and a markdown table.
+"""Benchmark 2: the full gift model at 10^4, 10^5 and 10^6 users: wall time and peak
+memory, and how both grow with users.
 
-    python benchmarks/scale.py [--sizes 10000 100000 1000000] [--out benchmarks/out]
+    python benchmarks/scale.py [--sizes 10000 100000 1000000] [--repeat 3]
 
-Not part of the test suite: timings depend on the machine and its load.
+The default WeChat scenario (58 days) on a Barabási-Albert graph (m = 5, mean degree
+about 10) with the merchant pool scaled with the population (``common.scale_scenario``).
+Each run is a fresh process, so that its peak memory (max RSS) is its own; times and
+memory are medians over ``--repeat`` processes per size. Growth exponents are least-
+squares slopes of log(cost) on log(users), over all sizes and between neighbours.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
-import resource
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import numpy as np
+from common import in_subprocess, load_average, md_table, median, peak_rss_mb, scale_scenario, write
+
+
+def _nbytes(*arrays) -> int:
+    return int(sum(a.nbytes for a in arrays))
 
 
 def one(n: int, seed: int) -> dict:
-    """Run one size in this process and return its measurements."""
+    """One run of ``n`` users in this process: phase times, peak memory, array sizes."""
     t0 = time.perf_counter()
-    import numpy as np
+    from dataclasses import fields
 
-    from sim import load_scenario
     from sim.graph import build_graph
     from sim.model import GiftModel
     from sim.runner import collect
-    from sim.scenario import with_overrides
 
+    sc = scale_scenario(n)
     t_import = time.perf_counter() - t0
-    sc = with_overrides(load_scenario(ROOT / "scenarios" / "wechat_gift_launch.toml"), [
-        ("graph", {"kind": "barabasi_albert", "n": n, "m": 5, "engine": "numpy"}),
-        # merchant pool scaled with the population: 34 merchants per 4,039 users by default
-        ("merchants.brand.count", max(4, n // 1000)),
-        ("merchants.sme.count", max(20, n // 200)),
-        ("merchants.white_label.count", max(10, n // 400)),
-    ])
+    rss_base = peak_rss_mb()
     t1 = time.perf_counter()
     graph = build_graph(sc.graph, rng=np.random.default_rng(seed))
     t_graph = time.perf_counter() - t1
+    rss_graph = peak_rss_mb()
     t2 = time.perf_counter()
     model = GiftModel(sc, seed=seed, graph=graph)
     t_init = time.perf_counter() - t2
@@ -52,44 +50,73 @@ def one(n: int, seed: int) -> dict:
     t4 = time.perf_counter()
     result = collect(model)
     t_collect = time.perf_counter() - t4
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    g, pop = graph, model.population
+    led = model.ledger
     return {
-        "users": n, "friendships": graph.n_friendships, "days": sc.time.days,
-        "merchants": model.merchant_table.n_merchants,
-        "seconds_graph": round(t_graph, 3), "seconds_init": round(t_init, 3),
-        "seconds_steps": round(t_steps, 3), "seconds_collect": round(t_collect, 3),
-        "seconds_total": round(t_graph + t_init + t_steps + t_collect, 3),
-        "seconds_import": round(t_import, 3), "peak_rss_mb": round(rss_mb, 1),
-        "gifts_sent": result.summary["gifts_sent"], "adoption_share": result.summary["adoption_share"],
+        "users": n, "friendships": g.n_friendships, "days": sc.time.days,
+        "merchants": model.merchant_table.n_merchants, "seed": seed,
+        "seconds_import": t_import, "seconds_graph": t_graph, "seconds_init": t_init,
+        "seconds_steps": t_steps, "seconds_collect": t_collect,
+        "seconds_total": t_graph + t_init + t_steps + t_collect,
+        "peak_rss_mb": peak_rss_mb(), "rss_after_import_mb": rss_base, "peak_rss_after_graph_mb": rss_graph,
+        "bytes_graph_per_user": _nbytes(g.indptr) / n,
+        "bytes_graph_per_friendship": _nbytes(g.indices, g.weights, g.cum_weights) / g.n_friendships,
+        "bytes_population_per_user": sum(getattr(pop, f.name).nbytes for f in fields(pop)) / n,
+        "bytes_ledger_per_gift": sum(led._cols[k].itemsize for k in led._cols),
+        "gifts_sent": int(result.summary["gifts_sent"]), "adoption_share": float(result.summary["adoption_share"]),
     }
 
 
-def main() -> None:
+def exponent(x: list[float], y: list[float]) -> float:
+    """Least-squares slope of log y on log x."""
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.one:
         print(json.dumps(one(args.one, args.seed)))
-        return
+        return {}
+    load0 = load_average()
     rows = []
     for n in args.sizes:
-        out = subprocess.run([sys.executable, __file__, "--one", str(n), "--seed", str(args.seed)],
-                             capture_output=True, text=True, check=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(rows[-1], flush=True)
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    meta = {"python": platform.python_version(), "machine": platform.machine(), "cpus": __import__("os").cpu_count()}
-    (out_dir / "scale.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    lines = ["| users | friendships | graph s | steps s | total s | peak RSS MB | gifts |", "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        lines.append(f"| {r['users']:,} | {r['friendships']:,} | {r['seconds_graph']} | {r['seconds_steps']} | "
-                     f"{r['seconds_total']} | {r['peak_rss_mb']} | {r['gifts_sent']:,} |")
-    (out_dir / "scale.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+        reps = [in_subprocess(Path(__file__), ["--one", str(n), "--seed", str(args.seed)]) for _ in range(args.repeat)]
+        row = {k: (median([r[k] for r in reps]) if isinstance(reps[0][k], float) else reps[0][k]) for k in reps[0]}
+        row["seconds_total_all"] = [r["seconds_total"] for r in reps]
+        row["seconds_with_import"] = row["seconds_total"] + row["seconds_import"]
+        rows.append(row)
+        print(f"{n:>10,} users: total {row['seconds_total']:.2f} s (graph {row['seconds_graph']:.2f}, "
+              f"steps {row['seconds_steps']:.2f}), peak RSS {row['peak_rss_mb']:.0f} MB", flush=True)
+    users = [r["users"] for r in rows]
+    growth = {}
+    if len(rows) > 1:
+        for key in ("seconds_total", "seconds_steps", "seconds_graph", "peak_rss_mb"):
+            growth[key] = exponent(users, [r[key] for r in rows])
+            growth[key + "_pairs"] = [exponent(users[i:i + 2], [r[key] for r in rows[i:i + 2]])
+                                      for i in range(len(rows) - 1)]
+        above = [r["peak_rss_mb"] - r["rss_after_import_mb"] for r in rows]
+        growth["rss_above_imports"] = exponent(users, above)
+        growth["rss_above_imports_pairs"] = [exponent(users[i:i + 2], above[i:i + 2]) for i in range(len(rows) - 1)]
+    table = md_table(
+        ["users", "friendships", "merchants", "graph s", "set-up s", "58 steps s", "collect s", "total s",
+         "peak RSS MB", "RSS above imports MB", "gifts sent"],
+        [[r["users"], r["friendships"], r["merchants"], r["seconds_graph"], r["seconds_init"], r["seconds_steps"],
+          r["seconds_collect"], r["seconds_total"], r["peak_rss_mb"], r["peak_rss_mb"] - r["rss_after_import_mb"],
+          r["gifts_sent"]] for r in rows],
+    )
+    if growth:
+        table += ["", "Growth exponents (slope of log cost on log users; all sizes, then between neighbours):", ""]
+        table += md_table(["cost", "all sizes", "between neighbours"], [
+            [k, growth[k], ", ".join(f"{x:.2f}" for x in growth[k + "_pairs"])]
+            for k in ("seconds_total", "seconds_steps", "seconds_graph", "peak_rss_mb", "rss_above_imports")])
+    md = write("scale", rows, table, {"growth": growth}, load_before=load0)
+    print(md.read_text())
+    return {"rows": rows, "growth": growth}
 
 
 if __name__ == "__main__":

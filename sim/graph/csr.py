@@ -196,7 +196,7 @@ class CleanEdges:
 
 def _relabel(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted distinct ids and u, v mapped to their ranks; O(k + max id) by counting when
-    ids are dense, else O(k log k) by sorting."""
+    ids are dense, else O(k log k) by sorting and binary search."""
     top = int(max(u.max(initial=-1), v.max(initial=-1)))
     if 0 <= top < 4 * (u.size + v.size) + 1024:
         present = np.zeros(top + 1, dtype=bool)
@@ -207,8 +207,29 @@ def _relabel(u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
             return ids, u, v
         rank = np.cumsum(present) - 1
         return ids, rank[u], rank[v]
-    ids, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
-    return ids, inv[: u.size], inv[u.size:]
+    ids = np.sort(np.concatenate([u, v]))
+    ids = ids[np.r_[True, ids[1:] != ids[:-1]]] if ids.size else ids
+    return ids, np.searchsorted(ids, u), np.searchsorted(ids, v)
+
+
+def _unique_pairs(a: np.ndarray, b: np.ndarray, w: np.ndarray | None,
+                  n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Distinct pairs (a, b) sorted by (a, b); with weights, the first occurrence's weight.
+
+    The same result as ``np.unique(a * n + b, return_index=True)``, faster: a plain sort
+    of the keys when there are no weights, else an unstable argsort with the first
+    occurrence recovered as the smallest original position of each key.
+    """
+    key = a * n + b
+    if w is None:
+        key = np.sort(key)
+        key = key[np.r_[True, key[1:] != key[:-1]]] if key.size else key
+        return key // n, key % n, None
+    order = np.argsort(key)
+    sk = key[order]
+    starts = np.flatnonzero(np.r_[True, sk[1:] != sk[:-1]]) if sk.size else np.empty(0, np.int64)
+    first = np.minimum.reduceat(order, starts) if sk.size else order
+    return a[first], b[first], w[first]
 
 
 def clean_edges(
@@ -264,11 +285,9 @@ def clean_edges(
     a = np.minimum(u[keep], v[keep])
     b = np.maximum(u[keep], v[keep])
     w = None if weights is None else np.asarray(weights, dtype=np.float64)[keep]
-    _, first = np.unique(a * max(n, 1) + b, return_index=True)  # sorted by (a, b)
-    n_dup = int(a.shape[0] - first.shape[0])
-    a, b = a[first], b[first]
-    if w is not None:
-        w = w[first]
+    n_in = int(a.shape[0])
+    a, b, w = _unique_pairs(a, b, w, max(n, 1))  # sorted by (a, b)
+    n_dup = n_in - int(a.shape[0])
     deg = np.bincount(np.concatenate([a, b]), minlength=n)
     report = CleanupReport(
         edges_read=k, self_loops=n_loops, duplicates=n_dup, relabelled=relabelled,
@@ -288,19 +307,42 @@ def to_csr(edges: CleanEdges, tie: np.ndarray) -> CSRGraph:
 
     Notes
     -----
-    O(m log m) for the sort of 2 m directed entries by (row, column).
+    Uses that the canonical edges are sorted by (a, b) with a < b: row r lists first the
+    friends a < r (edges (a, r), ordered by a after one sort of the m edges by b), then
+    the friends b > r (edges (r, b), already in order). O(m) placement plus an O(m log m)
+    sort of m integer keys; scratch memory of a few int64 arrays of length m beyond the
+    result.
     """
-    a, b, n_users = edges.a, edges.b, edges.n_users
-    rows = np.concatenate([a, b]).astype(np.int64)
-    cols = np.concatenate([b, a]).astype(np.int64)
-    w = np.concatenate([tie, tie]).astype(np.float32)
-    order = np.argsort(rows * max(n_users, 1) + cols, kind="stable")
+    a, b = edges.a, edges.b
+    n_users, m = edges.n_users, int(a.shape[0])
+    tie32 = np.asarray(tie).astype(np.float32)
+    deg_low = np.bincount(b, minlength=n_users)  # friends with a smaller id
+    deg_up = np.bincount(a, minlength=n_users)  # friends with a larger id
     indptr = np.zeros(n_users + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=n_users), out=indptr[1:])
-    return CSRGraph(
-        indptr=indptr,
-        indices=cols[order].astype(INDEX_DTYPE),
-        weights=w[order],
-        labels=edges.labels,
-        report=edges.report,
-    )
+    np.cumsum(deg_low + deg_up, out=indptr[1:])
+    indices = np.empty(2 * m, dtype=INDEX_DTYPE)
+    weights = np.empty(2 * m, dtype=np.float32)
+    if m:
+        j = np.arange(m, dtype=np.int64)
+        # upper entries: edge j sits in row a_j after the row's lower entries
+        first_up = np.cumsum(deg_up) - deg_up  # position of row a's first edge in the edge list
+        pos = indptr[a] - first_up[a]
+        pos += deg_low[a]
+        pos += j
+        indices[pos] = b
+        weights[pos] = tie32
+        # lower entries: edges ordered by (b, a); within one b, edge order is a order
+        perm = b.astype(np.int64)
+        perm *= m
+        perm += j
+        perm.sort()
+        perm %= m
+        first_low = np.cumsum(deg_low) - deg_low
+        bp = b[perm]
+        pos = indptr[bp] - first_low[bp]
+        del bp
+        pos += j
+        indices[pos] = a[perm]
+        weights[pos] = tie32[perm]
+    return CSRGraph(indptr=indptr, indices=indices, weights=weights, labels=edges.labels,
+                    report=edges.report)

@@ -175,7 +175,7 @@ class Merchant(mesa.Agent):
         period; it arrives ``lead_days`` later (at least one step).
         """
         t, i = self.table, self.index
-        if not t.active[i] or t.available[i] + t.incoming[i] > t.reorder_point[i]:
+        if not t.active[i] or t.stock[i] - t.reserved[i] + t.incoming[i] > t.reorder_point[i]:
             return
         model = self.model
         window = model.demand_window_steps

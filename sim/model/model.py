@@ -138,6 +138,11 @@ class GiftModel(mesa.Model):
                                 else ((chat_from - time.start).days * self.steps_per_day))
         self._chat_rate = 1.0 - (1.0 - scenario.gifts.chat_entry_rate) ** self.step_days
         self._period_sales = 0.0  # units accepted and kept since the last review
+        # cumulative counts kept as users change state, so that a step need not scan everyone
+        pop = self.population
+        self._n_aware = int(np.count_nonzero(pop.aware))
+        self._n_senders = int(np.count_nonzero(pop.senders))
+        self._n_muted = int(np.count_nonzero(pop.muted))
         self.step_index = 0
         self.running = self.n_steps > 0
         self._row: dict[str, float] = {}
@@ -202,12 +207,14 @@ class GiftModel(mesa.Model):
         self._row["occasion_lift"] = float(self.calendar.lift[t])
         self._orders_ring[t % self.demand_window_steps] = 0.0
         self._demand_ring[t % self.demand_window_steps] = 0.0
-        self.merchants.do("receive_deliveries")
+        # only merchants with units on order have deliveries (incoming > 0 exactly then)
+        for i in np.flatnonzero(self.merchant_table.incoming > 0):
+            self.merchant_agents[i].receive_deliveries()
 
     def draw_activity(self) -> np.ndarray:
         """Who is active in this step: bool of shape (n_users,)."""
         active = self.rng.random(self.population.n_users) < self.population.activity
-        self._row["active_users"] = int(active.sum())
+        self._row["active_users"] = int(np.count_nonzero(active))
         return active
 
     def settle_gifts(self, active: np.ndarray) -> np.ndarray:
@@ -238,7 +245,7 @@ class GiftModel(mesa.Model):
         led.set("seen", ids, True)
         senders = led.column("sender")[ids]
         merch = led.column("merchant")[ids]
-        pop.make_aware(rec[opened], senders, AwareVia.GIFT, t)
+        self._n_aware += pop.make_aware(rec[opened], senders, AwareVia.GIFT, t).size
         if cfg.unlock_on_receive:
             pop.unlocked[rec[opened]] = True
         quality = _per_merchant(mt.quality, merch, default=1.0)  # cash is always "as described"
@@ -358,7 +365,9 @@ class GiftModel(mesa.Model):
             parts_m.append(rng.choice(mt.n_merchants, size=clicked.size, p=shares))
             parts_s.append(np.full(clicked.size, GiftSource.PUSH, dtype=np.int8))
             parts_p.append(np.full(clicked.size, -1, dtype=np.int64))
-        invited = np.flatnonzero(active & (pop.invite_merchant >= 0))
+        # invitations exist only under induced sharing: skip the scan otherwise
+        invited = (np.flatnonzero(active & (pop.invite_merchant >= 0))
+                   if sc.policy.induced_sharing.enabled else np.empty(0, dtype=np.int64))
         if invited.size:
             keep = ~pop.muted[invited]
             keep &= mt.active[pop.invite_merchant[invited]]
@@ -422,7 +431,7 @@ class GiftModel(mesa.Model):
         if self.cash:  # product pages have no gift button: only the chat entry sends cash
             vis &= visits["source"] == GiftSource.CHAT
         via = _AWARE_VIA[visits["source"]]
-        pop.make_aware(vu[vis], visits["parent"][vis], via[vis], t)
+        self._n_aware += pop.make_aware(vu[vis], visits["parent"][vis], via[vis], t).size
         boost = sc.policy.induced_sharing.send_boost if sc.policy.induced_sharing.enabled else 1.0
         p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * self.calendar.lift[t] * boost,
                          0.0, 1.0)
@@ -501,7 +510,8 @@ class GiftModel(mesa.Model):
         pop.first_send_step[cu[first_time]] = t
         self.totals["paid"] += float(price.sum())
         self._row["gifts_sent"] = int(ids.size)
-        self._row["new_senders"] = int(first_time.sum())
+        self._row["new_senders"] = int(np.count_nonzero(first_time))
+        self._n_senders += self._row["new_senders"]
         self._row["paid_rmb"] = float(price.sum())
         # --- induced sharing: each sender invites `fanout` friends to the product page
         ind = sc.policy.induced_sharing
@@ -521,6 +531,7 @@ class GiftModel(mesa.Model):
         pop = self.population
         newly = ~pop.muted & (pop.annoyance >= pop.mute_threshold)
         pop.muted |= newly
+        self._n_muted += int(np.count_nonzero(newly))
         pop.muted_step[newly] = self.step_index
         pop.annoyance *= (1.0 - self.config.population.annoyance_decay) ** self.step_days
 
@@ -537,7 +548,10 @@ class GiftModel(mesa.Model):
         mt = self.merchant_table
         t = self.step_index
         before_active = mt.active.copy()
-        self.merchants.do("restock")
+        # the agents whose restock rule fires (each touches only its own row)
+        low = mt.active & (mt.stock - mt.reserved + mt.incoming <= mt.reorder_point)
+        for i in np.flatnonzero(low):
+            self.merchant_agents[i].restock()
         if (t + 1) % self.review_steps == 0:
             self.merchants.do("review")
             orders = self._period_sales
@@ -562,11 +576,12 @@ class GiftModel(mesa.Model):
         self._row["merchants_left"] = int((~mt.active & before_active).sum())
 
     def record(self) -> None:
-        """Write the step's row of the daily series."""
-        pop, row = self.population, self._row
-        row["aware_users"] = int(pop.aware.sum())
-        row["senders"] = int(pop.senders.sum())
+        """Write the step's row of the daily series (cumulative user counts are kept
+        incrementally as users change state, not recounted)."""
+        row = self._row
+        row["aware_users"] = self._n_aware
+        row["senders"] = self._n_senders
         row["gifts_pending"] = int(self.ledger.pending.size)
         row["active_merchants"] = int(self.merchant_table.active.sum())
-        row["muted_users"] = int(pop.muted.sum())
+        row["muted_users"] = self._n_muted
         self.recorder.record(self.step_index, row)
