@@ -6,7 +6,7 @@ Sub-steps, in order (each a method; see ``docs/model.md`` for the rules):
 2. ``draw_activity``   who opens WeChat in this step
 3. ``settle_gifts``    recipients open gift boxes and accept; expired gifts are refunded
 4. ``allocate_traffic`` the policy splits commercial impressions among merchants; clicks,
-                       pushes and invitations become product-page visits
+                       pushes, invitations and the chat entry become visits
 5. ``send_gifts``      reciprocity, pay-it-forward and visits become gifts (budget, stock)
 6. ``update_annoyance`` annoyance fades; users past their threshold mute
 7. ``update_merchants`` restock; periodic review: leave, apply, admit
@@ -40,6 +40,11 @@ _AWARE_VIA[GiftSource.PUSH] = AwareVia.PUSH
 _AWARE_VIA[GiftSource.INVITE] = AwareVia.INVITE
 _AWARE_VIA[GiftSource.CHAT] = AwareVia.CHAT
 """How a visitor learns of the feature, by the source of their visit."""
+
+_VISIT_PRIORITY = np.zeros(max(GiftSource) + 1, dtype=np.int8)
+_VISIT_PRIORITY[[GiftSource.INVITE, GiftSource.CHAT, GiftSource.PUSH, GiftSource.IMPRESSION]] = [0, 1, 2, 3]
+"""Which visit a user acts on when several lead to a gift in one step: a friend's invitation,
+then the chat entry, then a push, then an ad (lower first)."""
 
 
 def _per_merchant(values: np.ndarray, merchant: np.ndarray, default) -> np.ndarray:
@@ -404,8 +409,8 @@ class GiftModel(mesa.Model):
         """Turn gift intents into gifts: at most one gift per sender per step.
 
         Intents, by priority: reciprocity and pay-it-forward from gifts accepted in this
-        step (on the gift's product page), then visits (invitation, push, impression,
-        chat entry), each sending with probability send_probability * propensity *
+        step (on the gift's product page), then visits (invitation, chat entry, push,
+        impression; in random order among visits of one source), each sending with probability send_probability * propensity *
         occasion lift (* send_boost under induced sharing). The sender must see the gift
         button and not be muted. A visitor who sees the button becomes aware (a cascade
         root, or the inviter's child). The recipient is a friend drawn by tie strength
@@ -435,7 +440,10 @@ class GiftModel(mesa.Model):
         boost = sc.policy.induced_sharing.send_boost if sc.policy.induced_sharing.enabled else 1.0
         p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * self.calendar.lift[t] * boost,
                          0.0, 1.0)
-        go = vis & (rng.random(vu.size) < p_send)
+        go = np.flatnonzero(vis & (rng.random(vu.size) < p_send))
+        # a user's competing visits: by source priority, in random order within a source
+        go = go[rng.permutation(go.size)]
+        go = go[np.argsort(_VISIT_PRIORITY[visits["source"][go]], kind="stable")]
         # --- candidates, by priority
         cand_u = np.concatenate([r[back], r[fwd], vu[go]])
         cand_m = np.concatenate([gm[back], gm[fwd], vm[go]])
@@ -444,11 +452,11 @@ class GiftModel(mesa.Model):
             np.full(int(fwd.sum()), GiftSource.PAY_FORWARD, dtype=np.int8),
             visits["source"][go],
         ])
-        cand_to = np.concatenate([giver[back], np.full(int(fwd.sum()) + int(go.sum()), -1, dtype=np.int64)])
+        cand_to = np.concatenate([giver[back], np.full(int(fwd.sum()) + go.size, -1, dtype=np.int64)])
         cand_excl = np.concatenate([np.full(int(back.sum()), -1, dtype=np.int64), giver[fwd],
-                                    np.full(int(go.sum()), -1, dtype=np.int64)])
+                                    np.full(go.size, -1, dtype=np.int64)])
         cand_tie = np.concatenate([led.column("tie")[accepted][back],
-                                   np.zeros(int(fwd.sum()) + int(go.sum()), dtype=np.float32)])
+                                   np.zeros(int(fwd.sum()) + go.size, dtype=np.float32)])
         ok = self.button_visible(cand_u) & ~pop.muted[cand_u]
         ok &= _per_merchant(mt.active, cand_m, default=True)  # the product is still sold
         if ok.size:

@@ -160,8 +160,8 @@ class User(mesa.Agent):
             shop.impressions += 1
             if self.random.random() < shop.click_prob:
                 self.visits.append(shop)
-        # competing visits are tried in merchant order, as in the engine
-        self.visits.sort(key=_shop_index)
+        # competing visits are tried in random order, as in the engine
+        self.random.shuffle(self.visits)
 
     def visit_intent(self) -> Shop | None:
         """On each product page: learn of the feature if the button shows (a cascade root),
@@ -198,10 +198,6 @@ class User(mesa.Agent):
             self.muted = True
             self.muted_step = self.model.step_index
         self.annoyance *= self.model.annoyance_fade
-
-
-def _shop_index(shop: Shop) -> int:
-    return shop.index
 
 
 class Shop(mesa.Agent):
