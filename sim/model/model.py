@@ -410,8 +410,9 @@ class GiftModel(mesa.Model):
 
         Intents, by priority: reciprocity and pay-it-forward from gifts accepted in this
         step (on the gift's product page), then visits (invitation, chat entry, push,
-        impression; in random order among visits of one source), each sending with probability send_probability * propensity *
-        occasion lift (* send_boost under induced sharing). The sender must see the gift
+        impression; in random order among visits of one source), each sending with
+        probability send_probability * propensity * occasion lift (* send_boost under
+        induced sharing). The sender must see the gift
         button and not be muted. A visitor who sees the button becomes aware (a cascade
         root, or the inviter's child). The recipient is a friend drawn by tie strength
         (pay-it-forward excludes the giver; reciprocity returns to the giver). The gift
