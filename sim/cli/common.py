@@ -9,8 +9,9 @@ from rich.console import Console
 
 __all__ = ["ExitCode", "console", "err_console", "fail", "fmt"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# piped output (logs, CI) gets 120 columns rather than rich's 80, so tables stay readable
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
 
 
 class ExitCode(IntEnum):
