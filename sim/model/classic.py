@@ -22,49 +22,23 @@ from collections import defaultdict
 import mesa
 import numpy as np
 
-from ..graph import CSRGraph, build_graph
+from ..graph import CSRGraph
 from ..scenario.schema import BassMode, IndependentCascadeMode, MerchantConfig, Scenario
 from .bass import add_to_friends, bass_step
 from .calendar import Calendar
 from .gifts import GiftLedger
 from .ic import ic_step
 from .merchants import MerchantTable
-from .model import GiftModel, seed_streams
+from .model import GiftModel, run_graph, seed_streams
 from .population import Population
 from .recorder import Recorder
 from .states import AwareVia
 
-__all__ = ["ClassicModel", "blank_population", "make_model"]
+__all__ = ["ClassicModel", "make_model"]
 
 _NO_MERCHANTS = MerchantConfig.model_validate(
     {"brand": {"count": 0}, "sme": {"count": 0}, "white_label": {"count": 0}}
 )
-
-
-def blank_population(n_users: int) -> Population:
-    """A population with every user unaware and all traits zero (unused by classic modes).
-
-    Notes
-    -----
-    O(n_users) memory, no random draws.
-    """
-    zf = np.zeros(n_users, dtype=np.float64)
-    return Population(
-        activity=zf, propensity=zf, reciprocity=zf, pay_forward=zf, mute_threshold=zf,
-        rollout_rank=zf, budget=zf.copy(),
-        unlocked=np.zeros(n_users, dtype=bool),
-        aware=np.zeros(n_users, dtype=bool),
-        aware_step=np.full(n_users, -1, dtype=np.int32),
-        aware_via=np.full(n_users, AwareVia.UNAWARE, dtype=np.int8),
-        parent=np.full(n_users, -1, dtype=np.int32),
-        senders=np.zeros(n_users, dtype=bool),
-        first_send_step=np.full(n_users, -1, dtype=np.int32),
-        annoyance=zf.copy(),
-        muted=np.zeros(n_users, dtype=bool),
-        muted_step=np.full(n_users, -1, dtype=np.int32),
-        invite_merchant=np.full(n_users, -1, dtype=np.int32),
-        invite_parent=np.full(n_users, -1, dtype=np.int32),
-    )
 
 
 class ClassicModel(mesa.Model):
@@ -105,18 +79,14 @@ class ClassicModel(mesa.Model):
         self.config = scenario
         self.mode = mode
         self.seed = seed
-        if graph is None:
-            gseed = (np.random.SeedSequence(scenario.graph.seed)
-                     if scenario.graph.seed is not None else streams["graph"])
-            graph = build_graph(scenario.graph, rng=np.random.default_rng(gseed))
-        self.graph = graph
+        self.graph = graph = graph if graph is not None else run_graph(scenario, streams)
         time = scenario.time
         self.n_steps = time.n_steps
         self.steps_per_day = time.steps_per_day
         self.step_days = time.step_hours / 24.0
         self.calendar = Calendar.build(time, scenario.rollout, [])
         n = graph.n_users
-        self.population = blank_population(n)
+        self.population = Population.blank(n)
         self.merchant_table = MerchantTable.draw(
             _NO_MERCHANTS, price_cap=scenario.gifts.price_cap, steps_per_day=self.steps_per_day,
             rng=np.random.default_rng(streams["merchants"]),

@@ -32,7 +32,7 @@ from .population import Population
 from .recorder import Recorder
 from .states import AwareVia, GiftOutcome, GiftSource
 
-__all__ = ["GiftModel", "seed_streams"]
+__all__ = ["GiftModel", "run_graph", "seed_streams"]
 
 
 _AWARE_VIA = np.full(max(GiftSource) + 1, AwareVia.IMPRESSION, dtype=np.int8)
@@ -67,6 +67,14 @@ def seed_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Seed
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     graph, population, merchants, dynamics = ss.spawn(4)
     return {"graph": graph, "population": population, "merchants": merchants, "dynamics": dynamics}
+
+
+def run_graph(scenario: Scenario, streams: dict[str, np.random.SeedSequence]) -> CSRGraph:
+    """The run's social graph: from ``scenario.graph.seed`` when set (one graph for every
+    replicate), else from the run's ``graph`` stream (see :func:`seed_streams`)."""
+    gseed = (np.random.SeedSequence(scenario.graph.seed)
+             if scenario.graph.seed is not None else streams["graph"])
+    return build_graph(scenario.graph, rng=np.random.default_rng(gseed))
 
 
 class GiftModel(mesa.Model):
@@ -104,11 +112,7 @@ class GiftModel(mesa.Model):
         super().__init__(rng=np.random.default_rng(streams["dynamics"]))
         self.config = scenario
         self.seed = seed
-        if graph is None:
-            gseed = (np.random.SeedSequence(scenario.graph.seed)
-                     if scenario.graph.seed is not None else streams["graph"])
-            graph = build_graph(scenario.graph, rng=np.random.default_rng(gseed))
-        self.graph = graph
+        self.graph = graph = graph if graph is not None else run_graph(scenario, streams)
         time = scenario.time
         self.n_steps = time.n_steps
         self.steps_per_day = time.steps_per_day

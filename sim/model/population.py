@@ -68,23 +68,14 @@ class Population:
     invite_parent: np.ndarray
 
     @classmethod
-    def draw(cls, cfg: PopulationConfig, n_users: int, *, step_hours: int,
-             rng: np.random.Generator) -> Population:
-        """Draw a population of ``n_users`` from the scenario's distributions.
-
-        ``activity`` is converted from a daily probability p to a per-step one,
-        1 - (1 - p) ** (step_hours / 24).
-        """
-        daily = np.clip(cfg.activity.sample(rng, n_users), 0.0, 1.0)
-        activity = 1.0 - (1.0 - daily) ** (step_hours / 24.0)
+    def blank(cls, n_users: int) -> Population:
+        """A population of ``n_users`` nobody in it aware, every trait 0 (no random draws;
+        the classic modes use it as is, :meth:`draw` fills in the traits)."""
+        zeros = np.zeros(n_users, dtype=np.float64)
         return cls(
-            activity=activity,
-            propensity=cfg.shopping_propensity.sample(rng, n_users),
-            reciprocity=cfg.reciprocity.sample(rng, n_users),
-            pay_forward=cfg.pay_forward.sample(rng, n_users),
-            mute_threshold=cfg.mute_threshold.sample(rng, n_users),
-            rollout_rank=rng.random(n_users),
-            budget=cfg.budget.sample(rng, n_users),
+            activity=zeros, propensity=zeros.copy(), reciprocity=zeros.copy(),
+            pay_forward=zeros.copy(), mute_threshold=zeros.copy(), rollout_rank=zeros.copy(),
+            budget=zeros.copy(),
             unlocked=np.zeros(n_users, dtype=bool),
             aware=np.zeros(n_users, dtype=bool),
             aware_step=np.full(n_users, -1, dtype=np.int32),
@@ -92,12 +83,31 @@ class Population:
             parent=np.full(n_users, -1, dtype=np.int32),
             senders=np.zeros(n_users, dtype=bool),
             first_send_step=np.full(n_users, -1, dtype=np.int32),
-            annoyance=np.zeros(n_users, dtype=np.float64),
+            annoyance=zeros.copy(),
             muted=np.zeros(n_users, dtype=bool),
             muted_step=np.full(n_users, -1, dtype=np.int32),
             invite_merchant=np.full(n_users, -1, dtype=np.int32),
             invite_parent=np.full(n_users, -1, dtype=np.int32),
         )
+
+    @classmethod
+    def draw(cls, cfg: PopulationConfig, n_users: int, *, step_hours: int,
+             rng: np.random.Generator) -> Population:
+        """Draw a population of ``n_users`` from the scenario's distributions.
+
+        ``activity`` is converted from a daily probability p to a per-step one,
+        1 - (1 - p) ** (step_hours / 24).
+        """
+        pop = cls.blank(n_users)
+        daily = np.clip(cfg.activity.sample(rng, n_users), 0.0, 1.0)
+        pop.activity = 1.0 - (1.0 - daily) ** (step_hours / 24.0)
+        pop.propensity = cfg.shopping_propensity.sample(rng, n_users)
+        pop.reciprocity = cfg.reciprocity.sample(rng, n_users)
+        pop.pay_forward = cfg.pay_forward.sample(rng, n_users)
+        pop.mute_threshold = cfg.mute_threshold.sample(rng, n_users)
+        pop.rollout_rank = rng.random(n_users)
+        pop.budget = cfg.budget.sample(rng, n_users)
+        return pop
 
     @property
     def n_users(self) -> int:
