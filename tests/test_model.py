@@ -267,3 +267,37 @@ def test_cash_gifts_need_no_merchant_and_conserve_money():
     check_invariants(m)
     with pytest.raises(Exception, match="induced_sharing"):
         small_scenario(gifts={"item": "cash"}, policy={"induced_sharing": {"enabled": True}})
+
+
+@pytest.mark.parametrize("step_hours", [24, 6, 1])
+def test_daily_totals_do_not_depend_on_the_step_length(step_hours):
+    # Poisson impressions: over the run, E[total] = sum_u p_u * feed * share * days exactly
+    sc = small_scenario(time={"start": "2025-01-01", "end": "2025-01-10", "step_hours": step_hours},
+                        population={"activity": {"dist": "beta", "a": 3, "b": 2}, "feed_impressions": 30.0,
+                                    "mute_threshold": 1e9},
+                        policy={"commercial_share": 0.1, "push": {"enabled": True, "reach": 0.2}},
+                        gifts={"chat_entry_from": "2025-01-01", "chat_entry_rate": 0.2})
+    m = GiftModel(sc, seed=15)
+    daily_p = 1 - (1 - m.population.activity) ** m.steps_per_day
+    m.run()
+    rec = m.recorder.columns
+    lam = daily_p.sum() * 30.0 * 0.1 * 10
+    assert abs(rec["commercial_impressions"].sum() - lam) < 4 * np.sqrt(lam)
+    pushes = daily_p.sum() * 0.2 * 10  # a binomial sum; its variance is below its mean
+    assert abs(rec["pushes"].sum() - pushes) < 4 * np.sqrt(pushes)
+
+
+def test_gifting_does_not_depend_on_the_step_length():
+    def gifts(step_hours):
+        sc = small_scenario(time={"start": "2025-01-01", "end": "2025-01-21", "step_hours": step_hours})
+        out = []
+        for seed in range(8):
+            m = GiftModel(sc, seed=seed)
+            m.run()
+            out.append(len(m.ledger))
+        return np.array(out, dtype=float)
+
+    a, b = gifts(24), gifts(6)
+    # sub-daily steps allow a user more than one gift a day, so b may be a little higher;
+    # the old per-step scaling of impressions gave about half as many gifts at 6 hours
+    assert 0.9 < b.mean() / a.mean() < 1.25, (a.mean(), b.mean())

@@ -145,7 +145,6 @@ class GiftModel(mesa.Model):
         chat_from = scenario.gifts.chat_entry_from
         self._chat_from_step = (0 if self.cash else None if chat_from is None
                                 else ((chat_from - time.start).days * self.steps_per_day))
-        self._chat_rate = 1.0 - (1.0 - scenario.gifts.chat_entry_rate) ** self.step_days
         self._period_sales = 0.0  # units accepted and kept since the last review
         # cumulative counts kept as users change state, so that a step need not scan everyone
         pop = self.population
@@ -166,6 +165,10 @@ class GiftModel(mesa.Model):
     def recent_demand(self) -> np.ndarray:
         """Orders plus lost sales per merchant over the demand window, float64 (n_merchants,)."""
         return self._demand_ring.sum(axis=0)
+
+    def _per_step(self, users: np.ndarray) -> np.ndarray | float:
+        """Share of a per-active-day rate that applies in this step to each of ``users``."""
+        return 1.0 if self.steps_per_day == 1 else self.population.per_active_step[users]
 
     def _chat_open(self) -> bool:
         return self._chat_from_step is not None and self.step_index >= self._chat_from_step
@@ -325,13 +328,14 @@ class GiftModel(mesa.Model):
         """Commercial impressions, pushes, invitations and the chat menu's gift entry bring
         active, unmuted users to a page they can gift from.
 
-        Each such user sees Poisson(feed_impressions * step_days * commercial_share)
-        commercial impressions; the policy's shares split all of them among active
+        Each such user sees Poisson(feed_impressions * commercial_share * s) commercial
+        impressions, s the user's ``per_active_step`` (1 with daily steps, so that the daily
+        total does not depend on the step length); the policy's shares split all of them among active
         merchants (multinomial); merchant m's impressions are clicked with probability
         click_through * appeal_m, and the clicks are matched to impression slots, hence
         users, uniformly at random. Once the chat entry exists (``gifts.chat_entry_from``,
         or always for cash gifts), each such user who sees the gift button opens it with
-        probability ``chat_entry_rate`` per day, landing on a product drawn by the policy's
+        probability ``chat_entry_rate * s``, landing on a product drawn by the policy's
         shares (merchant -1 for cash).
 
         Returns
@@ -343,8 +347,13 @@ class GiftModel(mesa.Model):
         pop, mt, rng = self.population, self.merchant_table, self.rng
         sc = self.config
         users = np.flatnonzero(active & ~pop.muted)
-        lam = sc.population.feed_impressions * self.step_days * sc.policy.commercial_share
-        k = rng.poisson(lam, users.size) if lam > 0 else np.zeros(users.size, dtype=np.int64)
+        lam = sc.population.feed_impressions * sc.policy.commercial_share
+        if self.steps_per_day > 1:
+            lam = lam * pop.per_active_step[users]  # a day's impressions over its active steps
+        if np.any(lam):
+            k = rng.poisson(lam, users.size) if np.ndim(lam) == 0 else rng.poisson(lam)
+        else:
+            k = np.zeros(users.size, dtype=np.int64)
         pop.annoyance[users] += k * sc.policy.ad_annoyance
         total = int(k.sum())
         self._row["commercial_impressions"] = total
@@ -366,7 +375,7 @@ class GiftModel(mesa.Model):
                 parts_p.append(np.full(n_clicks, -1, dtype=np.int64))
         push = sc.policy.push
         if push.enabled and users.size and mt.active.any():
-            pushed = users[rng.random(users.size) < push.reach]
+            pushed = users[rng.random(users.size) < push.reach * self._per_step(users)]
             pop.annoyance[pushed] += push.annoyance
             self._row["pushes"] = int(pushed.size)
             clicked = pushed[rng.random(pushed.size) < push.click_through]
@@ -390,7 +399,7 @@ class GiftModel(mesa.Model):
             pop.invite_parent[invited] = -1
         if self._chat_open() and (self.cash or mt.active.any()):
             # the chat menu's gift entry, shown to everyone who sees the gift button
-            chat = users[rng.random(users.size) < self._chat_rate]
+            chat = users[rng.random(users.size) < self.config.gifts.chat_entry_rate * self._per_step(users)]
             chat = chat[self.button_visible(chat)]
             parts_u.append(chat)
             parts_m.append(np.full(chat.size, -1, dtype=np.int64) if self.cash

@@ -19,7 +19,10 @@ class Population:
     Traits (drawn once from the scenario's distributions)
     -----------------------------------------------------
     activity : float64
-        Probability of being active in one step (from the daily probability).
+        Probability of being active in one step (from the daily probability p).
+    per_active_step : float64
+        Share of a per-active-day amount that falls in one active step: p / (steps per
+        day x activity), 1 with daily steps.
     propensity : float64
         Shopping propensity in [0, 1], multiplies the chance to gift on a visit.
     reciprocity, pay_forward : float64
@@ -48,6 +51,7 @@ class Population:
     """
 
     activity: np.ndarray
+    per_active_step: np.ndarray
     propensity: np.ndarray
     reciprocity: np.ndarray
     pay_forward: np.ndarray
@@ -73,7 +77,7 @@ class Population:
         the classic modes use it as is, :meth:`draw` fills in the traits)."""
         zeros = np.zeros(n_users, dtype=np.float64)
         return cls(
-            activity=zeros, propensity=zeros.copy(), reciprocity=zeros.copy(),
+            activity=zeros, per_active_step=np.ones(n_users, dtype=np.float64), propensity=zeros.copy(), reciprocity=zeros.copy(),
             pay_forward=zeros.copy(), mute_threshold=zeros.copy(), rollout_rank=zeros.copy(),
             budget=zeros.copy(),
             unlocked=np.zeros(n_users, dtype=bool),
@@ -96,11 +100,20 @@ class Population:
         """Draw a population of ``n_users`` from the scenario's distributions.
 
         ``activity`` is converted from a daily probability p to a per-step one,
-        1 - (1 - p) ** (step_hours / 24).
+        1 - (1 - p) ** (step_hours / 24), so that the chance of being active at least once
+        in a day stays p; ``per_active_step`` then scales per-day amounts so that their
+        expected daily totals (p times the amount) stay the same too.
         """
         pop = cls.blank(n_users)
         daily = np.clip(cfg.activity.sample(rng, n_users), 0.0, 1.0)
         pop.activity = 1.0 - (1.0 - daily) ** (step_hours / 24.0)
+        if step_hours < 24:
+            # a user active on a day is active in 24 / step_hours * activity steps of it on
+            # average; per-day amounts (impressions, pushes, chat-entry visits) are shared
+            # among those steps so that their daily totals do not depend on the step length
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = daily / ((24 // step_hours) * pop.activity)
+            pop.per_active_step = np.where(pop.activity > 0, share, 0.0)
         pop.propensity = cfg.shopping_propensity.sample(rng, n_users)
         pop.reciprocity = cfg.reciprocity.sample(rng, n_users)
         pop.pay_forward = cfg.pay_forward.sample(rng, n_users)

@@ -58,6 +58,8 @@ def unsupported(scenario: Scenario) -> list[str]:
         out.append("gifts.chat_entry_from")
     if scenario.gifts.item != "product":
         out.append(f"gifts.item = {scenario.gifts.item!r}")
+    if scenario.time.step_hours != 24:
+        out.append("time.step_hours other than 24")
     return out
 
 
