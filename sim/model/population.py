@@ -77,8 +77,8 @@ class Population:
         the classic modes use it as is, :meth:`draw` fills in the traits)."""
         zeros = np.zeros(n_users, dtype=np.float64)
         return cls(
-            activity=zeros, per_active_step=np.ones(n_users, dtype=np.float64), propensity=zeros.copy(), reciprocity=zeros.copy(),
-            pay_forward=zeros.copy(), mute_threshold=zeros.copy(), rollout_rank=zeros.copy(),
+            activity=zeros, per_active_step=np.ones(n_users, dtype=np.float64), propensity=zeros.copy(),
+            reciprocity=zeros.copy(), pay_forward=zeros.copy(), mute_threshold=zeros.copy(), rollout_rank=zeros.copy(),
             budget=zeros.copy(),
             unlocked=np.zeros(n_users, dtype=bool),
             aware=np.zeros(n_users, dtype=bool),
