@@ -142,3 +142,11 @@ def test_comparison_interval_is_the_t_interval():
     lo, hi = stats.t.interval(0.95, 11, loc=x.mean(), scale=stats.sem(x))
     assert c["n"] == 12 and c["gmv_rmb_mean"] == pytest.approx(x.mean())
     assert c["gmv_rmb_lo"] == pytest.approx(lo) and c["gmv_rmb_hi"] == pytest.approx(hi)
+
+
+def test_comparison_intervals_stay_within_possible_values():
+    runs = pd.DataFrame({"point": 0, "point_name": "a", "status": "ok",
+                         "acceptance_rate": [0.99, 1.0, 0.98], "muted_share": [0.0, 0.0, 0.01]})
+    c = comparison(runs, ["acceptance_rate", "muted_share"]).iloc[0]
+    assert c["acceptance_rate_hi"] == 1.0 and c["muted_share_lo"] == 0.0
+    assert c["acceptance_rate_lo"] < c["acceptance_rate_mean"] < 1.0

@@ -95,3 +95,13 @@ def test_batch_command_prints_comparison_and_writes_tables(tmp_path, capsys):
     # running again without --resume refuses, naming the way out
     assert main(["batch", str(batch), "--workers", "1", "--out", str(tmp_path / "out")]) == 2
     assert "--resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, path, fragment", [
+    ("run", "scenarios/launch_policies.toml", "this is a batch file, not a scenario file; run it with giftsim batch"),
+    ("batch", "scenarios/wechat_gift_launch.toml", "this is a scenario file, not a batch file; run it with giftsim run"),
+    ("calibrate", "scenarios/launch_policies.toml", "run it with giftsim batch"),
+])
+def test_a_file_given_to_the_wrong_command_says_which_command_takes_it(command, path, fragment):
+    out = run_cli(command, path)
+    assert out.returncode == 2 and fragment in out.stderr and "Traceback" not in out.stderr

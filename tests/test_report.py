@@ -186,3 +186,20 @@ def test_points_on_different_calendars_share_an_axis_of_days(tmp_path):
     assert ax.get_xlabel() == "day since each scenario's start"
     xs = [line.get_xdata() for line in ax.get_lines()]
     assert all(x[0] == 1 and x[-1] == 15 for x in xs)
+
+
+def test_ranking_summary_flags_unresolved_and_inconsistent_indices():
+    import pandas as pd
+
+    from sim.report.sensitivity import ranking_summary
+
+    t = pd.DataFrame({
+        "outcome": ["a", "a", "b", "b", "c", "c"], "rank": [1, 2, 1, 2, 1, 2],
+        "parameter": ["x", "y", "x", "y", "x", "y"],
+        "ST": [0.8, 0.1, 0.4, 0.3, 1.6, 0.2], "ST_conf": [0.05, 0.05, 0.2, 0.2, 0.3, 0.1],
+        "S1": [0.7, 0.05, 0.3, 0.2, 0.5, -0.4], "S1_conf": [0.05, 0.05, 0.2, 0.2, 0.3, 0.1],
+    })
+    r = ranking_summary(t, "sobol").set_index("outcome")
+    assert r.loc["a", "settled"] and r.loc["a", "consistent"]
+    assert not r.loc["b", "settled"] and r.loc["b", "consistent"]  # intervals overlap
+    assert not r.loc["c", "consistent"]  # ST above 1 and S1 below 0 beyond their intervals

@@ -30,7 +30,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..scenario import ScenarioError, describe_errors, read_toml
 
@@ -58,10 +67,10 @@ class Variant(_Strict):
 class Range(_Strict):
     """Numbers from ``start`` to ``stop`` inclusive: ``num`` evenly spaced, or by ``step``."""
 
-    start: float
-    stop: float
-    num: int | None = Field(default=None, ge=1, le=100_000)
-    step: float | None = Field(default=None, gt=0)
+    start: StrictFloat
+    stop: StrictFloat
+    num: StrictInt | None = Field(default=None, ge=1, le=100_000)
+    step: StrictFloat | None = Field(default=None, gt=0)
     integer: bool = False
 
     @model_validator(mode="after")
@@ -87,7 +96,7 @@ class Sample(_Strict):
     """A sampled design over numeric scenario keys, drawn with SALib."""
 
     method: Literal["latin", "sobol", "morris"]
-    n: int = Field(ge=1, le=1_000_000)
+    n: StrictInt = Field(ge=1, le=1_000_000)
     """Base sample size: Latin gives n points, Sobol n (2 D + 2) (with second order) or
     n (D + 2), Morris n (D + 1) for D parameters."""
     bounds: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(min_length=1)
@@ -95,7 +104,7 @@ class Sample(_Strict):
     """Keys whose sampled values are rounded to integers."""
     second_order: bool = False
     """Sobol only: also sample for second-order indices."""
-    levels: int = Field(default=4, ge=2, le=100)
+    levels: StrictInt = Field(default=4, ge=2, le=100)
     """Morris only: grid levels."""
 
     @field_validator("bounds")
@@ -122,8 +131,8 @@ class BatchSpec(_Strict):
     variants: list[Variant] = []
     sweep: dict[str, SweepValues] = {}
     sample: Sample | None = None
-    replicates: int = Field(default=10, ge=1, le=1_000_000)
-    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    replicates: StrictInt = Field(default=10, ge=1, le=1_000_000)
+    seed: StrictInt = Field(default=0, ge=0, le=2**63 - 1)
     """Master seed: run seeds derive from it by ``SeedSequence(seed, spawn_key=(point, replicate))``."""
     common_random_numbers: bool = False
     """Key run seeds by replicate only, so every point's replicate r shares its seed

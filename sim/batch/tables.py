@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from scipy import stats
 
-from ..metrics import SUMMARY_KEYS
+from ..metrics import OUTCOME_RANGE, SUMMARY_KEYS
 from ..results import is_complete
 from .plan import Plan
 
@@ -131,7 +131,8 @@ def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> 
     pandas.DataFrame
         One row per point (``point``, ``point_name``, ``n`` successful runs, 0 when every
         run of the point failed), and for each outcome the columns ``<outcome>_mean``,
-        ``<outcome>_lo``, ``<outcome>_hi`` (NaN bounds with fewer than two runs).
+        ``<outcome>_lo``, ``<outcome>_hi`` (NaN bounds with fewer than two runs; bounds
+        clipped to the values the outcome can take, :data:`sim.metrics.OUTCOME_RANGE`).
     """
     ok = runs["status"] == "ok"
     rows = []
@@ -145,7 +146,10 @@ def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> 
                 half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
             else:
                 half = np.nan
-            row[f"{o}_mean"], row[f"{o}_lo"], row[f"{o}_hi"] = m, m - half, m + half
+            lo_bound, hi_bound = OUTCOME_RANGE.get(o, (-np.inf, np.inf))
+            row[f"{o}_mean"] = m
+            row[f"{o}_lo"] = max(m - half, lo_bound)  # a t-interval can cross what is possible
+            row[f"{o}_hi"] = min(m + half, hi_bound)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
 from ..scenario import ScenarioError, describe_errors, read_toml
 
@@ -57,11 +57,11 @@ class _Strict(BaseModel):
 class Target(_Strict):
     """A figure to reach."""
 
-    value: float
+    value: StrictFloat
     """Target value of the metric (mean over replicates)."""
-    scale: float = Field(gt=0)
+    scale: StrictFloat = Field(gt=0)
     """Tolerance: the loss adds ((mean - value) / scale) ** 2 times ``weight``."""
-    weight: float = Field(default=1.0, ge=0)
+    weight: StrictFloat = Field(default=1.0, ge=0)
     """Relative weight of this target in the loss."""
     source: str = ""
     """Where the figure comes from."""
@@ -80,17 +80,17 @@ class CalibrationSpec(_Strict):
     their [low, high] bounds."""
     targets: dict[str, Target] = Field(min_length=1)
     """Metric name -> target."""
-    replicates: int = Field(default=4, ge=1, le=1000)
+    replicates: StrictInt = Field(default=4, ge=1, le=1000)
     """Runs per evaluated point; every point uses the same seeds (common random numbers),
     so the loss is a deterministic function of the parameters."""
-    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    seed: StrictInt = Field(default=0, ge=0, le=2**63 - 1)
     """Master seed of the runs and of the optimiser."""
-    max_iterations: int = Field(default=8, ge=1, le=10_000)
+    max_iterations: StrictInt = Field(default=8, ge=1, le=10_000)
     """Differential-evolution generations (scipy.optimize.differential_evolution maxiter)."""
-    population_size: int = Field(default=5, ge=2, le=1000)
+    population_size: StrictInt = Field(default=5, ge=2, le=1000)
     """Differential-evolution population multiplier (popsize: points per generation =
     popsize x number of parameters)."""
-    check_replicates: int = Field(default=10, ge=2, le=10_000)
+    check_replicates: StrictInt = Field(default=10, ge=2, le=10_000)
     """Replicates run at the fitted point, with fresh seeds, to report the fit with 95%
     intervals."""
 

@@ -16,7 +16,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ..batch import run_batch
-from .common import ExitCode, console, err_console, fmt
+from .common import ExitCode, console, err_console, expect_kind, fmt
 
 __all__ = ["add_parser", "main"]
 
@@ -67,16 +67,22 @@ def _print_comparison(outcome) -> None:
 
 
 def _print_comparison_rows(outcome, comp, outcomes) -> None:
+    # as many outcomes as fit the console at about 16 characters each; the rest are in
+    # comparison.csv and the report
+    name_w = max(len(str(x)) for x in comp["point_name"])
+    fit = max(2, (console.width - name_w - 10) // 17)
+    shown, hidden = outcomes[:fit], outcomes[fit:]
+    more = f"; {len(hidden)} more outcomes ({', '.join(hidden)})" if hidden else ""
     table = Table(title=f"{outcome.plan.spec.name}: mean \u00b1 half-width of the 95% interval over replicates",
-                  header_style="bold", caption=f"all intervals: {outcome.folder / 'comparison.csv'}; "
-                  f"figures: giftsim report {outcome.folder}")
+                  header_style="bold", caption=f"all outcomes and intervals: {outcome.folder / 'comparison.csv'}"
+                  f"{more}; figures: giftsim report {outcome.folder}")
     table.add_column("point", no_wrap=True)
     table.add_column("n", justify="right")
-    for o in outcomes:
-        table.add_column(o, justify="right")
+    for o in shown:
+        table.add_column(o, justify="right", min_width=14, overflow="fold")
     for _, row in comp.iterrows():
         cells = []
-        for o in outcomes:
+        for o in shown:
             m, hi = float(row[f"{o}_mean"]), float(row[f"{o}_hi"])
             cells.append(fmt(m) if math.isnan(hi) else f"{fmt(m)} \u00b1{fmt(hi - m)}")
         table.add_row(str(row["point_name"]), str(int(row["n"])), *cells)
@@ -84,6 +90,7 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    expect_kind(args.batchfile, "batch")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     if args.dask_local is not None and args.dask_local < 1:

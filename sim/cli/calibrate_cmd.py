@@ -7,7 +7,7 @@ import argparse
 from rich.table import Table
 
 from ..calibrate import calibrate
-from .common import console, fmt
+from .common import console, expect_kind, fmt
 
 __all__ = ["add_parser", "main"]
 
@@ -26,6 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    expect_kind(args.calibfile, "calibration")
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     with console.status("calibrating (differential evolution)..."):

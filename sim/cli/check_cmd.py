@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..batch import plan_batch
 from ..calibrate import load_calibration
-from ..scenario import load_scenario, read_toml
-from .common import ExitCode, console
+from ..scenario import load_scenario
+from .common import ExitCode, console, file_kind
 
 __all__ = ["add_parser", "main"]
 
@@ -24,27 +23,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=main)
 
 
-def _is_calibration(raw: dict) -> bool:
-    return "targets" in raw or "parameters" in raw
-
-
-def _is_batch(raw: dict) -> bool:
-    return any(k in raw for k in ("replicates", "scenarios", "variants", "sweep", "sample", "base"))
-
-
 def main(args: argparse.Namespace) -> int:
     from ..scenario import ScenarioError
 
     bad = 0
     for f in args.files:
         try:
-            raw = read_toml(Path(f))
-            if _is_calibration(raw):
+            kind = file_kind(f)
+            if kind == "calibration":
                 spec, folder = load_calibration(f)
                 load_scenario(folder / spec.base)
                 console.print(f"OK {f}: calibration of {len(spec.parameters)} parameters to "
                               f"{len(spec.targets)} targets")
-            elif _is_batch(raw):
+            elif kind == "batch":
                 plan = plan_batch(f)
                 console.print(f"OK {f}: batch of {len(plan.points)} points x "
                               f"{plan.spec.replicates} replicates = {len(plan.runs)} runs")

@@ -7,7 +7,7 @@ from enum import IntEnum
 
 from rich.console import Console
 
-__all__ = ["ExitCode", "console", "err_console", "fail", "fmt"]
+__all__ = ["ExitCode", "console", "err_console", "fail", "fmt", "file_kind", "expect_kind"]
 
 # piped output (logs, CI) gets 120 columns rather than rich's 80, so tables stay readable
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -48,3 +48,40 @@ def fmt(value: object) -> str:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+_COMMAND = {"scenario": "giftsim run", "batch": "giftsim batch", "calibration": "giftsim calibrate"}
+
+
+def file_kind(path) -> str:
+    """``scenario``, ``batch`` or ``calibration``, from the top-level keys of a TOML file.
+
+    Raises
+    ------
+    sim.scenario.ScenarioError
+        If the file cannot be read as TOML.
+    """
+    from pathlib import Path
+
+    from ..scenario import read_toml
+
+    raw = read_toml(Path(path))
+    if "targets" in raw or "parameters" in raw:
+        return "calibration"
+    if any(k in raw for k in ("replicates", "scenarios", "variants", "sweep", "sample", "base")):
+        return "batch"
+    return "scenario"
+
+
+def expect_kind(path, kind: str) -> None:
+    """Refuse a file of another kind with a message saying which command takes it.
+
+    Raises
+    ------
+    sim.scenario.ScenarioError
+    """
+    from ..scenario import ScenarioError
+
+    found = file_kind(path)
+    if found != kind:
+        raise ScenarioError(f"{path}: this is a {found} file, not a {kind} file; run it with {_COMMAND[found]}")

@@ -12,7 +12,7 @@ from ..metrics import SUMMARY_KEYS
 from ..results import run_id, safe_name, write_run
 from ..runner import run
 from ..scenario import load_scenario
-from .common import console, fmt
+from .common import console, expect_kind, fmt
 
 __all__ = ["add_parser", "main", "free_folder"]
 
@@ -50,6 +50,7 @@ def free_folder(parent: Path, name: str) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
+    expect_kind(args.scenario, "scenario")
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     scenario = load_scenario(args.scenario, args.overrides)
@@ -73,7 +74,8 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("outcome")
         table.add_column("value", justify="right")
         table.add_column("meaning", style="dim")
-        for k in SHOWN:
+        shown = SHOWN + (("cash_rmb",) if result.summary.get("cash_rmb") else ())
+        for k in shown:
             table.add_row(k, fmt(result.summary[k]), SUMMARY_KEYS[k])
         console.print(table)
         console.print("graph: " + "; ".join(result.graph_report))

@@ -6,6 +6,7 @@ batch of runs on one graph parses it once per worker.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from functools import lru_cache
 
@@ -70,5 +71,9 @@ def build_graph(cfg, *, rng: np.random.Generator) -> CSRGraph:
         tie = edges.raw_weights / edges.raw_weights.max()
     else:
         tie = cfg.tie_strength.sample(rng, m)
+        if edges.raw_weights is not None:  # say so: a weight column that is not used
+            edges = dataclasses.replace(edges, report=dataclasses.replace(
+                edges.report, notes=(*edges.report.notes, "the file's weight column is not used: "
+                                     'tie strengths are drawn (set graph.tie_strength = "file" to use it)')))
     tie = np.clip(tie, 1e-6, 1.0)
     return to_csr(edges, tie)

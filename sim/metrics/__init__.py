@@ -9,7 +9,7 @@ from .cascades import (
     subtree_sizes,
 )
 from .concentration import gini, hhi, lorenz_curve, top_k_share
-from .summary import SUMMARY_KEYS, adoption_forest, summarise
+from .summary import OUTCOME_RANGE, SUMMARY_KEYS, adoption_forest, summarise
 
 __all__ = [
     "cascade_table",
@@ -23,6 +23,7 @@ __all__ = [
     "lorenz_curve",
     "top_k_share",
     "SUMMARY_KEYS",
+    "OUTCOME_RANGE",
     "adoption_forest",
     "summarise",
 ]

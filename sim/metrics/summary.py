@@ -9,7 +9,7 @@ from ..model.states import GiftOutcome, MerchantKind
 from .cascades import cascade_table, restrict
 from .concentration import gini, hhi, top_k_share
 
-__all__ = ["adoption_forest", "summarise", "SUMMARY_KEYS"]
+__all__ = ["adoption_forest", "summarise", "SUMMARY_KEYS", "OUTCOME_RANGE"]
 
 SUMMARY_KEYS: dict[str, str] = {
     "users": "users in the social graph",
@@ -49,6 +49,11 @@ SUMMARY_KEYS: dict[str, str] = {
     "muted_share": "share of users who muted, [0, 1]",
 }
 """Summary key -> meaning (units in the text). Every value is a float or int."""
+
+OUTCOME_RANGE: dict[str, tuple[float, float]] = {
+    k: (0.0, 1.0) if "[0, 1]" in text else (0.0, float("inf")) for k, text in SUMMARY_KEYS.items()
+}
+"""The values each summary key can take: shares in [0, 1], everything else >= 0."""
 
 
 def adoption_forest(parent: np.ndarray, senders: np.ndarray) -> np.ndarray:

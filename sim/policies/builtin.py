@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt
 
 from ..model.states import MERCHANT_KINDS
 from .base import AllocationParams, MerchantView, register
@@ -56,9 +56,9 @@ class Equal:
 
 class SalesProportionalParams(AllocationParams):
     rule: Literal["sales_proportional"] = "sales_proportional"
-    exponent: float = Field(default=1.0, ge=0.0, le=10.0)
+    exponent: StrictFloat = Field(default=1.0, ge=0.0, le=10.0)
     """Power on recent orders: 0 is equal, 1 proportional, > 1 rich get richer."""
-    smoothing: float = Field(default=1.0, gt=0.0)
+    smoothing: StrictFloat = Field(default=1.0, gt=0.0)
     """Pseudo-orders added to each merchant so that a merchant with no sales still shows."""
 
 
@@ -77,9 +77,9 @@ class SalesProportional:
 
 class HeadBoostParams(AllocationParams):
     rule: Literal["head_boost"] = "head_boost"
-    boost: float = Field(default=10.0, ge=1.0, le=1e6)
+    boost: StrictFloat = Field(default=10.0, ge=1.0, le=1e6)
     """Weight multiplier of a head merchant relative to the rest."""
-    head_count: int = Field(default=10, ge=0)
+    head_count: StrictInt = Field(default=10, ge=0)
     """Number of active merchants with the most followers that count as head."""
     head_kinds: tuple[Literal["brand", "sme", "white_label"], ...] = ("brand",)
     """Merchant kinds boosted whatever their followers (imported top merchants)."""
@@ -107,13 +107,13 @@ class HeadBoost:
 
 class ColdStartParams(AllocationParams):
     rule: Literal["cold_start"] = "cold_start"
-    budget_impressions: float = Field(default=20.0, ge=0.0)
+    budget_impressions: StrictFloat = Field(default=20.0, ge=0.0)
     """Impressions a day given to each merchant in its cold-start period."""
-    budget_days: float = Field(default=14.0, gt=0.0)
+    budget_days: StrictFloat = Field(default=14.0, gt=0.0)
     """Length of the cold-start period after joining, in days."""
-    prior_conversion: float = Field(default=0.002, gt=0.0, le=1.0)
+    prior_conversion: StrictFloat = Field(default=0.002, gt=0.0, le=1.0)
     """Prior mean of orders per impression for a merchant with no record."""
-    prior_impressions: float = Field(default=500.0, ge=0.0)
+    prior_impressions: StrictFloat = Field(default=500.0, ge=0.0)
     """Weight of that prior, in impressions."""
 
 

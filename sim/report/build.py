@@ -23,7 +23,7 @@ from .figures import (
 )
 from .html import Section, figure_html, interval_cell, render_page, table_html
 from .layout import layout_points
-from .sensitivity import SENSITIVITY_METHODS, sensitivity
+from .sensitivity import SENSITIVITY_METHODS, ranking_summary, sensitivity
 from .source import BatchFolder, read_batch_folder
 from .streams import CURVES, stream_runs
 
@@ -213,9 +213,20 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
             s.add(table_html(table, collapse_over=80, summary="sensitivity indices"))
             w.figure(s, sensitivity_figure(table, method, batch.outcomes), "sensitivity",
                      "Sensitivity indices per outcome, most influential parameter on top")
-            first = table[table["rank"] == 1].set_index("outcome")["parameter"]
-            s.add(table_html(pd.DataFrame({"outcome": first.index, "most influential": first.values}),
-                             summary="most influential parameter"))
+            summary = ranking_summary(table, method)
+            unsure = summary[~(summary["settled"] & summary["consistent"])]
+            if len(unsure):
+                n = (batch.sample or {}).get("n")
+                s.text(f"Not resolved for {len(unsure)} of {len(summary)} outcomes "
+                       f"({', '.join(unsure['outcome'])}): the top parameter's interval overlaps the "
+                       "runner-up's, or the indices leave [0, 1] beyond their intervals, which a design "
+                       f"too small for the outcome's noise produces (n = {n}, "
+                       f"{batch.manifest.get('batch', {}).get('replicates', '?')} replicates). Do not read a "
+                       "ranking there; raise n or replicates.", "note")
+            shown = summary.assign(
+                settled=summary["settled"].map({True: "yes", False: "no: intervals overlap"}),
+                consistent=summary["consistent"].map({True: "yes", False: "no: indices outside [0, 1]"}))
+            s.add(table_html(shown, summary="most influential parameter"))
         sections.append(s)
     elif sampled:
         s = Section("sensitivity", "Sensitivity")

@@ -8,7 +8,8 @@ import pandas as pd
 
 from .source import BatchFolder
 
-__all__ = ["SENSITIVITY_METHODS", "point_means", "sensitivity"]
+__all__ = [
+    "SENSITIVITY_METHODS", "point_means", "ranking_summary", "sensitivity"]
 
 SENSITIVITY_METHODS = ("sobol", "morris")
 """Sample methods whose designs SALib can analyse (a Latin hypercube has no indices)."""
@@ -96,3 +97,29 @@ def sensitivity(batch: BatchFolder) -> tuple[pd.DataFrame, list[str]]:
         frames.append(df)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return table, skipped
+
+
+def ranking_summary(table: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Per outcome: the most influential parameter and whether the indices can be trusted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``outcome``, ``most influential``, ``settled`` (the top parameter's index minus its
+        95% half-width exceeds the runner-up's plus its half-width), ``consistent``
+        (Sobol: no total index above 1 and no first-order index below 0 beyond their
+        intervals, which a design too small for the outcome's noise produces; Morris:
+        always true).
+    """
+    key, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
+    rows = []
+    for outcome, g in table.groupby("outcome", sort=False):
+        g = g.sort_values("rank")
+        top = g.iloc[0]
+        settled = len(g) < 2 or bool(top[key] - top[conf] > g.iloc[1][key] + g.iloc[1][conf])
+        consistent = True
+        if method == "sobol":
+            consistent = bool(((g["ST"] - g["ST_conf"]) <= 1).all() and ((g["S1"] + g["S1_conf"]) >= 0).all())
+        rows.append({"outcome": outcome, "most influential": top["parameter"],
+                     "settled": settled, "consistent": consistent})
+    return pd.DataFrame(rows)

@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictFloat,
     model_validator,
 )
 
@@ -63,7 +64,7 @@ class Constant(_Dist):
     """Every draw equals ``value``."""
 
     dist: Literal["constant"] = "constant"
-    value: float
+    value: StrictFloat
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, self.value, dtype=np.float64)
@@ -79,8 +80,8 @@ class Uniform(_Dist):
     """Uniform on [low, high]."""
 
     dist: Literal["uniform"] = "uniform"
-    low: float
-    high: float
+    low: StrictFloat
+    high: StrictFloat
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -102,8 +103,8 @@ class Beta(_Dist):
     """Beta(a, b) on [0, 1]; mean a / (a + b)."""
 
     dist: Literal["beta"] = "beta"
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
+    a: StrictFloat = Field(gt=0)
+    b: StrictFloat = Field(gt=0)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.beta(self.a, self.b, size)
@@ -119,8 +120,8 @@ class LogNormal(_Dist):
     """Log-normal with the given median (exp(mu)) and log-scale ``sigma``."""
 
     dist: Literal["lognormal"] = "lognormal"
-    median: float = Field(gt=0)
-    sigma: float = Field(ge=0, le=10)
+    median: StrictFloat = Field(gt=0)
+    sigma: StrictFloat = Field(ge=0, le=10)
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, size)
@@ -136,8 +137,8 @@ class Gamma(_Dist):
     """Gamma with the given ``mean`` and ``shape`` (scale = mean / shape)."""
 
     dist: Literal["gamma"] = "gamma"
-    mean_: float = Field(gt=0, alias="mean")
-    shape: float = Field(gt=0)
+    mean_: StrictFloat = Field(gt=0, alias="mean")
+    shape: StrictFloat = Field(gt=0)
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
 

@@ -7,7 +7,9 @@ checks that it is current, and ``python -m sim.scenario.reference docs/model.md`
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import types
 import typing
 from pathlib import Path
 from typing import Any
@@ -67,11 +69,32 @@ def _allowed(field) -> str:
     bounds = format_bounds(field, "x", le="≤")
     if bounds is not None:
         return bounds
-    if typing.get_origin(ann) is typing.Literal:
-        return ", ".join(str(a) for a in typing.get_args(ann))
-    name = getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
-    return {"bool": "true, false", "str": "text", "date": "date (YYYY-MM-DD)", "int": "integer",
-            "float": "number"}.get(name, name)
+    return _type_name(ann)
+
+
+_NAMES = {bool: "true, false", str: "text", int: "integer", float: "number", dict: "table",
+          type(None): "none"}
+
+
+def _type_name(ann: Any) -> str:
+    """A reader's name for an annotation: ``integer``, ``list of integer or none``..."""
+    origin = typing.get_origin(ann)
+    args = typing.get_args(ann)
+    if origin is typing.Annotated:
+        return _type_name(args[0])
+    if origin is typing.Literal:
+        return ", ".join(str(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        if all(isinstance(a, type) and issubclass(a, _Dist) for a in args):
+            return "distribution"
+        return " or ".join(dict.fromkeys(_type_name(a) for a in args))
+    if origin in (list, tuple):
+        return f"list of {_type_name(args[0])}" if args else "list"
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return "table"
+    if ann is dt.date:
+        return "date (YYYY-MM-DD)"
+    return _NAMES.get(ann, getattr(ann, "__name__", str(ann)))
 
 
 def _doc(field) -> str:

@@ -20,6 +20,8 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializeAsAny,
+    StrictFloat,
+    StrictInt,
     TypeAdapter,
     field_validator,
     model_serializer,
@@ -68,8 +70,8 @@ __all__ = [
 PRICE_CAP_RMB = 10_000.0
 """Highest price of a gift, RMB (issue #2: price cap 10,000 RMB)."""
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
+Share = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[StrictFloat, Field(ge=0.0)]
 
 
 class _Strict(BaseModel):
@@ -121,7 +123,7 @@ class _GraphBase(_Strict):
     """Tie strength per friendship in [0, 1] (clipped below at 1e-6): ``"file"`` to use the
     file's weight column (scaled by its maximum), or a distribution (assumption: Beta(2, 5),
     mostly weak ties)."""
-    seed: int | None = Field(default=None, ge=0)
+    seed: StrictInt | None = Field(default=None, ge=0)
     """Seed of the graph and tie strengths; None derives it from the run's seed, so each
     replicate gets its own graph. Set it to keep one graph across replicates."""
 
@@ -145,9 +147,9 @@ class FileGraph(_GraphBase):
 
 class BarabasiAlbert(_GraphBase):
     kind: Literal["barabasi_albert"]
-    n: int = Field(ge=2, le=50_000_000)
+    n: StrictInt = Field(ge=2, le=50_000_000)
     """Users."""
-    m: int = Field(ge=1)
+    m: StrictInt = Field(ge=1)
     """Friendships each new user makes (mean degree about 2 m)."""
     engine: Literal["auto", "networkx", "numpy"] = "auto"
     """networkx's generator, or the numpy Batagelj-Brandes method; ``auto`` uses numpy
@@ -156,9 +158,9 @@ class BarabasiAlbert(_GraphBase):
 
 class WattsStrogatz(_GraphBase):
     kind: Literal["watts_strogatz"]
-    n: int = Field(ge=2, le=50_000_000)
+    n: StrictInt = Field(ge=2, le=50_000_000)
     """Users."""
-    k: int = Field(ge=2)
+    k: StrictInt = Field(ge=2)
     """Each user's ring neighbours before rewiring (mean degree k)."""
     p: Share
     """Rewiring probability per edge."""
@@ -171,9 +173,9 @@ class HolmeKim(_GraphBase):
     """Holme-Kim powerlaw-cluster graph (preferential attachment plus triad closure)."""
 
     kind: Literal["holme_kim"]
-    n: int = Field(ge=2, le=50_000_000)
+    n: StrictInt = Field(ge=2, le=50_000_000)
     """Users."""
-    m: int = Field(ge=1)
+    m: StrictInt = Field(ge=1)
     """Friendships each new user makes."""
     p: Share
     """Probability of closing a triangle after each preferential link."""
@@ -183,7 +185,7 @@ class StochasticBlockModel(_GraphBase):
     """Communities: ``sizes`` blocks, edge probability ``p_in`` within and ``p_out`` across."""
 
     kind: Literal["sbm"]
-    sizes: list[Annotated[int, Field(ge=1)]] = Field(min_length=1)
+    sizes: list[Annotated[StrictInt, Field(ge=1)]] = Field(min_length=1)
     """Users per community."""
     p_in: Share
     """Friendship probability within a community."""
@@ -196,13 +198,13 @@ class ConfigurationModel(_GraphBase):
     explicit ``degree_sequence``; self-loops and multi-edges are dropped and counted."""
 
     kind: Literal["configuration"]
-    n: int | None = Field(default=None, ge=2, le=50_000_000)
+    n: StrictInt | None = Field(default=None, ge=2, le=50_000_000)
     """Users (with ``degree``)."""
     degree: NonNegativeDist | Literal["poisson"] | None = None
     """Degree distribution (values rounded), or ``"poisson"`` with ``mean_degree``."""
-    mean_degree: float | None = Field(default=None, gt=0)
+    mean_degree: StrictFloat | None = Field(default=None, gt=0)
     """With ``degree = "poisson"``: the Poisson mean."""
-    degree_sequence: list[Annotated[int, Field(ge=0)]] | None = None
+    degree_sequence: list[Annotated[StrictInt, Field(ge=0)]] | None = None
     """Explicit degrees, one per user (instead of ``n`` and ``degree``)."""
 
     @model_validator(mode="after")
@@ -221,7 +223,7 @@ class CompleteGraph(_GraphBase):
     """Everyone is everyone's friend (the mean-field limit)."""
 
     kind: Literal["complete"]
-    n: int = Field(ge=2, le=20_000)
+    n: StrictInt = Field(ge=2, le=20_000)
     """Users."""
 
 
@@ -238,7 +240,7 @@ class PopulationConfig(_Strict):
     activity: ProbabilityDist = Beta(a=9.0, b=1.0)
     """Probability of opening WeChat on a given day (assumption: mean 0.9; WeChat chat
     is used daily by most of its > 1.3 billion users, domain.md §2)."""
-    feed_impressions: float = Field(default=20.0, ge=0.0, le=10_000.0)
+    feed_impressions: StrictFloat = Field(default=20.0, ge=0.0, le=10_000.0)
     """Mean feed impressions per active day (Poisson; assumption)."""
     shopping_propensity: ProbabilityDist = Beta(a=2.0, b=8.0)
     """Multiplier of the chance to gift on a product-page visit (assumption: mean 0.2)."""
@@ -265,17 +267,17 @@ class GiftConfig(_Strict):
     send_probability: Share = 0.25
     """Chance of gifting on a product-page visit before the user's shopping propensity
     and the occasion lift multiply it (assumption)."""
-    accept_intercept: float = Field(default=0.5, ge=-20, le=20)
+    accept_intercept: StrictFloat = Field(default=0.5, ge=-20, le=20)
     """Acceptance: logit P(accept) = accept_intercept + accept_tie * tie strength +
     accept_quality * quality (assumption: about 0.8 for an average tie and product)."""
-    accept_tie: float = Field(default=2.0, ge=-20, le=20)
+    accept_tie: StrictFloat = Field(default=2.0, ge=-20, le=20)
     """Weight of tie strength in the acceptance logit (assumption)."""
-    accept_quality: float = Field(default=1.0, ge=-20, le=20)
+    accept_quality: StrictFloat = Field(default=1.0, ge=-20, le=20)
     """Weight of product quality in the acceptance logit (assumption)."""
-    expiry_hours: int = Field(default=24, ge=1, le=24 * 365)
+    expiry_hours: StrictInt = Field(default=24, ge=1, le=24 * 365)
     """A gift not accepted within this many hours is cancelled and refunded (issue #2,
     domain.md §1: expiry); it must be a multiple of ``time.step_hours``."""
-    price_cap: float = Field(default=PRICE_CAP_RMB, gt=0.0, le=PRICE_CAP_RMB)
+    price_cap: StrictFloat = Field(default=PRICE_CAP_RMB, gt=0.0, le=PRICE_CAP_RMB)
     """Highest gift price, RMB; product prices are clipped to it (issue #2)."""
     unlock_on_receive: bool = True
     """Receiving a gift shows the gift button to the recipient even outside the staged
@@ -292,7 +294,9 @@ class GiftConfig(_Strict):
     item: Literal["product", "cash"] = "product"
     """What a gift is: a product bought from a merchant (WeChat 2024, domain.md §1), or
     cash sent from the chat box with no merchant or product (a red envelope, WeChat
-    2014, domain.md §1); cash gifts always start from the chat menu."""
+    2014, domain.md §1); cash gifts always start from the chat menu. Merchants and feed
+    commerce still run beside cash gifts unless switched off (merchant counts and
+    ``policy.commercial_share`` 0, as in ``scenarios/red_envelope_2014.toml``)."""
     cash_amount: PositiveDist = LogNormal(median=20.0, sigma=0.8)
     """Amount of a cash gift, RMB, clipped to ``price_cap`` (assumption)."""
 
@@ -343,11 +347,11 @@ class Occasion(_Strict):
     """Occasion name (shown in the browser and the series)."""
     date: dt.date
     """Calendar date of the occasion (domain.md §1)."""
-    lift: float = Field(ge=0.0, le=100.0)
+    lift: StrictFloat = Field(ge=0.0, le=100.0)
     """Extra gifting intent on the day: intent is multiplied by 1 + lift (assumption)."""
-    lead_days: int = Field(default=5, ge=0, le=365)
+    lead_days: StrictInt = Field(default=5, ge=0, le=365)
     """Days over which intent rises before the date."""
-    lag_days: int = Field(default=1, ge=0, le=365)
+    lag_days: StrictInt = Field(default=1, ge=0, le=365)
     """Days over which intent falls back after the date."""
 
 
@@ -364,7 +368,7 @@ DEFAULT_OCCASIONS = (
 class MerchantTypeConfig(_Strict):
     """One merchant type (domain.md §3): the pool of potential merchants and their traits."""
 
-    count: int = Field(ge=0, le=1_000_000)
+    count: StrictInt = Field(ge=0, le=1_000_000)
     """Potential merchants of this type (on the platform or not)."""
     joined_at_start: Share = 0.5
     """Share of them on the platform on the first day."""
@@ -378,17 +382,17 @@ class MerchantTypeConfig(_Strict):
     """Follower count at the start (domain.md §2: exists even where the policy hides it)."""
     commission: Share = 0.05
     """Platform commission on each sale (assumption)."""
-    unit_cost_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.6
+    unit_cost_share: Annotated[StrictFloat, Field(ge=0.0, lt=1.0)] = 0.6
     """Cost of goods as a share of price (assumption)."""
     fixed_cost_per_week: NonNeg = 50.0
     """Cost of keeping a shop open, RMB per week (assumption)."""
-    initial_stock: int = Field(default=20, ge=0)
+    initial_stock: StrictInt = Field(default=20, ge=0)
     """Units in stock on the first day."""
-    reorder_point: int = Field(default=5, ge=0)
+    reorder_point: StrictInt = Field(default=5, ge=0)
     """Restock when available plus incoming stock falls to this level."""
-    restock_quantity: int = Field(default=20, ge=1)
+    restock_quantity: StrictInt = Field(default=20, ge=1)
     """Minimum units per restock order (more when recent demand is higher)."""
-    lead_days: int = Field(default=3, ge=0, le=365)
+    lead_days: StrictInt = Field(default=3, ge=0, le=365)
     """Days between a restock order and its arrival."""
     return_rate: Share = 0.2
     """Chance of return for a product of quality 0; it falls linearly to 0 at quality 1."""
@@ -420,15 +424,15 @@ class MerchantConfig(_Strict):
         fixed_cost_per_week=4.0, return_rate=0.3,
     )
     """White-label merchants: cheap, variable quality, higher returns (assumption)."""
-    review_days: int = Field(default=7, ge=1, le=365)
+    review_days: StrictInt = Field(default=7, ge=1, le=365)
     """Days between merchants' join/leave reviews."""
-    exit_after: int = Field(default=4, ge=1, le=100)
+    exit_after: StrictInt = Field(default=4, ge=1, le=100)
     """A merchant leaves when its profit over its last this-many reviews is negative
     (assumption: four weekly reviews, a month)."""
-    max_admissions_per_week: int | None = Field(default=None, ge=0)
+    max_admissions_per_week: StrictInt | None = Field(default=None, ge=0)
     """Platform's onboarding capacity (domain.md §3: recruitment outran governance in
     2023); None means no cap."""
-    demand_window_days: int = Field(default=7, ge=1, le=365)
+    demand_window_days: StrictInt = Field(default=7, ge=1, le=365)
     """Days of orders a merchant (and ``sales_proportional``) looks back on."""
 
     @model_validator(mode="before")
@@ -472,13 +476,13 @@ class InducedSharingConfig(_Strict):
 
     enabled: bool = False
     """Whether sharing is induced."""
-    fanout: int = Field(default=3, ge=0, le=1000)
+    fanout: StrictInt = Field(default=3, ge=0, le=1000)
     """Friends each sender is induced to send the product link to."""
     click_through: Share = 0.1
     """Chance that an invited friend opens the product page on their next active day."""
     annoyance: NonNeg = 1.0
     """Annoyance added per invitation received."""
-    send_boost: float = Field(default=1.5, ge=0.0, le=100.0)
+    send_boost: StrictFloat = Field(default=1.5, ge=0.0, le=100.0)
     """Multiplier of the chance to gift on a visit (the incentive)."""
 
 
@@ -543,7 +547,7 @@ class IndependentCascadeMode(_Strict):
     """Mode: independent cascade."""
     p: Share
     """Activation probability per friendship and attempt (no default: a model parameter)."""
-    seeds: int = Field(default=1, ge=1, le=50_000_000)
+    seeds: StrictInt = Field(default=1, ge=1, le=50_000_000)
     """Number of initially active users (default 1, a single-seed outbreak as in Newman
     2002); at most the number of users."""
 
@@ -567,10 +571,10 @@ class BassMode(_Strict):
 
     kind: Literal["bass"]
     """Mode: Bass diffusion."""
-    p: Annotated[float, Field(ge=0.0, le=24.0)]
+    p: Annotated[StrictFloat, Field(ge=0.0, le=24.0)]
     """Coefficient of innovation, per day (adoption from impressions, independent of
     friends; Bass 1969)."""
-    q: Annotated[float, Field(ge=0.0, le=24.0)]
+    q: Annotated[StrictFloat, Field(ge=0.0, le=24.0)]
     """Coefficient of imitation, per day (times the adopted share of friends)."""
 
 
