@@ -167,7 +167,9 @@ def _write(result: CalibrationResult, folder: Path, base_path: Path) -> Calibrat
     result.history.to_parquet(folder / "history.parquet", index=False)
     fitted_sc = _scenario_at(load_scenario(base_path), list(result.fitted), np.array(list(result.fitted.values())))
     dump = fitted_sc.model_dump(mode="json", by_alias=True)
-    doc: dict[str, Any] = {"extends": str(base_path), "name": f"{spec.name}_fitted"}
+    # relative to the fitted file, so that the results folder can move with the project
+    doc: dict[str, Any] = {"extends": os.path.relpath(base_path.resolve(), folder.resolve()),
+                           "name": f"{spec.name}_fitted"}
     for key in result.fitted:
         parts = key.split(".")
         node = dump

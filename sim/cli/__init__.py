@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as err:
         return fail(f"cannot write results: {err}", ExitCode.CANNOT_WRITE)
     except KeyboardInterrupt:
-        return fail("interrupted; finished runs are kept (resume a batch with --resume)",
-                    ExitCode.INTERRUPTED)
+        what = ("finished runs are kept; continue with --resume" if args.command == "batch"
+                else "nothing was written" if args.command in ("run", "calibrate") else "stopped")
+        return fail(f"interrupted; {what}", ExitCode.INTERRUPTED)
 
 
 if __name__ == "__main__":

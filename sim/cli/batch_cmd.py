@@ -26,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "batch", help="run a batch file: scenario points x replicates, and compare them",
         description="Run every point x replicate of BATCHFILE, write each run under "
         "results/<batch>/runs/<run-id>/, consolidate runs.parquet, timeseries.parquet and "
-        "comparison.csv, and print each outcome's mean and 95%% interval per point.",
+        "comparison.csv, and print each outcome's mean and 95% interval per point.",
     )
     p.add_argument("batchfile", help="batch TOML file, e.g. scenarios/launch_policies.toml")
     p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")

@@ -36,10 +36,16 @@ def main(args: argparse.Namespace) -> int:
     t.add_column("parameter")
     t.add_column("fitted", justify="right")
     t.add_column("bounds", justify="right")
+    at_bound = []
     for k, v in res.fitted.items():
         lo, hi = res.spec.parameters[k]
         t.add_row(k, fmt(v), f"[{fmt(lo)}, {fmt(hi)}]")
+        if min(v - lo, hi - v) <= 0.01 * (hi - lo):
+            at_bound.append(k)
     console.print(t)
+    if at_bound:
+        console.print(f"note: {', '.join(at_bound)} ended at a bound of its range: the best value may lie "
+                      "outside it; widen the bounds and calibrate again")
     c = Table(title=f"fit at the fitted values: mean [95% interval] over {res.spec.check_replicates} new replicates",
               header_style="bold")
     for col in ("metric", "target", "fitted", "within tolerance", "source"):

@@ -13,7 +13,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report", help="write the HTML report of a finished batch (outcomes, curves, concentration, sensitivity)",
         description="Write a self-contained HTML report of the batch in FOLDER (results/<batch>): "
-        "outcome means with 95%% intervals per point, adoption and GMV curves with 95%% bands, "
+        "outcome means with 95% intervals per point, adoption and GMV curves with 95% bands, "
         "merchant concentration (HHI, Lorenz curves) and, for Sobol or Morris batches, sensitivity "
         "indices. The figures are embedded and also written as PNG files beside the page.",
     )

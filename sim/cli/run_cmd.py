@@ -67,7 +67,7 @@ def main(args: argparse.Namespace) -> int:
     folder = free_folder(parent, rid)
     if folder.name != rid:
         console.print(f"note: {parent / rid} already holds this scenario and seed; writing to {folder}")
-    write_run(result, folder)
+    write_run(result, folder, extra={"scenario_file": str(args.scenario), "overrides": list(args.overrides)})
     if not args.quiet:
         table = Table(title=f"{scenario.name}, seed {args.seed}: {result.wall_seconds:.2f} s",
                       show_header=True, header_style="bold")

@@ -100,7 +100,9 @@ def read_batch_folder(folder: str | os.PathLike) -> BatchFolder:
 
     folder = Path(folder)
     if not folder.is_dir():
-        raise ReportInputError(f"{folder}: no such batch folder")
+        hint = (f"; a batch file's results are in results/<its name>/ (giftsim batch {folder} writes them)"
+                if str(folder).endswith(".toml") else "")
+        raise ReportInputError(f"{folder}: no such batch folder{hint}")
     plan = _read_json(folder / "plan.json")
     manifest = _read_json(folder / "manifest.json")
     for f in ("runs.parquet", "comparison.csv"):
