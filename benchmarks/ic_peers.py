@@ -31,6 +31,7 @@ extra: ``pip install -e .[bench]``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import array
 import time
 
@@ -135,6 +136,9 @@ def bench_size(n: int, cascades: int, nd_cascades: int, seed: int) -> dict:
         "giftsim_sd_size": float(ours_n.std(ddof=1)), "cynetdiff_sd_size": float(cyn_n.std(ddof=1)),
         "paired_t": float(paired.statistic), "paired_p": float(paired.pvalue),
     }
+    if nd_cascades and importlib.util.find_spec("ndlib") is None:
+        print("NDlib is not installed (pip install -e .[bench]): its column is left out", flush=True)
+        nd_cascades = 0
     if nd_cascades:
         nd, t_nd_setup = _ndlib(edges, n, seed)
         nd_t, nd_n = [], []
