@@ -31,8 +31,8 @@ extra: ``pip install -e .[bench]``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import array
+import importlib.util
 import time
 
 import numpy as np
