@@ -31,13 +31,13 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StrictFloat,
     StrictInt,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -54,6 +54,22 @@ DEFAULT_OUTCOMES = (
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _ordered_bounds(b: dict[str, list[float]]) -> dict[str, list[float]]:
+    for key, (lo, hi) in b.items():
+        if not hi > lo:
+            raise ValueError(f"bounds of {key!r}: upper ({hi}) must exceed lower ({lo})")
+    return b
+
+
+Bounds = Annotated[dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]],
+                   AfterValidator(_ordered_bounds)]
+"""Scenario keys and their [low, high] bounds, low < high (sampled or calibrated keys)."""
+
+ResultsName = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
+"""A name that becomes a folder under ``results/``: letters, digits, ``_.-``, not starting
+with a dot, so the folder cannot leave ``results/``."""
 
 
 class Variant(_Strict):
@@ -99,21 +115,13 @@ class Sample(_Strict):
     n: StrictInt = Field(ge=1, le=1_000_000)
     """Base sample size: Latin gives n points, Sobol n (2 D + 2) (with second order) or
     n (D + 2), Morris n (D + 1) for D parameters."""
-    bounds: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(min_length=1)
+    bounds: Bounds = Field(min_length=1)
     integer: list[str] = []
     """Keys whose sampled values are rounded to integers."""
     second_order: bool = False
     """Sobol only: also sample for second-order indices."""
     levels: StrictInt = Field(default=4, ge=2, le=100)
     """Morris only: grid levels."""
-
-    @field_validator("bounds")
-    @classmethod
-    def _ordered(cls, b: dict[str, list[float]]) -> dict[str, list[float]]:
-        for key, (lo, hi) in b.items():
-            if not hi > lo:
-                raise ValueError(f"bounds of {key!r}: upper ({hi}) must exceed lower ({lo})")
-        return b
 
 
 SweepValues = list[Any] | Range
@@ -122,7 +130,7 @@ SweepValues = list[Any] | Range
 class BatchSpec(_Strict):
     """A validated batch file."""
 
-    name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+    name: ResultsName
     """Batch name; results go to ``results/<name>/`` (letters, digits, ``_.-``, not
     starting with a dot, so the folder cannot leave ``results/``)."""
     description: str = ""

@@ -22,10 +22,10 @@ A calibration file is TOML::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
+from ..batch.spec import Bounds, ResultsName
 from ..scenario import ScenarioError, describe_errors, read_toml
 
 __all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_METRICS"]
@@ -70,12 +70,12 @@ class Target(_Strict):
 class CalibrationSpec(_Strict):
     """A validated calibration file."""
 
-    name: str = Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+    name: ResultsName
     """Results go to ``results/calibrate/<name>/``."""
     description: str = ""
     base: str = Field(min_length=1)
     """The scenario to calibrate, relative to the calibration file."""
-    parameters: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = Field(min_length=1)
+    parameters: Bounds = Field(min_length=1)
     """Scenario keys (dotted; ``population.pay_forward.a`` reaches into a distribution) and
     their [low, high] bounds."""
     targets: dict[str, Target] = Field(min_length=1)
@@ -93,14 +93,6 @@ class CalibrationSpec(_Strict):
     check_replicates: StrictInt = Field(default=10, ge=2, le=10_000)
     """Replicates run at the fitted point, with fresh seeds, to report the fit with 95%
     intervals."""
-
-    @field_validator("parameters")
-    @classmethod
-    def _bounds(cls, p: dict[str, list[float]]) -> dict[str, list[float]]:
-        for key, (lo, hi) in p.items():
-            if not hi > lo:
-                raise ValueError(f"bounds of {key!r}: upper ({hi}) must exceed lower ({lo})")
-        return p
 
     @field_validator("targets")
     @classmethod

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import mesa
 import numpy as np
 
 from ..graph import CSRGraph
@@ -29,7 +28,7 @@ from .calendar import Calendar
 from .gifts import GiftLedger
 from .ic import ic_step
 from .merchants import MerchantTable
-from .model import GiftModel, run_graph, seed_streams
+from .model import GiftModel, RunModel
 from .population import Population
 from .recorder import Recorder
 from .states import AwareVia
@@ -41,7 +40,7 @@ _NO_MERCHANTS = MerchantConfig.model_validate(
 )
 
 
-class ClassicModel(mesa.Model):
+class ClassicModel(RunModel):
     """Independent cascade or Bass diffusion on the scenario's graph.
 
     Parameters
@@ -74,16 +73,9 @@ class ClassicModel(mesa.Model):
         mode = scenario.mode
         if not isinstance(mode, (IndependentCascadeMode, BassMode)):
             raise ValueError(f"ClassicModel runs mode kinds independent_cascade and bass, not {mode.kind!r}")
-        streams = seed_streams(seed)
-        super().__init__(rng=np.random.default_rng(streams["dynamics"]))
-        self.config = scenario
+        super().__init__(scenario, seed=seed, graph=graph)
         self.mode = mode
-        self.seed = seed
-        self.graph = graph = graph if graph is not None else run_graph(scenario, streams)
-        time = scenario.time
-        self.n_steps = time.n_steps
-        self.steps_per_day = time.steps_per_day
-        self.step_days = time.step_hours / 24.0
+        streams, graph, time = self.streams, self.graph, scenario.time
         self.calendar = Calendar.build(time, scenario.rollout, [])
         n = graph.n_users
         self.population = Population.blank(n)

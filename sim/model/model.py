@@ -32,7 +32,7 @@ from .population import Population
 from .recorder import Recorder
 from .states import AwareVia, GiftOutcome, GiftSource
 
-__all__ = ["GiftModel", "run_graph", "seed_streams"]
+__all__ = ["GiftModel", "RunModel", "run_graph", "seed_streams"]
 
 
 _AWARE_VIA = np.full(max(GiftSource) + 1, AwareVia.IMPRESSION, dtype=np.int8)
@@ -77,7 +77,32 @@ def run_graph(scenario: Scenario, streams: dict[str, np.random.SeedSequence]) ->
     return build_graph(scenario.graph, rng=np.random.default_rng(gseed))
 
 
-class GiftModel(mesa.Model):
+class RunModel(mesa.Model):
+    """What every model of a run shares: the seed's streams, the dynamics generator
+    (``self.rng``), the scenario (``config``), the graph and the clock.
+
+    Attributes
+    ----------
+    streams : dict of str to numpy.random.SeedSequence
+        :func:`seed_streams` of the seed.
+    n_steps, steps_per_day : int
+    step_days : float
+        Length of a step in days.
+    """
+
+    def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
+                 graph: CSRGraph | None = None) -> None:
+        self.streams = seed_streams(seed)
+        super().__init__(rng=np.random.default_rng(self.streams["dynamics"]))
+        self.config = scenario
+        self.seed = seed
+        self.graph = graph if graph is not None else run_graph(scenario, self.streams)
+        self.n_steps = scenario.time.n_steps
+        self.steps_per_day = scenario.time.steps_per_day
+        self.step_days = scenario.time.step_hours / 24.0
+
+
+class GiftModel(RunModel):
     """Social gift virality on a social graph, with merchants and a traffic policy.
 
     Parameters
@@ -108,15 +133,8 @@ class GiftModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
                  graph: CSRGraph | None = None) -> None:
-        streams = seed_streams(seed)
-        super().__init__(rng=np.random.default_rng(streams["dynamics"]))
-        self.config = scenario
-        self.seed = seed
-        self.graph = graph = graph if graph is not None else run_graph(scenario, streams)
-        time = scenario.time
-        self.n_steps = time.n_steps
-        self.steps_per_day = time.steps_per_day
-        self.step_days = time.step_hours / 24.0
+        super().__init__(scenario, seed=seed, graph=graph)
+        streams, graph, time = self.streams, self.graph, scenario.time
         self.calendar = Calendar.build(time, scenario.rollout, scenario.occasions)
         self.population = Population.draw(
             scenario.population, graph.n_users, step_hours=time.step_hours,
