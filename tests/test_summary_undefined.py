@@ -191,3 +191,69 @@ def test_batch_console_rows_layout_marks_too(tmp_path, capsys):
     partial = comp[(comp["acceptance_rate_n"] > 0) & (comp["acceptance_rate_n"] < comp["n"])]
     assert len(partial)
     assert f"(n={int(partial['acceptance_rate_n'].iloc[0])})" in out
+
+
+def test_report_and_dashboard_of_a_mixed_batch(mixed):
+    from sim.report import write_report
+    from sim.viz import batch_charts as bc
+    from sim.viz.dashboard_app import header_text
+
+    _, folder = mixed
+    res = load_results(folder)
+    comp = res.comparison.set_index("point")
+    rep = write_report(folder)
+    page = rep.html.read_text()
+    k = int(comp.loc[1, "acceptance_rate_n"])
+    assert f"(n={k})</td>" in page and "(n=k): the outcome is defined in only k" in page
+    hhi = rep.tables["hhi"].set_index("point")
+    assert hhi.loc[0, "n"] == 0 and np.isnan(hhi.loc[0, "mean"])
+    assert hhi.loc[1, "n"] == comp.loc[1, "hhi_n"]
+    assert hhi.loc[1, "mean"] == pytest.approx(comp.loc[1, "hhi_mean"], rel=1e-9)
+
+    assert header_text(res, "nanb") == "nanb: 3 points × 6 replicates, 18 of 18 runs ok"
+    # panels draw the defined runs only, and say how many are left out
+    n_undefined = int(res.runs["acceptance_rate"].isna().sum())
+    dist = bc.distribution_chart(res, "acceptance_rate").to_dict()
+    values = next(iter(dist["datasets"].values()))
+    assert len(values) == 18 - n_undefined and all(v["value"] is not None for v in values)
+    assert dist["title"]["subtitle"] == f"undefined in {n_undefined} of 18 runs, not shown"
+    oc = bc.outcome_chart(res, "acceptance_rate").to_dict()
+    rows = next(iter(oc["datasets"].values()))
+    assert sorted(r["point_name"] for r in rows) == sorted(comp.loc[[1, 2], "point_name"])
+    assert {r["point_name"]: r["defined"] for r in rows}[comp.loc[1, "point_name"]] == k
+    pc = bc.param_chart(res, "policy.commercial_share", "acceptance_rate").to_dict()
+    assert len(next(iter(pc["datasets"].values()))) == 18 - n_undefined
+    assert bc.outcome_chart(res, "gifts_sent").to_dict()["title"] == "gifts_sent: mean and 95% interval"
+
+
+def test_dashboard_header_with_one_point(tmp_path):
+    from sim.viz.dashboard_app import header_text
+
+    p = tiny_batch(tmp_path, "replicates = 1\n", name="one")
+    run_batch(p, out=tmp_path / "o", workers=1)
+    assert header_text(load_results(tmp_path / "o"), "one") == "one: 1 point × 1 replicate, 1 of 1 runs ok"
+
+
+def test_sensitivity_says_the_outcome_is_undefined_not_that_runs_failed(tmp_path):
+    from sim.report import read_batch_folder, sensitivity, write_report
+
+    body = """replicates = 1
+seed = 5
+outcomes = ["gifts_sent", "acceptance_rate"]
+[sample]
+method = "morris"
+n = 4
+bounds = { "policy.commercial_share" = [0.0, 0.02], "gifts.accept_intercept" = [-1.0, 2.0] }
+"""
+    run_batch(tiny_batch(tmp_path, body, name="m"), out=tmp_path / "m", workers=1)
+    batch = read_batch_folder(tmp_path / "m")
+    assert (batch.runs["status"] == "ok").all()
+    undefined = int(batch.runs["acceptance_rate"].isna().sum())  # one run per design point
+    assert 0 < undefined < len(batch.runs)
+    table, skipped = sensitivity(batch)
+    assert skipped == [f"acceptance_rate: undefined in {undefined} of {len(batch.runs)} design point(s) "
+                       "(NaN in every successful run there, e.g. a rate with nothing to divide); "
+                       "SALib needs a value at every design point"]
+    assert set(table["outcome"]) == {"gifts_sent"}
+    page = write_report(tmp_path / "m").html.read_text()
+    assert "no successful run" not in page and f"acceptance_rate: undefined in {undefined} of" in page
