@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import tomli_w
 
 from sim import run
 from sim.batch import comparison, load_results, run_batch
@@ -257,3 +258,80 @@ bounds = { "policy.commercial_share" = [0.0, 0.02], "gifts.accept_intercept" = [
     assert set(table["outcome"]) == {"gifts_sent"}
     page = write_report(tmp_path / "m").html.read_text()
     assert "no successful run" not in page and f"acceptance_rate: undefined in {undefined} of" in page
+
+
+# --- calibration -----------------------------------------------------------------------
+
+CALIB_BASE = {
+    "name": "calib_nan",
+    "graph": {"kind": "holme_kim", "n": 200, "m": 3, "p": 0.3, "seed": 5},
+    "time": {"start": "2025-01-01", "end": "2025-01-15"},
+    "rollout": {"schedule": [{"date": "2025-01-01", "share": 1.0}]},
+    "policy": {"commercial_share": 0.01},
+}
+
+
+def _spec(**targets):
+    from sim.calibrate import CalibrationSpec
+
+    return CalibrationSpec.model_validate({
+        "name": "t", "base": "base.toml", "parameters": {"policy.commercial_share": [0.0, 0.1]},
+        "targets": {k: {"value": v, "scale": 0.1} for k, v in targets.items()}})
+
+
+def test_evaluate_uses_the_defined_replicates_and_penalises_all_undefined():
+    from sim.calibrate import UNDEFINED_PENALTY, evaluate
+
+    spec = _spec(acceptance_rate=0.8)
+    loss, means = evaluate(spec, [{"acceptance_rate": 0.6}, {"acceptance_rate": math.nan},
+                                  {"acceptance_rate": 0.8}])
+    assert means["acceptance_rate"] == pytest.approx(0.7) and loss == pytest.approx(1.0)
+    loss, means = evaluate(spec, [{"acceptance_rate": math.nan}] * 3)
+    assert math.isnan(means["acceptance_rate"]) and loss == UNDEFINED_PENALTY and math.isfinite(loss)
+    # weights scale the penalty; an infinite value still counts 10 scales off
+    spec2 = _spec(acceptance_rate=0.8, recommendations_per_purchase=90.0)
+    loss, _ = evaluate(spec2, [{"acceptance_rate": 0.8, "recommendations_per_purchase": math.inf}])
+    assert loss == pytest.approx(100.0)
+
+
+def test_check_table_uses_the_defined_replicates_and_clips_like_the_batch_tables():
+    from sim.calibrate.fit import check_table
+
+    spec = _spec(beyond_one_step_share=0.025, recipients_sending_on=0.3, acceptance_rate=0.8)
+    runs = [{"beyond_one_step_share": v, "recipients_sending_on": r, "acceptance_rate": math.nan}
+            for v, r in zip([0.0, 0.0, 0.0291, 0.0, math.nan], [0.2, 0.4, math.nan, 0.3, 0.35])]
+    t = check_table(spec, runs).set_index("metric")
+    b = t.loc["beyond_one_step_share"]
+    assert b["n"] == 4 and b["fitted_mean"] == pytest.approx(0.0291 / 4)
+    assert b["lo"] == 0.0 and b["hi"] > b["fitted_mean"]  # the raw t-interval goes below 0
+    assert t.loc["recipients_sending_on", "n"] == 4
+    a = t.loc["acceptance_rate"]
+    assert a["n"] == 0 and np.isnan(a["fitted_mean"]) and not a["within_scale"]
+
+
+def test_calibration_survives_a_target_undefined_in_part_of_the_space(tmp_path, capsys):
+    # commercial_share near 0 sells nothing: acceptance_rate is undefined there in every
+    # replicate, elsewhere in some; differential evolution must still run and fit
+    (tmp_path / "base.toml").write_text(tomli_w.dumps(CALIB_BASE))
+    spec = {
+        "name": "nanfit", "base": "base.toml", "replicates": 2, "seed": 4, "max_iterations": 2,
+        "population_size": 4, "check_replicates": 4,
+        "parameters": {"policy.commercial_share": [0.0, 0.002]},
+        "targets": {"acceptance_rate": {"value": 0.8, "scale": 0.1},
+                    "beyond_one_step_share": {"value": 0.02, "scale": 0.01}},
+    }
+    (tmp_path / "cal.toml").write_text(tomli_w.dumps(spec))
+    assert cli_main(["calibrate", str(tmp_path / "cal.toml"), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    hist = pd.read_parquet(tmp_path / "out" / "history.parquet")
+    assert np.isfinite(hist["loss"]).all()
+    assert hist["mean_acceptance_rate"].isna().any()  # some points defined it nowhere ...
+    assert (hist.loc[hist["mean_acceptance_rate"].isna(), "loss"] >= 1e6).all()  # ... and paid for it
+    data = strict_loads((tmp_path / "out" / "calibration.json").read_text())
+    assert math.isfinite(data["loss"]) and len(data["check"]) == 2
+    for row in data["check"]:
+        if row["n"] == 0:
+            assert row["fitted_mean"] is None  # null, not a bare NaN
+        if row["lo"] is not None:
+            assert row["lo"] >= 0.0 and row["hi"] <= 1.0
+    assert "fit at the fitted values" in out
