@@ -41,7 +41,8 @@ class RunResult:
     cascades : pandas.DataFrame
         One row per adoption cascade: ``root``, ``size``, ``depth``, ``structural_virality``.
     summary : dict of str to float or int
-        See :data:`sim.metrics.SUMMARY_KEYS`.
+        See :data:`sim.metrics.SUMMARY_KEYS`; an undefined rate or share (nothing to
+        divide) is NaN, the keys of :data:`sim.metrics.UNDEFINED_KEYS`.
     graph_report : list of str
         What was cleaned when the graph was read (never silent).
     wall_seconds : float

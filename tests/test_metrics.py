@@ -60,7 +60,9 @@ def test_concentration_closed_forms():
     assert gini(np.r_[1.0, np.zeros(7)]) == pytest.approx(1 - 1 / 8)
     assert gini(np.array([1.0, 2.0, 3.0, 4.0])) == pytest.approx(0.25)
     assert top_k_share(np.arange(1, 11.0), 3) == pytest.approx(27 / 55)
-    assert hhi(np.zeros(4)) == 0.0 and gini(np.zeros(4)) == 0.0
+    # no GMV: no shares, so concentration is undefined (NaN), not "perfectly even" (0)
+    for f in (hhi, gini, lambda v: top_k_share(v, 10)):
+        assert np.isnan(f(np.zeros(4))) and np.isnan(f(np.array([])))
     x, y = lorenz_curve(np.array([1.0, 3.0]))
     assert x.tolist() == [0, 0.5, 1] and y.tolist() == [0, 0.25, 1]
     with pytest.raises(ValueError):
@@ -74,3 +76,24 @@ def test_days_to_half_adoption():
     assert _half_adoption_days(np.array([5, 0, 3]), 1) == 4.0
     assert _half_adoption_days(np.array([0, 1, 2, 9]), 24) == pytest.approx(2 / 24)
     assert np.isnan(_half_adoption_days(np.array([], dtype=np.int32), 1))
+
+
+def test_outcome_interval_uses_the_defined_runs_and_clips():
+    from scipy import stats
+
+    from sim.metrics import clip_interval, outcome_interval
+
+    x = np.array([0.7, np.nan, 0.9, 0.8, np.nan])
+    m, lo, hi, n = outcome_interval(x, "acceptance_rate")
+    d = np.array([0.7, 0.9, 0.8])
+    want_lo, want_hi = stats.t.interval(0.95, 2, loc=d.mean(), scale=stats.sem(d))
+    assert n == 3 and m == pytest.approx(0.8)
+    assert lo == pytest.approx(want_lo) and hi == 1.0 < want_hi  # clipped to the share's range
+    one = outcome_interval([np.nan, 0.5], "acceptance_rate")
+    assert one.n == 1 and one.mean == 0.5 and np.isnan(one.lo) and np.isnan(one.hi)
+    none = outcome_interval([np.nan, np.nan], "acceptance_rate")
+    assert none.n == 0 and np.isnan(none.mean) and np.isnan(none.lo)
+    assert clip_interval("gmv_rmb", -5.0, 7.0) == (0.0, 7.0)
+    assert clip_interval("not_an_outcome", -5.0, 7.0) == (-5.0, 7.0)
+    lo, hi = clip_interval("hhi", np.nan, np.nan)
+    assert np.isnan(lo) and np.isnan(hi)

@@ -64,14 +64,17 @@ def test_report_tables_match_the_batch_tables(sweep):
     cell = f"{row['gifts_sent_mean']:.4g} [{row['gifts_sent_lo']:.4g}, {row['gifts_sent_hi']:.4g}]"
     assert cell in page
     # HHI recomputed from every run's merchants.parquet equals the runs' own summaries
+    # (its interval clipped to [0, 1], as in the batch tables)
     hhi = rep.tables["hhi"].set_index("point")
     ok = res.runs[res.runs["status"] == "ok"]
     for point, g in ok.groupby("point"):
         x = g["hhi"].to_numpy()
+        assert not np.isnan(x).any()  # every run sold something
         lo, hi = stats.t.interval(0.95, x.size - 1, loc=x.mean(), scale=stats.sem(x))
+        assert hhi.loc[point, "n"] == x.size
         assert hhi.loc[point, "mean"] == pytest.approx(x.mean(), rel=1e-9)
-        assert hhi.loc[point, "lo"] == pytest.approx(lo, rel=1e-6)
-        assert hhi.loc[point, "hi"] == pytest.approx(hi, rel=1e-6)
+        assert hhi.loc[point, "lo"] == pytest.approx(max(lo, 0.0), rel=1e-6)
+        assert hhi.loc[point, "hi"] == pytest.approx(min(hi, 1.0), rel=1e-6)
 
 
 def test_curve_bands_are_the_t_intervals_of_the_consolidated_series(sweep):

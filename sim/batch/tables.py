@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from scipy import stats
 
-from ..metrics import OUTCOME_RANGE, SUMMARY_KEYS
-from ..results import is_complete
+from ..metrics import SUMMARY_KEYS, outcome_interval
+from ..results import is_complete, read_summary
 from .plan import Plan
 
-__all__ = ["STATUS", "write_tables", "comparison", "load_results", "BatchResults", "param_value"]
+__all__ = ["STATUS", "write_tables", "comparison", "defined_count", "load_results", "BatchResults", "param_value"]
 
 
 def param_value(value: Any) -> Any:
@@ -59,7 +59,7 @@ def _runs_frame(plan: Plan, runs_dir: Path, status: np.ndarray, walls: np.ndarra
         folder = runs_dir / r.run_id
         code = int(status[i])
         if STATUS[code] != "failed" and is_complete(folder):
-            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+            summary = read_summary(folder)  # null (undefined) -> NaN
             for k in SUMMARY_KEYS:
                 if k in summary:
                     outcome[k][i] = summary[k]
@@ -116,12 +116,14 @@ def _stream_concat(plan: Plan, runs_dir: Path, table: str, out: Path) -> int:
 
 
 def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> pd.DataFrame:
-    """Mean and two-sided confidence interval (Student t) of each outcome per point.
+    """Mean and two-sided confidence interval (Student t) of each outcome per point, over
+    the point's ``ok`` runs in which the outcome is defined.
 
     Parameters
     ----------
     runs : pandas.DataFrame
-        ``runs.parquet`` (rows with status ``ok`` are used).
+        ``runs.parquet`` (rows with status ``ok`` are used; NaN outcome values, undefined
+        in that run, e.g. ``acceptance_rate`` without a settled gift, are left out).
     outcomes : list of str
         Summary keys.
     level : float, default 0.95
@@ -131,8 +133,11 @@ def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> 
     pandas.DataFrame
         One row per point (``point``, ``point_name``, ``n`` successful runs, 0 when every
         run of the point failed), and for each outcome the columns ``<outcome>_mean``,
-        ``<outcome>_lo``, ``<outcome>_hi`` (NaN bounds with fewer than two runs; bounds
-        clipped to the values the outcome can take, :data:`sim.metrics.OUTCOME_RANGE`).
+        ``<outcome>_lo``, ``<outcome>_hi`` (float64) and ``<outcome>_n`` (int64: the
+        successful runs in which the outcome is defined; ``n`` for an outcome that is
+        always defined). Mean and bounds use those runs only: NaN mean when none, NaN
+        bounds with fewer than two; bounds clipped to the values the outcome can take
+        (:func:`sim.metrics.outcome_interval`, :data:`sim.metrics.OUTCOME_RANGE`).
     """
     ok = runs["status"] == "ok"
     rows = []
@@ -141,17 +146,21 @@ def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> 
         row: dict[str, Any] = {"point": point, "point_name": name, "n": len(g)}
         for o in outcomes:
             x = g[o].to_numpy(dtype=np.float64) if o in g else np.array([])
-            m = float(x.mean()) if x.size else np.nan
-            if x.size >= 2:
-                half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-            else:
-                half = np.nan
-            lo_bound, hi_bound = OUTCOME_RANGE.get(o, (-np.inf, np.inf))
+            m, lo, hi, n_defined = outcome_interval(x, o, level)
             row[f"{o}_mean"] = m
-            row[f"{o}_lo"] = max(m - half, lo_bound)  # a t-interval can cross what is possible
-            row[f"{o}_hi"] = min(m + half, hi_bound)
+            row[f"{o}_lo"] = lo
+            row[f"{o}_hi"] = hi
+            row[f"{o}_n"] = n_defined
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def defined_count(row: Mapping[str, Any], outcome: str) -> int:
+    """The successful runs of a :func:`comparison` row in which ``outcome`` is defined:
+    its ``<outcome>_n``, or its ``n`` in a ``comparison.csv`` written before that column
+    existed."""
+    k = row.get(f"{outcome}_n")
+    return int(row["n"]) if k is None or pd.isna(k) else int(k)
 
 
 def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndarray) -> pd.DataFrame:
@@ -177,7 +186,9 @@ def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndar
     -----
     Memory: the tables are built in plan order from the run folders, one run at a
     time; the parent never holds more than one run's series or events. Outcome
-    columns of ``runs.parquet`` are float64 (NaN for failed or missing runs).
+    columns of ``runs.parquet`` are float64: NaN for failed or missing runs, and in an
+    ``ok`` run for an outcome undefined there (``null`` in its ``summary.json``; see
+    :data:`sim.metrics.SUMMARY_KEYS`).
     """
     runs_dir = batch_dir / "runs"
     runs = _runs_frame(plan, runs_dir, status, walls)

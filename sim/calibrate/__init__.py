@@ -1,14 +1,16 @@
 """Calibration: fit behaviour parameters to published figures with a well-kept optimiser
 (scipy's differential evolution), with common random numbers so the fit is reproducible."""
 
-from .fit import CalibrationResult, calibrate, evaluate, metrics_of
-from .spec import TARGET_METRICS, CalibrationSpec, Target, load_calibration
+from .fit import UNDEFINED_PENALTY, CalibrationResult, calibrate, evaluate, metrics_of
+from .spec import TARGET_METRICS, TARGET_RANGE, CalibrationSpec, Target, load_calibration
 
 __all__ = [
     "CalibrationResult",
     "CalibrationSpec",
     "Target",
     "TARGET_METRICS",
+    "TARGET_RANGE",
+    "UNDEFINED_PENALTY",
     "calibrate",
     "evaluate",
     "load_calibration",

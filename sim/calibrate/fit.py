@@ -1,7 +1,11 @@
 """Fitting scenario parameters to target figures with scipy's differential evolution.
 
 The loss of a parameter vector x is sum_k w_k ((m_k(x) - v_k) / s_k) ** 2, where m_k(x)
-is metric k averaged over ``replicates`` runs. Every evaluation uses the same run seeds
+is metric k averaged over the ``replicates`` runs that define it (a rate with nothing to
+divide is NaN in a run, see :data:`sim.metrics.SUMMARY_KEYS`, and is left out; an
+infinite value counts as v_k + 10 s_k). A metric undefined in every replicate adds the
+finite penalty w_k * :data:`UNDEFINED_PENALTY`, so differential evolution ranks such
+points behind any point that defines it. Every evaluation uses the same run seeds
 (common random numbers), so the loss is a deterministic function of x and the whole
 calibration is reproducible from the file's seed.
 """
@@ -20,14 +24,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import tomli_w
-from scipy import optimize, stats
+from scipy import optimize
 
 from ..batch.plan import run_seed
+from ..metrics import outcome_interval
 from ..runner import run
 from ..scenario import Scenario, load_scenario, with_overrides
-from .spec import CalibrationSpec, load_calibration
+from .spec import TARGET_RANGE, CalibrationSpec, load_calibration
 
-__all__ = ["CalibrationResult", "calibrate", "metrics_of", "evaluate"]
+__all__ = ["CalibrationResult", "calibrate", "metrics_of", "evaluate", "check_table", "UNDEFINED_PENALTY"]
 
 
 def metrics_of(result) -> dict[str, float]:
@@ -49,17 +54,68 @@ def _metrics_at(args: tuple[Scenario, list[str], np.ndarray, list[int]]) -> list
     return [metrics_of(run(sc, s)) for s in seeds]
 
 
+UNDEFINED_PENALTY = 1e6
+"""Loss added (times the target's weight) when a target metric is undefined (NaN) in every
+replicate of a point: as if it were 1000 scales off, finite so that the optimiser's
+arithmetic stays finite."""
+
+
 def evaluate(spec: CalibrationSpec, runs: list[dict[str, float]]) -> tuple[float, dict[str, float]]:
-    """Loss and mean of each targeted metric over ``runs`` (non-finite values count as the
-    target's value plus 10 scales, so that a point with no event is not preferred)."""
+    """Loss and mean of each targeted metric over ``runs``.
+
+    Parameters
+    ----------
+    spec : CalibrationSpec
+    runs : list of dict of str to float
+        :func:`metrics_of` of each replicate.
+
+    Returns
+    -------
+    loss : float
+        Finite, >= 0. Per target: ``weight * ((mean - value) / scale) ** 2``, the mean over
+        the replicates where the metric is defined (NaN values left out; an infinite value,
+        e.g. ``recommendations_per_purchase`` with no conversion, counts as
+        ``value + 10 * scale``); ``weight * UNDEFINED_PENALTY`` if no replicate defines it.
+    means : dict of str to float
+        That mean per target metric; NaN when no replicate defines it.
+    """
     loss = 0.0
     means = {}
     for k, t in spec.targets.items():
         vals = np.array([r[k] for r in runs], dtype=np.float64)
-        vals = np.where(np.isfinite(vals), vals, t.value + 10 * t.scale)
+        vals = vals[~np.isnan(vals)]
+        if vals.size == 0:
+            means[k] = math.nan
+            loss += t.weight * UNDEFINED_PENALTY
+            continue
+        vals = np.where(np.isinf(vals), t.value + 10 * t.scale, vals)
         means[k] = float(vals.mean())
         loss += t.weight * ((means[k] - t.value) / t.scale) ** 2
     return float(loss), means
+
+
+def check_table(spec: CalibrationSpec, runs: list[dict[str, float]]) -> pd.DataFrame:
+    """The fit at the fitted values: each target metric's mean and 95% interval over the
+    check replicates that give it a finite value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target: ``metric``, ``target``, ``scale``, ``fitted_mean`` (NaN if no
+        replicate gives a finite value), ``lo``, ``hi`` (Student t, clipped to the values
+        the metric can take, :data:`sim.calibrate.TARGET_RANGE`, by the batch tables'
+        :func:`sim.metrics.outcome_interval`; NaN with fewer than two values), ``n``
+        (replicates with a finite value; undefined, NaN, and infinite ones are left out),
+        ``within_scale`` (bool; false when undefined) and ``source``.
+    """
+    rows = []
+    for k, t in spec.targets.items():
+        vals = np.array([r[k] for r in runs], dtype=np.float64)
+        m, lo, hi, n = outcome_interval(vals[np.isfinite(vals)], k, ranges=TARGET_RANGE)
+        rows.append({"metric": k, "target": t.value, "scale": t.scale, "fitted_mean": m,
+                     "lo": lo, "hi": hi, "n": n, "within_scale": bool(abs(m - t.value) <= t.scale),
+                     "source": t.source})
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,17 +189,7 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
     finally:
         if pool is not None:
             pool.shutdown()
-    rows = []
-    for k, t in spec.targets.items():
-        vals = np.array([r[k] for r in check_runs], dtype=np.float64)
-        vals = vals[np.isfinite(vals)]
-        m = float(vals.mean()) if vals.size else math.nan
-        half = float(stats.t.ppf(0.975, vals.size - 1) * vals.std(ddof=1) / math.sqrt(vals.size)) \
-            if vals.size >= 2 else math.nan
-        rows.append({"metric": k, "target": t.value, "scale": t.scale, "fitted_mean": m,
-                     "lo": m - half, "hi": m + half, "within_scale": abs(m - t.value) <= t.scale,
-                     "source": t.source})
-    check = pd.DataFrame(rows)
+    check = check_table(spec, check_runs)
     hist = pd.DataFrame(history)
     result = CalibrationResult(spec=spec, fitted=fitted, loss=float(res.fun), check=check, history=hist,
                                folder=None, evaluations=len(history))
@@ -152,7 +198,7 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
 
 
 def _write(result: CalibrationResult, folder: Path, base_path: Path) -> CalibrationResult:
-    from ..results import git_commit, versions
+    from ..results import git_commit, strict_json, versions
 
     folder.mkdir(parents=True, exist_ok=True)
     spec = result.spec
@@ -162,7 +208,7 @@ def _write(result: CalibrationResult, folder: Path, base_path: Path) -> Calibrat
         "check": result.check.to_dict(orient="records"), "versions": versions(), "git_commit": git_commit(),
     }
     tmp = folder / ".tmp-calibration.json"
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+    tmp.write_text(strict_json(data))  # an undefined (NaN) fitted mean is null
     os.replace(tmp, folder / "calibration.json")
     result.history.to_parquet(folder / "history.parquet", index=False)
     fitted_sc = _scenario_at(load_scenario(base_path), list(result.fitted), np.array(list(result.fitted.values())))

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Valid
 from ..batch.spec import Bounds, ResultsName
 from ..scenario import ScenarioError, describe_errors, read_toml
 
-__all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_METRICS"]
+__all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_METRICS", "TARGET_RANGE"]
 
 
 def _target_metrics() -> dict[str, str]:
@@ -46,7 +46,26 @@ def _target_metrics() -> dict[str, str]:
 
 TARGET_METRICS = _target_metrics()
 """Metrics a calibration can target: the run summary's keys and the plausibility
-analogues of :func:`sim.validation.plausibility.plausibility_metrics`."""
+analogues of :func:`sim.validation.plausibility.plausibility_metrics`. Any of them can be
+undefined (NaN) in a run where it has nothing to divide (see
+:data:`sim.metrics.SUMMARY_KEYS`); the calibration then uses the replicates that define it."""
+
+
+def _target_ranges() -> dict[str, tuple[float, float]]:
+    from ..metrics import OUTCOME_RANGE
+
+    out = dict(OUTCOME_RANGE)
+    out.update({
+        "recommendations_per_purchase": (1.0, float("inf")),  # gifts per converting gift
+        "visits_per_purchase": (0.0, float("inf")),
+        "recipients_sending_on": (0.0, 1.0),
+    })
+    return out
+
+
+TARGET_RANGE = _target_ranges()
+"""The values each target metric can take (:data:`sim.metrics.OUTCOME_RANGE` plus the
+plausibility analogues): the fit's intervals are clipped to them."""
 
 
 class _Strict(BaseModel):

@@ -16,6 +16,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ..batch import run_batch
+from ..batch.tables import defined_count
 from .common import ExitCode, console, err_console, expect_kind, fmt
 
 __all__ = ["add_parser", "main"]
@@ -46,22 +47,38 @@ WIDE_POINTS = 4
 per point (outcomes as columns, mean and half-width of the 95% interval)."""
 
 
+UNDEFINED_NOTE = ("(n=k): the outcome is defined in only k of the point's successful runs (e.g. "
+                  "acceptance_rate without a settled gift); mean and interval over those k; -: defined in none")
+"""Caption of a comparison that has a marked cell."""
+
+
+def _marker(row, outcome: str) -> str:
+    k = defined_count(row, outcome)
+    return f" (n={k})" if 0 < k < int(row["n"]) else ""
+
+
 def _print_comparison(outcome) -> None:
     comp = outcome.comparison
     outcomes = list(outcome.plan.spec.outcomes)
     if len(comp) > WIDE_POINTS:
         _print_comparison_rows(outcome, comp, outcomes)
         return
-    table = Table(title=f"{outcome.plan.spec.name}: mean [95% interval] over replicates",
-                  header_style="bold")
-    table.add_column("outcome")
-    for _, row in comp.iterrows():
-        table.add_column(f"{row['point_name']} (n={int(row['n'])})", justify="right")
+    marked = False
+    rows = []
     for o in outcomes:
         cells = []
         for _, row in comp.iterrows():
-            m, lo, hi = row[f"{o}_mean"], row[f"{o}_lo"], row[f"{o}_hi"]
-            cells.append(f"{fmt(float(m))} [{fmt(float(lo))}, {fmt(float(hi))}]")
+            m, lo, hi = float(row[f"{o}_mean"]), float(row[f"{o}_lo"]), float(row[f"{o}_hi"])
+            mark = _marker(row, o)
+            marked |= bool(mark)
+            cells.append("-" if math.isnan(m) else f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]{mark}")
+        rows.append((o, cells))
+    table = Table(title=f"{outcome.plan.spec.name}: mean [95% interval] over replicates",
+                  header_style="bold", caption=UNDEFINED_NOTE if marked else None)
+    table.add_column("outcome")
+    for _, row in comp.iterrows():
+        table.add_column(f"{row['point_name']} (n={int(row['n'])})", justify="right")
+    for o, cells in rows:
         table.add_row(o, *cells)
     console.print(table)
 
@@ -73,19 +90,29 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
     fit = max(2, (console.width - name_w - 10) // 17)
     shown, hidden = outcomes[:fit], outcomes[fit:]
     more = f"; {len(hidden)} more outcomes ({', '.join(hidden)})" if hidden else ""
+    marked = False
+    rows = []
+    for _, row in comp.iterrows():
+        cells = []
+        for o in shown:
+            m, hi = float(row[f"{o}_mean"]), float(row[f"{o}_hi"])
+            mark = _marker(row, o)
+            marked |= bool(mark)
+            if math.isnan(m):
+                cells.append("-")
+            else:
+                cells.append((fmt(m) if math.isnan(hi) else f"{fmt(m)} \u00b1{fmt(hi - m)}") + mark)
+        rows.append((str(row["point_name"]), str(int(row["n"])), cells))
+    note = f"{UNDEFINED_NOTE}; " if marked else ""
     table = Table(title=f"{outcome.plan.spec.name}: mean \u00b1 half-width of the 95% interval over replicates",
-                  header_style="bold", caption=f"all outcomes and intervals: {outcome.folder / 'comparison.csv'}"
+                  header_style="bold", caption=f"{note}all outcomes and intervals: {outcome.folder / 'comparison.csv'}"
                   f"{more}; figures: giftsim report {outcome.folder}")
     table.add_column("point", no_wrap=True)
     table.add_column("n", justify="right")
     for o in shown:
         table.add_column(o, justify="right", min_width=14, overflow="fold")
-    for _, row in comp.iterrows():
-        cells = []
-        for o in shown:
-            m, hi = float(row[f"{o}_mean"]), float(row[f"{o}_hi"])
-            cells.append(fmt(m) if math.isnan(hi) else f"{fmt(m)} \u00b1{fmt(hi - m)}")
-        table.add_row(str(row["point_name"]), str(int(row["n"])), *cells)
+    for name, n, cells in rows:
+        table.add_row(name, n, *cells)
     console.print(table)
 
 

@@ -50,10 +50,20 @@ def main(args: argparse.Namespace) -> int:
               header_style="bold")
     for col in ("metric", "target", "fitted", "within tolerance", "source"):
         c.add_column(col, justify="right" if col in ("target", "fitted") else "left")
+    partial = False
     for _, r in res.check.iterrows():
-        c.add_row(r["metric"], f"{fmt(r['target'])} ± {fmt(r['scale'])}",
-                  f"{fmt(r['fitted_mean'])} [{fmt(r['lo'])}, {fmt(r['hi'])}]",
-                  "yes" if r["within_scale"] else "no", r["source"])
+        n = int(r["n"])
+        if n == 0:
+            fitted, within = "-", "no: undefined in every replicate"
+        else:
+            mark = f" (n={n})" if n < res.spec.check_replicates else ""
+            partial |= bool(mark)
+            fitted = f"{fmt(r['fitted_mean'])} [{fmt(r['lo'])}, {fmt(r['hi'])}]{mark}"
+            within = "yes" if r["within_scale"] else "no"
+        c.add_row(r["metric"], f"{fmt(r['target'])} ± {fmt(r['scale'])}", fitted, within, r["source"])
+    if partial:
+        c.caption = ("(n=k): the metric is finite in only k of the replicates (undefined, e.g. a rate with "
+                     "nothing to divide, in the others); mean and interval over those k")
     console.print(c)
     console.print(f"wrote {res.folder} (calibration.json, history.parquet, fitted.toml)")
     return 0

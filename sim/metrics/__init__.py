@@ -9,7 +9,16 @@ from .cascades import (
     subtree_sizes,
 )
 from .concentration import gini, hhi, lorenz_curve, top_k_share
-from .summary import OUTCOME_RANGE, SUMMARY_KEYS, adoption_forest, summarise
+from .summary import (
+    OUTCOME_RANGE,
+    SUMMARY_KEYS,
+    UNDEFINED_KEYS,
+    OutcomeInterval,
+    adoption_forest,
+    clip_interval,
+    outcome_interval,
+    summarise,
+)
 
 __all__ = [
     "cascade_table",
@@ -24,6 +33,10 @@ __all__ = [
     "top_k_share",
     "SUMMARY_KEYS",
     "OUTCOME_RANGE",
+    "UNDEFINED_KEYS",
+    "OutcomeInterval",
+    "clip_interval",
+    "outcome_interval",
     "adoption_forest",
     "summarise",
 ]

@@ -1,6 +1,12 @@
-"""Concentration of GMV across merchants: HHI, Gini, top-k share and the Lorenz curve."""
+"""Concentration of GMV across merchants: HHI, Gini, top-k share and the Lorenz curve.
+
+Without a positive total (no values, or all zero) there are no shares: HHI, Gini and
+top-k share are undefined and return NaN (``float("nan")``), never 0, so that a run
+without sales does not read as perfectly unconcentrated."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -16,12 +22,17 @@ def _shares(values: np.ndarray) -> np.ndarray | None:
 
 
 def hhi(values: np.ndarray) -> float:
-    """Herfindahl-Hirschman index: sum of squared shares, in [1/n, 1] (0 if all zero).
+    """Herfindahl-Hirschman index: sum of squared shares, in [1/n, 1].
 
     Parameters
     ----------
     values : ndarray of float, shape (n,)
         Non-negative amounts (e.g. GMV per merchant, RMB).
+
+    Returns
+    -------
+    float
+        NaN if the values sum to 0 (all zero, or none): shares are undefined.
 
     Raises
     ------
@@ -29,33 +40,36 @@ def hhi(values: np.ndarray) -> float:
         If a value is negative or not finite.
     """
     s = _shares(values)
-    return 0.0 if s is None else float(np.sum(s * s))
+    return math.nan if s is None else float(np.sum(s * s))
 
 
 def gini(values: np.ndarray) -> float:
-    """Gini coefficient in [0, 1 - 1/n] (0 if all equal or all zero).
+    """Gini coefficient in [0, 1 - 1/n] (0 if all equal and positive; NaN if the values
+    sum to 0, all zero or none). Same input and errors as :func:`hhi`.
 
     Uses G = sum_i (2 i - n - 1) x_(i) / (n sum x) over the ascending order statistics.
     """
     v = np.sort(np.asarray(values, dtype=np.float64))
     if _shares(v) is None:
-        return 0.0
+        return math.nan
     n = v.size
     i = np.arange(1, n + 1)
     return float(np.sum((2 * i - n - 1) * v) / (n * v.sum()))
 
 
 def top_k_share(values: np.ndarray, k: int = 10) -> float:
-    """Share of the total held by the ``k`` largest values, in [0, 1] (0 if all zero)."""
+    """Share of the total held by the ``k`` largest values, in [0, 1] (NaN if the values
+    sum to 0, all zero or none). Same input and errors as :func:`hhi`."""
     s = _shares(values)
     if s is None:
-        return 0.0
+        return math.nan
     return float(np.sort(s)[::-1][:k].sum())
 
 
 def lorenz_curve(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lorenz curve points (share of merchants, share of the total), both float64 of
-    shape (n + 1,), starting at (0, 0) and ending at (1, 1)."""
+    shape (n + 1,), starting at (0, 0) and ending at (1, 1) (the line of equality if the
+    values sum to 0)."""
     v = np.sort(np.asarray(values, dtype=np.float64))
     n = v.size
     x = np.linspace(0.0, 1.0, n + 1)

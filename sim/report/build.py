@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..batch.tables import defined_count
 from .figures import (
     curve_figure,
     hhi_figure,
@@ -68,23 +69,31 @@ class _Writer:
         section.add(figure_html(png, path.name, caption))
 
 
-def _comparison_table(batch: BatchFolder) -> pd.DataFrame:
+def _comparison_table(batch: BatchFolder) -> tuple[pd.DataFrame, bool]:
+    """The comparison as text cells, and whether a cell is marked ``(n=k)``: an outcome
+    defined in only k of the point's successful runs."""
     comp = batch.comparison
     rows = []
+    marked = False
     for _, r in comp.iterrows():
-        row = {"point": int(r["point"]), "point_name": r["point_name"], "n": int(r["n"])}
+        n = int(r["n"])
+        row = {"point": int(r["point"]), "point_name": r["point_name"], "n": n}
         for o in batch.outcomes:
-            row[o] = interval_cell(float(r[f"{o}_mean"]), float(r[f"{o}_lo"]), float(r[f"{o}_hi"]))
+            k = defined_count(r, o)
+            mark = f" (n={k})" if 0 < k < n else ""
+            marked |= bool(mark)
+            row[o] = interval_cell(float(r[f"{o}_mean"]), float(r[f"{o}_lo"]), float(r[f"{o}_hi"])) + mark
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows), marked
 
 
 def _hhi_table(batch: BatchFolder, streams) -> pd.DataFrame:
+    # n: the runs that sold anything (HHI is undefined without GMV)
     rows = []
     for point in sorted(streams):
         m, lo, hi = streams[point].hhi_interval()
         rows.append({"point": point, "point_name": batch.points.loc[point, "name"],
-                     "n": streams[point].n, "mean": m, "lo": lo, "hi": hi})
+                     "n": streams[point].hhi_n, "mean": m, "lo": lo, "hi": hi})
     return pd.DataFrame(rows, columns=["point", "point_name", "n", "mean", "lo", "hi"])
 
 
@@ -153,7 +162,13 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     s.text("Student-t intervals of the mean over each point's successful replicates "
            "(comparison.csv).")
     tables["comparison"] = batch.comparison
-    s.add(table_html(_comparison_table(batch), summary="comparison table"))
+    shown_comp, marked = _comparison_table(batch)
+    if marked:
+        s.text("(n=k): the outcome is defined in only k of the point's successful runs (a rate with "
+               "nothing to divide, e.g. acceptance_rate without a settled gift, is undefined); its mean "
+               "and interval are over those k runs (comparison.csv: <outcome>_n). - where no run defines it.",
+               "note")
+    s.add(table_html(shown_comp, summary="comparison table"))
     layout = None
     if not sampled and len(batch.comparison):
         layout = layout_points(batch)
@@ -181,8 +196,9 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     # 3. merchant concentration
     s = Section("concentration", "Merchant concentration")
     s.text("HHI (sum of squared GMV shares) and Lorenz curves of GMV across the merchants that "
-           "were on the platform, computed from each run's merchants.parquet; Lorenz curves are "
-           "averaged at 101 shares of merchants over the replicates that sold anything (n in the legend).")
+           "were on the platform, computed from each run's merchants.parquet, over the replicates that "
+           "sold anything (n: HHI is undefined without GMV); Lorenz curves are averaged at 101 shares of "
+           "merchants over those replicates (n in the legend).")
     hhi = _hhi_table(batch, streams)
     tables["hhi"] = hhi
     shown = hhi.assign(HHI=[interval_cell(a, b, c) for a, b, c in zip(hhi["mean"], hhi["lo"], hhi["hi"])])

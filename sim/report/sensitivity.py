@@ -16,16 +16,34 @@ SENSITIVITY_METHODS = ("sobol", "morris")
 
 
 def point_means(batch: BatchFolder, outcome: str) -> np.ndarray:
-    """An outcome averaged over each point's ``ok`` replicates, in plan order.
+    """An outcome averaged over each point's ``ok`` replicates in which it is defined
+    (not NaN), in plan order.
 
     Returns
     -------
     ndarray of float64, shape (n_points,)
-        NaN for a point without an ``ok`` run.
+        NaN for a point without an ``ok`` run, or whose ``ok`` runs all leave the
+        outcome undefined (see :data:`sim.metrics.SUMMARY_KEYS`).
     """
     ok = batch.runs[batch.runs["status"] == "ok"]
-    means = ok.groupby("point")[outcome].mean()
+    means = ok.groupby("point")[outcome].mean()  # pandas skips NaN: the defined runs
     return means.reindex(range(len(batch.points))).to_numpy(dtype=np.float64)
+
+
+def _missing_reason(batch: BatchFolder, outcome: str, y: np.ndarray) -> str:
+    """Why ``y`` (from :func:`point_means`) has NaN: points with no successful run, and
+    points whose successful runs all leave the outcome undefined."""
+    with_ok = set(batch.runs.loc[batch.runs["status"] == "ok", "point"].astype(int))
+    missing = np.flatnonzero(np.isnan(y))
+    no_run = sum(1 for p in missing if int(p) not in with_ok)
+    undefined = missing.size - no_run
+    parts = []
+    if undefined:
+        parts.append(f"undefined in {undefined} of {y.size} design point(s) (NaN in every successful "
+                     "run there, e.g. a rate with nothing to divide)")
+    if no_run:
+        parts.append(f"{no_run} design point(s) have no successful run")
+    return f"{outcome}: " + "; ".join(parts) + "; SALib needs a value at every design point"
 
 
 def sensitivity(batch: BatchFolder) -> tuple[pd.DataFrame, list[str]]:
@@ -45,8 +63,9 @@ def sensitivity(batch: BatchFolder) -> tuple[pd.DataFrame, list[str]]:
         95% bootstrap interval). Morris: ``outcome``, ``rank`` (by mu*), ``parameter``,
         ``mu_star``, ``mu_star_conf``, ``mu``, ``sigma``.
     skipped : list of str
-        One line per outcome that could not be analysed, with the reason (a point with
-        no successful run, or no variance across the design).
+        One line per outcome that could not be analysed, with the reason: undefined
+        (NaN in every successful run) at some design points, a point with no successful
+        run, or no variance across the design.
 
     Raises
     ------
@@ -55,9 +74,11 @@ def sensitivity(batch: BatchFolder) -> tuple[pd.DataFrame, list[str]]:
 
     Notes
     -----
-    Outcomes are averaged over replicates at each design point before the analysis, so
-    replicate noise shrinks with more replicates. Bootstrap intervals (Sobol) and
-    Morris' resampling use a generator seeded from the batch's master seed.
+    Outcomes are averaged over replicates at each design point before the analysis (over
+    the replicates in which the outcome is defined), so replicate noise shrinks with more
+    replicates. SALib needs a value at every design point: an outcome undefined in every
+    successful run of some point is skipped. Bootstrap intervals (Sobol) and Morris'
+    resampling use a generator seeded from the batch's master seed.
     """
     from SALib.analyze import morris as morris_analyze
     from SALib.analyze import sobol as sobol_analyze
@@ -73,7 +94,7 @@ def sensitivity(batch: BatchFolder) -> tuple[pd.DataFrame, list[str]]:
     for outcome in batch.outcomes:
         y = point_means(batch, outcome)
         if np.isnan(y).any():
-            skipped.append(f"{outcome}: {int(np.isnan(y).sum())} design point(s) have no successful run")
+            skipped.append(_missing_reason(batch, outcome, y))
             continue
         if np.ptp(y) == 0:
             skipped.append(f"{outcome}: the same value ({y[0]:.6g}) at every design point")

@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 from scipy import stats
 
-from ..metrics import hhi, lorenz_curve
+from ..metrics import clip_interval, hhi, lorenz_curve
 from .source import BatchFolder
 
 __all__ = ["CURVES", "LORENZ_GRID", "PointStreams", "stream_runs", "mean_interval"]
@@ -73,7 +73,9 @@ class PointStreams:
     lorenz_n : int
         Runs with some GMV (a run without sales has no Lorenz curve).
     hhi_sum, hhi_sq : float
-        Sum and sum of squares over runs of the HHI of merchant GMV.
+        Sum and sum of squares of the HHI of merchant GMV over runs with some GMV.
+    hhi_n : int
+        Runs with some GMV (HHI is undefined, NaN, without: such runs are left out).
     """
 
     dates: np.ndarray
@@ -84,6 +86,7 @@ class PointStreams:
     lorenz_n: int = 0
     hhi_sum: float = 0.0
     hhi_sq: float = 0.0
+    hhi_n: int = 0
 
     def curve(self, column: str) -> pd.DataFrame:
         """Mean and 95% interval of one curve by date: columns ``date``, ``mean``,
@@ -98,10 +101,12 @@ class PointStreams:
         return self.lorenz_sum / self.lorenz_n if self.lorenz_n else np.full(LORENZ_GRID.size, np.nan)
 
     def hhi_interval(self) -> tuple[float, float, float]:
-        """Mean HHI and its 95% interval (NaN bounds with fewer than two runs)."""
-        m, lo, hi = mean_interval(np.array(float(self.n)), np.array(self.hhi_sum),
+        """Mean HHI over the runs with some GMV and its 95% interval, clipped to [0, 1]
+        (NaN mean without such a run, NaN bounds with fewer than two)."""
+        m, lo, hi = mean_interval(np.array(float(self.hhi_n)), np.array(self.hhi_sum),
                                   np.array(self.hhi_sq))
-        return float(m), float(lo), float(hi)
+        lo, hi = clip_interval("hhi", float(lo), float(hi))
+        return float(m), lo, hi
 
 
 def _run_columns(folder) -> tuple[pd.DataFrame, np.ndarray]:
@@ -130,7 +135,8 @@ def stream_runs(batch: BatchFolder, points: Iterable[int] | None = None) -> dict
     Notes
     -----
     Cost: one read of two small Parquet tables per run; memory O(points x steps).
-    HHI counts merchants that were ever on the platform, as the run summary does.
+    HHI counts merchants that were ever on the platform, as the run summary does, and
+    only runs with some GMV (``hhi_n``).
     """
     keep = None if points is None else {int(p) for p in points}
     ok = batch.runs[batch.runs["status"] == "ok"]
@@ -160,7 +166,9 @@ def stream_runs(batch: BatchFolder, points: Iterable[int] | None = None) -> dict
             acc.lorenz_sum += np.interp(LORENZ_GRID, x, y)
             acc.lorenz_n += 1
         h = hhi(gmv)
-        acc.hhi_sum += h
-        acc.hhi_sq += h * h
+        if not np.isnan(h):  # undefined without sales
+            acc.hhi_sum += h
+            acc.hhi_sq += h * h
+            acc.hhi_n += 1
         acc.n += 1
     return out

@@ -7,7 +7,7 @@ A run folder holds::
     users.parquet       one row per aware user (cascade parents)
     merchants.parquet   one row per merchant
     cascades.parquet    one row per adoption cascade
-    summary.json        the final summary (sorted keys)
+    summary.json        the final summary (sorted keys; an undefined metric, NaN, is null)
     manifest.json       resolved scenario, seed, run id, versions, git commit, graph report
 
 Everything but ``manifest.json`` is a function of (scenario, seed) alone: the same
@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 import platform
 import re
@@ -42,6 +43,9 @@ __all__ = [
     "scenario_fingerprint",
     "write_run",
     "read_run",
+    "read_summary",
+    "summary_text",
+    "strict_json",
     "is_complete",
     "versions",
     "git_commit",
@@ -141,6 +145,64 @@ def _write_json(path: Path, data: Any) -> None:
         fh.write("\n")
 
 
+def _nan_to_none(data: Any) -> Any:
+    if isinstance(data, float):
+        return None if math.isnan(data) else data
+    if isinstance(data, dict):
+        return {k: _nan_to_none(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_nan_to_none(v) for v in data]
+    return data
+
+
+def strict_json(data: Any) -> str:
+    """``data`` as strict JSON text (RFC 8259, which has no NaN): keys sorted, indented,
+    a trailing newline; every float NaN (an undefined value) becomes ``null``, other
+    objects their ``str``.
+
+    Raises
+    ------
+    ValueError
+        If a value is infinite (strict JSON has no infinity).
+    """
+    return json.dumps(_nan_to_none(data), indent=2, sort_keys=True, default=str, allow_nan=False) + "\n"
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """``summary.json``'s text (:func:`strict_json`): each undefined metric (NaN, see
+    :data:`sim.metrics.SUMMARY_KEYS`) is ``null``; the text of a summary without NaN is
+    what ``json.dump`` always wrote.
+
+    Raises
+    ------
+    ValueError
+        If a value is infinite (no summary metric can be).
+    """
+    return strict_json(summary)
+
+
+def read_summary(folder: str | os.PathLike) -> dict[str, Any]:
+    """A run folder's ``summary.json``, with ``null`` (an undefined metric) read back as
+    ``float("nan")``; values are int or float. Files written before null was used, with a
+    bare ``NaN``, read the same.
+
+    Raises
+    ------
+    ResultsError
+        If the file is missing or not JSON (the message names the path).
+    """
+    path = Path(folder) / "summary.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ResultsError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: not a summary (expected a JSON object)")
+    return {k: math.nan if v is None else v for k, v in data.items()}
+
+
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     df.to_parquet(path, engine="pyarrow", index=False, compression="zstd")
 
@@ -177,7 +239,7 @@ def write_run(result: RunResult, folder: str | os.PathLike, *, extra: dict[str, 
         tmp.mkdir(parents=True)
         for name in TABLES:
             _write_parquet(getattr(result, name), tmp / f"{name}.parquet")
-        _write_json(tmp / "summary.json", result.summary)
+        (tmp / "summary.json").write_text(summary_text(result.summary), encoding="utf-8")
         manifest = {
             "run_id": run_id(result.scenario, result.seed),
             "seed": result.seed,
@@ -206,7 +268,8 @@ def is_complete(folder: str | os.PathLike) -> bool:
 
 
 def read_run(folder: str | os.PathLike) -> dict[str, Any]:
-    """Read a run folder back: its tables (pandas DataFrames), ``summary`` and ``manifest``.
+    """Read a run folder back: its tables (pandas DataFrames), ``summary`` (undefined
+    metrics NaN, as :func:`read_summary`) and ``manifest``.
 
     Raises
     ------
@@ -217,6 +280,6 @@ def read_run(folder: str | os.PathLike) -> dict[str, Any]:
     if not is_complete(folder):
         raise ResultsError(f"{folder}: not a complete run folder")
     out: dict[str, Any] = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
-    out["summary"] = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    out["summary"] = read_summary(folder)
     out["manifest"] = json.loads((folder / _COMPLETE).read_text(encoding="utf-8"))
     return out

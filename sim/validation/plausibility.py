@@ -21,13 +21,14 @@ giftsim analogues (a gift is a recommendation of its product to its recipient)
 ``recommendations_per_purchase``
     Gifts received per gift after which the recipient bought the same merchant's product
     (sent a gift of it, any source) within 7 days, as Leskovec et al. count a purchase
-    within a week of a recommendation. ``inf`` when no gift led to one.
+    within a week of a recommendation. ``inf`` when gifts led to none; NaN without gifts.
 ``visits_per_purchase``
     Product-page visits per gift bought (the feed's conversion, 1 / gifts_per_visit).
+    ``inf`` with visits but no gift; NaN with neither.
 ``recipients_sending_on``
     Share of users who accepted a gift and later sent at least one gift themselves
     (Leskovec's buyers who recommend: in giftsim every purchase is already a gift, so the
-    comparable step is from receiving to giving).
+    comparable step is from receiving to giving). NaN when no gift was accepted.
 ``purchase_by_received``
     P(a recipient who had not sent a gift before sends one after first receiving one | k
     gifts received in the run), k = 1, 2, 3+.
@@ -79,6 +80,13 @@ WINDOW_DAYS = 7
 """Days after a gift in which the recipient's purchase counts (Leskovec et al.: a week)."""
 
 
+def _ratio(a: float, b: float) -> float:
+    """a / b; ``inf`` for a > 0 over 0, NaN (undefined) for 0 / 0."""
+    if b:
+        return a / b
+    return float("inf") if a else float("nan")
+
+
 def plausibility_metrics(result: RunResult) -> dict[str, float]:
     """The giftsim analogues of the published figures for one run (see the module doc).
 
@@ -87,7 +95,9 @@ def plausibility_metrics(result: RunResult) -> dict[str, float]:
     dict of str to float
         ``single_adopter_share``, ``beyond_one_step_share``,
         ``recommendations_per_purchase``, ``visits_per_purchase``,
-        ``recipients_sending_on``, ``gifts``, ``cascades``.
+        ``recipients_sending_on``, ``gifts``, ``cascades``. A ratio with nothing to
+        divide (0 / 0, e.g. ``recipients_sending_on`` when no gift was accepted) is NaN;
+        a positive amount over zero is ``inf`` (see the module doc).
     """
     g = result.gifts
     window = WINDOW_DAYS * result.scenario.time.steps_per_day
@@ -107,9 +117,9 @@ def plausibility_metrics(result: RunResult) -> dict[str, float]:
     return {
         "single_adopter_share": float(result.summary["single_adopter_share"]),
         "beyond_one_step_share": float(result.summary["beyond_one_step_share"]),
-        "recommendations_per_purchase": gifts / converted if converted else float("inf"),
-        "visits_per_purchase": visits / gifts if gifts else float("inf"),
-        "recipients_sending_on": sending_on / len(first_acc) if len(first_acc) else 0.0,
+        "recommendations_per_purchase": _ratio(gifts, converted),
+        "visits_per_purchase": _ratio(visits, gifts),
+        "recipients_sending_on": _ratio(sending_on, len(first_acc)),
         "gifts": float(gifts),
         "cascades": float(result.summary["cascades"]),
     }

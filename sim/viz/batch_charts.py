@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from ..batch import BatchResults
+from ..batch.tables import defined_count
 from ..metrics import SUMMARY_KEYS
 from ..model import SERIES
 
@@ -51,21 +52,35 @@ def _points(res: BatchResults) -> list[str]:
     return list(res.runs.sort_values("point").drop_duplicates("point")["point_name"])
 
 
+def _title(text: str, note: str) -> str | alt.TitleParams:
+    """A chart title, with ``note`` (e.g. how many runs leave the outcome undefined) as
+    its subtitle."""
+    return alt.TitleParams(text, subtitle=note) if note else text
+
+
 def outcome_chart(res: BatchResults, outcome: str) -> alt.Chart:
-    """Mean and 95% interval of ``outcome`` for every point, side by side."""
+    """Mean and 95% interval of ``outcome`` for every point, side by side, over the runs
+    in which it is defined (``defined`` in the tooltip; the title says when some runs
+    leave it undefined). A point where no run defines it keeps its row, empty."""
     comp = res.comparison
+    defined = [defined_count(row, outcome) for _, row in comp.iterrows()]
     df = pd.DataFrame({"point_name": comp["point_name"], "mean": comp[f"{outcome}_mean"],
-                       "lo": comp[f"{outcome}_lo"], "hi": comp[f"{outcome}_hi"], "n": comp["n"]})
+                       "lo": comp[f"{outcome}_lo"], "hi": comp[f"{outcome}_hi"], "n": comp["n"],
+                       "defined": defined})
+    partial = int((df["defined"] < df["n"]).sum())
+    note = (f"undefined in some or all runs at {partial} point(s): over the runs that define it"
+            if partial else "")
+    df = df[df["defined"] > 0]
     names = _points(res)
-    base = alt.Chart(df).encode(alt.Y("point_name:N", title=None, sort=names,
+    base = alt.Chart(df).encode(alt.Y("point_name:N", title=None, sort=names, scale=alt.Scale(domain=names),
                                       axis=alt.Axis(labelLimit=320)))
     bars = base.mark_rule(strokeWidth=2, color="#6c757d").encode(alt.X("lo:Q", title=outcome), alt.X2("hi:Q"))
     dots = base.mark_point(filled=True, size=70).encode(
         alt.X("mean:Q"), _colour(names),
         tooltip=["point_name:N", alt.Tooltip("mean:Q", format=",.4g"), alt.Tooltip("lo:Q", format=",.4g"),
-                 alt.Tooltip("hi:Q", format=",.4g"), "n:Q"])
+                 alt.Tooltip("hi:Q", format=",.4g"), "n:Q", alt.Tooltip("defined:Q", title="runs defining it")])
     return (bars + dots).properties(width=W, height=max(60, 28 * len(names)),
-                                    title=f"{outcome}: mean and 95% interval")
+                                    title=_title(f"{outcome}: mean and 95% interval", note))
 
 
 def curve_bands(res: BatchResults, series: str, level: float = 0.95) -> pd.DataFrame:
@@ -107,23 +122,32 @@ def curve_chart(res: BatchResults, series: str) -> alt.Chart:
 
 
 def distribution_chart(res: BatchResults, outcome: str) -> alt.Chart:
-    """Every run's ``outcome`` per point (dots), with the box of their quartiles."""
+    """Every run's ``outcome`` per point (dots), with the box of their quartiles; runs in
+    which the outcome is undefined (NaN) are left out and counted in the title."""
     runs = ok_runs(res)
     names = _points(res)
     df = runs[["point_name", "replicate", outcome]].rename(columns={outcome: "value"})
+    undefined = int(df["value"].isna().sum())
+    df = df.dropna(subset=["value"])
+    title = _title(f"{outcome}: every run", f"undefined in {undefined} of {len(runs)} runs, not shown"
+                   if undefined else "")
     box = alt.Chart(df).mark_boxplot(extent="min-max", opacity=0.35, size=18).encode(
-        alt.Y("point_name:N", title=None, sort=names, axis=alt.Axis(labelLimit=320)),
+        alt.Y("point_name:N", title=None, sort=names, scale=alt.Scale(domain=names), axis=alt.Axis(labelLimit=320)),
         alt.X("value:Q", title=outcome), _colour(names))
     dots = alt.Chart(df).mark_tick(thickness=2, size=16).encode(
         alt.Y("point_name:N", sort=names), alt.X("value:Q"), _colour(names),
         tooltip=["point_name:N", "replicate:Q", alt.Tooltip("value:Q", format=",.4g")])
-    return (box + dots).properties(width=W, height=max(60, 28 * len(names)), title=f"{outcome}: every run")
+    return (box + dots).properties(width=W, height=max(60, 28 * len(names)), title=title)
 
 
 def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
-    """``outcome`` of every run against a swept parameter, with the mean per value."""
+    """``outcome`` of every run against a swept parameter, with the mean per value over
+    the runs in which the outcome is defined (NaN runs are left out and counted in the
+    title)."""
     runs = ok_runs(res)
     df = runs[[param, outcome, "point_name"]].rename(columns={param: "param", outcome: "value"})
+    undefined = int(df["value"].isna().sum())
+    df = df.dropna(subset=["value"])
     numeric = pd.api.types.is_numeric_dtype(df["param"]) and not pd.api.types.is_bool_dtype(df["param"])
     if not numeric:
         df["param"] = df["param"].astype(str)
@@ -132,4 +156,5 @@ def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
     dots = alt.Chart(df).mark_circle(size=40, opacity=0.6, color="#457b9d").encode(
         x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", "param", alt.Tooltip("value:Q", format=",.4g")])
     mean = alt.Chart(df).mark_line(point=True, color="#e63946").encode(x, alt.Y("mean(value):Q"))
-    return (dots + mean).properties(width=W, height=H, title=f"{outcome} against {param}")
+    note = f"undefined in {undefined} of {len(runs)} runs, not shown" if undefined else ""
+    return (dots + mean).properties(width=W, height=H, title=_title(f"{outcome} against {param}", note))

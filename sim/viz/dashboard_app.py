@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import solara
 
-from ..batch import load_results
+from ..batch import BatchResults, load_results
 from ..model import SERIES
 from . import batch_charts as bc
 from .widgets import Html
 
-__all__ = ["DashboardConfig", "configure", "Page"]
+__all__ = ["DashboardConfig", "configure", "header_text", "Page"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,22 @@ def _folder() -> str:
 DEFAULT_SERIES = ("aware_users", "gifts_sent", "gmv_rmb", "active_merchants")
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def header_text(res: BatchResults, name: str) -> str:
+    """The dashboard's title line: ``<name>: P points × R replicates, K of N runs ok``
+    (R from the batch file as recorded in the manifest, else the runs table)."""
+    runs = res.runs
+    reps = (res.manifest.get("batch") or {}).get("replicates")
+    if reps is None:
+        reps = int(runs["replicate"].nunique()) if len(runs) else 0
+    n_ok = int((runs["status"] == "ok").sum())
+    return (f"{name}: {_plural(int(runs['point'].nunique()), 'point')} × {_plural(int(reps), 'replicate')}, "
+            f"{n_ok} of {len(runs)} runs ok")
+
+
 @solara.component
 def Page():
     res = solara.use_memo(lambda: load_results(_folder()), [])
@@ -66,7 +82,7 @@ def Page():
         solara.AppBarTitle(f"giftsim batch dashboard · {name}")
     with solara.Column(gap="12px", style={"padding": "8px"}):
         with solara.Card(margin=0, classes=["giftsim-batch"]):
-            Html("div", [f"{name}: {runs['point'].nunique()} points × replicates, {n_ok} of {len(runs)} runs ok"],
+            Html("div", [header_text(res, name)],
                  classes="giftsim-batch-title", style="font-size:18px;font-weight:500",
                  **{"data-points": str(runs["point"].nunique()), "data-runs": str(len(runs)), "data-ok": str(n_ok)})
             if batch.get("description"):
