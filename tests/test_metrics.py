@@ -97,3 +97,11 @@ def test_outcome_interval_uses_the_defined_runs_and_clips():
     assert clip_interval("not_an_outcome", -5.0, 7.0) == (-5.0, 7.0)
     lo, hi = clip_interval("hhi", np.nan, np.nan)
     assert np.isnan(lo) and np.isnan(hi)
+
+
+def test_gifts_per_visit_is_not_clipped_to_one():
+    # gifts sent back or paid forward need no product-page visit, so the ratio can pass 1
+    from sim.metrics import OUTCOME_RANGE
+
+    assert OUTCOME_RANGE["gifts_per_visit"] == (0.0, float("inf"))
+    assert OUTCOME_RANGE["acceptance_rate"] == (0.0, 1.0)

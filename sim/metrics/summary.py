@@ -29,7 +29,8 @@ SUMMARY_KEYS: dict[str, str] = {
     "gifts_expired": "gifts expired and refunded",
     "gifts_pending": "gifts still pending at the end",
     "acceptance_rate": "accepted / (accepted + expired), [0, 1]; NaN without a settled gift",
-    "gifts_per_visit": "gifts sent per product-page visit (conversion), [0, 1]; NaN without a visit",
+    "gifts_per_visit": ("gifts sent per product-page visit (conversion); gifts sent back or on need "
+                        "no visit, so it can exceed 1; NaN without a visit"),
     "gmv_rmb": "GMV: value of accepted product gifts, RMB",
     "cash_rmb": "value of accepted cash gifts (red envelopes), RMB",
     "refunded_rmb": "value of expired gifts refunded, RMB",
