@@ -64,12 +64,57 @@ def test_invalid_point_is_reported_before_anything_runs(tmp_path):
     ('[sweep]\n"policy.commercial_share" = []\n', "has no values"),
     ('[sample]\nmethod = "sobol"\nn = 4\nbounds = { "policy.commercial_share" = [0.3, 0.1] }\n', "must exceed lower"),
     ('outcomes = ["gmv", "hhi"]\n', "unknown 'gmv'"),
+    # questionable but once accepted silently
+    ("scenarios = []\n", "scenarios = []: empty; list at least one scenario file, or leave scenarios out"),
+    ("variants = []\n", "variants = []: empty; list at least one [[variants]] table, or leave variants out"),
+    ('[sweep]\n"policy.commercial_share" = [0.1, 0.2, 0.1]\n',
+     "sweep: 'policy.commercial_share' lists 0.1 more than once; each value makes one point"),
+    ('[sweep]\n"merchants.sme.initial_stock" = [20, 20.0]\n', "sweep: 'merchants.sme.initial_stock' lists 20.0 more than once"),
+    ('[sweep]\n"policy.allocation" = [{ rule = "equal" }, { rule = "head_boost" }, { rule = "equal" }]\n',
+     "sweep: 'policy.allocation' lists {'rule': 'equal'} more than once"),
+    ('[sweep]\n"merchants.sme.initial_stock" = { start = 10, stop = 12, num = 5, integer = true }\n',
+     "sweep: 'merchants.sme.initial_stock' gives 10 more than once (5 values, rounded to integers)"),
+    ('[sweep]\n"policy.commercial_share" = [0.1234561, 0.1234562]\n',
+     "points 0 and 1 share the name 'commercial_share=0.123456'"),
 ])
 def test_bad_batch_values_are_clear(tmp_path, body, fragment):
     p = batch_file(tmp_path, body)
     with pytest.raises(ScenarioError) as info:
+        run_batch(p, out=tmp_path / "out")
+    assert str(info.value).startswith(f"{p}: ") and fragment in str(info.value)
+    assert not (tmp_path / "out").exists()
+
+
+def test_distinct_sweep_values_still_make_one_point_each(tmp_path):
+    p = batch_file(tmp_path, 'replicates = 1\n[sweep]\n"merchants.sme.initial_stock" = { start = 10, stop = 14, num = 5, integer = true }\n'
+                   '"policy.allocation" = [{ rule = "equal" }, { rule = "head_boost" }, { rule = "head_boost", boost = 5 }]\n')
+    plan = plan_batch(p)
+    assert [pt.name for pt in plan.points][:4] == ["initial_stock=10, allocation=equal", "initial_stock=10, allocation=head_boost",
+                                                   "initial_stock=10, allocation=head_boost(boost=5)", "initial_stock=11, allocation=equal"]
+    assert len(plan.points) == 15
+
+
+@pytest.mark.parametrize("body, key", [
+    ('scenarios = ["{batch}"]\n', "scenarios[0]"),
+    ('[[variants]]\nname = "v"\nscenario = "{batch}"\n', "variants['v'].scenario"),
+])
+def test_a_batch_file_named_as_a_scenario_gets_the_one_line_message_of_giftsim_run(tmp_path, body, key):
+    inner = ROOT / "scenarios" / "launch_policies.toml"
+    p = tmp_path / "outer.toml"
+    p.write_text('name = "outer"\n' + body.format(batch=inner))
+    with pytest.raises(ScenarioError) as info:
         plan_batch(p)
-    assert str(p) in str(info.value) and fragment in str(info.value)
+    assert str(info.value) == (f"{p}: {key} = '{inner}': {inner}: this is a batch file, not a scenario file; "
+                               "run it with giftsim batch")
+    # a scenario that extends a batch file, and a base that is one
+    ext = tmp_path / "ext.toml"
+    ext.write_text(f'extends = "{inner}"\nname = "x"\n')
+    for text in (f'name = "o"\nbase = "{inner}"\n', f'name = "o"\nbase = "{ext}"\n'):
+        p.write_text(text)
+        with pytest.raises(ScenarioError) as info:
+            plan_batch(p)
+        assert "\n" not in str(info.value)
+        assert str(info.value).endswith(f"{inner}: this is a batch file, not a scenario file; run it with giftsim batch")
 
 
 def test_unknown_batch_key_is_an_error(tmp_path):

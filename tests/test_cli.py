@@ -105,3 +105,15 @@ def test_batch_command_prints_comparison_and_writes_tables(tmp_path, capsys):
 def test_a_file_given_to_the_wrong_command_says_which_command_takes_it(command, path, fragment):
     out = run_cli(command, path)
     assert out.returncode == 2 and fragment in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_batch_file_listed_as_a_scenario_gets_the_same_one_line_message(tmp_path):
+    outer = tmp_path / "outer.toml"
+    outer.write_text('name = "outer"\nscenarios = ["%s"]\n' % (ROOT / "scenarios" / "launch_policies.toml"))
+    out = run_cli("batch", str(outer), "--out", str(tmp_path / "o"), "--quiet")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith(f"error: {outer}: scenarios[0] = ")
+    assert lines[0].endswith("launch_policies.toml: this is a batch file, not a scenario file; run it with giftsim batch")
+    assert not (tmp_path / "o").exists()

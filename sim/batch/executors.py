@@ -3,18 +3,78 @@
 Both take picklable :class:`~sim.batch.worker.RunTask` objects and yield
 :class:`~sim.batch.worker.RunOutcome` objects as runs finish (in any order). At most
 ``2 x workers`` runs are in flight, so memory stays bounded whatever the batch size.
+
+Pool workers end when the process that started them dies, even by SIGKILL
+(:func:`exit_with_parent`), so a killed batch leaves no process behind; the workers of a
+Dask LocalCluster do so by themselves (they watch their nanny, which runs in this process).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing as mp
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING
 
 from .worker import RunOutcome, RunTask, execute
 
-__all__ = ["run_local", "run_dask", "default_workers"]
+if TYPE_CHECKING:
+    from dask.distributed import Client
+
+__all__ = ["run_local", "run_dask", "dask_client", "default_workers", "process_pool", "exit_with_parent",
+           "SchedulerError"]
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+PARENT_POLL_SECONDS = 1.0
+"""How often a worker checks that its parent is alive where the kernel cannot tell it."""
+
+
+class SchedulerError(ValueError):
+    """The Dask scheduler given (``--scheduler``) is not an address, or does not answer."""
+
+
+def exit_with_parent(parent: int) -> None:
+    """Process-pool initializer: end this worker as soon as ``parent`` (the pid of the
+    process that started it) dies, however it dies.
+
+    On Linux the kernel sends the worker SIGKILL when its parent ends
+    (``prctl(PR_SET_PDEATHSIG)``); everywhere with a POSIX ``getppid`` a daemon thread
+    also checks every :data:`PARENT_POLL_SECONDS` whether the worker has been handed to
+    another parent (its own died) and exits if so. Elsewhere (Windows) it does nothing.
+
+    (Linux signals the worker when the *thread* that started it ends: use a pool from
+    the thread that submits to it, as :func:`run_local` does.)
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # no libc or no prctl: the thread remains
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.name != "posix":
+        return
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="giftsim-exit-with-parent",
+                     daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_POLL_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool (``spawn`` start method) whose workers end when this process dies
+    (:func:`exit_with_parent`)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                               initializer=exit_with_parent, initargs=(os.getpid(),))
 
 
 def default_workers() -> int:
@@ -26,7 +86,7 @@ def default_workers() -> int:
 
 
 def run_local(tasks: Iterable[RunTask], workers: int | None = None) -> Iterator[RunOutcome]:
-    """Run tasks in a local process pool (``spawn`` start method); 1 worker runs in-process.
+    """Run tasks in a local process pool (:func:`process_pool`); 1 worker runs in-process.
 
     Parameters
     ----------
@@ -40,7 +100,7 @@ def run_local(tasks: Iterable[RunTask], workers: int | None = None) -> Iterator[
             yield execute(task)
         return
     it = iter(tasks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as pool:
+    with process_pool(workers) as pool:
         inflight = set()
         for task in it:
             inflight.add(pool.submit(execute, task))
@@ -55,8 +115,63 @@ def run_local(tasks: Iterable[RunTask], workers: int | None = None) -> Iterator[
                     inflight.add(pool.submit(execute, nxt))
 
 
+@contextlib.contextmanager
+def dask_client(scheduler: str | None = None, local_workers: int | None = None) -> Iterator[Client]:
+    """A dask.distributed client, connected before the ``with`` body starts, closed after.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://host:8786``). The wait for it is Dask's
+        ``distributed.comm.timeouts.connect`` (default 30 s; environment variable
+        ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT``).
+    local_workers : int, optional
+        Without ``scheduler``: start a ``LocalCluster`` with this many single-threaded
+        worker processes (default :func:`default_workers`).
+
+    Raises
+    ------
+    SchedulerError
+        If ``scheduler`` is not an address or no scheduler answers there.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=local_workers or default_workers(), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close()
+            raise
+    else:
+        from distributed.comm import get_address_host_port
+
+        try:  # before Client(): a client that fails on a malformed address hangs at exit
+            get_address_host_port(scheduler)
+        except (ValueError, TypeError) as err:
+            raise SchedulerError(
+                f"--scheduler {scheduler!r}: not a Dask scheduler address ({err}); "
+                "give one like tcp://10.0.0.5:8786"
+            ) from None
+        try:
+            client = Client(scheduler)
+        except (ValueError, TypeError, OSError) as err:  # refused, unknown host, timed out
+            raise SchedulerError(
+                f"--scheduler {scheduler}: cannot connect to a Dask scheduler there ({err}); "
+                "check the address and that the scheduler is running (dask scheduler)"
+            ) from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def run_dask(tasks: Iterable[RunTask], *, scheduler: str | None = None,
-             local_workers: int | None = None) -> Iterator[RunOutcome]:
+             local_workers: int | None = None, client: Client | None = None) -> Iterator[RunOutcome]:
     """Run tasks on a dask.distributed cluster.
 
     Parameters
@@ -67,30 +182,29 @@ def run_dask(tasks: Iterable[RunTask], *, scheduler: str | None = None,
         installed and the scenario's graph file at the same path.
     local_workers : int, optional
         Instead, start a ``LocalCluster`` with this many single-threaded worker processes.
-    """
-    from dask.distributed import Client, LocalCluster, as_completed
+    client : dask.distributed.Client, optional
+        A client already connected (:func:`dask_client`); ``scheduler`` is then unused.
 
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=local_workers or default_workers(), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
-        n = max(1, len(client.scheduler_info().get("workers", {})) or (local_workers or 1))
-        it = iter(tasks)
-        first = [client.submit(execute, t, pure=False) for t in _take(it, 2 * n)]
-        pending = as_completed(first)
-        for fut in pending:
-            yield fut.result()
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.add(client.submit(execute, nxt, pure=False))
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    Raises
+    ------
+    SchedulerError
+        If ``scheduler`` is not an address or no scheduler answers there.
+    """
+    if client is None:
+        with dask_client(scheduler, local_workers) as own:
+            yield from run_dask(tasks, local_workers=local_workers, client=own)
+        return
+    from dask.distributed import as_completed
+
+    n = max(1, len(client.scheduler_info().get("workers", {})) or (local_workers or 1))
+    it = iter(tasks)
+    first = [client.submit(execute, t, pure=False) for t in _take(it, 2 * n)]
+    pending = as_completed(first)
+    for fut in pending:
+        yield fut.result()
+        nxt = next(it, None)
+        if nxt is not None:
+            pending.add(client.submit(execute, nxt, pure=False))
 
 
 def _take(it: Iterator[RunTask], n: int) -> list[RunTask]:

@@ -203,6 +203,14 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
                 raise ScenarioError(f"{source}: point {name!r}:\n{err}") from None
             points.append(Point(index=len(points), name=name, variant=vname,
                                 params={**base_set, **params}, scenario=sc))
+    if spec.sample is None:  # (a sampled design may repeat a point: Morris trajectories do)
+        seen: dict[str, int] = {}
+        for p in points:
+            if p.name in seen:
+                raise ScenarioError(
+                    f"{source}: points {seen[p.name]} and {p.index} share the name {p.name!r}; give [sweep] "
+                    "values that differ in their first 6 significant digits")
+            seen[p.name] = p.index
 
     runs = []
     for p in points:

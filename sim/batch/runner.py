@@ -3,11 +3,14 @@ consolidate tables, write the manifest."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import shutil
+import socket
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,17 +20,32 @@ import numpy as np
 import pandas as pd
 
 from ..results import ResultsError, git_commit, is_complete, versions
-from .executors import default_workers, run_dask, run_local
+from .executors import dask_client, default_workers, run_dask, run_local
 from .plan import Plan, make_plan
 from .spec import load_batch
 from .tables import STATUS, write_tables
 from .worker import RunOutcome, RunTask
 
-__all__ = ["BatchOutcome", "BatchExistsError", "run_batch", "plan_batch"]
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None
+    import msvcrt
+
+__all__ = ["BatchOutcome", "BatchExistsError", "BatchBusyError", "run_batch", "plan_batch", "lock_folder",
+           "LOCK_FILE"]
+
+LOCK_FILE = ".lock"
+"""The file inside a batch folder that a running batch holds an exclusive lock on."""
 
 
 class BatchExistsError(FileExistsError):
-    """The batch's results folder exists and neither resume nor another folder was asked for."""
+    """The batch's results folder exists and neither resume nor another folder was asked
+    for, or it holds something else than this batch."""
+
+
+class BatchBusyError(BatchExistsError):
+    """Another process is running a batch in the folder (it holds the folder's lock)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +122,110 @@ def _remove_stale_temporaries(runs_dir: Path) -> None:
         if entry.name.startswith(".tmp-") and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
 
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; False if another
+    process holds it."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    try:  # Windows: lock the first byte
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def lock_folder(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder/.lock`` (created if missing) while the body runs.
+
+    The lock is the kernel's (``flock``): it goes when this process ends, however it
+    ends, so a killed batch never leaves its folder locked. The file records who holds
+    it, for the message another process gets.
+
+    Raises
+    ------
+    BatchBusyError
+        If another process holds the lock.
+    """
+    path = folder / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            locked = _try_lock(fd)
+        except OSError as err:  # a file system without locks (some network mounts)
+            warnings.warn(f"{folder}: cannot lock the batch folder ({err.strerror}); make sure no other "
+                          "batch runs in it at the same time", RuntimeWarning, stacklevel=3)
+            locked = None
+        if locked is False:
+            try:
+                os.lseek(fd, 0, os.SEEK_SET)
+                holder = os.read(fd, 500).decode("utf-8", "replace").strip()
+            except OSError:
+                holder = ""
+            raise BatchBusyError(
+                f"{folder}: another giftsim batch is running in this folder"
+                + (f" ({holder})" if holder else "")
+                + "; wait for it to finish (then --resume if needed), or use --out for another folder"
+            )
+        if locked:
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}, since {_now()}\n".encode())
+        try:
+            yield
+        finally:
+            if locked:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _check_folder(folder: Path, record: dict[str, Any], resume: bool, batch_file: Any) -> None:
+    """Refuse a folder that holds an earlier batch (without ``resume``), a different
+    batch, or anything that is not a batch (such as single runs from ``giftsim run``).
+
+    Raises
+    ------
+    BatchExistsError
+    """
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise BatchExistsError(f"{folder}: is a file, not a batch folder; use --out for a new folder")
+    plan_file = folder / "plan.json"
+    if plan_file.exists():
+        if not resume:
+            raise BatchExistsError(
+                f"{folder}: holds an earlier batch; use --resume to continue it, or --out for a new folder"
+            )
+        old = json.loads(plan_file.read_text(encoding="utf-8")).get("runs", [])
+        same = [r["run_id"] for r in old] == [r["run_id"] for r in record["runs"]]
+        del old
+        if not same:
+            raise BatchExistsError(
+                f"{folder}: holds a different batch (its runs differ from {batch_file}); "
+                "use --out for a new folder"
+            )
+        return
+    # not a batch: empty (or only hidden files, an empty runs/ of a batch stopped before its plan) is fine
+    others = sorted(e.name for e in folder.iterdir()
+                    if not e.name.startswith(".") and not (e.name == "runs" and e.is_dir() and not any(e.iterdir())))
+    if others:
+        runs = [n for n in others if is_complete(folder / n)]
+        what = (f"{len(runs)} single run(s) from giftsim run, e.g. {runs[0]}" if runs
+                else f"{len(others)} other file(s) or folder(s), e.g. {others[0]}")
+        raise BatchExistsError(
+            f"{folder}: is not a batch folder (no plan.json) and holds {what}; "
+            "use --out for a new or empty folder"
+        )
+
+
 def plan_batch(batch_file: str | os.PathLike) -> Plan:
     """Load a batch file and resolve its plan (validating every point)."""
     spec, folder = load_batch(batch_file)
@@ -129,12 +251,13 @@ def run_batch(
     out : path-like, optional
         The batch folder; default ``<results_root>/<batch name>``.
     workers : int, optional
-        Local processes (default: all cores). Ignored with Dask.
+        Local processes (default: all cores). Not with ``scheduler`` or ``dask_local``.
     resume : bool
         Continue an earlier, interrupted batch in ``out``: runs already complete are
         skipped (by run id), the rest are run.
     scheduler : str, optional
-        A dask.distributed scheduler address: run there.
+        A dask.distributed scheduler address: run there. It is connected to before
+        anything is written.
     dask_local : int, optional
         Start a Dask LocalCluster with this many workers and run there.
     on_outcome : callable(outcome, done, total), optional
@@ -148,42 +271,69 @@ def run_batch(
     ------
     sim.scenario.ScenarioError
         If the batch file or any point is invalid (before anything runs).
+    ValueError
+        If more than one of ``workers``, ``scheduler`` and ``dask_local`` is given.
+    sim.batch.executors.SchedulerError
+        If ``scheduler`` is not an address or does not answer (nothing is written).
     BatchExistsError
-        If ``out`` holds an earlier batch and ``resume`` is false, or holds a different
-        batch (other run ids) and ``resume`` is true.
+        If ``out`` holds an earlier batch and ``resume`` is false, holds a different
+        batch (other run ids) and ``resume`` is true, or holds something that is not a
+        batch (such as single runs).
+    BatchBusyError
+        If another process is running a batch in ``out`` (it holds the folder's lock).
     sim.results.ResultsError
         If a run folder or table cannot be written (disk full, permissions): the batch
         stops; complete runs stay and ``resume`` continues from them.
     """
     start = time.perf_counter()
+    given = [name for name, v in (("workers", workers), ("scheduler", scheduler), ("dask_local", dask_local))
+             if v is not None]
+    if len(given) > 1:
+        raise ValueError(f"give one executor, not {' and '.join(given)}: workers (--workers) for local "
+                         "processes, scheduler (--scheduler) for a running Dask cluster, or dask_local "
+                         "(--dask-local) for a new Dask LocalCluster")
+    use_dask = scheduler is not None or dask_local is not None
     plan = plan_batch(batch_file)
     spec = plan.spec
     folder = Path(out) if out is not None else Path(results_root) / spec.name
     runs_dir = folder / "runs"
     plan_file = folder / "plan.json"
     record = _plan_record(plan)
-    if plan_file.exists():
-        if not resume:
-            raise BatchExistsError(
-                f"{folder}: holds an earlier batch; use --resume to continue it, or --out for a new folder"
-            )
-        old = json.loads(plan_file.read_text(encoding="utf-8")).get("runs", [])
-        same = [r["run_id"] for r in old] == [r["run_id"] for r in record["runs"]]
-        del old
-        if not same:
-            raise BatchExistsError(
-                f"{folder}: holds a different batch (its runs differ from {batch_file}); "
-                "use --out for a new folder"
-            )
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    _write_json_atomic(plan_file, record)
-    del record  # one dict per run: not kept while the batch runs
+    # The lock is released last, once the executor (and its workers) have stopped.
+    with contextlib.ExitStack() as locks, contextlib.ExitStack() as executor:
+        locked = False
+        if (folder / LOCK_FILE).is_file():  # an earlier batch's folder: lock it first
+            locks.enter_context(lock_folder(folder))
+            locked = True
+        _check_folder(folder, record, resume, batch_file)  # fail fast, before starting an executor
+        # connect to (or start) Dask before writing anything: a scheduler that does not
+        # answer leaves no folder behind
+        client = executor.enter_context(dask_client(scheduler, dask_local)) if use_dask else None
+        if not locked:
+            folder.mkdir(parents=True, exist_ok=True)
+            locks.enter_context(lock_folder(folder))
+        _check_folder(folder, record, resume, batch_file)  # again, now that no other batch can start here
+        runs_dir.mkdir(exist_ok=True)
+        _write_json_atomic(plan_file, record)
+        del record  # one dict per run: not kept while the batch runs
+        return _execute(plan, folder, batch_file=batch_file, workers=workers, resume=resume,
+                        scheduler=scheduler, dask_local=dask_local, client=client, on_outcome=on_outcome,
+                        start=start)
+
+
+def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers: int | None, resume: bool,
+             scheduler: str | None, dask_local: int | None, client: Any,
+             on_outcome: Callable[[RunOutcome, int, int], None] | None, start: float) -> BatchOutcome:
+    """The batch proper, in a locked folder holding its plan: run what is missing, record
+    failures, consolidate the tables, finish the manifest."""
+    spec = plan.spec
+    runs_dir = folder / "runs"
     manifest = {
         "batch_file": str(batch_file),
         "batch": json.loads(spec.model_dump_json()),
         "points": len(plan.points),
         "runs": len(plan.runs),
-        "executor": ("dask " + (scheduler or f"LocalCluster({dask_local})")) if (scheduler or dask_local)
+        "executor": ("dask " + (scheduler or f"LocalCluster({dask_local})")) if client is not None
         else f"local ({workers or default_workers()} workers)",
         "versions": versions(),
         "git_commit": git_commit(),
@@ -203,8 +353,8 @@ def run_batch(
     failed = completed = 0
     with open(failures_path, "w", encoding="utf-8") as failures:
         tasks = _tasks(plan, runs_dir, todo)
-        if scheduler or dask_local:
-            stream = run_dask(tasks, scheduler=scheduler, local_workers=dask_local)
+        if client is not None:
+            stream = run_dask(tasks, client=client, local_workers=dask_local)
         else:
             stream = run_local(tasks, workers=workers)
         for n, outcome in enumerate(stream, start=1):

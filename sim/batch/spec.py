@@ -25,6 +25,7 @@ Paths are relative to the batch file.
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -38,6 +39,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -127,6 +129,31 @@ class Sample(_Strict):
 SweepValues = list[Any] | Range
 
 
+def _same_key(value: Any) -> str:
+    """A value as compared for duplicates: numbers by value (1 and 1.0 are the same
+    scenario value), tables whatever their key order."""
+    def canon(v: Any) -> Any:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            if isinstance(v, dict):
+                return {str(k): canon(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [canon(x) for x in v]
+            return v
+        return float(v)
+
+    return json.dumps(canon(value), sort_keys=True, default=str)
+
+
+def _first_repeat(values: list[Any]) -> Any | None:
+    seen: set[str] = set()
+    for v in values:
+        key = _same_key(v)
+        if key in seen:
+            return v
+        seen.add(key)
+    return None
+
+
 class BatchSpec(_Strict):
     """A validated batch file."""
 
@@ -148,6 +175,31 @@ class BatchSpec(_Strict):
     outcomes: list[str] = list(DEFAULT_OUTCOMES)
     events: bool = False
     """Also consolidate every run's gift events into ``events.parquet``."""
+
+    @field_validator("scenarios", "variants")
+    @classmethod
+    def _not_empty(cls, value: list[Any], info) -> list[Any]:
+        # only an explicit empty list reaches here (defaults are not validated)
+        if not value:
+            what = "scenario file" if info.field_name == "scenarios" else "[[variants]] table"
+            raise ValueError(f"empty; list at least one {what}, or leave {info.field_name} out")
+        return value
+
+    @field_validator("sweep")
+    @classmethod
+    def _distinct_values(cls, sweep: dict[str, SweepValues]) -> dict[str, SweepValues]:
+        for key, values in sweep.items():
+            listed = values if isinstance(values, list) else values.values()
+            repeat = _first_repeat(listed)
+            if repeat is None:
+                continue
+            if isinstance(values, list):
+                raise ValueError(f"{key!r} lists {repeat!r} more than once; each value makes one point, "
+                                 "so give each value once")
+            raise ValueError(f"{key!r} gives {repeat!r} more than once ({len(listed)} values"
+                             + (", rounded to integers" if values.integer else "")
+                             + "); use fewer values (num) or a larger step")
+        return sweep
 
     @model_validator(mode="after")
     def _has_points(self) -> BatchSpec:

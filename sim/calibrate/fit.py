@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing as mp
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ import pandas as pd
 import tomli_w
 from scipy import optimize
 
+from ..batch.executors import process_pool
 from ..batch.plan import run_seed
 from ..metrics import outcome_interval
 from ..runner import run
@@ -162,7 +161,7 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
     seeds = [run_seed(spec.seed, 0, r) for r in range(spec.replicates)]
     history: list[dict[str, Any]] = []
 
-    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) if workers > 1 else None
+    pool = process_pool(workers) if workers > 1 else None
     try:
         def batch_loss(xs: np.ndarray) -> np.ndarray:
             # scipy hands a (n_params, n_points) array with vectorized=True

@@ -1,8 +1,9 @@
 """The ``giftsim`` command line: ``run``, ``batch``, ``report``, ``check``, ``viz``, ``validate``,
 ``calibrate``.
 
-Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file; one clear
-message, no traceback); 3 a batch finished with failed runs, or a validation check failed; 4 results cannot be
+Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file, a Dask
+scheduler that cannot be reached, a batch folder in use or holding something else; one
+clear message, no traceback); 3 a batch finished with failed runs, or a validation check failed; 4 results cannot be
 written; 130 interrupted; 1 an internal error (a bug: the traceback is printed).
 """
 
@@ -23,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="giftsim",
         description="Agent-based simulator of social gift virality: gift cascades, merchants "
         "and traffic-allocation policies on real social graphs.",
-        epilog="Exit codes: 0 ok, 2 bad input, 3 failed runs in a batch, 4 cannot write "
-        "results, 130 interrupted.",
+        epilog="Exit codes: 0 ok, 1 internal error (a bug), 2 bad input, 3 failed runs in a batch "
+        "(or a failed validation check), 4 cannot write results, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"giftsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

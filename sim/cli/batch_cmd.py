@@ -30,14 +30,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "comparison.csv, and print each outcome's mean and 95% interval per point.",
     )
     p.add_argument("batchfile", help="batch TOML file, e.g. scenarios/launch_policies.toml")
-    p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     p.add_argument("--out", help="batch folder (default results/<batch name>)")
     p.add_argument("--resume", action="store_true",
                    help="continue an interrupted batch in its folder: finished runs are kept and skipped")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on an existing dask.distributed scheduler, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--dask-local", type=int, metavar="N",
-                   help="start a Dask LocalCluster with N workers and run there")
+    where = p.add_mutually_exclusive_group()  # one executor: the others' options would be ignored
+    where.add_argument("--workers", type=int, default=None,
+                       help="local worker processes (default: all cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on an existing dask.distributed scheduler, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--dask-local", type=int, metavar="N",
+                       help="start a Dask LocalCluster with N workers and run there")
     p.add_argument("--quiet", action="store_true", help="log lines instead of a progress bar")
     p.set_defaults(func=main)
 

@@ -19,7 +19,7 @@ class ExitCode(IntEnum):
 
     OK = 0
     INTERNAL = 1  # a bug: please report it with the traceback
-    BAD_INPUT = 2  # invalid arguments, scenario, batch or graph file
+    BAD_INPUT = 2  # invalid arguments, scenario, batch or graph file; unreachable scheduler; busy batch folder
     RUNS_FAILED = 3  # a batch finished but some runs raised (see failures.jsonl)
     CANNOT_WRITE = 4  # the results folder cannot be written
     INTERRUPTED = 130  # Ctrl-C / SIGINT
@@ -50,11 +50,9 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-_COMMAND = {"scenario": "giftsim run", "batch": "giftsim batch", "calibration": "giftsim calibrate"}
-
-
 def file_kind(path) -> str:
-    """``scenario``, ``batch`` or ``calibration``, from the top-level keys of a TOML file.
+    """``scenario``, ``batch`` or ``calibration``, from the top-level keys of a TOML file
+    (:func:`sim.scenario.kind_of`).
 
     Raises
     ------
@@ -63,14 +61,9 @@ def file_kind(path) -> str:
     """
     from pathlib import Path
 
-    from ..scenario import read_toml
+    from ..scenario import kind_of, read_toml
 
-    raw = read_toml(Path(path))
-    if "targets" in raw or "parameters" in raw:
-        return "calibration"
-    if any(k in raw for k in ("replicates", "scenarios", "variants", "sweep", "sample", "base")):
-        return "batch"
-    return "scenario"
+    return kind_of(read_toml(Path(path)))
 
 
 def expect_kind(path, kind: str) -> None:
@@ -80,8 +73,8 @@ def expect_kind(path, kind: str) -> None:
     ------
     sim.scenario.ScenarioError
     """
-    from ..scenario import ScenarioError
+    from ..scenario import wrong_kind
 
     found = file_kind(path)
     if found != kind:
-        raise ScenarioError(f"{path}: this is a {found} file, not a {kind} file; run it with {_COMMAND[found]}")
+        raise wrong_kind(path, found, kind)

@@ -5,12 +5,14 @@ from .loader import (
     ScenarioError,
     apply_overrides,
     describe_errors,
+    kind_of,
     load_raw,
     load_scenario,
     parse_override,
     read_toml,
     validate_scenario,
     with_overrides,
+    wrong_kind,
 )
 from .schema import Scenario
 
@@ -25,6 +27,8 @@ __all__ = [
     "with_overrides",
     "describe_errors",
     "read_toml",
+    "kind_of",
+    "wrong_kind",
     "Distribution",
     "Constant",
     "Uniform",

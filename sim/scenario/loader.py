@@ -43,6 +43,8 @@ __all__ = [
     "with_overrides",
     "describe_errors",
     "read_toml",
+    "kind_of",
+    "wrong_kind",
     "field_bounds",
     "format_bounds",
 ]
@@ -84,6 +86,27 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: invalid TOML: {err}") from None
+
+
+_BATCH_KEYS = ("replicates", "scenarios", "variants", "sweep", "sample", "base")
+_CALIBRATION_KEYS = ("targets", "parameters")
+_COMMAND = {"scenario": "giftsim run", "batch": "giftsim batch", "calibration": "giftsim calibrate"}
+
+
+def kind_of(raw: Mapping[str, Any]) -> str:
+    """``scenario``, ``batch`` or ``calibration``: what a TOML document is, from its
+    top-level keys (no scenario has any of the batch or calibration keys)."""
+    if any(k in raw for k in _CALIBRATION_KEYS):
+        return "calibration"
+    if any(k in raw for k in _BATCH_KEYS):
+        return "batch"
+    return "scenario"
+
+
+def wrong_kind(path: str | Path, found: str, expected: str) -> ScenarioError:
+    """The one-line error for a file of kind ``found`` given where a file of kind
+    ``expected`` belongs, saying which command takes it."""
+    return ScenarioError(f"{path}: this is a {found} file, not a {expected} file; run it with {_COMMAND[found]}")
 
 
 def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
@@ -129,7 +152,8 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str,
     Raises
     ------
     ScenarioError
-        If a file is missing, unreadable, not UTF-8, not TOML, or ``extends`` loops.
+        If a file is missing, unreadable, not UTF-8, not TOML, a batch or calibration
+        file rather than a scenario, or ``extends`` loops.
     """
     path = Path(path)
     resolved = path.resolve()
@@ -139,6 +163,9 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str,
     if len(_chain) >= _MAX_EXTENDS:
         raise ScenarioError(f"{path}: extends chain deeper than {_MAX_EXTENDS} files")
     raw = read_toml(path)
+    kind = kind_of(raw)
+    if kind != "scenario":
+        raise wrong_kind(path, kind, "scenario")
     _resolve_paths(raw, resolved.parent)
     parent = raw.pop("extends", None)
     origin: dict[str, str] = {}
