@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -52,11 +53,11 @@ def _print_comparison(outcome) -> None:
     if len(comp) > WIDE_POINTS:
         _print_comparison_rows(outcome, comp, outcomes)
         return
-    table = Table(title=f"{outcome.plan.spec.name}: mean [95% interval] over replicates",
+    table = Table(title=f"{escape(outcome.plan.spec.name)}: mean [95% interval] over replicates",
                   header_style="bold")
     table.add_column("outcome")
     for _, row in comp.iterrows():
-        table.add_column(f"{row['point_name']} (n={int(row['n'])})", justify="right")
+        table.add_column(f"{escape(str(row['point_name']))} (n={int(row['n'])})", justify="right")
     for o in outcomes:
         cells = []
         for _, row in comp.iterrows():
@@ -85,7 +86,7 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
         for o in shown:
             m, hi = float(row[f"{o}_mean"]), float(row[f"{o}_hi"])
             cells.append(fmt(m) if math.isnan(hi) else f"{fmt(m)} \u00b1{fmt(hi - m)}")
-        table.add_row(str(row["point_name"]), str(int(row["n"])), *cells)
+        table.add_row(escape(str(row["point_name"])), str(int(row["n"])), *cells)
     console.print(table)
 
 

@@ -1,14 +1,18 @@
 """Scenarios: the validated schema, distributions, and loading from TOML files."""
 
 from .distributions import Beta, Constant, Distribution, Gamma, LogNormal, Uniform
+from .errors import KeyProblem
 from .loader import (
     ScenarioError,
     apply_overrides,
+    date_problems,
     describe_errors,
+    is_integer_field,
     load_raw,
     load_scenario,
     parse_override,
     read_toml,
+    schema_field,
     validate_scenario,
     with_overrides,
 )
@@ -17,6 +21,7 @@ from .schema import Scenario
 __all__ = [
     "Scenario",
     "ScenarioError",
+    "KeyProblem",
     "load_scenario",
     "load_raw",
     "parse_override",
@@ -25,6 +30,9 @@ __all__ = [
     "with_overrides",
     "describe_errors",
     "read_toml",
+    "schema_field",
+    "is_integer_field",
+    "date_problems",
     "Distribution",
     "Constant",
     "Uniform",
