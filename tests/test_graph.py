@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from sim.graph import CSRGraph, GraphConfigError, GraphFileError, build_graph, clean_edges, read_edgelist, to_csr
-from sim.scenario import validate_scenario
+from sim.scenario import ScenarioError, validate_scenario
 
 from .conftest import FACEBOOK
 
@@ -137,8 +137,17 @@ def test_configuration_model_counts_what_it_drops():
 
 
 def test_generator_parameter_errors():
-    with pytest.raises(GraphConfigError, match="m < n"):
+    # the schema refuses them, naming the key ...
+    with pytest.raises(ScenarioError, match=r"graph\.m = 5: must be below n = 3, the number of users; "
+                       r"allowed: 1 <= m < n"):
         graph_of({"kind": "barabasi_albert", "n": 3, "m": 5})
+    # ... and the generator still does for a config built without validation
+    from sim.graph import generate
+    from sim.scenario.schema import BarabasiAlbert
+
+    with pytest.raises(GraphConfigError, match="m < n"):
+        generate(BarabasiAlbert.model_construct(kind="barabasi_albert", n=3, m=5, engine="auto"),
+                 rng=np.random.default_rng(0))
 
 
 def test_sample_friends_is_proportional_to_tie_strength():

@@ -199,8 +199,14 @@ def test_same_seed_same_graph_in_every_mode(wechat):
 
 
 def test_ic_seeds_above_users_is_an_error():
-    with pytest.raises(ValueError, match="mode.seeds = 500 is more than the graph's 300 users"):
-        ClassicModel(scenario({"kind": "independent_cascade", "p": 0.1, "seeds": 500}))
+    # a generated graph: its size is known when the scenario is validated
+    with pytest.raises(ScenarioError, match="<test>: mode.seeds = 500: is more than the graph's 300 users; "
+                       "allowed: 1 <= seeds <= 300"):
+        scenario({"kind": "independent_cascade", "p": 0.1, "seeds": 500})
+    # a graph file (here a prebuilt graph): only once it is read
+    two = build_graph(scenario(BASS, graph={"kind": "complete", "n": 2}).graph, rng=np.random.default_rng(0))
+    with pytest.raises(ScenarioError, match="mode.seeds = 3: is more than the graph's 2 users"):
+        ClassicModel(scenario(IC), graph=two)
 
 
 # --------------------------------------------------------------------------- Bass

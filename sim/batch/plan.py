@@ -12,8 +12,16 @@ from typing import Any
 import numpy as np
 
 from ..results import run_id
-from ..scenario import Scenario, ScenarioError, apply_overrides, load_raw, validate_scenario
-from .spec import BatchSpec
+from ..scenario import (
+    Scenario,
+    ScenarioError,
+    apply_overrides,
+    is_integer_field,
+    load_raw,
+    schema_field,
+    validate_scenario,
+)
+from .spec import BatchSpec, Range
 
 __all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem"]
 
@@ -87,7 +95,9 @@ def salib_problem(spec: BatchSpec) -> dict[str, Any] | None:
             "bounds": [list(spec.sample.bounds[k]) for k in names]}
 
 
-def _sample_matrix(spec: BatchSpec) -> np.ndarray:
+def _sample_matrix(spec: BatchSpec, integer: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
+    """The design matrix; columns of ``integer`` keys and of the spec's ``integer`` list
+    are rounded to the nearest integer."""
     from SALib.sample import latin, morris
     from SALib.sample import sobol as sobol_sample
 
@@ -102,9 +112,54 @@ def _sample_matrix(spec: BatchSpec) -> np.ndarray:
         x = morris.sample(problem, s.n, num_levels=s.levels, seed=seed)
     x = np.asarray(x, dtype=np.float64)
     for j, name in enumerate(problem["names"]):
-        if name in s.integer:
+        if name in s.integer or name in integer:
             x[:, j] = np.rint(x[:, j])
     return x
+
+
+def _integer_keys(keys, raws: list[dict[str, Any]]) -> set[str]:
+    """The keys that name an integer scenario field (in any of the scenarios ``raws``)."""
+    out = set()
+    for k in keys:
+        for raw in raws:
+            f = schema_field(k, raw)
+            if f is not None and is_integer_field(f):
+                out.add(k)
+                break
+    return out
+
+
+def _range_text(r: Range) -> str:
+    def num(x: float) -> str:
+        return f"{x:g}"
+    more = f"num = {r.num}" if r.num is not None else f"step = {num(r.step)}"
+    return f"{{ start = {num(r.start)}, stop = {num(r.stop)}, {more} }}"
+
+
+def _sweep_values(spec: BatchSpec, integer: set[str], source: str) -> list[list[Any]]:
+    """Each swept key's values; a range over an integer key gives integers (whole
+    numbers only, unless the range rounds with ``integer = true``)."""
+    lists = []
+    for key, values in spec.sweep.items():
+        if isinstance(values, Range):
+            vals = values.values()
+            if key in integer and not values.integer:
+                odd = [v for v in vals if not float(v).is_integer()]
+                if odd:
+                    shown = ", ".join(f"{v:g}" for v in vals[:6]) + (", ..." if len(vals) > 6 else "")
+                    span = values.stop - values.start
+                    eg = (f"num = {int(span) + 1} or step = 1" if float(values.start).is_integer()
+                          and span.is_integer() and span < 100_000 else "whole start and stop with step = 1")
+                    raise ScenarioError(
+                        f"{source}: sweep.'{key}' = {_range_text(values)}: gives {shown}, but {key} is an "
+                        f"integer; allowed: a range of whole numbers (e.g. {eg}), a list of integers, "
+                        "or integer = true to round the values")
+                vals = [int(v) for v in vals]
+        else:
+            vals = [int(v) if key in integer and isinstance(v, float) and v.is_integer() else v
+                    for v in values]
+        lists.append(vals)
+    return lists
 
 
 def _label(value: Any) -> str:
@@ -177,14 +232,17 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
 
     matrix = None
     problem = salib_problem(spec)
+    raws = [raw_of(rel, "base" if rel == spec.base else f"variants[{vname!r}].scenario")[0]
+            for vname, rel, _ in variants]
     if spec.sample is not None:
-        matrix = _sample_matrix(spec)
-        combos = [dict(zip(problem["names"], (float(x) if k not in spec.sample.integer else int(x)
+        integer = _integer_keys(problem["names"], raws) | set(spec.sample.integer)
+        matrix = _sample_matrix(spec, integer)
+        combos = [dict(zip(problem["names"], (float(x) if k not in integer else int(x)
                                               for k, x in zip(problem["names"], row))))
                   for row in matrix]
     elif spec.sweep:
         keys = list(spec.sweep)
-        lists = [v if isinstance(v, list) else v.values() for v in spec.sweep.values()]
+        lists = _sweep_values(spec, _integer_keys(keys, raws), source)
         combos = [dict(zip(keys, vals)) for vals in itertools.product(*lists)]
     else:
         combos = [{}]

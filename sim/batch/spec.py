@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -43,7 +44,7 @@ from pydantic import (
     model_validator,
 )
 
-from ..scenario import ScenarioError, describe_errors, read_toml
+from ..scenario import KeyProblem, ScenarioError, describe_errors, read_toml
 
 __all__ = ["BatchSpec", "Variant", "Range", "Sample", "load_batch", "DEFAULT_OUTCOMES"]
 
@@ -69,9 +70,21 @@ Bounds = Annotated[dict[str, Annotated[list[float], Field(min_length=2, max_leng
                    AfterValidator(_ordered_bounds)]
 """Scenario keys and their [low, high] bounds, low < high (sampled or calibrated keys)."""
 
-ResultsName = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
+def _folder_name(name: str) -> str:
+    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", name):
+        return name
+    what = "it names a folder under results/"
+    bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "_.-"))})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValueError(f"may hold only letters (a-z, A-Z), digits, '_', '.' and '-', not {shown} ({what})")
+    raise ValueError(f"must start with a letter, a digit or '_', not {name[0]!r} ({what}, which a "
+                     "leading dot would hide or a leading dash confuse with an option)")
+
+
+ResultsName = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_folder_name)]
 """A name that becomes a folder under ``results/``: letters, digits, ``_.-``, not starting
-with a dot, so the folder cannot leave ``results/``."""
+with a dot or a dash, so the folder cannot leave ``results/``."""
 
 
 class Variant(_Strict):
@@ -83,13 +96,19 @@ class Variant(_Strict):
 
 
 class Range(_Strict):
-    """Numbers from ``start`` to ``stop`` inclusive: ``num`` evenly spaced, or by ``step``."""
+    """Numbers from ``start`` to ``stop`` inclusive: ``num`` evenly spaced, or by ``step``.
+
+    For an integer scenario key (``merchants.sme.count``) the values must be whole
+    numbers, which become integers (``{ start = 0, stop = 6, num = 4 }``: 0, 2, 4, 6);
+    ``integer = true`` rounds them instead.
+    """
 
     start: StrictFloat
     stop: StrictFloat
     num: StrictInt | None = Field(default=None, ge=1, le=100_000)
     step: StrictFloat | None = Field(default=None, gt=0)
     integer: bool = False
+    """Round the values to the nearest integer."""
 
     @model_validator(mode="after")
     def _one(self) -> Range:
@@ -116,14 +135,25 @@ class Sample(_Strict):
     method: Literal["latin", "sobol", "morris"]
     n: StrictInt = Field(ge=1, le=1_000_000)
     """Base sample size: Latin gives n points, Sobol n (2 D + 2) (with second order) or
-    n (D + 2), Morris n (D + 1) for D parameters."""
+    n (D + 2), Morris n (D + 1) for D parameters. Sobol needs a power of 2 (64, 128...)."""
     bounds: Bounds = Field(min_length=1)
     integer: list[str] = []
-    """Keys whose sampled values are rounded to integers."""
+    """Keys whose sampled values are rounded to integers. Integer scenario keys
+    (``merchants.sme.count``) are rounded to the nearest integer without being listed;
+    list a number key here to sample it on whole numbers only."""
     second_order: bool = False
     """Sobol only: also sample for second-order indices."""
     levels: StrictInt = Field(default=4, ge=2, le=100)
     """Morris only: grid levels."""
+
+    @model_validator(mode="after")
+    def _sobol_power_of_two(self) -> Sample:
+        n = self.n
+        if self.method == "sobol" and n & (n - 1):
+            lo = 1 << (n.bit_length() - 1)
+            raise KeyProblem("n", f"a Sobol design needs a power of 2 (its points are balanced only "
+                             f"then); allowed: a power of 2, e.g. {lo:,} or {2 * lo:,}", n)
+        return self
 
 
 SweepValues = list[Any] | Range
@@ -204,15 +234,18 @@ class BatchSpec(_Strict):
     @model_validator(mode="after")
     def _has_points(self) -> BatchSpec:
         if self.base is None and not self.scenarios and not any(v.scenario for v in self.variants):
-            raise ValueError("name a scenario: base, scenarios or variants[].scenario")
+            raise KeyProblem("base", "required: name a scenario with base, scenarios or variants[].scenario")
         if self.sweep and self.sample is not None:
-            raise ValueError("use either [sweep] or [sample], not both")
+            raise KeyProblem("sample", "use either [sweep] or [sample], not both")
         for key, values in self.sweep.items():
             if isinstance(values, list) and not values:
-                raise ValueError(f"sweep {key!r} has no values")
+                raise KeyProblem(("sweep", key), "has no values; allowed: a list of one or more values, or a "
+                                 "range table { start, stop, num or step }")
         names = [v.name for v in self.variants]
-        if len(set(names)) != len(names):
-            raise ValueError("variant names must be unique")
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise KeyProblem(("variants", i, "name"), f"variant names must be unique: {name!r} is also "
+                                 f"variants[{names.index(name)}]", name)
         return self
 
 

@@ -12,6 +12,7 @@ A calibration file is TOML::
     [parameters]                          # scenario keys and [low, high] bounds
     "population.pay_forward.a" = [0.3, 6.0]
     "gifts.accept_intercept" = [-1.0, 2.0]
+    "merchants.sme.count" = [5, 40]       # an integer key: every run rounds the value
 
     [targets.single_adopter_share]        # a summary key or a plausibility metric
     value = 0.825
@@ -26,7 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
 from ..batch.spec import Bounds, ResultsName
-from ..scenario import ScenarioError, describe_errors, read_toml
+from ..scenario import ScenarioError, describe_errors, load_scenario, read_toml, with_overrides
 
 __all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_METRICS", "TARGET_RANGE"]
 
@@ -96,7 +97,10 @@ class CalibrationSpec(_Strict):
     """The scenario to calibrate, relative to the calibration file."""
     parameters: Bounds = Field(min_length=1)
     """Scenario keys (dotted; ``population.pay_forward.a`` reaches into a distribution) and
-    their [low, high] bounds."""
+    their [low, high] bounds; both bounds must be values the key accepts. The optimiser
+    proposes real numbers: for an integer key (``merchants.sme.count``) every run uses the
+    value rounded to the nearest integer (``fitted.toml`` holds the rounded value,
+    ``calibration.json`` and ``history.parquet`` the optimiser's)."""
     targets: dict[str, Target] = Field(min_length=1)
     """Metric name -> target."""
     replicates: StrictInt = Field(default=4, ge=1, le=1000)
@@ -134,6 +138,25 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     path = Path(path)
     raw = read_toml(path)
     try:
-        return CalibrationSpec.model_validate(raw), path.resolve().parent
+        spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(describe_errors(exc, raw, str(path), root=CalibrationSpec)) from None
+    folder = path.resolve().parent
+    _check_parameters(spec, folder, path)
+    return spec, folder
+
+
+def _check_parameters(spec: CalibrationSpec, folder: Path, path: Path) -> None:
+    """Every parameter key must exist in the base scenario and accept both its bounds
+    (then it accepts every value between them), before any run."""
+    base = load_scenario(folder / spec.base)
+    lines = []
+    for key, (lo, hi) in spec.parameters.items():
+        for label, value in (("lower", lo), ("upper", hi)):
+            try:
+                with_overrides(base, [(key, value)], source=f"{path}: parameters.'{key}' ({label} bound)")
+            except ScenarioError as err:
+                lines.append(str(err))
+                break
+    if lines:
+        raise ScenarioError("\n".join(lines))

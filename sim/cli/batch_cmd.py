@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -75,11 +76,11 @@ def _print_comparison(outcome) -> None:
             marked |= bool(mark)
             cells.append("-" if math.isnan(m) else f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]{mark}")
         rows.append((o, cells))
-    table = Table(title=f"{outcome.plan.spec.name}: mean [95% interval] over replicates",
+    table = Table(title=f"{escape(outcome.plan.spec.name)}: mean [95% interval] over replicates",
                   header_style="bold", caption=UNDEFINED_NOTE if marked else None)
     table.add_column("outcome")
     for _, row in comp.iterrows():
-        table.add_column(f"{row['point_name']} (n={int(row['n'])})", justify="right")
+        table.add_column(f"{escape(str(row['point_name']))} (n={int(row['n'])})", justify="right")
     for o, cells in rows:
         table.add_row(o, *cells)
     console.print(table)
@@ -104,9 +105,9 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
                 cells.append("-")
             else:
                 cells.append((fmt(m) if math.isnan(hi) else f"{fmt(m)} \u00b1{fmt(hi - m)}") + mark)
-        rows.append((str(row["point_name"]), str(int(row["n"])), cells))
+        rows.append((escape(str(row["point_name"])), str(int(row["n"])), cells))
     note = f"{UNDEFINED_NOTE}; " if marked else ""
-    table = Table(title=f"{outcome.plan.spec.name}: mean \u00b1 half-width of the 95% interval over replicates",
+    table = Table(title=f"{escape(outcome.plan.spec.name)}: mean \u00b1 half-width of the 95% interval over replicates",
                   header_style="bold", caption=f"{note}all outcomes and intervals: {outcome.folder / 'comparison.csv'}"
                   f"{more}; figures: giftsim report {outcome.folder}")
     table.add_column("point", no_wrap=True)

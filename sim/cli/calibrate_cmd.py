@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from rich.markup import escape
 from rich.table import Table
 
 from ..calibrate import calibrate
+from ..scenario import is_integer_field, load_scenario, schema_field
 from .common import console, expect_kind, fmt
 
 __all__ = ["add_parser", "main"]
@@ -37,9 +39,12 @@ def main(args: argparse.Namespace) -> int:
     t.add_column("fitted", justify="right")
     t.add_column("bounds", justify="right")
     at_bound = []
+    fitted_doc = load_scenario(res.folder / "fitted.toml").model_dump(mode="python")
     for k, v in res.fitted.items():
         lo, hi = res.spec.parameters[k]
-        t.add_row(k, fmt(v), f"[{fmt(lo)}, {fmt(hi)}]")
+        field = schema_field(k, fitted_doc)
+        shown = fmt(round(v)) if field is not None and is_integer_field(field) else fmt(v)  # as the runs used it
+        t.add_row(k, shown, escape(f"[{fmt(lo)}, {fmt(hi)}]"))
         if min(v - lo, hi - v) <= 0.01 * (hi - lo):
             at_bound.append(k)
     console.print(t)

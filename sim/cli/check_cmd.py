@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from rich.markup import escape
+
 from ..batch import plan_batch
 from ..calibrate import load_calibration
 from ..scenario import load_scenario
@@ -33,16 +35,16 @@ def main(args: argparse.Namespace) -> int:
             if kind == "calibration":
                 spec, folder = load_calibration(f)
                 load_scenario(folder / spec.base)
-                console.print(f"OK {f}: calibration of {len(spec.parameters)} parameters to "
+                console.print(f"OK {escape(str(f))}: calibration of {len(spec.parameters)} parameters to "
                               f"{len(spec.targets)} targets")
             elif kind == "batch":
                 plan = plan_batch(f)
-                console.print(f"OK {f}: batch of {len(plan.points)} points x "
+                console.print(f"OK {escape(str(f))}: batch of {len(plan.points)} points x "
                               f"{plan.spec.replicates} replicates = {len(plan.runs)} runs")
             else:
                 sc = load_scenario(f)
-                console.print(f"OK {f}: scenario {sc.name!r}, {sc.time.days} days")
+                console.print(f"OK {escape(str(f))}: scenario {escape(repr(sc.name))}, {sc.time.days} days")
         except ScenarioError as err:
             bad += 1
-            console.print(str(err), soft_wrap=True)
+            console.print(str(err), soft_wrap=True, markup=False)
     return int(ExitCode.BAD_INPUT) if bad else 0

@@ -6,6 +6,7 @@ import sys
 from enum import IntEnum
 
 from rich.console import Console
+from rich.markup import escape
 
 __all__ = ["ExitCode", "console", "err_console", "fail", "fmt", "file_kind", "expect_kind"]
 
@@ -26,8 +27,11 @@ class ExitCode(IntEnum):
 
 
 def fail(message: str, code: ExitCode) -> int:
-    """Print ``message`` to stderr as an error and return ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    """Print ``message`` to stderr as an error and return ``code``.
+
+    The message is printed as it is: its square brackets (``b.toml [count=0]``,
+    ``occasions[0]``) are text, not rich markup."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return int(code)
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ..graph import GraphConfigError
 from ..metrics import SUMMARY_KEYS
 from ..results import run_id, safe_name, write_run
 from ..runner import run
-from ..scenario import load_scenario
+from ..scenario import ScenarioError, load_scenario
 from .common import console, expect_kind, fmt
 
 __all__ = ["add_parser", "main", "free_folder"]
@@ -56,20 +58,25 @@ def main(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     parent = Path(args.out) if args.out else Path("results") / safe_name(scenario.name)
     rid = run_id(scenario, args.seed)
-    if args.quiet:
-        result = run(scenario, args.seed)
-    else:
-        with Progress(TextColumn(f"[bold]{scenario.name}[/] seed {args.seed}"), BarColumn(),
-                      MofNCompleteColumn(), TextColumn("steps"), TimeRemainingColumn(),
-                      console=console, transient=True) as bar:
-            task = bar.add_task("run", total=scenario.time.n_steps)
-            result = run(scenario, args.seed, on_step=lambda done, total: bar.update(task, completed=done))
+    try:
+        if args.quiet:
+            result = run(scenario, args.seed)
+        else:
+            with Progress(TextColumn(f"[bold]{escape(scenario.name)}[/] seed {args.seed}"), BarColumn(),
+                          MofNCompleteColumn(), TextColumn("steps"), TimeRemainingColumn(),
+                          console=console, transient=True) as bar:
+                task = bar.add_task("run", total=scenario.time.n_steps)
+                result = run(scenario, args.seed, on_step=lambda done, total: bar.update(task, completed=done))
+    except ScenarioError as err:  # found only with the graph built (its size, say): name the file
+        raise ScenarioError(f"{args.scenario}: {err}") from None
+    except GraphConfigError as err:
+        raise ScenarioError(f"{args.scenario}: graph: {err}") from None
     folder = free_folder(parent, rid)
     if folder.name != rid:
         console.print(f"note: {parent / rid} already holds this scenario and seed; writing to {folder}")
     write_run(result, folder, extra={"scenario_file": str(args.scenario), "overrides": list(args.overrides)})
     if not args.quiet:
-        table = Table(title=f"{scenario.name}, seed {args.seed}: {result.wall_seconds:.2f} s",
+        table = Table(title=f"{escape(scenario.name)}, seed {args.seed}: {result.wall_seconds:.2f} s",
                       show_header=True, header_style="bold")
         table.add_column("outcome")
         table.add_column("value", justify="right")

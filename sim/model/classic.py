@@ -22,6 +22,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..graph import CSRGraph
+from ..scenario.loader import ScenarioError
 from ..scenario.schema import BassMode, IndependentCascadeMode, MerchantConfig, Scenario
 from .bass import add_to_friends, bass_step
 from .calendar import Calendar
@@ -90,9 +91,9 @@ class ClassicModel(RunModel):
         self.running = self.n_steps > 0
         self.frontier = np.empty(0, dtype=np.int64)
         if isinstance(mode, IndependentCascadeMode):
-            if mode.seeds > n:
-                raise ValueError(
-                    f"mode.seeds = {mode.seeds} is more than the graph's {n:,} users; "
+            if mode.seeds > n:  # a graph file: its size is known only now
+                raise ScenarioError(
+                    f"mode.seeds = {mode.seeds}: is more than the graph's {n:,} users; "
                     f"allowed: 1 <= seeds <= {n}"
                 )
             seeds = np.sort(self.rng.choice(n, size=mode.seeds, replace=False)).astype(np.int64)

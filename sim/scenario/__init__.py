@@ -1,15 +1,19 @@
 """Scenarios: the validated schema, distributions, and loading from TOML files."""
 
 from .distributions import Beta, Constant, Distribution, Gamma, LogNormal, Uniform
+from .errors import KeyProblem
 from .loader import (
     ScenarioError,
     apply_overrides,
+    date_problems,
     describe_errors,
+    is_integer_field,
     kind_of,
     load_raw,
     load_scenario,
     parse_override,
     read_toml,
+    schema_field,
     validate_scenario,
     with_overrides,
     wrong_kind,
@@ -19,6 +23,7 @@ from .schema import Scenario
 __all__ = [
     "Scenario",
     "ScenarioError",
+    "KeyProblem",
     "load_scenario",
     "load_raw",
     "parse_override",
@@ -29,6 +34,9 @@ __all__ = [
     "read_toml",
     "kind_of",
     "wrong_kind",
+    "schema_field",
+    "is_integer_field",
+    "date_problems",
     "Distribution",
     "Constant",
     "Uniform",

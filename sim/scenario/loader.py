@@ -5,7 +5,8 @@ may start with ``extends = "other.toml"`` (a path relative to it): the other fil
 loaded first and this one's keys replace its keys, table by table (arrays and values
 are replaced whole, and so is a table whose ``kind``, ``rule`` or ``dist`` changes: a
 generated graph replaces a graph file). Relative graph paths are resolved against the
-file that names them.
+file that names them. ``--set`` overrides follow the same rule for tags, and ``--set
+KEY=none`` unsets a key that may be left out (see :func:`apply_overrides`).
 
 Every problem is reported as a :class:`ScenarioError` whose message has one line per
 problem naming the file, the dotted key, the value and the allowed values, for
@@ -17,6 +18,7 @@ example::
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import math
 import re
@@ -31,6 +33,7 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 
 from ..policies import AllocationParams, params_class, registered_rules
+from .errors import KeyProblem
 from .schema import Scenario
 
 __all__ = [
@@ -47,6 +50,10 @@ __all__ = [
     "wrong_kind",
     "field_bounds",
     "format_bounds",
+    "schema_field",
+    "is_integer_field",
+    "allows_none",
+    "date_problems",
 ]
 
 _MAX_EXTENDS = 32
@@ -205,13 +212,50 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[tuple[str, Any]],
                     origin: dict[str, str] | None = None, source: str = "--set") -> dict[str, Any]:
     """Return a copy of ``raw`` with each dotted key set to its value (tables created as needed).
 
+    Three rules make overrides read as a user means them:
+
+    * setting a table's tag (``kind``, ``rule`` or ``dist``) to a new value replaces the
+      whole table, as ``extends`` does: ``policy.allocation.rule=equal`` drops the old
+      rule's keys, and the table holds the new rule's defaults plus any other keys of the
+      same override list (``policy.allocation.rule=head_boost policy.allocation.boost=5``);
+    * the text ``none`` unsets a key that may be left out (``gifts.chat_entry_from=none``):
+      the key is removed, so its default (none) applies;
+    * a whole float for an integer key (``merchants.sme.count=5.0``) becomes an int.
+
     Raises
     ------
     ScenarioError
         If a key runs through a value that is not a table.
     """
+    return _apply(raw, overrides, origin, source, round_floats=False)
+
+
+def _node_at(doc: Any, parts: list[str]) -> Any:
+    for part in parts:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(part)
+    return doc
+
+
+def _apply(raw: dict[str, Any], overrides: Iterable[tuple[str, Any]], origin: dict[str, str] | None,
+           source: str, round_floats: bool) -> dict[str, Any]:
     out = copy.deepcopy(raw)
-    for key, value in overrides:
+    pairs = list(overrides)
+    for key, value in pairs:  # a tag that changes replaces its table (see apply_overrides)
+        parts = key.split(".")
+        if len(parts) < 2 or parts[-1] not in _TAG_KEYS:
+            continue
+        parent = _node_at(out, parts[:-2])
+        table = parent.get(parts[-2]) if isinstance(parent, dict) else None
+        if isinstance(table, dict) and table.get(parts[-1]) != value:
+            parent[parts[-2]] = {}
+            if origin is not None:
+                prefix = ".".join(parts[:-1])
+                for k in [k for k in origin if k == prefix or k.startswith(prefix + ".")]:
+                    del origin[k]
+                origin[prefix] = source
+    for key, value in pairs:
         node = out
         parts = key.split(".")
         for i, part in enumerate(parts[:-1]):
@@ -221,10 +265,56 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[tuple[str, Any]],
                     f"{source} {key}: {'.'.join(parts[: i + 1])} is a value, not a table"
                 )
             node = nxt
-        node[parts[-1]] = value
+        field = schema_field(parts, out)
         if origin is not None:
             origin[key] = source
+        if field is not None:
+            if isinstance(value, str) and value.strip().lower() == "none" and allows_none(field):
+                node.pop(parts[-1], None)  # unset: the key's default (none) applies
+                continue
+            if isinstance(value, float) and math.isfinite(value) and is_integer_field(field):
+                if value.is_integer() or round_floats:
+                    value = int(round(value))
+        node[parts[-1]] = value
     return out
+
+
+# --------------------------------------------------------------------------- schema look-up
+def schema_field(key: str | list[str] | tuple[str, ...], doc: Mapping[str, Any] | None = None,
+                 root: type[BaseModel] = Scenario):
+    """The pydantic field that a dotted scenario key names, or None if there is none.
+
+    Tagged tables (``graph``, ``mode``, ``policy.allocation``, distributions) are resolved
+    by their tag in ``doc`` (a raw or dumped scenario): ``graph.m`` is a field only when
+    ``doc``'s graph kind has one.
+    """
+    parts = key.split(".") if isinstance(key, str) else list(key)
+    model: type[BaseModel] | None = root
+    node: Any = doc
+    field = None
+    for i, part in enumerate(parts):
+        if model is None:
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        node = node.get(part) if isinstance(node, Mapping) else None
+        if i < len(parts) - 1:
+            model = _model_for(_unwrap(field.annotation), dict(node) if isinstance(node, Mapping) else {})
+    return field
+
+
+def is_integer_field(field) -> bool:
+    """Whether a field holds whole numbers (``StrictInt``, a ``Literal`` of ints, or a list of them)."""
+    kinds = _unwrap(field.annotation)
+    ints = [t for t in kinds if t is int or (typing.get_origin(t) is typing.Literal
+                                              and all(type(a) is int for a in typing.get_args(t)))]
+    return bool(ints) and float not in kinds
+
+
+def allows_none(field) -> bool:
+    """Whether a field may be left unset (None)."""
+    return type(None) in _unwrap(field.annotation)
 
 
 # --------------------------------------------------------------------------- validation
@@ -261,18 +351,26 @@ def _model_for(candidates: list[Any], node: Any) -> type[BaseModel] | None:
     return None
 
 
+_TYPE_TAGS = frozenset({"int", "float", "str", "bool", "none", "date", "datetime", "list", "dict",
+                        "bytes", "any", "tuple", "set"})
+"""Names pydantic gives the members of an untagged union in error locations."""
+
+
 def _walk(loc: tuple[Any, ...], raw: Any, root: type[BaseModel]
-          ) -> tuple[list[str | int], type[BaseModel] | None, Any, bool]:
+          ) -> tuple[list[str | int], type[BaseModel] | None, Any, bool, bool]:
     """Follow a pydantic error location through the raw document and the schema.
 
     Returns the user-visible key parts, the model class holding the last key, the raw
-    value there, and whether the key exists in the document.
+    value there, whether the key exists in the document, and whether the location ran
+    through a member of a union (so that the error is one branch's view of the value).
     """
     parts: list[str | int] = []
     model: type[BaseModel] | None = root
     node: Any = raw
     holder: type[BaseModel] | None = root
+    values: Any = None  # the value type of a table with free keys (a batch's sweep)
     found = True
+    branched = False
     for i, item in enumerate(loc):
         last = i == len(loc) - 1
         if isinstance(node, dict) and item in node:
@@ -280,20 +378,38 @@ def _walk(loc: tuple[Any, ...], raw: Any, root: type[BaseModel]
             holder = model
             field = model.model_fields.get(item) if model is not None else None
             node = node[item]
-            model = _model_for(_unwrap(field.annotation), node) if field is not None else None
+            if field is not None:
+                model = _model_for(_unwrap(field.annotation), node)
+                values = _dict_values(field.annotation)
+            elif values is not None:
+                model, values = _model_for(_unwrap(values), node), None
+            else:
+                model = None
         elif isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
             parts.append(item)
             node = node[item]
             if isinstance(node, dict) and model is None and holder is not None:
                 field = holder.model_fields.get(parts[-2]) if len(parts) >= 2 else None
                 model = _model_for(_unwrap(field.annotation), node) if field is not None else None
-        elif last and isinstance(item, str) and not item.startswith(("function-", "tagged-union")):
-            parts.append(item)
+        elif last and isinstance(item, str) and (
+                (model is not None and item in model.model_fields)
+                or (model is None and re.fullmatch(r"[a-z_][a-z0-9_]*", item) and item not in _TYPE_TAGS)):
+            parts.append(item)  # a key missing from the document
             holder = model
             node = None
             found = False
-        # else: a union tag or validator name pydantic puts in locations; not a key
-    return parts, holder, node, found
+        else:  # a union member or validator name pydantic puts in locations; not a key
+            branched = True
+    return parts, holder, node, found, branched
+
+
+def _dict_values(tp: Any) -> Any:
+    """The value type of a ``dict[str, X]`` annotation (None for anything else)."""
+    if typing.get_origin(tp) is typing.Annotated:
+        return _dict_values(typing.get_args(tp)[0])
+    if typing.get_origin(tp) is dict and len(typing.get_args(tp)) == 2:
+        return typing.get_args(tp)[1]
+    return None
 
 
 def _dotted(parts: list[str | int]) -> str:
@@ -340,10 +456,25 @@ def _bounds(model: type[BaseModel] | None, name: str) -> str | None:
 
 
 def _fmt_value(v: Any) -> str:
+    text = _inline(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _inline(v: Any) -> str:
+    """A value as the user wrote it (TOML-like: ISO dates, inline tables), not a Python repr."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (dt.date, dt.datetime, dt.time)):
+        return v.isoformat()
     if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
         return str(v)
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(v, Mapping):
+        return "{" + ", ".join(f"{k} = {_inline(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_inline(x) for x in v) + "]"
+    if isinstance(v, BaseModel):
+        return _inline(v.model_dump(by_alias=True))
+    return repr(v)
 
 
 _TAGS = {
@@ -353,8 +484,44 @@ _TAGS = {
 }
 
 
+_TYPE_WORDS = {
+    "int_type": "a valid integer", "int_parsing": "a valid integer", "int_from_float": "a valid integer",
+    "float_type": "a valid number", "float_parsing": "a valid number", "string_type": "text",
+    "bool_type": "true or false", "bool_parsing": "true or false", "list_type": "a list",
+    "dict_type": "a table", "model_type": "a table", "model_attributes_type": "a table",
+    "date_type": "a date (YYYY-MM-DD)", "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)", "date_from_datetime_inexact": "a date (YYYY-MM-DD)",
+}
+"""What a value of the wrong type should have been, in a reader's words."""
+
+
+def _is_type_error(err: Mapping[str, Any]) -> bool:
+    return err["type"] in _TYPE_WORDS or err["type"] in ("none_required", "is_instance_of")
+
+
+def _table_words(cls: type[BaseModel], key: str, where: str) -> str:
+    """``a table of policy keys (commercial_share, ...), e.g. --set policy.commercial_share=0.025``."""
+    name = key.rsplit(".", 1)[-1] if key else "top-level"
+    keys = list(cls.model_fields)
+    shown = ", ".join(keys[:4]) + (", ..." if len(keys) > 4 else "")
+    example = ""
+    for k, f in cls.model_fields.items():
+        d = f.default
+        if not f.is_required() and isinstance(d, (int, float, str)) and not isinstance(d, bool):
+            example = (f"--set {key}.{k}={_inline(d)}" if "--set" in where
+                       else f"a [{key}] table with {k} = {_inline(d)}")
+            break
+    return f"must be a table of {name} keys ({shown})" + (f", e.g. {example}" if example else "")
+
+
+def _field_of(holder: type[BaseModel] | None, name: str | int | None):
+    if holder is None or not isinstance(name, str):
+        return None
+    return holder.model_fields.get(name)
+
+
 def _message(err: dict[str, Any], model: type[BaseModel] | None, name: str | int | None,
-             allowed_keys: list[str]) -> str:
+             allowed_keys: list[str], key: str = "", where: str = "", node: Any = None) -> str:
     kind = err["type"]
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
@@ -378,13 +545,46 @@ def _message(err: dict[str, Any], model: type[BaseModel] | None, name: str | int
         short = short.replace("greater than or equal to", ">=").replace("less than", "<")
         short = short.replace("greater than", ">")
         return f"{short}" + (f" ({bounds})" if bounds else "")
+    field = _field_of(model, name)
+    if kind in ("model_type", "model_attributes_type", "dict_type") and field is not None:
+        tables = [c for c in _unwrap(field.annotation) if isinstance(c, type) and issubclass(c, BaseModel)]
+        if len(tables) == 1 and not isinstance(node, list):
+            return _table_words(tables[0], key, where)
+        for tag in _TAG_KEYS:  # a tagged table: graph, mode, a distribution
+            values = [a for t in tables if tag in t.model_fields
+                      for a in typing.get_args(t.model_fields[tag].annotation)]
+            if len(tables) > 1 and values:
+                return f"must be a table with a {tag!r} key; allowed {tag}: {', '.join(map(str, values))}"
+    if kind == "string_pattern_mismatch":
+        pattern = (err.get("ctx") or {}).get("pattern", "")
+        return f"must match the pattern {pattern} (see docs)"
+    if kind in _TYPE_WORDS:
+        return f"must be {_TYPE_WORDS[kind]}" + _none_hint(field, key, where)
     return msg.replace("Input should be", "must be")
+
+
+def _none_hint(field, key: str, where: str) -> str:
+    if field is None or not allows_none(field):
+        return ""
+    return ", or leave the key out for none" + (f" (--set {key}=none)" if "--set" in where else "")
+
+
+def _where(parts: list[str | int], source: str, origin: Mapping[str, str] | None) -> str:
+    if origin:
+        for i in range(len(parts), 0, -1):
+            k = _dotted(parts[:i])
+            if k in origin:
+                return origin[k]
+    return source
 
 
 def describe_errors(exc: ValidationError, raw: Mapping[str, Any], source: str,
                     origin: Mapping[str, str] | None = None,
                     root: type[BaseModel] = Scenario) -> str:
     """One line per validation problem: ``FILE: KEY = VALUE: what is wrong (allowed ...)``.
+
+    A value that matches no member of a union (a sweep's list or range table) gets the
+    message of the member it was meant for, not one line per member.
 
     Parameters
     ----------
@@ -399,27 +599,101 @@ def describe_errors(exc: ValidationError, raw: Mapping[str, Any], source: str,
     root : pydantic model class
         The schema ``raw`` was validated against.
     """
-    lines = []
+    items = []
     for err in exc.errors():
-        parts, holder, node, found = _walk(tuple(err["loc"]), raw, root)
+        loc = tuple(err["loc"])
+        problem = (err.get("ctx") or {}).get("error")
+        problem = problem if isinstance(problem, KeyProblem) else None
+        if problem is not None:  # a model validator naming one of its keys
+            loc = loc + problem.parts
+        parts, holder, node, found, branched = _walk(loc, raw, root)
+        items.append((err, problem, parts, holder, node, found, branched))
+    # a union (list or range table, say): keep the errors of the member the value was
+    # meant for (a type mismatch of one member is noise when another member has a
+    # complaint about the value or its keys); when the value fits no member at all,
+    # one line says what each member takes
+    keys = [_dotted(parts) for _, _, parts, *_ in items]
+    branched = [i for i, item in enumerate(items) if item[-1]]
+    drop: set[int] = set()
+    for i in branched:
+        if not _is_type_error(items[i][0]):
+            continue
+        k = keys[i]
+        if any(j != i and ((keys[j] == k and not _is_type_error(items[j][0]))
+                           or keys[j].startswith((k + ".", k + "["))) for j in branched):
+            drop.add(i)
+    by_key: dict[str, list[int]] = {}
+    for i in branched:
+        if i not in drop:
+            by_key.setdefault(keys[i], []).append(i)
+    merged: dict[int, str] = {}
+    for idx in by_key.values():
+        if len(idx) < 2 or not all(_is_type_error(items[i][0]) for i in idx):
+            continue
+        words = []
+        for i in idx:
+            err = items[i][0]
+            cls = (err.get("ctx") or {}).get("class_name")
+            model = _find_model(root, cls) if cls else None
+            if model is not None:
+                words.append(f"a table ({', '.join(model.model_fields)})")
+            elif err["type"] in _TYPE_WORDS:
+                words.append(_TYPE_WORDS[err["type"]])
+        words = list(dict.fromkeys(words))
+        merged[idx[0]] = "must be " + " or ".join(words) if words else str(items[idx[0]][0]["msg"])
+        drop.update(idx[1:])
+    lines = []
+    for i, (err, problem, parts, holder, node, found, _) in enumerate(items):
+        if i in drop:
+            continue
         key = _dotted(parts)
         name = parts[-1] if parts else None
         allowed = sorted(holder.model_fields) if holder is not None else []
-        where = source
-        if origin:
-            for i in range(len(parts), 0, -1):
-                k = _dotted(parts[:i])
-                if k in origin:
-                    where = origin[k]
-                    break
-        value = f" = {_fmt_value(err['input'])}" if found and not isinstance(err["input"], dict) else ""
-        lines.append(f"{where}: {key}{value}: {_message(err, holder, name, allowed)}")
+        where = _where(parts, source, origin)
+        if problem is not None:
+            shown = problem.value if problem.has_value else (node if found else None)
+            value = f" = {_fmt_value(shown)}" if problem.has_value or (found and not isinstance(node, dict)) else ""
+            text = str(problem)
+        else:
+            value = f" = {_fmt_value(err['input'])}" if found and not isinstance(err["input"], dict) else ""
+            text = (merged[i] + _none_hint(_field_of(holder, name), key, where) if i in merged
+                    else _message(err, holder, name, allowed, key, where, node))
+        lines.append(f"{where}: {key}{value}: {text}")
     return "\n".join(dict.fromkeys(lines))
+
+
+def _find_model(root: type[BaseModel], name: str, _seen: set | None = None) -> type[BaseModel] | None:
+    """The model class called ``name`` reachable from ``root``'s fields."""
+    seen = _seen if _seen is not None else set()
+    if root.__name__ == name:
+        return root
+    seen.add(root)
+    for f in root.model_fields.values():
+        for t in _unwrap_all(f.annotation):
+            if isinstance(t, type) and issubclass(t, BaseModel) and t not in seen:
+                found = _find_model(t, name, seen)
+                if found is not None:
+                    return found
+    return None
+
+
+def _unwrap_all(tp: Any) -> list[Any]:
+    """Like :func:`_unwrap`, also looking into dict values."""
+    if typing.get_origin(tp) is dict:
+        args = typing.get_args(tp)
+        return _unwrap_all(args[1]) if len(args) == 2 else []
+    out = []
+    for t in _unwrap(tp):
+        out += _unwrap_all(t) if typing.get_origin(t) is dict else [t]
+    return out
 
 
 def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>",
                       origin: Mapping[str, str] | None = None) -> Scenario:
     """Validate a raw (merged) document into a :class:`Scenario`.
+
+    Dates the document gives for occasions and the rollout are checked against the
+    simulated period (see :func:`date_problems`); defaults are not.
 
     Raises
     ------
@@ -428,10 +702,63 @@ def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>",
     """
     if not isinstance(raw, Mapping):
         raise ScenarioError(f"{source}: expected a table of scenario keys")
+    rollout = raw.get("rollout")
+    given = {k for k in ("occasions",) if k in raw}
+    if isinstance(rollout, Mapping) and "schedule" in rollout:
+        given.add("rollout")
+    return _validate(raw, source, origin, given)
+
+
+def _validate(raw: Mapping[str, Any], source: str, origin: Mapping[str, str] | None,
+              dates_given: set[str]) -> Scenario:
     try:
-        return Scenario.model_validate(dict(raw))
+        sc = Scenario.model_validate(dict(raw))
     except ValidationError as exc:
         raise ScenarioError(describe_errors(exc, raw, source, origin)) from None
+    problems = date_problems(sc, dates_given)
+    if problems:
+        raise ScenarioError("\n".join(
+            f"{_where(parts, source, origin)}: {_dotted(parts)} = {_inline(value)}: {text}"
+            for parts, value, text in problems))
+    return sc
+
+
+def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout")
+                  ) -> list[tuple[list[str | int], Any, str]]:
+    """Occasion and rollout dates that do not fit the simulated period, as (key parts,
+    value, message); only for the gift mode (the classic modes ignore both tables).
+
+    An occasion is out when its whole window, ``lead_days`` before its date to
+    ``lag_days`` after, misses [time.start, time.end]: it could not change a single step.
+    A rollout is out when its first point comes after time.end: the share is constant
+    before the first point, so every step would get that point's share. Points before
+    time.start or after time.end are otherwise fine: the share inside the period
+    interpolates toward them.
+    """
+    given = set(given)
+    if sc.mode.kind != "gift":
+        return []
+    t = sc.time
+    period = f"{t.start.isoformat()} to {t.end.isoformat()} (time.start to time.end)"
+    out: list[tuple[list[str | int], Any, str]] = []
+    if "occasions" in given:
+        for i, o in enumerate(sc.occasions):
+            first = o.date - dt.timedelta(days=o.lead_days)
+            last = o.date + dt.timedelta(days=o.lag_days)
+            if last < t.start or first > t.end:
+                out.append((["occasions", i, "date"], o.date,
+                            f"occasion {o.name!r} lies outside the simulated period {period}, and so "
+                            f"does its window ({first.isoformat()} to {last.isoformat()}, lead_days "
+                            "before to lag_days after), so it could not change anything; allowed: a date "
+                            "whose window overlaps the period (or leave the occasion out)"))
+    if "rollout" in given:
+        p = sc.rollout.schedule[0]
+        if p.date > t.end:
+            out.append((["rollout", "schedule", 0, "date"], p.date,
+                        f"the staged rollout starts after the simulated period {period} ends; the "
+                        f"share is constant before the first point, so every step would get its share "
+                        f"{p.share:g}; allowed: a first date on or before time.end ({t.end.isoformat()})"))
+    return out
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] = ()) -> Scenario:
@@ -442,7 +769,9 @@ def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] =
     path : str or Path
         The TOML scenario file.
     overrides : iterable of ``"key=value"`` strings or (key, value) pairs
-        Applied after ``extends``, as with ``giftsim run --set``.
+        Applied after ``extends``, as with ``giftsim run --set`` (see
+        :func:`apply_overrides`: a new ``kind``/``rule``/``dist`` replaces its table,
+        ``none`` unsets an optional key).
 
     Returns
     -------
@@ -469,11 +798,18 @@ def _resolve_override_path(key: str, value: Any) -> Any:
 def with_overrides(scenario: Scenario, overrides: Iterable[tuple[str, Any]], source: str = "override") -> Scenario:
     """A new scenario with dotted keys replaced, validated as a whole.
 
+    As :func:`apply_overrides`; besides, a float for an integer key is rounded to the
+    nearest integer (a calibration's optimiser proposes ``merchants.sme.count = 4.7``:
+    the run uses 5). Occasion and rollout dates are checked against the period only
+    when the overrides set them.
+
     Raises
     ------
     ScenarioError
         If the result is not a valid scenario.
     """
     raw = scenario.model_dump(mode="python", by_alias=True)
-    raw = apply_overrides(raw, [(k, _resolve_override_path(k, v)) for k, v in overrides], source=source)
-    return validate_scenario(raw, source)
+    pairs = [(k, _resolve_override_path(k, v)) for k, v in overrides]
+    raw = _apply(raw, pairs, None, source, round_floats=True)
+    given = {k.split(".")[0] for k, _ in pairs} & {"occasions", "rollout"}
+    return _validate(raw, source, None, given)

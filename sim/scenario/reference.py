@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from ..policies import params_class
 from ..policies.builtin import BUILTIN_RULES
 from .distributions import _Dist
-from .loader import format_bounds
+from .loader import allows_none, format_bounds
 from .schema import (
     BarabasiAlbert,
     BassMode,
@@ -56,7 +56,7 @@ def _fmt_default(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:g}"
     if v is None:
-        return "none"
+        return "(left out)"
     return str(v)
 
 
@@ -68,12 +68,12 @@ def _allowed(field) -> str:
             return f"distribution: {needs}"
     bounds = format_bounds(field, "x", le="≤")
     if bounds is not None:
-        return bounds
+        return bounds + (", or left out" if allows_none(field) else "")
     return _type_name(ann)
 
 
 _NAMES = {bool: "true, false", str: "text", int: "integer", float: "number", dict: "table",
-          type(None): "none"}
+          type(None): "left out"}
 
 
 def _type_name(ann: Any) -> str:

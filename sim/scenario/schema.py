@@ -1,7 +1,7 @@
 """The scenario schema: one frozen, validated description of a simulation.
 
 Every default of the model lives here, with its source: ``domain.md`` is the project's
-domain brief (``../shared/domain.md``, restating the December 2024 press feature on
+domain brief (``docs/domain.md``, restating the December 2024 press feature on
 WeChat's gift launch); "assumption" marks a value chosen for this model with no
 published figure behind it (see ``docs/model.md`` for the reasoning). Units: days,
 RMB, shares in [0, 1].
@@ -37,6 +37,7 @@ from .distributions import (
     PositiveDist,
     ProbabilityDist,
 )
+from .errors import KeyProblem
 
 __all__ = [
     "Scenario",
@@ -93,9 +94,11 @@ class TimeConfig(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> TimeConfig:
         if self.end < self.start:
-            raise ValueError(f"end ({self.end}) is before start ({self.start})")
+            raise KeyProblem("end", f"is before start ({self.start.isoformat()}); allowed: an end date on "
+                             "or after time.start", self.end)
         if (self.end - self.start).days > 3660:
-            raise ValueError("the period is longer than 10 years (3,660 days); allowed: at most 3,660 days")
+            raise KeyProblem("end", f"the period from start ({self.start.isoformat()}) is longer than 10 years "
+                             "(3,660 days); allowed: at most 3,660 days", self.end)
         return self
 
     @property
@@ -124,8 +127,9 @@ class _GraphBase(_Strict):
     file's weight column (scaled by its maximum), or a distribution (assumption: Beta(2, 5),
     mostly weak ties)."""
     seed: StrictInt | None = Field(default=None, ge=0)
-    """Seed of the graph and tie strengths; None derives it from the run's seed, so each
-    replicate gets its own graph. Set it to keep one graph across replicates."""
+    """Seed of the graph and tie strengths; left out (or ``--set graph.seed=none``), it
+    derives from the run's seed, so each replicate gets its own graph. Set it to keep one
+    graph across replicates."""
 
     @field_validator("tie_strength", mode="before")
     @classmethod
@@ -145,15 +149,27 @@ class FileGraph(_GraphBase):
     """File path, relative to the scenario file that names it."""
 
 
+def _below_n(cfg, key: str, low: int) -> None:
+    value = getattr(cfg, key)
+    if value >= cfg.n:
+        raise KeyProblem(key, f"must be below n = {cfg.n:,}, the number of users; allowed: {low} <= {key} < n",
+                         value)
+
+
 class BarabasiAlbert(_GraphBase):
     kind: Literal["barabasi_albert"]
     n: StrictInt = Field(ge=2, le=50_000_000)
     """Users."""
     m: StrictInt = Field(ge=1)
-    """Friendships each new user makes (mean degree about 2 m)."""
+    """Friendships each new user makes (mean degree about 2 m); below n."""
     engine: Literal["auto", "networkx", "numpy"] = "auto"
     """networkx's generator, or the numpy Batagelj-Brandes method; ``auto`` uses numpy
     above 100,000 users."""
+
+    @model_validator(mode="after")
+    def _m_below_n(self) -> BarabasiAlbert:
+        _below_n(self, "m", 1)
+        return self
 
 
 class WattsStrogatz(_GraphBase):
@@ -161,12 +177,17 @@ class WattsStrogatz(_GraphBase):
     n: StrictInt = Field(ge=2, le=50_000_000)
     """Users."""
     k: StrictInt = Field(ge=2)
-    """Each user's ring neighbours before rewiring (mean degree k)."""
+    """Each user's ring neighbours before rewiring (mean degree k); below n."""
     p: Share
     """Rewiring probability per edge."""
     engine: Literal["auto", "networkx", "numpy"] = "auto"
     """networkx's generator, or a numpy one (rewiring may drop a few edges, counted);
     ``auto`` uses numpy above 100,000 users."""
+
+    @model_validator(mode="after")
+    def _k_below_n(self) -> WattsStrogatz:
+        _below_n(self, "k", 2)
+        return self
 
 
 class HolmeKim(_GraphBase):
@@ -176,9 +197,14 @@ class HolmeKim(_GraphBase):
     n: StrictInt = Field(ge=2, le=50_000_000)
     """Users."""
     m: StrictInt = Field(ge=1)
-    """Friendships each new user makes."""
+    """Friendships each new user makes; below n."""
     p: Share
     """Probability of closing a triangle after each preferential link."""
+
+    @model_validator(mode="after")
+    def _m_below_n(self) -> HolmeKim:
+        _below_n(self, "m", 1)
+        return self
 
 
 class StochasticBlockModel(_GraphBase):
@@ -211,11 +237,15 @@ class ConfigurationModel(_GraphBase):
     def _one_source(self) -> ConfigurationModel:
         if self.degree_sequence is not None:
             if self.degree is not None or self.n is not None:
-                raise ValueError("give either degree_sequence, or n with degree, not both")
+                raise KeyProblem("degree_sequence", "give either degree_sequence, or n with degree, not both")
+            if len(self.degree_sequence) < 2:
+                raise KeyProblem("degree_sequence", "needs at least 2 users; allowed: a list of 2 or more degrees",
+                                 list(self.degree_sequence))
         elif self.n is None or self.degree is None:
-            raise ValueError("give degree_sequence, or both n and degree")
+            raise KeyProblem("n" if self.n is None else "degree",
+                             "required: give degree_sequence, or both n and degree")
         if self.degree == "poisson" and self.mean_degree is None:
-            raise ValueError('degree = "poisson" needs mean_degree')
+            raise KeyProblem("mean_degree", 'required with degree = "poisson"')
         return self
 
 
@@ -287,7 +317,8 @@ class GiftConfig(_Strict):
     chat_entry_from: dt.date | None = None
     """From this date a gift can also start from the chat menu, next to red envelopes, not
     only from a product page (issue #8: the gift entry moved into the chat menu on
-    2025-01-17); none: product pages only (domain.md §1)."""
+    2025-01-17); leave the key out (or ``--set gifts.chat_entry_from=none``) for product
+    pages only (domain.md §1)."""
     chat_entry_rate: Share = 0.02
     """Chance per active day that a user who sees the gift button opens the chat menu's
     gift entry, once it exists (assumption)."""
@@ -313,7 +344,10 @@ class RolloutPoint(_Strict):
 
 class RolloutConfig(_Strict):
     """Staged rollout (grey release): share of users who see the gift button, linear
-    between the points, constant before the first and after the last."""
+    between the points, constant before the first and after the last. Points may lie
+    before ``time.start`` or after ``time.end`` (the share inside the period interpolates
+    toward them), but a schedule whose first point comes after ``time.end`` is an error:
+    every step would get that point's share."""
 
     schedule: list[RolloutPoint] = Field(
         default=[
@@ -328,13 +362,17 @@ class RolloutConfig(_Strict):
     @field_validator("schedule")
     @classmethod
     def _monotone(cls, pts: list[RolloutPoint]) -> list[RolloutPoint]:
-        for a, b in zip(pts, pts[1:]):
+        for i, (a, b) in enumerate(zip(pts, pts[1:]), start=1):
             if b.date <= a.date:
-                raise ValueError(f"rollout dates must increase: {b.date} follows {a.date}")
+                raise KeyProblem((i, "date"), f"rollout dates must increase: {b.date.isoformat()} follows "
+                                 f"{a.date.isoformat()} (schedule[{i - 1}]); allowed: a date after "
+                                 f"{a.date.isoformat()}", b.date)
             if b.share < a.share:
-                raise ValueError(
-                    f"a staged rollout never shrinks: share {b.share} on {b.date} is below "
-                    f"{a.share} on {a.date}"
+                raise KeyProblem(
+                    (i, "share"),
+                    f"a staged rollout never shrinks: share {b.share:g} on {b.date.isoformat()} is below "
+                    f"{a.share:g} on {a.date.isoformat()} (schedule[{i - 1}]); allowed: {a.share:g} <= share <= 1",
+                    b.share,
                 )
         return pts
 
@@ -346,7 +384,9 @@ class Occasion(_Strict):
     name: str = Field(min_length=1)
     """Occasion name (shown in the browser and the series)."""
     date: dt.date
-    """Calendar date of the occasion (domain.md §1)."""
+    """Calendar date of the occasion (domain.md §1). An occasion whose whole window
+    (``lead_days`` before to ``lag_days`` after) misses the simulated period is an error:
+    it could not change a step."""
     lift: StrictFloat = Field(ge=0.0, le=100.0)
     """Extra gifting intent on the day: intent is multiplied by 1 + lift (assumption)."""
     lead_days: StrictInt = Field(default=5, ge=0, le=365)
@@ -368,8 +408,10 @@ DEFAULT_OCCASIONS = (
 class MerchantTypeConfig(_Strict):
     """One merchant type (domain.md §3): the pool of potential merchants and their traits."""
 
-    count: StrictInt = Field(ge=0, le=1_000_000)
-    """Potential merchants of this type (on the platform or not)."""
+    count: StrictInt = Field(ge=0, le=100_000)
+    """Potential merchants of this type (on the platform or not). At most 100,000 per type,
+    so that a run fits a laptop: the merchant tables and the daily allocation grow with
+    the count (1,000,000 took a minute and 5.6 GB on the Facebook graph)."""
     joined_at_start: Share = 0.5
     """Share of them on the platform on the first day."""
     price: PositiveDist
@@ -431,7 +473,8 @@ class MerchantConfig(_Strict):
     (assumption: four weekly reviews, a month)."""
     max_admissions_per_week: StrictInt | None = Field(default=None, ge=0)
     """Platform's onboarding capacity (domain.md §3: recruitment outran governance in
-    2023); None means no cap."""
+    2023); leave the key out (or ``--set merchants.max_admissions_per_week=none``) for no
+    cap."""
     demand_window_days: StrictInt = Field(default=7, ge=1, le=365)
     """Days of orders a merchant (and ``sales_proportional``) looks back on."""
 
@@ -639,21 +682,40 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         if self.gifts.item == "cash" and self.policy.induced_sharing.enabled:
-            raise ValueError(
-                "policy.induced_sharing invites friends to a product page, but gifts.item = "
-                '"cash" has none; allowed: induced_sharing.enabled = false with cash gifts'
+            raise KeyProblem(
+                "policy.induced_sharing.enabled",
+                "induced sharing invites friends to a product page, but gifts.item = "
+                '"cash" has none; allowed: induced_sharing.enabled = false with cash gifts', True,
             )
         if self.gifts.expiry_hours % self.time.step_hours:
-            raise ValueError(
-                f"gifts.expiry_hours ({self.gifts.expiry_hours}) must be a multiple of "
-                f"time.step_hours ({self.time.step_hours})"
+            raise KeyProblem(
+                "gifts.expiry_hours",
+                f"must be a multiple of time.step_hours ({self.time.step_hours})", self.gifts.expiry_hours,
             )
         if isinstance(self.mode, BassMode):
             dt_days = self.time.step_hours / 24.0
             if (self.mode.p + self.mode.q) * dt_days > 1.0:
-                raise ValueError(
-                    f"mode: (p + q) * step length = ({self.mode.p:g} + {self.mode.q:g}) * "
+                raise KeyProblem(
+                    "mode",
+                    f"(p + q) * step length = ({self.mode.p:g} + {self.mode.q:g}) * "
                     f"{dt_days:g} days = {(self.mode.p + self.mode.q) * dt_days:g} is above 1; "
                     "allowed: (p + q) * time.step_hours / 24 <= 1 (a probability per step)"
                 )
+        if isinstance(self.mode, IndependentCascadeMode):
+            users = static_users(self.graph)
+            if users is not None and self.mode.seeds > users:
+                raise KeyProblem(
+                    "mode.seeds",
+                    f"is more than the graph's {users:,} users; allowed: 1 <= seeds <= {users}",
+                    self.mode.seeds,
+                )
         return self
+
+
+def static_users(graph) -> int | None:
+    """Number of users of a generated graph, known before it is built (None for a file)."""
+    if isinstance(graph, StochasticBlockModel):
+        return sum(graph.sizes)
+    if isinstance(graph, ConfigurationModel):
+        return len(graph.degree_sequence) if graph.degree_sequence is not None else graph.n
+    return getattr(graph, "n", None)
