@@ -95,6 +95,12 @@ def test_batch_command_prints_comparison_and_writes_tables(tmp_path, capsys):
     # running again without --resume refuses, naming the way out
     assert main(["batch", str(batch), "--workers", "1", "--out", str(tmp_path / "out")]) == 2
     assert "--resume" in capsys.readouterr().err
+    # a single run is not written into the batch's folder (nor its runs/), which the batch would ignore
+    for inside in (tmp_path / "out", tmp_path / "out" / "runs"):
+        before = sorted(p.name for p in inside.iterdir())
+        assert main(["run", "scenarios/wechat_gift_launch.toml", "--out", str(inside), "--quiet"]) == 2
+        assert "inside the batch folder" in capsys.readouterr().err
+        assert sorted(p.name for p in inside.iterdir()) == before
 
 
 @pytest.mark.parametrize("command, path, fragment", [

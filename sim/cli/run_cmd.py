@@ -57,6 +57,10 @@ def main(args: argparse.Namespace) -> int:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     scenario = load_scenario(args.scenario, args.overrides)
     parent = Path(args.out) if args.out else Path("results") / safe_name(scenario.name)
+    for folder in (parent, parent.parent):  # a batch folder, or its runs/ folder
+        if (folder / "plan.json").is_file():
+            raise ValueError(f"--out {parent}: is inside the batch folder {folder} (it has a plan.json); "
+                             "a single run goes in a folder of its own, e.g. --out results/<name>")
     rid = run_id(scenario, args.seed)
     try:
         if args.quiet:

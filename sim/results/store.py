@@ -2,7 +2,7 @@
 
 A run folder holds::
 
-    series.parquet      one row per step (daily series)
+    series.parquet      one row per step (a day unless time.step_hours < 24)
     gifts.parquet       one row per gift (the event log)
     users.parquet       one row per aware user (cascade parents)
     merchants.parquet   one row per merchant
