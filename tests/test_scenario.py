@@ -93,7 +93,7 @@ def test_with_overrides_revalidates(wechat):
     ("[[occasions]]\nname = \"x\"\ndate = 2025-01-01\nlift = 1e9\n", ["occasions[0].lift", "<= 100"]),
     ("[population]\nfeed_impressions = 1e300\n", ["population.feed_impressions", "<= 10000"]),
     ("[policy]\ncommercial_share = \"0.05\"\n", ["policy.commercial_share = '0.05'", "a valid number"]),
-    ("[merchants.sme]\ncount = 2.5\n", ["merchants.sme.count = 2.5", "a valid integer"]),
+    ("[merchants.sme]\ncount = 2.5\n", ["merchants.sme.count = 2.5", "a whole number", "0 <= count <= 100000"]),
 ])
 def test_bad_values_name_file_key_and_allowed(tmp_path, text, fragments):
     p = write(tmp_path, "bad.toml", MINIMAL + text)

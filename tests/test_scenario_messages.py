@@ -111,7 +111,7 @@ def test_point_errors_print_the_point_without_a_stray_space(tmp_path, capsys):
     p = batch(tmp_path, '[sweep]\n"merchants.sme.count" = [0, 2.5]\n')
     assert cli_main(["check", str(p)]) == 2
     out = capsys.readouterr().out
-    assert f"{p} [count=2.5]: merchants.sme.count = 2.5: must be a valid integer" in out
+    assert f"{p} [count=2.5]: merchants.sme.count = 2.5: must be a whole number (allowed: an integer, 0 <= count <= 100000)" in out
     assert " : " not in out
 
 
@@ -280,7 +280,7 @@ def test_set_none_unsets_an_optional_key(tmp_path):
     sc = load_scenario(p, ["gifts.chat_entry_from=none", "merchants.max_admissions_per_week=none"])
     assert sc.gifts.chat_entry_from is None and sc.merchants.max_admissions_per_week is None
     assert error_of(load_scenario, p, ["policy.commercial_share=none"]) == (
-        f"{p} (--set): policy.commercial_share = 'none': must be a valid number")
+        f"{p} (--set): policy.commercial_share = 'none': must be a valid number (allowed: 0 <= commercial_share <= 1)")
     assert error_of(load_scenario, p, ["gifts.chat_entry_from=soon"]) == (
         f"{p} (--set): gifts.chat_entry_from = 'soon': must be a date (YYYY-MM-DD), or leave the key out for "
         "none (--set gifts.chat_entry_from=none)")

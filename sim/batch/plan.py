@@ -16,6 +16,7 @@ from ..scenario import (
     Scenario,
     ScenarioError,
     apply_overrides,
+    check_graph_file,
     is_integer_field,
     load_raw,
     schema_field,
@@ -200,7 +201,9 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
     ------
     ScenarioError
         If a scenario file or any point's scenario is invalid (the message names the
-        batch file, the point and the key).
+        batch file, the point and the key), including a graph file that is missing,
+        malformed or has fewer users than ``mode.seeds`` (each distinct file is read
+        once, see :func:`sim.graph.graph_file_facts`).
     """
     folder = Path(folder)
     raw_cache: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
@@ -255,8 +258,10 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
             pairs = list(base_set.items()) + list(combo.items())
             name = _point_name(vname, params, show_variant=len(variants) > 1)
             try:
-                doc = apply_overrides(raw, pairs, dict(origin), source=f"{source} [{name}]")
-                sc = validate_scenario(doc, f"{source} [{name}]", origin)
+                point_origin = dict(origin)
+                doc = apply_overrides(raw, pairs, point_origin, source=f"{source} [{name}]")
+                sc = validate_scenario(doc, f"{source} [{name}]", point_origin)
+                check_graph_file(sc, f"{source} [{name}]", point_origin)  # read once per file
             except ScenarioError as err:
                 raise ScenarioError(f"{source}: point {name!r}:\n{err}") from None
             points.append(Point(index=len(points), name=name, variant=vname,

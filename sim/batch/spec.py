@@ -144,10 +144,14 @@ class Sample(_Strict):
     second_order: bool = False
     """Sobol only: also sample for second-order indices."""
     levels: StrictInt = Field(default=4, ge=2, le=100)
-    """Morris only: grid levels."""
+    """Morris only: grid levels, an even number (SALib's Morris design needs one)."""
 
     @model_validator(mode="after")
     def _sobol_power_of_two(self) -> Sample:
+        if self.levels % 2:
+            raise KeyProblem("levels", "Morris grid levels must be an even number (SALib's Morris design "
+                             f"needs one); allowed: an even number 2 <= levels <= 100, e.g. {self.levels - 1} "
+                             f"or {self.levels + 1}", self.levels)
         n = self.n
         if self.method == "sobol" and n & (n - 1):
             lo = 1 << (n.bit_length() - 1)

@@ -34,7 +34,7 @@ def main(args: argparse.Namespace) -> int:
             kind = file_kind(f)
             if kind == "calibration":
                 spec, folder = load_calibration(f)
-                load_scenario(folder / spec.base)
+                load_scenario(folder / spec.base, check_graph=True)
                 console.print(f"OK {escape(str(f))}: calibration of {len(spec.parameters)} parameters to "
                               f"{len(spec.targets)} targets")
             elif kind == "batch":
@@ -42,7 +42,7 @@ def main(args: argparse.Namespace) -> int:
                 console.print(f"OK {escape(str(f))}: batch of {len(plan.points)} points x "
                               f"{plan.spec.replicates} replicates = {len(plan.runs)} runs")
             else:
-                sc = load_scenario(f)
+                sc = load_scenario(f, check_graph=True)
                 console.print(f"OK {escape(str(f))}: scenario {escape(repr(sc.name))}, {sc.time.days} days")
         except ScenarioError as err:
             bad += 1

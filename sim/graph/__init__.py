@@ -1,12 +1,14 @@
 """Social graphs: reading, generating, cleaning, and the CSR arrays the model runs on."""
 
-from .build import build_graph
+from .build import build_graph, graph_file_facts, graph_problems
 from .csr import CleanEdges, CleanupReport, CSRGraph, clean_edges, to_csr
 from .generators import GraphConfigError, generate
 from .io import GraphFileError, read_edgelist, read_graph_file, read_networkx_file
 
 __all__ = [
     "build_graph",
+    "graph_file_facts",
+    "graph_problems",
     "CSRGraph",
     "CleanEdges",
     "CleanupReport",

@@ -17,7 +17,7 @@ from .csr import CleanEdges, CSRGraph, to_csr
 from .generators import generate
 from .io import GraphFileError, read_graph_file
 
-__all__ = ["build_graph", "GraphFileError"]
+__all__ = ["build_graph", "GraphFileError", "graph_file_facts", "graph_problems"]
 
 
 @lru_cache(maxsize=8)
@@ -31,6 +31,84 @@ def _read(cfg: FileGraph) -> CleanEdges:
     except FileNotFoundError:
         raise GraphFileError(f"{cfg.path}: no such graph file") from None
     return _read_cached(cfg.path, cfg.kind, st.st_size, st.st_mtime_ns)
+
+
+_FACTS: dict[tuple[str, str, int, int], tuple[int, bool] | GraphFileError] = {}
+
+
+def graph_file_facts(path: str | os.PathLike, kind: str) -> tuple[int, bool]:
+    """The number of users of a graph file and whether it has weights, reading the file
+    once per process for each (resolved path, size, modification time).
+
+    Only the two facts are kept, not the edges, so that checking many scenarios on a big
+    file costs one read and little memory.
+
+    Raises
+    ------
+    GraphFileError
+        As :func:`sim.graph.read_graph_file` (a missing, unreadable or malformed file).
+    """
+    resolved = os.path.realpath(path)
+    try:
+        st = os.stat(resolved)
+    except FileNotFoundError:
+        raise GraphFileError(f"{path}: no such graph file") from None
+    except OSError as err:
+        raise GraphFileError(f"{path}: cannot read: {err.strerror}") from None
+    key = (resolved, kind, st.st_size, st.st_mtime_ns)
+    if key not in _FACTS:
+        if len(_FACTS) >= 64:
+            _FACTS.clear()
+        try:
+            edges = read_graph_file(path, kind)
+            _FACTS[key] = (edges.n_users, edges.raw_weights is not None)
+        except GraphFileError as err:
+            _FACTS[key] = err
+    found = _FACTS[key]
+    if isinstance(found, GraphFileError):
+        raise found
+    return found
+
+
+def _shown(path: str) -> str:
+    try:
+        return str(os.path.relpath(path)) if not os.path.relpath(path).startswith("..") else path
+    except ValueError:
+        return path
+
+
+def graph_problems(scenario) -> list[tuple[list[str], object, str]]:
+    """What stops a scenario's graph file from being used, found before any run: a
+    missing, unreadable or malformed file, ``tie_strength = "file"`` without a weight
+    column, or more independent-cascade seeds (``mode.seeds``) than the file has users.
+
+    Returns (key parts, value, message) triples, as :func:`sim.scenario.date_problems`;
+    empty for a generated graph or a good file. The file is read once per process (see
+    :func:`graph_file_facts`).
+    """
+    cfg = scenario.graph
+    if not isinstance(cfg, FileGraph):
+        return []
+    try:
+        users, weighted = graph_file_facts(cfg.path, cfg.kind)
+    except GraphFileError as err:
+        text = str(err)
+        for prefix in (f"{cfg.path}: ", f"{os.path.realpath(cfg.path)}: "):
+            if text.startswith(prefix):
+                text = text[len(prefix):]
+                break
+        return [(["graph", "path"], _shown(cfg.path), text)]
+    out: list[tuple[list[str], object, str]] = []
+    if cfg.tie_strength == "file" and not weighted:
+        out.append((["graph", "tie_strength"], "file",
+                    f"the graph file (graph.path = {_shown(cfg.path)!r}) has no weights; allowed: a weight "
+                    "column (u v weight) or a tie_strength distribution"))
+    seeds = getattr(scenario.mode, "seeds", None)
+    if getattr(scenario.mode, "kind", None) == "independent_cascade" and seeds is not None and seeds > users:
+        out.append((["mode", "seeds"], seeds,
+                    f"is more than the {users:,} users of the graph file (graph.path = {_shown(cfg.path)!r}); "
+                    f"allowed: 1 <= seeds <= {users}"))
+    return out
 
 
 def build_graph(cfg, *, rng: np.random.Generator) -> CSRGraph:

@@ -5,6 +5,7 @@ from .errors import KeyProblem
 from .loader import (
     ScenarioError,
     apply_overrides,
+    check_graph_file,
     date_problems,
     describe_errors,
     is_integer_field,
@@ -37,6 +38,7 @@ __all__ = [
     "schema_field",
     "is_integer_field",
     "date_problems",
+    "check_graph_file",
     "Distribution",
     "Constant",
     "Uniform",

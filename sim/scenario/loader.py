@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
+import json
 import math
 import re
 import tomllib
@@ -54,6 +55,7 @@ __all__ = [
     "is_integer_field",
     "allows_none",
     "date_problems",
+    "check_graph_file",
 ]
 
 _MAX_EXTENDS = 32
@@ -238,10 +240,42 @@ def _node_at(doc: Any, parts: list[str]) -> Any:
     return doc
 
 
+class _Override(str):
+    """The source of a key an override set (``FILE (--set)``, a batch point), as kept in
+    ``origin``: error messages tell it from the files."""
+
+    __slots__ = ()
+
+
+def _seed_defaults(out: dict[str, Any], parts: list[str]) -> None:
+    """Put the schema's default table (with its tag) at each missing tagged table along
+    ``parts``, so that ``population.pay_forward.a=3`` changes the default distribution's
+    ``a`` and keeps its ``dist`` and other parameters."""
+    node: Any = out
+    for i, part in enumerate(parts[:-1]):
+        if not isinstance(node, dict):
+            return
+        if part not in node:
+            field = schema_field(parts[: i + 1], out)
+            if field is None:
+                return
+            default = field.get_default(call_default_factory=True)
+            fields = type(default).model_fields if isinstance(default, BaseModel) else {}
+            if any(t in fields for t in _TAG_KEYS) and parts[i + 1] in fields:
+                node[part] = default.model_dump(mode="python", by_alias=True)
+            else:  # a plain table (or a key the default's kind lacks): left to the loop below
+                node = node.setdefault(part, {})
+                continue
+        node = node[part]
+
+
 def _apply(raw: dict[str, Any], overrides: Iterable[tuple[str, Any]], origin: dict[str, str] | None,
            source: str, round_floats: bool) -> dict[str, Any]:
     out = copy.deepcopy(raw)
     pairs = list(overrides)
+    source = _Override(source)
+    for key, _ in pairs:  # a key inside a default table: start from that table
+        _seed_defaults(out, key.split("."))
     for key, value in pairs:  # a tag that changes replaces its table (see apply_overrides)
         parts = key.split(".")
         if len(parts) < 2 or parts[-1] not in _TAG_KEYS:
@@ -555,12 +589,91 @@ def _message(err: dict[str, Any], model: type[BaseModel] | None, name: str | int
                       for a in typing.get_args(t.model_fields[tag].annotation)]
             if len(tables) > 1 and values:
                 return f"must be a table with a {tag!r} key; allowed {tag}: {', '.join(map(str, values))}"
+    if kind in ("string_too_short", "too_short", "string_too_long", "too_long"):
+        return _length_words(err, field, str(name) if name is not None else "value")
     if kind == "string_pattern_mismatch":
         pattern = (err.get("ctx") or {}).get("pattern", "")
         return f"must match the pattern {pattern} (see docs)"
     if kind in _TYPE_WORDS:
-        return f"must be {_TYPE_WORDS[kind]}" + _none_hint(field, key, where)
-    return msg.replace("Input should be", "must be")
+        integer = field is not None and is_integer_field(field) and kind.startswith("int")
+        words = "a whole number" if integer and isinstance(err.get("input"), float) else _TYPE_WORDS[kind]
+        bounds = _bounds(model, str(name)) if name is not None and kind.startswith(("int", "float")) else None
+        if integer:
+            bounds = "allowed: an integer" + (f", {bounds[len('allowed: '):]}" if bounds else "")
+        return f"must be {words}" + (f" ({bounds})" if bounds else "") + _none_hint(field, key, where)
+    return _toml_values(msg.replace("Input should be", "must be"), err.get("input"))
+
+
+def _length_words(err: Mapping[str, Any], field, name: str) -> str:
+    """``must not be empty (allowed: text of 1 to 200 characters)`` for pydantic's
+    too_short / too_long errors, on text and lists."""
+    ctx = err.get("ctx") or {}
+    text = err["type"].startswith("string")
+    unit = "character" if text else "item"
+    lo = hi = None
+    for m in (field.metadata if field is not None else ()):
+        lo = getattr(m, "min_length", lo)
+        hi = getattr(m, "max_length", hi)
+    lo = ctx.get("min_length", lo) if err["type"].endswith("short") else lo
+    hi = ctx.get("max_length", hi) if err["type"].endswith("long") else hi
+
+    def count(n: int) -> str:
+        return f"{n:,} {unit}{'' if n == 1 else 's'}"
+
+    if err["type"].endswith("short"):
+        head = "must not be empty" if lo == 1 else f"must have at least {count(lo)}"
+    else:
+        head = f"must have at most {count(hi)}"
+    if not text and "actual_length" in ctx and lo != 1:
+        head += f", not {ctx['actual_length']:,}"
+    what = "text" if text else "a list"
+    if lo is not None and hi is not None:
+        allowed = f"{what} of {lo:,} to {count(hi)}"
+    elif lo is not None:
+        allowed = f"{what} of at least {count(lo)}"
+    else:
+        allowed = f"{what} of at most {count(hi)}"
+    if field is not None and not field.is_required():
+        allowed += f", or leave {name} out for its default"
+    return f"{head} (allowed: {allowed})"
+
+
+def _toml_values(msg: str, value: Any) -> str:
+    """A validator's message with the Python repr of any table or list of the checked
+    value (``{'rule': 'equal'}``) written as TOML (``{ rule = "equal" }``)."""
+    found: list[Any] = []
+
+    def walk(v: Any, depth: int = 0) -> None:
+        if depth > 4 or len(found) > 200:
+            return
+        if isinstance(v, Mapping):
+            found.append(v)
+            for x in v.values():
+                walk(x, depth + 1)
+        elif isinstance(v, list):
+            found.append(v)
+            for x in v:
+                walk(x, depth + 1)
+
+    walk(value)
+    for v in sorted(found, key=lambda x: -len(repr(x))):
+        r = repr(v)
+        if r in msg:
+            msg = msg.replace(r, _toml(v))
+    return msg
+
+
+def _toml(v: Any) -> str:
+    """A value in TOML syntax: ``{ rule = "head_boost", boost = 5.0 }``."""
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, Mapping):
+        items = ", ".join(f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', str(k)) else json.dumps(str(k))} = {_toml(x)}"
+                          for k, x in v.items())
+        return "{ " + items + " }" if items else "{}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    return _inline(v)
 
 
 def _none_hint(field, key: str, where: str) -> str:
@@ -643,6 +756,7 @@ def describe_errors(exc: ValidationError, raw: Mapping[str, Any], source: str,
         merged[idx[0]] = "must be " + " or ".join(words) if words else str(items[idx[0]][0]["msg"])
         drop.update(idx[1:])
     lines = []
+    retagged: dict[str, list[str]] = {}  # a table an override re-tagged: its missing keys
     for i, (err, problem, parts, holder, node, found, _) in enumerate(items):
         if i in drop:
             continue
@@ -650,16 +764,79 @@ def describe_errors(exc: ValidationError, raw: Mapping[str, Any], source: str,
         name = parts[-1] if parts else None
         allowed = sorted(holder.model_fields) if holder is not None else []
         where = _where(parts, source, origin)
+        tag_key = _override_tag(parts, raw, origin) if err["type"] == "missing" and problem is None else None
+        if tag_key is not None:
+            if tag_key not in retagged:
+                retagged[tag_key] = []
+                lines.append(tag_key)  # placeholder, filled in below
+            retagged[tag_key].append(str(name))
+            continue
         if problem is not None:
             shown = problem.value if problem.has_value else (node if found else None)
             value = f" = {_fmt_value(shown)}" if problem.has_value or (found and not isinstance(node, dict)) else ""
             text = str(problem)
+            conflict = _override_conflict(parts, len(problem.parts), raw, origin, where)
+            if conflict is not None:
+                lines.append(f"{conflict}: conflicts with {key}{value} from {where}: {key} {text}")
+                continue
         else:
             value = f" = {_fmt_value(err['input'])}" if found and not isinstance(err["input"], dict) else ""
             text = (merged[i] + _none_hint(_field_of(holder, name), key, where) if i in merged
                     else _message(err, holder, name, allowed, key, where, node))
         lines.append(f"{where}: {key}{value}: {text}")
+    for tag_key, missing in retagged.items():
+        lines[lines.index(tag_key)] = _retag_words(tag_key, missing, raw, origin)
     return "\n".join(dict.fromkeys(lines))
+
+
+def _is_override(origin: Mapping[str, str] | None, key: str) -> bool:
+    return origin is not None and isinstance(origin.get(key), _Override)
+
+
+def _override_tag(parts: list[str | int], raw: Any, origin: Mapping[str, str] | None) -> str | None:
+    """For a key missing from a table whose tag an override set (``--set
+    population.activity.dist=uniform``), the dotted tag key; else None."""
+    if len(parts) < 2 or not all(isinstance(p, str) for p in parts):
+        return None
+    table = _node_at(raw, [str(p) for p in parts[:-1]])
+    if not isinstance(table, Mapping):
+        return None
+    for tag in _TAG_KEYS:
+        tag_key = _dotted([*parts[:-1], tag])
+        if tag in table and _is_override(origin, tag_key):
+            return tag_key
+    return None
+
+
+def _retag_words(tag_key: str, missing: list[str], raw: Any, origin: Mapping[str, str]) -> str:
+    """``FILE (--set): population.activity.dist = "uniform": replaces the table, ...``."""
+    table, tag = tag_key.rsplit(".", 1)
+    value = _node_at(raw, tag_key.split("."))
+    needs = f"{table}.{missing[0]}" + "".join(
+        f"{' and' if i == len(missing) - 1 else ','} .{m}" for i, m in enumerate(missing[1:], start=1))
+    where = origin[tag_key]
+    hint = (" (add " + " ".join(f"--set {table}.{m}=..." for m in missing) + ")" if "--set" in where
+            else " (set them in the same place)")
+    return (f"{where}: {tag_key} = {_inline(value)}: replaces the whole {table} table, and {tag} "
+            f"{_inline(value)} needs {needs}{hint}")
+
+
+def _override_conflict(parts: list[str | int], depth: int, raw: Any, origin: Mapping[str, str] | None,
+                       where: str) -> str | None:
+    """When a check across keys of one table fails on a key a file set, but another key
+    of that table was set by an override, the words ``FILE (--set): time.start =
+    2025-02-20 conflicts with ...``; else None."""
+    if origin is None or _is_override(origin, _dotted(parts)) or isinstance(origin.get(where), _Override):
+        return None
+    table = [p for p in parts[: len(parts) - depth]]
+    if not table or isinstance(where, _Override):
+        return None
+    prefix = _dotted(table) + "."
+    keys = [k for k in origin if k.startswith(prefix) and _is_override(origin, k) and k != _dotted(parts)]
+    if not keys:
+        return None
+    shown = ", ".join(f"{k} = {_fmt_value(_node_at(raw, k.split('.')))}" for k in keys)
+    return f"{origin[keys[0]]}: {shown}"
 
 
 def _find_model(root: type[BaseModel], name: str, _seen: set | None = None) -> type[BaseModel] | None:
@@ -692,7 +869,7 @@ def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>",
                       origin: Mapping[str, str] | None = None) -> Scenario:
     """Validate a raw (merged) document into a :class:`Scenario`.
 
-    Dates the document gives for occasions and the rollout are checked against the
+    Dates the document gives for occasions, the rollout and the chat entry are checked against the
     simulated period (see :func:`date_problems`); defaults are not.
 
     Raises
@@ -706,6 +883,9 @@ def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>",
     given = {k for k in ("occasions",) if k in raw}
     if isinstance(rollout, Mapping) and "schedule" in rollout:
         given.add("rollout")
+    gifts = raw.get("gifts")
+    if isinstance(gifts, Mapping) and gifts.get("chat_entry_from") is not None:
+        given.add("gifts")
     return _validate(raw, source, origin, given)
 
 
@@ -717,23 +897,33 @@ def _validate(raw: Mapping[str, Any], source: str, origin: Mapping[str, str] | N
         raise ScenarioError(describe_errors(exc, raw, source, origin)) from None
     problems = date_problems(sc, dates_given)
     if problems:
-        raise ScenarioError("\n".join(
-            f"{_where(parts, source, origin)}: {_dotted(parts)} = {_inline(value)}: {text}"
-            for parts, value, text in problems))
+        lines = []
+        for parts, value, text in problems:
+            where = _where(parts, source, origin)
+            line = f"{where}: {_dotted(parts)} = {_inline(value)}: {text}"
+            period = [k for k in ("time.start", "time.end") if _is_override(origin, k)]
+            if period and not isinstance(where, _Override):  # the override moved the period
+                shown = ", ".join(f"{k} = {_inline(_node_at(raw, k.split('.')))}" for k in period)
+                line = f"{origin[period[0]]}: {shown}: conflicts with {_dotted(parts)} = {_inline(value)} " \
+                       f"from {where}: {text}"
+            lines.append(line)
+        raise ScenarioError("\n".join(lines))
     return sc
 
 
-def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout")
+def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", "gifts")
                   ) -> list[tuple[list[str | int], Any, str]]:
-    """Occasion and rollout dates that do not fit the simulated period, as (key parts,
-    value, message); only for the gift mode (the classic modes ignore both tables).
+    """Occasion, rollout and chat-entry dates that do not fit the simulated period, as
+    (key parts, value, message); only for the gift mode (the classic modes ignore them).
 
     An occasion is out when its whole window, ``lead_days`` before its date to
     ``lag_days`` after, misses [time.start, time.end]: it could not change a single step.
     A rollout is out when its first point comes after time.end: the share is constant
     before the first point, so every step would get that point's share. Points before
     time.start or after time.end are otherwise fine: the share inside the period
-    interpolates toward them.
+    interpolates toward them. ``gifts.chat_entry_from`` is out when it comes after
+    time.end: the chat entry would never open (a date before time.start opens it for
+    the whole period).
     """
     given = set(given)
     if sc.mode.kind != "gift":
@@ -758,10 +948,36 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout")
                         f"the staged rollout starts after the simulated period {period} ends; the "
                         f"share is constant before the first point, so every step would get its share "
                         f"{p.share:g}; allowed: a first date on or before time.end ({t.end.isoformat()})"))
+    if "gifts" in given and sc.gifts.chat_entry_from is not None and sc.gifts.chat_entry_from > t.end:
+        out.append((["gifts", "chat_entry_from"], sc.gifts.chat_entry_from,
+                    f"the chat menu's gift entry would open after the simulated period {period} ends, so "
+                    f"it would never be used; allowed: a date on or before time.end ({t.end.isoformat()}), "
+                    "or leave the key out for product pages only (--set gifts.chat_entry_from=none)"))
     return out
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] = ()) -> Scenario:
+def check_graph_file(scenario: Scenario, source: str, origin: Mapping[str, str] | None = None) -> None:
+    """Read the scenario's graph file (once per process, see
+    :func:`sim.graph.graph_file_facts`) and refuse it before any run: missing,
+    unreadable or malformed, ``tie_strength = "file"`` without weights, or more
+    ``mode.seeds`` than its users. Nothing to do for a generated graph.
+
+    Raises
+    ------
+    ScenarioError
+        One line per problem naming ``source`` (or the file that set the key) and the key.
+    """
+    from ..graph import graph_problems
+
+    problems = graph_problems(scenario)
+    if problems:
+        raise ScenarioError("\n".join(
+            f"{_where(parts, source, origin)}: {_dotted(parts)} = {_inline(value)}: {text}"
+            for parts, value, text in problems))
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] = (), *,
+                  check_graph: bool = False) -> Scenario:
     """Load, merge, override and validate a scenario file.
 
     Parameters
@@ -772,6 +988,9 @@ def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] =
         Applied after ``extends``, as with ``giftsim run --set`` (see
         :func:`apply_overrides`: a new ``kind``/``rule``/``dist`` replaces its table,
         ``none`` unsets an optional key).
+    check_graph : bool
+        Also read a graph file and check it (see :func:`check_graph_file`); ``giftsim
+        run`` leaves this to building the graph.
 
     Returns
     -------
@@ -786,7 +1005,10 @@ def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] =
     pairs = [parse_override(o) if isinstance(o, str) else o for o in overrides]
     pairs = [(k, _resolve_override_path(k, v)) for k, v in pairs]
     raw = apply_overrides(raw, pairs, origin, source=f"{path} (--set)")
-    return validate_scenario(raw, str(path), origin)
+    sc = validate_scenario(raw, str(path), origin)
+    if check_graph:
+        check_graph_file(sc, str(path), origin)
+    return sc
 
 
 def _resolve_override_path(key: str, value: Any) -> Any:
@@ -811,5 +1033,5 @@ def with_overrides(scenario: Scenario, overrides: Iterable[tuple[str, Any]], sou
     raw = scenario.model_dump(mode="python", by_alias=True)
     pairs = [(k, _resolve_override_path(k, v)) for k, v in overrides]
     raw = _apply(raw, pairs, None, source, round_floats=True)
-    given = {k.split(".")[0] for k, _ in pairs} & {"occasions", "rollout"}
+    given = {k.split(".")[0] for k, _ in pairs} & {"occasions", "rollout", "gifts"}
     return _validate(raw, source, None, given)
