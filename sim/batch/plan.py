@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from ..scenario import (
     schema_field,
     validate_scenario,
 )
-from .spec import BatchSpec, Range
+from .spec import BatchSpec, Range, _same_key
 
 __all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem"]
 
@@ -130,6 +131,39 @@ def _integer_keys(keys, raws: list[dict[str, Any]]) -> set[str]:
     return out
 
 
+def _check_integer_sample(spec: BatchSpec, integer: set[str], raws: list[dict[str, Any]], source: str) -> None:
+    """``sample.integer`` lists number (float) keys only, and every rounded key's bounds
+    hold at least two integers (else every point would get the same value, possibly
+    outside the bounds)."""
+    s = spec.sample
+    for i, key in enumerate(s.integer):
+        if key in integer:
+            continue  # an integer key: rounded anyway
+        fields = [schema_field(key, raw) for raw in raws]
+        kinds = [f for f in fields if f is not None]
+        if not kinds:
+            raise ScenarioError(f"{source}: sample.integer[{i}] = {key!r}: is not a scenario key (of "
+                                f"{spec.base or 'the scenarios'}); allowed: number keys of bounds")
+        if not all(float in _kinds(f) for f in kinds):
+            raise ScenarioError(f"{source}: sample.integer[{i}] = {key!r}: is not a number key; allowed: number "
+                                "(float) keys of bounds (integer keys are rounded without being listed)")
+    for key in [k for k in s.bounds if k in integer or k in s.integer]:
+        lo, hi = s.bounds[key]
+        whole = math.floor(hi) - math.ceil(lo) + 1
+        if whole < 2:
+            what = "an integer key" if key in integer else "listed in sample.integer"
+            raise ScenarioError(
+                f"{source}: sample.bounds.'{key}' = [{lo:g}, {hi:g}]: {key} is {what}, so its sampled values are "
+                f"rounded, but the bounds hold {'only one integer' if whole == 1 else 'no integer'}; allowed: "
+                "bounds holding at least two integers" + ("" if key in integer else ", or leave it out of integer"))
+
+
+def _kinds(field) -> list[Any]:
+    from ..scenario.loader import _unwrap
+
+    return _unwrap(field.annotation)
+
+
 def _range_text(r: Range) -> str:
     def num(x: float) -> str:
         return f"{x:g}"
@@ -228,6 +262,18 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
     if not variants:
         raw, _ = raw_of(spec.base, "base")
         variants.append((str(raw.get("name") or Path(spec.base).stem), spec.base, {}))
+    for i, rel in enumerate(spec.scenarios):
+        if rel in spec.scenarios[:i]:
+            raise ScenarioError(f"{source}: scenarios[{i}] = {rel!r}: is listed twice (also scenarios"
+                                f"[{spec.scenarios.index(rel)}]); list each scenario file once")
+    same: dict[str, str] = {}
+    for vname, rel, overrides in variants:
+        key = _same_key([str((folder / rel).resolve()), overrides])
+        if key in same:
+            raise ScenarioError(f"{source}: variants {same[key]!r} and {vname!r} are identical (same scenario "
+                                f"{rel!r} and the same set = {{...}}); they would run the same point twice: "
+                                "remove one, or make their scenario or overrides differ")
+        same[key] = vname
     names = [v[0] for v in variants]
     if len(set(names)) != len(names):
         raise ScenarioError(f"{source}: two points share the name {next(n for n in names if names.count(n) > 1)!r}; "
@@ -238,7 +284,9 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
     raws = [raw_of(rel, "base" if rel == spec.base else f"variants[{vname!r}].scenario")[0]
             for vname, rel, _ in variants]
     if spec.sample is not None:
-        integer = _integer_keys(problem["names"], raws) | set(spec.sample.integer)
+        integer = _integer_keys(problem["names"], raws)
+        _check_integer_sample(spec, integer, raws, source)
+        integer |= set(spec.sample.integer)
         matrix = _sample_matrix(spec, integer)
         combos = [dict(zip(problem["names"], (float(x) if k not in integer else int(x)
                                               for k, x in zip(problem["names"], row))))

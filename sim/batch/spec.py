@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -45,6 +44,7 @@ from pydantic import (
 )
 
 from ..scenario import KeyProblem, ScenarioError, describe_errors, read_toml
+from ..scenario.errors import folder_name
 
 __all__ = ["BatchSpec", "Variant", "Range", "Sample", "load_batch", "DEFAULT_OUTCOMES"]
 
@@ -70,16 +70,7 @@ Bounds = Annotated[dict[str, Annotated[list[float], Field(min_length=2, max_leng
                    AfterValidator(_ordered_bounds)]
 """Scenario keys and their [low, high] bounds, low < high (sampled or calibrated keys)."""
 
-def _folder_name(name: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", name):
-        return name
-    what = "it names a folder under results/"
-    bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "_.-"))})
-    if bad:
-        shown = ", ".join(repr(c) for c in bad)
-        raise ValueError(f"may hold only letters (a-z, A-Z), digits, '_', '.' and '-', not {shown} ({what})")
-    raise ValueError(f"must start with a letter, a digit or '_', not {name[0]!r} ({what}, which a "
-                     "leading dot would hide or a leading dash confuse with an option)")
+_folder_name = folder_name
 
 
 ResultsName = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(_folder_name)]
@@ -138,20 +129,25 @@ class Sample(_Strict):
     n (D + 2), Morris n (D + 1) for D parameters. Sobol needs a power of 2 (64, 128...)."""
     bounds: Bounds = Field(min_length=1)
     integer: list[str] = []
-    """Keys whose sampled values are rounded to integers. Integer scenario keys
-    (``merchants.sme.count``) are rounded to the nearest integer without being listed;
-    list a number key here to sample it on whole numbers only."""
+    """Keys of ``bounds`` whose sampled values are rounded to integers. Integer scenario
+    keys (``merchants.sme.count``) are rounded to the nearest integer without being
+    listed; list a number (float) key here to sample it on whole numbers only (its bounds
+    must then hold at least two integers)."""
     second_order: bool = False
     """Sobol only: also sample for second-order indices."""
     levels: StrictInt = Field(default=4, ge=2, le=100)
     """Morris only: grid levels, an even number (SALib's Morris design needs one)."""
 
     @model_validator(mode="after")
-    def _sobol_power_of_two(self) -> Sample:
+    def _check_design(self) -> Sample:
         if self.levels % 2:
             raise KeyProblem("levels", "Morris grid levels must be an even number (SALib's Morris design "
                              f"needs one); allowed: an even number 2 <= levels <= 100, e.g. {self.levels - 1} "
                              f"or {self.levels + 1}", self.levels)
+        for i, key in enumerate(self.integer):
+            if key not in self.bounds:
+                raise KeyProblem(("integer", i), "is not a key of bounds; allowed: "
+                                 + ", ".join(map(repr, self.bounds)), key)
         n = self.n
         if self.method == "sobol" and n & (n - 1):
             lo = 1 << (n.bit_length() - 1)

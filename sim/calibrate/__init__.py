@@ -1,10 +1,11 @@
 """Calibration: fit behaviour parameters to published figures with a well-kept optimiser
 (scipy's differential evolution), with common random numbers so the fit is reproducible."""
 
-from .fit import UNDEFINED_PENALTY, CalibrationResult, calibrate, evaluate, metrics_of
+from .fit import UNDEFINED_PENALTY, CalibrationExistsError, CalibrationResult, calibrate, evaluate, metrics_of
 from .spec import TARGET_METRICS, TARGET_RANGE, CalibrationSpec, Target, load_calibration
 
 __all__ = [
+    "CalibrationExistsError",
     "CalibrationResult",
     "CalibrationSpec",
     "Target",

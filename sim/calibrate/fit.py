@@ -28,10 +28,11 @@ from ..batch.executors import process_pool
 from ..batch.plan import run_seed
 from ..metrics import outcome_interval
 from ..runner import run
-from ..scenario import Scenario, load_scenario, with_overrides
+from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
 from .spec import TARGET_RANGE, CalibrationSpec, load_calibration
 
-__all__ = ["CalibrationResult", "calibrate", "metrics_of", "evaluate", "check_table", "UNDEFINED_PENALTY"]
+__all__ = ["CalibrationResult", "CalibrationExistsError", "calibrate", "metrics_of", "evaluate", "check_table",
+           "UNDEFINED_PENALTY"]
 
 
 def metrics_of(result) -> dict[str, float]:
@@ -117,6 +118,52 @@ def check_table(spec: CalibrationSpec, runs: list[dict[str, float]]) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+class CalibrationExistsError(ValueError):
+    """The output folder holds a batch, an earlier calibration (without ``force``) or
+    something else."""
+
+
+CALIBRATION_FILES = ("calibration.json", "history.parquet", "fitted.toml")
+"""What a calibration writes into its folder (``calibration.json`` last)."""
+
+
+def check_out_folder(folder: Path, force: bool = False) -> None:
+    """Refuse a folder that is a file, holds a batch (``plan.json``), holds something other
+    than a calibration, or holds an earlier calibration (unless ``force``: then it is
+    replaced).
+
+    Raises
+    ------
+    CalibrationExistsError
+    """
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise CalibrationExistsError(f"{folder}: is a file, not a folder; use --out for a new folder")
+    if (folder / "plan.json").exists():
+        raise CalibrationExistsError(f"{folder}: is a batch folder (it holds plan.json); "
+                                     "use --out for a new folder")
+    names = sorted(e.name for e in folder.iterdir() if not e.name.startswith("."))
+    others = [n for n in names if n not in CALIBRATION_FILES]
+    if others:
+        raise CalibrationExistsError(f"{folder}: holds {len(others)} file(s) or folder(s) other than a "
+                                     f"calibration's, e.g. {others[0]}; use --out for a new or empty folder")
+    if names and not force:
+        raise CalibrationExistsError(f"{folder}: holds an earlier calibration ({', '.join(names)}); use "
+                                     "--force to replace it, or --out for a new folder")
+
+
+class _EvaluationFailed(Exception):
+    """Stops the optimiser when an evaluation raises (not a ValueError or TypeError, which
+    scipy would wrap in its own RuntimeError)."""
+
+
+def _evaluation_error(source: str, keys: list[str], x: np.ndarray, err: Exception) -> ScenarioError:
+    at = ", ".join(f"{k} = {v:g}" for k, v in zip(keys, map(float, x)))
+    why = str(err).replace("\n", "; ")
+    return ScenarioError(f"{source}: parameters at {at}: not a valid scenario or the run failed: {why}")
+
+
 @dataclass(frozen=True, eq=False)
 class CalibrationResult:
     """Fitted values, the fit at them (means with 95% intervals over fresh replicates), the
@@ -129,10 +176,11 @@ class CalibrationResult:
     history: pd.DataFrame
     folder: Path | None
     evaluations: int
+    warnings: tuple[str, ...] = ()
 
 
 def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
-              out: str | os.PathLike | None = None) -> CalibrationResult:
+              out: str | os.PathLike | None = None, force: bool = False) -> CalibrationResult:
     """Fit the file's parameters to its targets and write the results.
 
     Parameters
@@ -144,20 +192,39 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
     out : path-like, optional
         Output folder (default ``results/calibrate/<name>``); it gets ``calibration.json``,
         ``history.parquet`` and ``fitted.toml`` (a scenario extending the base with the
-        fitted values).
+        fitted values). Refused if it is a batch folder or holds anything else, or an earlier
+        calibration unless ``force``.
+    force : bool
+        Replace an earlier calibration in the output folder.
+
+    Returns
+    -------
+    CalibrationResult
+        Its ``warnings`` (also in ``calibration.json``) name targets that no replicate
+        defines at the fitted values.
 
     Raises
     ------
     sim.scenario.ScenarioError
-        If the file, its base scenario or a parameter key is invalid.
+        If the file, its base scenario or a parameter key is invalid, or a run fails at
+        a proposed point (the message names the calibration file and the values; nothing
+        is written).
+    CalibrationExistsError
+        If the output folder is refused.
     """
     spec, folder = load_calibration(calibration_file)
+    target = Path(out) if out is not None else Path("results") / "calibrate" / spec.name
+    check_out_folder(target, force)  # before any run
     base_path = folder / spec.base
     base = load_scenario(base_path)
     keys = list(spec.parameters)
     bounds = [tuple(spec.parameters[k]) for k in keys]
     # every key must accept a value inside its bounds (fail before any run)
-    _scenario_at(base, keys, np.array([0.5 * (lo + hi) for lo, hi in bounds]))
+    mid = np.array([0.5 * (lo + hi) for lo, hi in bounds])
+    try:
+        _scenario_at(base, keys, mid)
+    except ScenarioError as err:
+        raise _evaluation_error(str(calibration_file), keys, mid, err) from None
     seeds = [run_seed(spec.seed, 0, r) for r in range(spec.replicates)]
     history: list[dict[str, Any]] = []
 
@@ -167,7 +234,16 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
             # scipy hands a (n_params, n_points) array with vectorized=True
             pts = np.atleast_2d(xs.T)
             args = [(base, keys, p, seeds) for p in pts]
-            results = list(pool.map(_metrics_at, args)) if pool else [_metrics_at(a) for a in args]
+            results = []
+            try:
+                if pool:
+                    results = list(pool.map(_metrics_at, args))
+                else:
+                    for a in args:
+                        results.append(_metrics_at(a))
+            except ValueError as err:  # ScenarioError, GraphFileError, GraphConfigError...
+                failed = pts[len(results)] if not pool else _first_failing(pts)
+                raise _EvaluationFailed(_evaluation_error(str(calibration_file), keys, failed, err)) from None
             losses = []
             for p, runs in zip(pts, results):
                 loss, means = evaluate(spec, runs)
@@ -176,23 +252,44 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
                 losses.append(loss)
             return np.array(losses)
 
-        res = optimize.differential_evolution(
-            batch_loss, bounds, maxiter=spec.max_iterations, popsize=spec.population_size,
-            seed=int(spec.seed % (2**32)), polish=False, vectorized=True, updating="deferred",
-            init="latinhypercube",
-        )
-        fitted = dict(zip(keys, map(float, res.x)))
-        check_seeds = [run_seed(spec.seed, 1, r) for r in range(spec.check_replicates)]
-        args = [(base, keys, res.x, [s]) for s in check_seeds]
-        check_runs = [r[0] for r in (pool.map(_metrics_at, args) if pool else map(_metrics_at, args))]
+        def _first_failing(pts: np.ndarray) -> np.ndarray:
+            for p in pts:  # (the pool does not say which point raised: find it, one run each)
+                try:
+                    _metrics_at((base, keys, p, seeds[:1]))
+                except ValueError:
+                    return p
+            return pts[0]
+
+        try:
+            res = optimize.differential_evolution(
+                batch_loss, bounds, maxiter=spec.max_iterations, popsize=spec.population_size,
+                seed=int(spec.seed % (2**32)), polish=False, vectorized=True, updating="deferred",
+                init="latinhypercube",
+            )
+            fitted = dict(zip(keys, map(float, res.x)))
+            check_seeds = [run_seed(spec.seed, 1, r) for r in range(spec.check_replicates)]
+            args = [(base, keys, res.x, [s]) for s in check_seeds]
+            try:
+                check_runs = [r[0] for r in (pool.map(_metrics_at, args) if pool else map(_metrics_at, args))]
+            except ValueError as err:
+                raise _EvaluationFailed(_evaluation_error(str(calibration_file), keys, res.x, err)) from None
+        except _EvaluationFailed as stop:
+            raise stop.args[0] from None
     finally:
         if pool is not None:
             pool.shutdown()
     check = check_table(spec, check_runs)
     hist = pd.DataFrame(history)
+    warnings = tuple(
+        f"target {r['metric']!r} is undefined (NaN) in every check replicate at the fitted values"
+        + (" and at every evaluated point" if hist[f"mean_{r['metric']}"].isna().all() else "")
+        + f"; the loss ({float(res.fun):.4g}) counts it as {UNDEFINED_PENALTY:g} x its weight, "
+        "so the fit says nothing about it: check that the base scenario can produce this metric"
+        for _, r in check.iterrows() if int(r["n"]) == 0
+    )
     result = CalibrationResult(spec=spec, fitted=fitted, loss=float(res.fun), check=check, history=hist,
-                               folder=None, evaluations=len(history))
-    target = Path(out) if out is not None else Path("results") / "calibrate" / spec.name
+                               folder=None, evaluations=len(history), warnings=warnings)
+    check_out_folder(target, force)  # again: something may have appeared meanwhile
     return _write(result, target, base_path)
 
 
@@ -200,15 +297,16 @@ def _write(result: CalibrationResult, folder: Path, base_path: Path) -> Calibrat
     from ..results import git_commit, strict_json, versions
 
     folder.mkdir(parents=True, exist_ok=True)
+    # calibration.json goes last: an earlier one is removed first, so that a failed write
+    # never leaves the earlier calibration.json beside the new history and fitted.toml
+    (folder / "calibration.json").unlink(missing_ok=True)
     spec = result.spec
     data = {
         "name": spec.name, "base": str(base_path), "fitted": result.fitted, "loss": result.loss,
+        "warnings": list(result.warnings),
         "evaluations": result.evaluations, "spec": json.loads(spec.model_dump_json()),
         "check": result.check.to_dict(orient="records"), "versions": versions(), "git_commit": git_commit(),
     }
-    tmp = folder / ".tmp-calibration.json"
-    tmp.write_text(strict_json(data))  # an undefined (NaN) fitted mean is null
-    os.replace(tmp, folder / "calibration.json")
     result.history.to_parquet(folder / "history.parquet", index=False)
     fitted_sc = _scenario_at(load_scenario(base_path), list(result.fitted), np.array(list(result.fitted.values())))
     dump = fitted_sc.model_dump(mode="json", by_alias=True)
@@ -228,5 +326,9 @@ def _write(result: CalibrationResult, folder: Path, base_path: Path) -> Calibrat
         target[path[-1]] = value
     text = f"# Fitted by giftsim calibrate ({spec.name}): loss {result.loss:.4g}\n" + tomli_w.dumps(doc)
     (folder / "fitted.toml").write_text(text)
+    tmp = folder / ".tmp-calibration.json"
+    tmp.write_text(strict_json(data))  # an undefined (NaN) fitted mean is null
+    os.replace(tmp, folder / "calibration.json")
     return CalibrationResult(spec=spec, fitted=result.fitted, loss=result.loss, check=result.check,
-                             history=result.history, folder=folder, evaluations=result.evaluations)
+                             history=result.history, folder=folder, evaluations=result.evaluations,
+                             warnings=result.warnings)

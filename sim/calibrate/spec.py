@@ -22,12 +22,22 @@ A calibration file is TOML::
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
 from ..batch.spec import Bounds, ResultsName
-from ..scenario import ScenarioError, describe_errors, load_scenario, read_toml, with_overrides
+from ..scenario import (
+    KeyProblem,
+    ScenarioError,
+    describe_errors,
+    is_integer_field,
+    load_scenario,
+    read_toml,
+    schema_field,
+    with_overrides,
+)
 
 __all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_METRICS", "TARGET_RANGE"]
 
@@ -124,7 +134,16 @@ class CalibrationSpec(_Strict):
         if unknown:
             raise ValueError(f"unknown target metric(s) {', '.join(map(repr, unknown))}; allowed: "
                              + ", ".join(TARGET_METRICS))
+        for k, target in t.items():
+            lo, hi = TARGET_RANGE.get(k, (-math.inf, math.inf))
+            if not lo <= target.value <= hi:
+                raise KeyProblem((k, "value"), f"is outside the values {k} can take; allowed: "
+                                 f"{_num(lo)} <= value <= {_num(hi)}", target.value)
         return t
+
+
+def _num(x: float) -> str:
+    return "infinity" if x == math.inf else "-infinity" if x == -math.inf else f"{x:g}"
 
 
 def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
@@ -146,17 +165,77 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     return spec, folder
 
 
+PROBES = 9
+"""Evenly spaced values (bounds included) at which each parameter is tried when a
+calibration file is loaded; an integer key is tried at every integer of its bounds (up
+to 1,000 of them)."""
+
+
+def probe_values(lo: float, hi: float, integer: bool) -> list[float]:
+    """The values of a parameter's range that :func:`load_calibration` tries: the bounds,
+    the midpoint and evenly spaced values between (every integer for an integer key)."""
+    if integer:
+        first, last = math.ceil(lo - 0.5), math.floor(hi + 0.5)  # the integers the rounded runs use
+        if last - first <= 1000:
+            return [float(v) for v in range(int(first), int(last) + 1)]
+    vals = [lo + (hi - lo) * i / (PROBES - 1) for i in range(PROBES)]
+    return sorted({lo, hi, 0.5 * (lo + hi), *vals})
+
+
 def _check_parameters(spec: CalibrationSpec, folder: Path, path: Path) -> None:
-    """Every parameter key must exist in the base scenario and accept both its bounds
-    (then it accepts every value between them), before any run."""
-    base = load_scenario(folder / spec.base)
+    """Every parameter key must exist in the base scenario and accept every value between
+    its bounds (the optimiser may propose any of them), before any run: the bounds, the
+    midpoint and values between are tried (every integer of an integer key), so that a key
+    whose valid values are restricted (``time.step_hours``, a multiple of it such as
+    ``gifts.expiry_hours``) is refused here, by ``giftsim check``, and not mid-calibration."""
+    try:
+        base = load_scenario(folder / spec.base)
+    except ScenarioError as err:
+        raise ScenarioError(f"{path}: base = {spec.base!r}: {err}") from None
+    _check_graph_file(base, path, spec.base)
+    doc = base.model_dump(mode="python", by_alias=True)
     lines = []
     for key, (lo, hi) in spec.parameters.items():
-        for label, value in (("lower", lo), ("upper", hi)):
+        field = schema_field(key, doc)
+        integer = field is not None and is_integer_field(field)
+        # the bounds first, so that a bound out of the key's range is reported as such
+        for value in [lo, hi] + [v for v in probe_values(lo, hi, integer) if v not in (lo, hi)]:
+            if value in (lo, hi):
+                source = f"{path}: parameters.'{key}' ({'lower' if value == lo else 'upper'} bound)"
+            else:
+                source = f"{path}: parameters.'{key}'"
             try:
-                with_overrides(base, [(key, value)], source=f"{path}: parameters.'{key}' ({label} bound)")
+                with_overrides(base, [(key, value)], source=source)
             except ScenarioError as err:
-                lines.append(str(err))
+                text = str(err)
+                if value not in (lo, hi):
+                    why = text.removeprefix(source + ": ").replace("\n", "; ")
+                    text = (f"{source} = [{lo:g}, {hi:g}]: not every value in this range is valid ({why}), but the "
+                            "optimiser may propose any of them; allowed: bounds within which every value is "
+                            "valid, or leave the key out")
+                lines.append(text)
                 break
     if lines:
         raise ScenarioError("\n".join(lines))
+
+
+def _check_graph_file(base, path: Path, rel: str) -> None:
+    """A base scenario on a graph file: the file must exist, and an independent cascade's
+    ``mode.seeds`` must not exceed its users (known only from the file: it is read, once
+    per process, as the runs would)."""
+    from ..graph.build import _read
+    from ..scenario.schema import FileGraph, IndependentCascadeMode
+
+    if not isinstance(base.graph, FileGraph):
+        return
+    if not Path(base.graph.path).exists():
+        raise ScenarioError(f"{path}: base = {rel!r}: graph.path = {base.graph.path!r}: no such graph file; "
+                            "every run of the calibration needs it")
+    if isinstance(base.mode, IndependentCascadeMode):
+        try:
+            n = _read(base.graph).n_users
+        except ValueError as err:  # GraphFileError
+            raise ScenarioError(f"{path}: base = {rel!r}: {err}") from None
+        if base.mode.seeds > n:
+            raise ScenarioError(f"{path}: base = {rel!r}: mode.seeds = {base.mode.seeds}: is more than the graph "
+                                f"file's {n:,} users; allowed: 1 <= seeds <= {n}")

@@ -23,7 +23,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("calibfile", help="calibration TOML file, e.g. scenarios/calibrate_plausibility.toml")
     p.add_argument("--workers", type=int, default=1, help="processes evaluating points in parallel (default 1)")
-    p.add_argument("--out", help="output folder (default results/calibrate/<name>)")
+    p.add_argument("--out", help="output folder (default results/calibrate/<name>); a batch folder, or a "
+                   "folder holding anything but a calibration, is refused")
+    p.add_argument("--force", action="store_true",
+                   help="replace an earlier calibration in the output folder (refused without it)")
     p.set_defaults(func=main)
 
 
@@ -32,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     with console.status("calibrating (differential evolution)..."):
-        res = calibrate(args.calibfile, workers=args.workers, out=args.out)
+        res = calibrate(args.calibfile, workers=args.workers, out=args.out, force=args.force)
     t = Table(title=f"{res.spec.name}: loss {res.loss:.4g} after {res.evaluations} evaluations",
               header_style="bold")
     t.add_column("parameter")
@@ -70,5 +73,7 @@ def main(args: argparse.Namespace) -> int:
         c.caption = ("(n=k): the metric is finite in only k of the replicates (undefined, e.g. a rate with "
                      "nothing to divide, in the others); mean and interval over those k")
     console.print(c)
+    for w in res.warnings:
+        console.print(f"[bold yellow]warning:[/] {escape(w)}", soft_wrap=True)
     console.print(f"wrote {res.folder} (calibration.json, history.parquet, fitted.toml)")
     return 0

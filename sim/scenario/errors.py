@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["KeyProblem"]
+__all__ = ["KeyProblem", "folder_name"]
 
 _UNSET = object()
 
@@ -36,3 +36,26 @@ class KeyProblem(ValueError):
     @property
     def has_value(self) -> bool:
         return self.value is not _UNSET
+
+
+def folder_name(name: str) -> str:
+    """Check a name that becomes a folder under ``results/`` (a scenario, batch or
+    calibration name): letters, digits, ``_``, ``.`` and ``-``, not starting with a dot or
+    a dash, so the folder cannot leave ``results/``. Returns ``name``.
+
+    Raises
+    ------
+    ValueError
+        Saying in plain words which characters are allowed.
+    """
+    import re
+
+    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", name):
+        return name
+    what = "it names a folder under results/"
+    bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "_.-"))})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise ValueError(f"may hold only letters (a-z, A-Z), digits, '_', '.' and '-', not {shown} ({what})")
+    raise ValueError(f"must start with a letter, a digit or '_', not {name[0]!r} ({what}, which a "
+                     "leading dot would hide or a leading dash confuse with an option)")

@@ -16,6 +16,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -37,7 +38,7 @@ from .distributions import (
     PositiveDist,
     ProbabilityDist,
 )
-from .errors import KeyProblem
+from .errors import KeyProblem, folder_name
 
 __all__ = [
     "Scenario",
@@ -633,8 +634,9 @@ class Scenario(_Strict):
     """A complete, validated scenario. Frozen: derive variants with :meth:`model_copy`
     or :func:`sim.scenario.with_overrides`."""
 
-    name: str = Field(min_length=1, max_length=200)
-    """Scenario name; a run is stored under ``results/<name>/``."""
+    name: Annotated[str, Field(min_length=1, max_length=120), AfterValidator(folder_name)]
+    """Scenario name; a run is stored under ``results/<name>/``: letters, digits, ``_``,
+    ``.`` and ``-``, not starting with a dot or a dash."""
     description: str = ""
     """One line on what the scenario represents."""
     graph: GraphConfig
