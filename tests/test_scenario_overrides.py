@@ -148,7 +148,7 @@ def test_chat_entry_after_the_period_is_refused_from_file_and_set(tmp_path):
 
 # --------------------------------------------------------------------------- 4. validator wording
 @pytest.mark.parametrize("override, line", [
-    ('name=""', "name = '': must not be empty (allowed: text of 1 to 200 characters)"),
+    ('name=""', "name = '': must not be empty (allowed: text of 1 to 120 characters)"),
     ("rollout.schedule=[]", "rollout.schedule = []: must not be empty (allowed: a list of at least 1 item, "
      "or leave schedule out for its default)"),
     ("merchants.sme.count=5.5", "merchants.sme.count = 5.5: must be a whole number (allowed: an integer, "
