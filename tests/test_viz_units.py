@@ -221,3 +221,21 @@ def test_run_charts_of_more_than_5000_runs_serialise():
     for chart in (bc.distribution_chart(res, "gmv_rmb"), bc.param_chart(res, "share", "gmv_rmb")):
         rows = max(len(v) for v in chart.to_dict()["datasets"].values())
         assert rows == n
+
+
+def test_lorenz_chart_without_gmv_is_empty_with_a_note_not_the_equality_line():
+    from sim.viz.charts import lorenz_chart
+
+    none = pd.DataFrame({"merchant": [0, 1, 2], "kind": ["brand", "sme", "sme"], "gmv": [0.0, 0.0, 0.0],
+                         "active": [True, True, False]})
+    spec = lorenz_chart(none).to_dict()
+    assert "layer" not in spec and spec["mark"]["type"] == "text"  # no line, no diagonal
+    rows = [r for v in spec["datasets"].values() for r in v]
+    assert [r["text"] for r in rows] == ["no GMV yet"]
+    assert "Gini undefined" in spec["title"]["subtitle"]
+    some = none.assign(gmv=[1.0, 3.0, 0.0])
+    spec = lorenz_chart(some).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["line", "line"]  # the equality diagonal and the curve
+    curve = [r for v in spec["datasets"].values() for r in v if len(v) == 4]
+    assert [r["gmv"] for r in curve] == pytest.approx([0.0, 0.0, 0.25, 1.0])
