@@ -239,3 +239,21 @@ def test_lorenz_chart_without_gmv_is_empty_with_a_note_not_the_equality_line():
     assert marks == ["line", "line"]  # the equality diagonal and the curve
     curve = [r for v in spec["datasets"].values() for r in v if len(v) == 4]
     assert [r["gmv"] for r in curve] == pytest.approx([0.0, 0.0, 0.25, 1.0])
+
+
+def test_viz_of_a_batch_file_says_run_it_then_open_its_folder(tmp_path, monkeypatch, capsys):
+    from sim.cli import main
+
+    from .tiny_batch import tiny_batch
+
+    monkeypatch.chdir(tmp_path)
+    batch = tiny_batch(tmp_path, "replicates = 1\n", name="trial")
+    assert main(["viz", str(batch)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "this is a batch file, not a scenario file" in err
+    assert f"giftsim batch {batch}" in err and "giftsim viz results/trial" in err
+    (tmp_path / "results" / "trial").mkdir(parents=True)  # once the batch has run there
+    (tmp_path / "results" / "trial" / "runs.parquet").write_bytes(b"")
+    assert main(["viz", str(batch)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "its dashboard is `giftsim viz results/trial`" in err

@@ -192,7 +192,8 @@ def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
               scale=alt.Scale(zero=False) if numeric else alt.Undefined)
     data = _data(df)
     dots = alt.Chart(data).mark_circle(size=40, opacity=0.6, color="#457b9d").encode(
-        x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", "param:Q" if numeric else "param:N", alt.Tooltip("value:Q", format=",.4g")])
+        x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", "param:Q" if numeric else "param:N",
+                                                      alt.Tooltip("value:Q", format=",.4g")])
     mean = alt.Chart(data).mark_line(point=True, color="#e63946").encode(x, alt.Y("mean(value):Q"))
     note = f"undefined in {undefined} of {len(runs)} runs, not shown" if undefined else ""
     return (dots + mean).properties(width=W, height=H, title=_title(f"{outcome} against {param}", note))
