@@ -148,3 +148,26 @@ def test_wide_comparison_shows_clipped_intervals_as_intervals_not_half_widths(tm
     assert "0.5 \u00b10.1" in rows["p2"] and "10 \u00b12" in rows["p2"]
     text = " ".join(out.split())
     assert "where it was clipped" in text and "clipped to the outcome's range" in text
+
+
+def test_a_refused_batch_prints_no_progress_bar(tmp_path, capsys):
+    from .tiny_batch import tiny_batch
+
+    batch = tiny_batch(tmp_path, "replicates = 3\nseed = 1\n")
+    out = tmp_path / "out"
+    assert main(["batch", str(batch), "--workers", "1", "--out", str(out)]) == 0
+    first = capsys.readouterr().out
+    assert "3/3" in first and "runs, 0 failed" in first  # the bar, once the batch runs
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nbase = "tiny.toml"\nreplicates = 0\n')
+    for argv in (["batch", str(batch), "--workers", "1", "--out", str(out)],  # exists, no --resume
+                 ["batch", str(batch), "--workers", "1", "--out", str(foreign)],  # not a batch folder
+                 ["batch", str(bad), "--workers", "1", "--out", str(tmp_path / "b2")],  # invalid batch file
+                 ["batch", str(batch), "--scheduler", "not an address", "--out", str(tmp_path / "b3")]):
+        assert main(argv) == 2, argv
+        cap = capsys.readouterr()
+        assert "error" in cap.err, argv
+        assert "runs," not in cap.out and "0/?" not in cap.out and "batch" not in cap.out, (argv, cap.out)

@@ -155,17 +155,27 @@ def main(args: argparse.Namespace) -> int:
                           f"replicate {outcome.replicate}: {outcome.status} ({outcome.wall_seconds:.2f} s)")
         result = run_batch(args.batchfile, on_outcome=log, **kwargs)
     else:
-        with Progress(TextColumn("[bold]batch[/]"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("runs, {task.fields[failed]} failed"), TimeElapsedColumn(),
-                      TextColumn("ETA"), TimeRemainingColumn(), console=console) as bar:
-            task = bar.add_task("batch", total=None, failed=0)
+        # the bar starts once the plan is made and the folder accepted (on_start): a
+        # refused batch prints its error alone
+        bar = Progress(TextColumn("[bold]batch[/]"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("runs, {task.fields[failed]} failed"), TimeElapsedColumn(),
+                       TextColumn("ETA"), TimeRemainingColumn(), console=console)
+        task = None
 
-            def tick(outcome, done, total):
-                nonlocal failed
-                failed += outcome.status != "ok"
-                bar.update(task, completed=done, total=total, failed=failed)
+        def begin(total):
+            nonlocal task
+            bar.start()
+            task = bar.add_task("batch", total=total, failed=0)
 
-            result = run_batch(args.batchfile, on_outcome=tick, **kwargs)
+        def tick(outcome, done, total):
+            nonlocal failed
+            failed += outcome.status != "ok"
+            bar.update(task, completed=done, total=total, failed=failed)
+
+        try:
+            result = run_batch(args.batchfile, on_outcome=tick, on_start=begin, **kwargs)
+        finally:
+            bar.stop()
     if result.skipped:
         console.print(f"resumed: {result.skipped} runs were already complete and kept")
     _print_comparison(result)
