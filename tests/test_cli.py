@@ -123,3 +123,51 @@ def test_a_batch_file_listed_as_a_scenario_gets_the_same_one_line_message(tmp_pa
     assert lines[0].startswith(f"error: {outer}: scenarios[0] = ")
     assert lines[0].endswith("launch_policies.toml: this is a batch file, not a scenario file; run it with giftsim batch")
     assert not (tmp_path / "o").exists()
+
+
+def test_wide_comparison_shows_clipped_intervals_as_intervals_not_half_widths(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from sim.cli.batch_cmd import _print_comparison
+
+    # five points: one row per point; acceptance_rate's interval clipped to [0, 1] at p0,
+    # gifts_sent's clipped at 0 at p1, symmetric elsewhere
+    comp = pd.DataFrame({
+        "point": range(5), "point_name": [f"p{i}" for i in range(5)], "n": [3] * 5,
+        "acceptance_rate_mean": [0.6, 0.5, 0.5, 0.5, 0.5], "acceptance_rate_lo": [0.0, 0.4, 0.4, 0.4, 0.4],
+        "acceptance_rate_hi": [1.0, 0.6, 0.6, 0.6, 0.6], "acceptance_rate_n": [3] * 5,
+        "gifts_sent_mean": [10.0, 1.75, 10.0, 10.0, 10.0], "gifts_sent_lo": [8.0, 0.0, 8.0, 8.0, 8.0],
+        "gifts_sent_hi": [12.0, 5.28, 12.0, 12.0, 12.0], "gifts_sent_n": [3] * 5,
+    })
+    spec = SimpleNamespace(name="trial", outcomes=["acceptance_rate", "gifts_sent"])
+    _print_comparison(SimpleNamespace(comparison=comp, plan=SimpleNamespace(spec=spec), folder=tmp_path))
+    out = capsys.readouterr().out
+    rows = {line.split()[1]: line for line in out.splitlines() if line.strip().startswith("│ p")}
+    assert "0.6 [0, 1]" in rows["p0"] and "\u00b10.4" not in out
+    assert "1.75 [0, 5.28]" in rows["p1"] and "\u00b13.53" not in out
+    assert "0.5 \u00b10.1" in rows["p2"] and "10 \u00b12" in rows["p2"]
+    text = " ".join(out.split())
+    assert "where it was clipped" in text and "clipped to the outcome's range" in text
+
+
+def test_a_refused_batch_prints_no_progress_bar(tmp_path, capsys):
+    from .tiny_batch import tiny_batch
+
+    batch = tiny_batch(tmp_path, "replicates = 3\nseed = 1\n")
+    out = tmp_path / "out"
+    assert main(["batch", str(batch), "--workers", "1", "--out", str(out)]) == 0
+    first = capsys.readouterr().out
+    assert "3/3" in first and "runs, 0 failed" in first  # the bar, once the batch runs
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\nbase = "tiny.toml"\nreplicates = 0\n')
+    for argv in (["batch", str(batch), "--workers", "1", "--out", str(out)],  # exists, no --resume
+                 ["batch", str(batch), "--workers", "1", "--out", str(foreign)],  # not a batch folder
+                 ["batch", str(bad), "--workers", "1", "--out", str(tmp_path / "b2")],  # invalid batch file
+                 ["batch", str(batch), "--scheduler", "not an address", "--out", str(tmp_path / "b3")]):
+        assert main(argv) == 2, argv
+        cap = capsys.readouterr()
+        assert "error" in cap.err, argv
+        assert "runs," not in cap.out and "0/?" not in cap.out and "batch" not in cap.out, (argv, cap.out)

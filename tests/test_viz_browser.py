@@ -258,3 +258,31 @@ def test_dashboard_loads_a_batch_made_here(browser, work):
         page.close()
     finally:
         s.stop()
+
+
+def test_dashboard_opens_a_batch_of_more_than_5000_point_days(browser, work):
+    """120 points x 44 days: past Altair's 5,000-row limit, which once showed a traceback
+    in place of the dashboard; the curves draw a sample of points, and say so."""
+    from sim.batch import run_batch
+
+    shares = ", ".join(f"{x:.4f}" for x in np.linspace(0.0, 0.6, 120))
+    (work / "big.toml").write_text(f'name = "big"\nbase = "small.toml"\nreplicates = 1\nseed = 2\n'
+                                   f'[sweep]\n"policy.commercial_share" = [{shares}]\n')
+    run_batch(work / "big.toml", out=work / "big", workers=2)
+    s = Server(work / "big", work / "cache")
+    try:
+        page, failed = _open(browser, s.url, ".giftsim-batch")
+        assert page.locator(".giftsim-batch-title").get_attribute("data-points") == "120"
+        page.wait_for_function("document.querySelectorAll('.giftsim-outcomes .vega-embed canvas').length >= 1",
+                               timeout=60_000)
+        page.get_by_role("tab", name=re.compile("Curves")).click()
+        page.wait_for_function("document.querySelectorAll('.giftsim-curves .vega-embed canvas').length >= 1",
+                               timeout=60_000)
+        body = page.inner_text("body")
+        assert "Traceback" not in body and "MaxRowsError" not in body
+        page.screenshot(path=str(ARTIFACTS / "dashboard-big-curves.png"))
+        assert failed == [], failed
+        page.close()
+    finally:
+        s.stop()
+    assert "MaxRowsError" not in s.proc.stdout.read()

@@ -177,3 +177,83 @@ def test_viz_command_rejects_bad_targets_with_one_message(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "missing.toml" in err and "not a finished batch" in err
     assert main(["viz", str(tmp_path / "x.toml"), "--seed", "-1"]) == 2
+
+
+def test_dashboard_charts_of_a_batch_past_altairs_5000_rows(tmp_path):
+    """100 points x 58 days (5,800 point-days, like a small Sobol batch): every dashboard
+    chart serialises (Altair refuses a DataFrame over 5,000 rows) and the curves draw a
+    sample of points, saying so."""
+    from sim.batch import load_results, run_batch
+    from sim.viz import batch_charts as bc
+
+    from .tiny_batch import TINY, tiny_batch
+
+    shares = ", ".join(f"{x:.3f}" for x in np.linspace(0.0, 0.5, 100))
+    batch = tiny_batch(tmp_path, f'replicates = 1\nseed = 2\n[sweep]\n"policy.commercial_share" = [{shares}]\n')
+    (tmp_path / "tiny.toml").write_text(TINY.replace("end = 2025-01-02", "end = 2025-02-14"))
+    run_batch(batch, out=tmp_path / "out", workers=2)
+    res = load_results(tmp_path / "out")
+    assert res.runs["point"].nunique() == 100 and len(res.timeseries) == 5800
+    specs = [bc.curve_chart(res, "gifts_sent").to_dict()]
+    specs += [bc.outcome_chart(res, o).to_dict() for o in bc.outcomes(res)]
+    specs += [bc.distribution_chart(res, o).to_dict() for o in bc.outcomes(res)]
+    specs += [bc.param_chart(res, "policy.commercial_share", o).to_dict() for o in bc.outcomes(res)]
+    for spec in specs:
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+    curve = specs[0]
+    drawn = {r["point_name"] for rows in curve["datasets"].values() for r in rows}
+    assert len(drawn) == bc.MAX_CURVES and drawn == set(bc.curve_points(res))
+    assert f"{bc.MAX_CURVES} of 100 points drawn" in curve["title"]["subtitle"]
+    # every point's curve when there are few
+    assert bc.curve_points(res, limit=100) == list(res.runs.sort_values("point")["point_name"])
+
+
+def test_run_charts_of_more_than_5000_runs_serialise():
+    from sim.batch import BatchResults
+    from sim.viz import batch_charts as bc
+
+    n = 6000
+    runs = pd.DataFrame({"point": np.arange(n) % 3, "point_name": [f"p{i % 3}" for i in range(n)],
+                         "replicate": np.arange(n) // 3, "status": "ok", "share": (np.arange(n) % 3) / 10,
+                         "gmv_rmb": np.linspace(0.0, 1.0, n)})
+    res = BatchResults(folder=None, runs=runs, timeseries=pd.DataFrame(), comparison=pd.DataFrame(),
+                       manifest={}, events=None)
+    for chart in (bc.distribution_chart(res, "gmv_rmb"), bc.param_chart(res, "share", "gmv_rmb")):
+        rows = max(len(v) for v in chart.to_dict()["datasets"].values())
+        assert rows == n
+
+
+def test_lorenz_chart_without_gmv_is_empty_with_a_note_not_the_equality_line():
+    from sim.viz.charts import lorenz_chart
+
+    none = pd.DataFrame({"merchant": [0, 1, 2], "kind": ["brand", "sme", "sme"], "gmv": [0.0, 0.0, 0.0],
+                         "active": [True, True, False]})
+    spec = lorenz_chart(none).to_dict()
+    assert "layer" not in spec and spec["mark"]["type"] == "text"  # no line, no diagonal
+    rows = [r for v in spec["datasets"].values() for r in v]
+    assert [r["text"] for r in rows] == ["no GMV yet"]
+    assert "Gini undefined" in spec["title"]["subtitle"]
+    some = none.assign(gmv=[1.0, 3.0, 0.0])
+    spec = lorenz_chart(some).to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["line", "line"]  # the equality diagonal and the curve
+    curve = [r for v in spec["datasets"].values() for r in v if len(v) == 4]
+    assert [r["gmv"] for r in curve] == pytest.approx([0.0, 0.0, 0.25, 1.0])
+
+
+def test_viz_of_a_batch_file_says_run_it_then_open_its_folder(tmp_path, monkeypatch, capsys):
+    from sim.cli import main
+
+    from .tiny_batch import tiny_batch
+
+    monkeypatch.chdir(tmp_path)
+    batch = tiny_batch(tmp_path, "replicates = 1\n", name="trial")
+    assert main(["viz", str(batch)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "this is a batch file, not a scenario file" in err
+    assert f"giftsim batch {batch}" in err and "giftsim viz results/trial" in err
+    (tmp_path / "results" / "trial").mkdir(parents=True)  # once the batch has run there
+    (tmp_path / "results" / "trial" / "runs.parquet").write_bytes(b"")
+    assert main(["viz", str(batch)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "its dashboard is `giftsim viz results/trial`" in err

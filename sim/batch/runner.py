@@ -242,6 +242,7 @@ def run_batch(
     scheduler: str | None = None,
     dask_local: int | None = None,
     on_outcome: Callable[[RunOutcome, int, int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> BatchOutcome:
     """Run every point x replicate of a batch file and consolidate the results.
 
@@ -262,6 +263,10 @@ def run_batch(
         Start a Dask LocalCluster with this many workers and run there.
     on_outcome : callable(outcome, done, total), optional
         Called as each run finishes (progress bars).
+    on_start : callable(total), optional
+        Called once, with the number of runs to do, when the plan is made and the folder
+        accepted and locked, just before the first run starts: never for a batch that is
+        refused (a progress bar started here does not show before an error).
 
     Returns
     -------
@@ -318,12 +323,13 @@ def run_batch(
         del record  # one dict per run: not kept while the batch runs
         return _execute(plan, folder, batch_file=batch_file, workers=workers, resume=resume,
                         scheduler=scheduler, dask_local=dask_local, client=client, on_outcome=on_outcome,
-                        start=start)
+                        on_start=on_start, start=start)
 
 
 def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers: int | None, resume: bool,
              scheduler: str | None, dask_local: int | None, client: Any,
-             on_outcome: Callable[[RunOutcome, int, int], None] | None, start: float) -> BatchOutcome:
+             on_outcome: Callable[[RunOutcome, int, int], None] | None,
+             on_start: Callable[[int], None] | None, start: float) -> BatchOutcome:
     """The batch proper, in a locked folder holding its plan: run what is missing, record
     failures, consolidate the tables, finish the manifest."""
     spec = plan.spec
@@ -351,6 +357,8 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
     walls = np.full(n_runs, np.nan)
     failures_path = folder / "failures.jsonl"
     failed = completed = 0
+    if on_start is not None:
+        on_start(len(todo))
     with open(failures_path, "w", encoding="utf-8") as failures:
         tasks = _tasks(plan, runs_dir, todo)
         if client is not None:

@@ -47,12 +47,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 WIDE_POINTS = 4
 """Up to this many points the comparison prints one column per point; beyond, one row
-per point (outcomes as columns, mean and half-width of the 95% interval)."""
+per point (outcomes as columns, mean and half-width of the 95% interval, or mean and
+interval where it was clipped to the outcome's range)."""
 
 
 UNDEFINED_NOTE = ("(n=k): the outcome is defined in only k of the point's successful runs (e.g. "
                   "acceptance_rate without a settled gift); mean and interval over those k; -: defined in none")
 """Caption of a comparison that has a marked cell."""
+
+
+CLIPPED_NOTE = ("mean [lo, hi]: the 95% interval was clipped to the outcome's range (e.g. a share to "
+                "[0, 1], a count to >= 0), so it is not symmetric about the mean")
+"""Caption of a row-wise comparison with a clipped interval."""
+
+
+def _mean_and_interval(m: float, lo: float, hi: float) -> str:
+    """``mean ±half`` when the stored interval is symmetric about the mean, ``mean [lo, hi]``
+    when it is not (clipped to the outcome's range: ``hi - mean`` is then no half-width);
+    the mean alone without an interval (one run)."""
+    if math.isnan(lo) or math.isnan(hi):
+        return fmt(m)
+    up, down = hi - m, m - lo
+    if math.isclose(up, down, rel_tol=1e-9, abs_tol=1e-12 * max(1.0, abs(m))):
+        return f"{fmt(m)} \u00b1{fmt(up)}"
+    return f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]"
 
 
 def _marker(row, outcome: str) -> str:
@@ -93,21 +111,22 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
     fit = max(2, (console.width - name_w - 10) // 17)
     shown, hidden = outcomes[:fit], outcomes[fit:]
     more = f"; {len(hidden)} more outcomes ({', '.join(hidden)})" if hidden else ""
-    marked = False
+    marked = clipped = False
     rows = []
     for _, row in comp.iterrows():
         cells = []
         for o in shown:
-            m, hi = float(row[f"{o}_mean"]), float(row[f"{o}_hi"])
+            m, lo, hi = float(row[f"{o}_mean"]), float(row[f"{o}_lo"]), float(row[f"{o}_hi"])
             mark = _marker(row, o)
             marked |= bool(mark)
-            if math.isnan(m):
-                cells.append("-")
-            else:
-                cells.append((fmt(m) if math.isnan(hi) else f"{fmt(m)} \u00b1{fmt(hi - m)}") + mark)
+            cell = "-" if math.isnan(m) else _mean_and_interval(m, lo, hi)
+            clipped |= "[" in cell
+            cells.append(cell if cell == "-" else cell + mark)
         rows.append((escape(str(row["point_name"])), str(int(row["n"])), cells))
     note = f"{UNDEFINED_NOTE}; " if marked else ""
-    table = Table(title=f"{escape(outcome.plan.spec.name)}: mean \u00b1 half-width of the 95% interval over replicates",
+    note += f"{CLIPPED_NOTE}; " if clipped else ""
+    table = Table(title=f"{escape(outcome.plan.spec.name)}: mean \u00b1 half-width of the 95% interval over replicates"
+                  + (" (mean [interval] where it was clipped)" if clipped else ""),
                   header_style="bold", caption=f"{note}all outcomes and intervals: {outcome.folder / 'comparison.csv'}"
                   f"{more}; figures: giftsim report {outcome.folder}")
     table.add_column("point", no_wrap=True)
@@ -136,17 +155,27 @@ def main(args: argparse.Namespace) -> int:
                           f"replicate {outcome.replicate}: {outcome.status} ({outcome.wall_seconds:.2f} s)")
         result = run_batch(args.batchfile, on_outcome=log, **kwargs)
     else:
-        with Progress(TextColumn("[bold]batch[/]"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("runs, {task.fields[failed]} failed"), TimeElapsedColumn(),
-                      TextColumn("ETA"), TimeRemainingColumn(), console=console) as bar:
-            task = bar.add_task("batch", total=None, failed=0)
+        # the bar starts once the plan is made and the folder accepted (on_start): a
+        # refused batch prints its error alone
+        bar = Progress(TextColumn("[bold]batch[/]"), BarColumn(), MofNCompleteColumn(),
+                       TextColumn("runs, {task.fields[failed]} failed"), TimeElapsedColumn(),
+                       TextColumn("ETA"), TimeRemainingColumn(), console=console)
+        task = None
 
-            def tick(outcome, done, total):
-                nonlocal failed
-                failed += outcome.status != "ok"
-                bar.update(task, completed=done, total=total, failed=failed)
+        def begin(total):
+            nonlocal task
+            bar.start()
+            task = bar.add_task("batch", total=total, failed=0)
 
-            result = run_batch(args.batchfile, on_outcome=tick, **kwargs)
+        def tick(outcome, done, total):
+            nonlocal failed
+            failed += outcome.status != "ok"
+            bar.update(task, completed=done, total=total, failed=failed)
+
+        try:
+            result = run_batch(args.batchfile, on_outcome=tick, on_start=begin, **kwargs)
+        finally:
+            bar.stop()
     if result.skipped:
         console.print(f"resumed: {result.skipped} runs were already complete and kept")
     _print_comparison(result)

@@ -31,6 +31,24 @@ def is_batch_folder(path: Path) -> bool:
     return path.is_dir() and (path / "runs.parquet").is_file()
 
 
+def batch_file_message(path: Path, results_root: Path = Path("results")) -> str:
+    """What to do with a batch file given to ``giftsim viz``: run it, then open its
+    folder; the folder itself when it already holds the finished batch."""
+    from ..scenario import read_toml
+
+    name = read_toml(path).get("name")
+    run = f"run it with `giftsim batch {path}`"
+    if isinstance(name, str) and name:
+        folder = results_root / name
+        if is_batch_folder(folder):
+            return (f"{path}: this is a batch file, not a scenario file; its dashboard is "
+                    f"`giftsim viz {folder}` (or {run} again into a new --out folder)")
+        return (f"{path}: this is a batch file, not a scenario file; {run}, then `giftsim viz {folder}` "
+                "(or the folder given to --out)")
+    return (f"{path}: this is a batch file, not a scenario file; {run}, then "
+            "`giftsim viz results/<batch name>` (or its --out folder)")
+
+
 def main(args: argparse.Namespace) -> int:
     from ..viz.layout import DEFAULT_NODE_CAP
     from ..viz.server import serve
@@ -52,7 +70,11 @@ def main(args: argparse.Namespace) -> int:
         raise ValueError(f"{target}: a folder without runs.parquet: not a finished batch "
                          "(run `giftsim batch` first, or give a scenario file)")
     else:
-        from ..scenario import load_scenario
+        from ..scenario import ScenarioError, load_scenario
+        from .common import file_kind
+
+        if target.is_file() and file_kind(target) == "batch":
+            raise ScenarioError(batch_file_message(target))
         from ..viz import explorer_app
         from ..viz.session import ExplorerSession
 

@@ -1,6 +1,12 @@
 """Charts of a finished batch (Altair / Vega-Lite), from the tables of
 :func:`sim.batch.load_results`: outcomes side by side, daily curves with 95% bands,
-outcome distributions, and parameter-to-outcome plots for sweeps."""
+outcome distributions, and parameter-to-outcome plots for sweeps.
+
+Batches can be large (a Sobol batch has hundreds of points, tens of thousands of
+point-days): every chart's data goes in through :func:`_data`, which inlines it without
+Altair's 5,000-row limit (only these charts; the global data transformer is left alone),
+and the curves draw at most :data:`MAX_CURVES` points, an evenly spaced sample, saying so
+in the subtitle, so the browser stays responsive."""
 
 from __future__ import annotations
 
@@ -15,12 +21,23 @@ from ..metrics import SUMMARY_KEYS
 from ..model import SERIES
 
 __all__ = ["ok_runs", "outcomes", "swept_params", "curve_bands", "outcome_chart",
-           "curve_chart", "distribution_chart", "param_chart", "PALETTE"]
+           "curve_chart", "distribution_chart", "param_chart", "curve_points", "PALETTE", "MAX_CURVES"]
 
 PALETTE = ["#1d3557", "#e63946", "#2a9d8f", "#f4a261", "#6a4c93", "#457b9d", "#e9c46a",
            "#8d99ae", "#bc4749", "#386641"]
 _RUN_COLUMNS = {"run_id", "point", "point_name", "variant", "replicate", "seed", "status", "wall_seconds"}
 W, H = 360, 200
+MAX_CURVES = 20
+"""Most points whose daily curves one chart draws; beyond, an evenly spaced sample."""
+MAX_LEGEND = 20
+"""Most points listed in a colour legend; beyond, the legend is left out (the chart's
+axis or tooltip names the points)."""
+
+
+def _data(df: pd.DataFrame) -> dict:
+    """``df`` as inline Vega-Lite values, bypassing Altair's ``max_rows`` check (5,000 rows)
+    for this chart only: a chart given a DataFrame of more rows fails to render."""
+    return alt.to_values(df)
 
 
 def ok_runs(res: BatchResults) -> pd.DataFrame:
@@ -43,8 +60,8 @@ def swept_params(res: BatchResults) -> list[str]:
 
 
 def _colour(names: list[str]) -> alt.Color:
-    return alt.Color("point_name:N", title="point", sort=names,
-                     legend=alt.Legend(orient="bottom", columns=1, labelLimit=600),
+    legend = alt.Legend(orient="bottom", columns=1, labelLimit=600) if len(names) <= MAX_LEGEND else None
+    return alt.Color("point_name:N", title="point", sort=names, legend=legend,
                      scale=alt.Scale(domain=names, range=(PALETTE * (len(names) // len(PALETTE) + 1))[: len(names)]))
 
 
@@ -72,7 +89,7 @@ def outcome_chart(res: BatchResults, outcome: str) -> alt.Chart:
             if partial else "")
     df = df[df["defined"] > 0]
     names = _points(res)
-    base = alt.Chart(df).encode(alt.Y("point_name:N", title=None, sort=names, scale=alt.Scale(domain=names),
+    base = alt.Chart(_data(df)).encode(alt.Y("point_name:N", title=None, sort=names, scale=alt.Scale(domain=names),
                                       axis=alt.Axis(labelLimit=320)))
     bars = base.mark_rule(strokeWidth=2, color="#6c757d").encode(alt.X("lo:Q", title=outcome), alt.X2("hi:Q"))
     dots = base.mark_point(filled=True, size=70).encode(
@@ -107,18 +124,37 @@ def curve_bands(res: BatchResults, series: str, level: float = 0.95) -> pd.DataF
     return df.rename(columns={"count": "n"})[["point_name", "step", "date", "n", "mean", "lo", "hi"]]
 
 
-def curve_chart(res: BatchResults, series: str) -> alt.Chart:
-    """Daily ``series``: mean over replicates per point, with its 95% band."""
-    df = curve_bands(res, series)
+def curve_points(res: BatchResults, limit: int = MAX_CURVES) -> list[str]:
+    """The points whose curves are drawn: all of them up to ``limit``, else ``limit``
+    points evenly spaced in plan order (first and last included)."""
     names = _points(res)
+    if len(names) <= limit:
+        return names
+    picks = np.unique(np.round(np.linspace(0, len(names) - 1, limit)).astype(int))
+    return [names[i] for i in picks]
+
+
+def curve_chart(res: BatchResults, series: str) -> alt.Chart:
+    """Daily ``series``: mean over replicates per point, with its 95% band; with more
+    than :data:`MAX_CURVES` points, a sample of them (the subtitle says how many)."""
+    df = curve_bands(res, series)
+    every = _points(res)
+    names = curve_points(res)
+    note = ""
+    if len(names) < len(every):
+        df = df[df["point_name"].isin(names)]
+        note = (f"{len(names)} of {len(every)} points drawn (evenly spaced sample); "
+                "every point is in comparison.csv and the other tabs")
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %d", labelAngle=0))
-    band = alt.Chart(df).mark_area(opacity=0.2).encode(x, alt.Y("lo:Q", title=series), alt.Y2("hi:Q"), _colour(names))
-    line = alt.Chart(df).mark_line().encode(
+    data = _data(df)
+    band = alt.Chart(data).mark_area(opacity=0.2).encode(x, alt.Y("lo:Q", title=series), alt.Y2("hi:Q"), _colour(names))
+    line = alt.Chart(data).mark_line().encode(
         x, alt.Y("mean:Q"), _colour(names),
         tooltip=["point_name:N", "date:T", alt.Tooltip("mean:Q", format=",.4g"),
                  alt.Tooltip("lo:Q", format=",.4g"), alt.Tooltip("hi:Q", format=",.4g")])
     meaning = SERIES.get(series, ("", ""))[1]
-    return (band + line).properties(width=2 * W, height=H + 40, title=f"{series} ({meaning}): mean and 95% band")
+    return (band + line).properties(width=2 * W, height=H + 40,
+                                    title=_title(f"{series} ({meaning}): mean and 95% band", note))
 
 
 def distribution_chart(res: BatchResults, outcome: str) -> alt.Chart:
@@ -131,10 +167,11 @@ def distribution_chart(res: BatchResults, outcome: str) -> alt.Chart:
     df = df.dropna(subset=["value"])
     title = _title(f"{outcome}: every run", f"undefined in {undefined} of {len(runs)} runs, not shown"
                    if undefined else "")
-    box = alt.Chart(df).mark_boxplot(extent="min-max", opacity=0.35, size=18).encode(
+    data = _data(df)
+    box = alt.Chart(data).mark_boxplot(extent="min-max", opacity=0.35, size=18).encode(
         alt.Y("point_name:N", title=None, sort=names, scale=alt.Scale(domain=names), axis=alt.Axis(labelLimit=320)),
         alt.X("value:Q", title=outcome), _colour(names))
-    dots = alt.Chart(df).mark_tick(thickness=2, size=16).encode(
+    dots = alt.Chart(data).mark_tick(thickness=2, size=16).encode(
         alt.Y("point_name:N", sort=names), alt.X("value:Q"), _colour(names),
         tooltip=["point_name:N", "replicate:Q", alt.Tooltip("value:Q", format=",.4g")])
     return (box + dots).properties(width=W, height=max(60, 28 * len(names)), title=title)
@@ -153,8 +190,10 @@ def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
         df["param"] = df["param"].astype(str)
     x = alt.X("param:Q" if numeric else "param:N", title=param,
               scale=alt.Scale(zero=False) if numeric else alt.Undefined)
-    dots = alt.Chart(df).mark_circle(size=40, opacity=0.6, color="#457b9d").encode(
-        x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", "param", alt.Tooltip("value:Q", format=",.4g")])
-    mean = alt.Chart(df).mark_line(point=True, color="#e63946").encode(x, alt.Y("mean(value):Q"))
+    data = _data(df)
+    dots = alt.Chart(data).mark_circle(size=40, opacity=0.6, color="#457b9d").encode(
+        x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", "param:Q" if numeric else "param:N",
+                                                      alt.Tooltip("value:Q", format=",.4g")])
+    mean = alt.Chart(data).mark_line(point=True, color="#e63946").encode(x, alt.Y("mean(value):Q"))
     note = f"undefined in {undefined} of {len(runs)} runs, not shown" if undefined else ""
     return (dots + mean).properties(width=W, height=H, title=_title(f"{outcome} against {param}", note))

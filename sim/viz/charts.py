@@ -104,11 +104,22 @@ def top_merchants_chart(m: pd.DataFrame, k: int = 15) -> alt.Chart:
 
 
 def lorenz_chart(m: pd.DataFrame) -> alt.Chart:
-    x, y = lorenz_curve(m["gmv"].to_numpy())
+    """The Lorenz curve of merchant GMV against the line of equality; without any GMV
+    (the curve and the Gini are undefined) an empty chart saying "no GMV yet", not the
+    equality diagonal that :func:`sim.metrics.lorenz_curve` returns then."""
+    g = m["gmv"].to_numpy(dtype=float)
+    x_enc = alt.X("merchants:Q", title="share of merchants (poorest first)", axis=alt.Axis(format="%"),
+                  scale=alt.Scale(domain=[0, 1]))
+    y_enc = alt.Y("gmv:Q", title="share of GMV", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    if not g.sum() > 0:
+        note = alt.Chart(pd.DataFrame({"merchants": [0.5], "gmv": [0.5], "text": ["no GMV yet"]})).mark_text(
+            fontSize=14, color="#6c757d").encode(x_enc, y_enc, text="text:N")
+        return note.properties(width=WIDTH, height=HEIGHT,
+                               title=alt.TitleParams("Lorenz curve of merchant GMV",
+                                                     subtitle="no GMV yet: no curve, Gini undefined"))
+    x, y = lorenz_curve(g)
     df = pd.DataFrame({"merchants": x, "gmv": y})
-    line = alt.Chart(df).mark_line(color="#e63946").encode(
-        alt.X("merchants:Q", title="share of merchants (poorest first)", axis=alt.Axis(format="%")),
-        alt.Y("gmv:Q", title="share of GMV", axis=alt.Axis(format="%")))
+    line = alt.Chart(df).mark_line(color="#e63946").encode(x_enc, y_enc)
     diag = alt.Chart(pd.DataFrame({"merchants": [0.0, 1.0], "gmv": [0.0, 1.0]})).mark_line(
         color="#adb5bd", strokeDash=[4, 4]).encode(x="merchants:Q", y="gmv:Q")
     return (diag + line).properties(width=WIDTH, height=HEIGHT, title="Lorenz curve of merchant GMV")
