@@ -6,12 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import Scenario, load_scenario, validate_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 FACEBOOK = ROOT / "data" / "facebook_combined.txt.gz"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    """Write ``text`` to ``folder / name`` (UTF-8) and return the path."""
+    p = folder / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def error_of(fn, *args, **kwargs) -> str:
+    """The message of the ScenarioError that ``fn(*args, **kwargs)`` raises."""
+    with pytest.raises(ScenarioError) as info:
+        fn(*args, **kwargs)
+    return str(info.value)
 
 
 def small_scenario(**overrides) -> Scenario:

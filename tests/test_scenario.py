@@ -12,14 +12,7 @@ from sim.policies import HeadBoostParams
 from sim.scenario import Scenario, ScenarioError, load_scenario, with_overrides
 from sim.scenario.distributions import Beta, Constant, Gamma, LogNormal, Uniform
 
-from .conftest import FACEBOOK, SCENARIOS
-
-
-def write(tmp_path, name, text):
-    p = tmp_path / name
-    p.write_text(text, encoding="utf-8")
-    return p
-
+from .conftest import FACEBOOK, SCENARIOS, write
 
 MINIMAL = 'name = "t"\n[graph]\nkind = "barabasi_albert"\nn = 50\nm = 2\n'
 

@@ -13,25 +13,13 @@ import tomli_w
 from sim.batch import plan_batch
 from sim.calibrate import load_calibration
 from sim.cli import main as cli_main
-from sim.scenario import ScenarioError, load_scenario, validate_scenario, with_overrides
+from sim.scenario import load_scenario, validate_scenario, with_overrides
 
-from .conftest import ROOT, SCENARIOS
+from .conftest import ROOT, SCENARIOS, error_of, write
 
 WECHAT = SCENARIOS / "wechat_gift_launch.toml"
 DOUYIN = SCENARIOS / "douyin_style.toml"
 SMALL = 'name = "t"\n[graph]\nkind = "holme_kim"\nn = 60\nm = 2\np = 0.3\n'
-
-
-def write(folder, name, text):
-    p = folder / name
-    p.write_text(text, encoding="utf-8")
-    return p
-
-
-def error_of(fn, *args, **kwargs) -> str:
-    with pytest.raises(ScenarioError) as info:
-        fn(*args, **kwargs)
-    return str(info.value)
 
 
 # --------------------------------------------------------------------------- 1. file and key

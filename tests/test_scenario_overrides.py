@@ -10,23 +10,11 @@ import pytest
 
 from sim.batch import plan_batch, run_batch
 from sim.cli import main as cli_main
-from sim.scenario import ScenarioError, load_scenario, with_overrides
+from sim.scenario import load_scenario, with_overrides
 
-from .conftest import FACEBOOK, SCENARIOS
+from .conftest import FACEBOOK, SCENARIOS, error_of, write
 
 WECHAT = SCENARIOS / "wechat_gift_launch.toml"
-
-
-def write(folder, name, text):
-    p = folder / name
-    p.write_text(text, encoding="utf-8")
-    return p
-
-
-def error_of(fn, *args, **kwargs) -> str:
-    with pytest.raises(ScenarioError) as info:
-        fn(*args, **kwargs)
-    return str(info.value)
 
 
 def batch(tmp_path, body, name="b"):

@@ -7,10 +7,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +15,7 @@ import pytest
 from sim.model import GiftModel
 from sim.scenario import load_scenario
 from sim.viz.controls import apply_overrides
+from sim.viz.server import VizProcess
 from sim.viz.state import STATE_COLOURS
 
 CHROMIUM = os.environ.get("GIFTSIM_CHROMIUM", "/usr/bin/chromium")
@@ -61,38 +58,6 @@ seed = 5
 """
 
 
-class Server:
-    """``giftsim viz TARGET`` in a subprocess on a free port."""
-
-    def __init__(self, target: Path, cache: Path, *extra: str) -> None:
-        from sim.viz.server import free_port
-
-        self.port = free_port()
-        env = dict(os.environ, GIFTSIM_CACHE=str(cache))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sim", "viz", str(target), "--port", str(self.port), *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.banner = ""
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line and self.proc.poll() is not None:
-                raise RuntimeError(f"giftsim viz exited: {self.banner}")
-            self.banner += line
-            if self.url in line:
-                return
-        raise RuntimeError(f"giftsim viz did not print its URL in time: {self.banner}")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -114,7 +79,7 @@ def work(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def explorer(work):
-    s = Server(work / "small.toml", work / "cache", "--seed", "3")
+    s = VizProcess(work / "small.toml", "--seed", "3", cache=work / "cache", cwd=ROOT, timeout=90)
     yield s
     s.stop()
 
@@ -239,7 +204,7 @@ def test_dashboard_loads_a_batch_made_here(browser, work):
 
     run_batch(work / "sweep.toml", out=work / "batch", workers=1)
     res = load_results(work / "batch")
-    s = Server(work / "batch", work / "cache")
+    s = VizProcess(work / "batch", cache=work / "cache", cwd=ROOT, timeout=90)
     try:
         page, failed = _open(browser, s.url, ".giftsim-batch")
         title = page.locator(".giftsim-batch-title")
@@ -269,7 +234,7 @@ def test_dashboard_opens_a_batch_of_more_than_5000_point_days(browser, work):
     (work / "big.toml").write_text(f'name = "big"\nbase = "small.toml"\nreplicates = 1\nseed = 2\n'
                                    f'[sweep]\n"policy.commercial_share" = [{shares}]\n')
     run_batch(work / "big.toml", out=work / "big", workers=2)
-    s = Server(work / "big", work / "cache")
+    s = VizProcess(work / "big", cache=work / "cache", cwd=ROOT, timeout=90)
     try:
         page, failed = _open(browser, s.url, ".giftsim-batch")
         assert page.locator(".giftsim-batch-title").get_attribute("data-points") == "120"

@@ -32,14 +32,13 @@ import argparse
 import io
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from sim.viz.server import VizProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "wechat_gift_launch.toml"
@@ -50,49 +49,6 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 HEAD_BOOST = {"policy.allocation": {"rule": "head_boost"}}
 ROW_LABELS = ("allocation rule = equal (the WeChat scenario), day {day}",
               "allocation rule = head_boost (chosen in the explorer), day {day}")
-
-
-class Server:
-    """``giftsim viz TARGET`` in a subprocess on a free port, stopped by :meth:`stop`."""
-
-    def __init__(self, target: Path, *extra: str, cache: Path | None = None) -> None:
-        from sim.viz.server import free_port
-
-        self.port = free_port()
-        env = dict(os.environ)
-        if cache is not None:
-            env["GIFTSIM_CACHE"] = str(cache)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sim", "viz", str(target), "--port", str(self.port), *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT)
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log = ""
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line and self.proc.poll() is not None:
-                raise RuntimeError(f"giftsim viz exited:\n{self.log}")
-            self.log += line
-            if self.url in line:
-                # keep reading so a chatty server never blocks on a full pipe
-                threading.Thread(target=self._drain, daemon=True).start()
-                return
-        self.stop()
-        raise RuntimeError(f"giftsim viz did not print its URL in time:\n{self.log}")
-
-    def _drain(self) -> None:
-        for line in self.proc.stdout:
-            self.log += line
-
-    def stop(self) -> None:
-        if self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 def _day(page) -> int:
@@ -209,7 +165,7 @@ def _compose(rows: list[tuple[bytes, bytes]], labels: list[str], path: Path) -> 
 
 
 def explorer_shots(browser, out: Path, seed: int, day: int, cache: Path | None) -> None:
-    server = Server(SCENARIO, "--seed", str(seed), cache=cache)
+    server = VizProcess(SCENARIO, "--seed", str(seed), cache=cache, cwd=ROOT)
     try:
         page = browser.new_page(viewport={"width": 1500, "height": 1900})
         page.goto(server.url)
@@ -243,7 +199,7 @@ def dashboard_shot(browser, out: Path, batch: Path | None, tmp: Path) -> None:
         print("running", BATCH.relative_to(ROOT), "into", batch)
         subprocess.run([sys.executable, "-m", "sim", "batch", str(BATCH), "--out", str(batch),
                         "--workers", "1", "--quiet"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    server = Server(batch)
+    server = VizProcess(batch, cwd=ROOT)
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1150})
         page.goto(server.url)

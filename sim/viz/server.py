@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["serve", "free_port", "vega_aliases", "SHORT_NAMES"]
+__all__ = ["serve", "free_port", "vega_aliases", "VizProcess", "SHORT_NAMES"]
 
 SHORT_NAMES = ("vega@5", "vega-lite@5", "vega-embed@6")
 """Package names Solara's Vega widget loads, by major version only."""
@@ -31,6 +34,80 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+class VizProcess:
+    """``giftsim viz TARGET`` in a subprocess on a free port of 127.0.0.1 (browser tests,
+    screenshots, scripts). Blocks until the server prints its URL.
+
+    Parameters
+    ----------
+    target : path-like
+        A scenario file (the explorer) or a batch folder (the dashboard).
+    *extra : str
+        More ``giftsim viz`` options, e.g. ``"--seed", "3"``.
+    cache : path-like, optional
+        Layout cache folder (``GIFTSIM_CACHE``); default the user's cache.
+    cwd : path-like, optional
+        Working folder of the server.
+    timeout : float, default 120
+        Seconds to wait for the URL.
+
+    Attributes
+    ----------
+    url : str
+    log : str
+        Everything the server printed so far.
+
+    Raises
+    ------
+    RuntimeError
+        If the server exits or prints no URL within ``timeout`` (its output included).
+    """
+
+    def __init__(self, target, *extra: str, cache=None, cwd=None, timeout: float = 120) -> None:
+        self.port = free_port()
+        env = dict(os.environ)
+        if cache is not None:
+            env["GIFTSIM_CACHE"] = str(cache)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "viz", str(target), "--port", str(self.port), *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = ""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line and self.proc.poll() is not None:
+                raise RuntimeError(f"giftsim viz exited:\n{self.log}")
+            self.log += line
+            if self.url in line:
+                # keep reading so a chatty server never blocks on a full pipe
+                threading.Thread(target=self._drain, daemon=True).start()
+                return
+        self.stop()
+        raise RuntimeError(f"giftsim viz did not print its URL in time:\n{self.log}")
+
+    def _drain(self) -> None:
+        for line in self.proc.stdout:
+            self.log += line
+
+    def stop(self) -> None:
+        """Interrupt the server (as Ctrl-C does), killing it after 15 s."""
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> VizProcess:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def _version(name: str) -> tuple[int, ...]:
