@@ -140,7 +140,9 @@ def test_morris_indices(tmp_path):
     assert skipped == ["muted_share: the same value (0) at every design point"]
 
 
-def test_report_of_a_batch_with_a_failed_point(tmp_path):
+def test_report_of_a_batch_with_a_failed_point(tmp_path, monkeypatch):
+    # planning would refuse the bad file; switched off so that it fails at run time
+    monkeypatch.setattr("sim.batch.plan.check_graph_file", lambda *a, **k: None)
     bad = tmp_path / "bad.txt"
     bad.write_text("0 1\n1 x\n")
     p = tiny_batch(tmp_path, 'replicates = 2\n[[variants]]\nname = "fine"\n[[variants]]\nname = "broken"\n'
