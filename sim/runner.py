@@ -122,11 +122,16 @@ def run(scenario: Scenario, seed: int = 0, *, graph: CSRGraph | None = None,
 
     Raises
     ------
+    TypeError
+        If ``seed`` is not an integer (a float, string or bool would silently pick
+        another run).
     ValueError
         If ``seed`` is negative.
     sim.graph.GraphFileError, sim.graph.GraphConfigError
         If the graph cannot be read or generated.
     """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"seed must be an integer, got {seed!r}")
     if int(seed) < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     start = time.perf_counter()

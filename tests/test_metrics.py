@@ -105,3 +105,24 @@ def test_gifts_per_visit_is_not_clipped_to_one():
 
     assert OUTCOME_RANGE["gifts_per_visit"] == (0.0, float("inf"))
     assert OUTCOME_RANGE["acceptance_rate"] == (0.0, 1.0)
+
+
+@pytest.mark.parametrize("parent", [[0], [1, 0], [-1, 2, 1]])
+def test_forest_roots_refuses_a_cycle(parent):
+    from sim.metrics.cascades import forest_roots
+
+    with pytest.raises(ValueError, match="cycle"):
+        forest_roots(np.array(parent))
+
+
+def test_concentration_inputs_are_checked_alike():
+    from sim.metrics import lorenz_curve
+
+    for bad in ([-1.0, 2.0], [np.nan, 1.0]):
+        for fn in (hhi, gini, top_k_share, lorenz_curve):
+            with pytest.raises(ValueError, match="finite and >= 0"):
+                fn(np.array(bad))
+    with pytest.raises(ValueError, match="one-dimensional"):
+        hhi(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        top_k_share(np.array([1.0, 2.0]), k=-1)

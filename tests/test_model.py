@@ -301,3 +301,11 @@ def test_gifting_does_not_depend_on_the_step_length():
     # sub-daily steps allow a user more than one gift a day, so b may be a little higher;
     # the old per-step scaling of impressions gave about half as many gifts at 6 hours
     assert 0.9 < b.mean() / a.mean() < 1.25, (a.mean(), b.mean())
+
+
+@pytest.mark.parametrize("seed", [1.9, "4", True, None])
+def test_run_refuses_a_seed_that_is_not_an_integer(small, seed):
+    from sim import run
+
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        run(small, seed)

@@ -254,3 +254,16 @@ def test_classic_scenario_files_run(name):
     sc = load_scenario(SCENARIOS / "classic" / f"{name}.toml")
     res = run(sc, 0)
     assert res.summary["adoption_share"] > 0.3 and res.summary["gifts_sent"] == 0
+
+
+def test_ic_series_rows_and_user_dates_follow_the_documented_generations():
+    # users.aware_step dates generations (seeds 0); series row t holds generation t + 1
+    from sim import run
+
+    r = run(scenario({"kind": "independent_cascade", "p": 0.3, "seeds": 5}), 2)
+    step = r.users["aware_step"].to_numpy()
+    aware = r.series["aware_users"].to_numpy()
+    assert (step == 0).sum() == 5 and step.max() >= 2
+    for t in range(len(aware)):
+        assert aware[t] == (step <= t + 1).sum()
+    assert r.series["new_senders"].sum() == len(step) - 5  # the seeds are in no row

@@ -208,3 +208,16 @@ def test_ranking_summary_flags_unresolved_and_inconsistent_indices():
     assert r.loc["a", "settled"] and r.loc["a", "consistent"]
     assert not r.loc["b", "settled"] and r.loc["b", "consistent"]  # intervals overlap
     assert not r.loc["c", "consistent"]  # ST above 1 and S1 below 0 beyond their intervals
+
+
+def test_report_of_variants_that_set_different_keys(tmp_path):
+    # a variant that leaves the swept key alone has no value for it (NaN in the points table)
+    p = tiny_batch(tmp_path, 'replicates = 1\n'
+                   '[[variants]]\nname = "nothing"\nset = { "policy.commercial_share" = 0.0 }\n'
+                   '[[variants]]\nname = "no_brands"\nset = { "merchants.brand.count" = 0 }\n'
+                   '[[variants]]\nname = "normal"\nset = { "policy.commercial_share" = 0.03 }\n')
+    run_batch(p, out=tmp_path / "v", workers=1)
+    rep = write_report(tmp_path / "v")
+    page = rep.html.read_text()
+    for name in ("nothing", "no_brands", "normal"):
+        assert name in page

@@ -52,15 +52,18 @@ def _degree_sequence(cfg: ConfigurationModel, rng: np.random.Generator) -> tuple
         deg = rng.poisson(cfg.mean_degree, cfg.n).astype(np.int64)
     else:
         deg = np.rint(cfg.degree.sample(rng, cfg.n)).astype(np.int64)
-    notes: tuple[str, ...] = ()
+    notes: list[str] = []
     if deg.size < 2:
         raise GraphConfigError("configuration model needs at least 2 users")
-    np.minimum(deg, deg.size - 1, out=deg)
+    over = int(np.count_nonzero(deg > deg.size - 1))
+    if over:  # a simple graph gives a user at most n - 1 friends
+        notes.append(f"{over} degree(s) above n - 1 = {deg.size - 1} lowered to {deg.size - 1}")
+        np.minimum(deg, deg.size - 1, out=deg)
     if deg.sum() % 2:
         i = int(rng.integers(deg.size))
         deg[i] += 1 if deg[i] < deg.size - 1 else -1
-        notes = (f"degree of user {i} changed by 1 to make the degree sum even",)
-    return deg, notes
+        notes.append(f"degree of user {i} changed by 1 to make the degree sum even")
+    return deg, tuple(notes)
 
 
 def _configuration_edges(deg: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -107,6 +107,9 @@ def forest_roots(parent: np.ndarray) -> np.ndarray:
         root[live] = nxt
     else:
         raise ValueError("parent array has a cycle")
+    live = np.flatnonzero(root >= 0)
+    if np.any(parent[root[live]] >= 0):  # pointer jumping settles inside a cycle, not on a root
+        raise ValueError("parent array has a cycle")
     root[parent == EXCLUDED] = -1
     return root
 

@@ -13,10 +13,17 @@ import numpy as np
 __all__ = ["hhi", "gini", "top_k_share", "lorenz_curve"]
 
 
-def _shares(values: np.ndarray) -> np.ndarray | None:
+def _checked(values: np.ndarray) -> np.ndarray:
     v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1:
+        raise ValueError(f"values must be one-dimensional, got shape {v.shape}")
     if np.any(v < 0) or not np.all(np.isfinite(v)):
         raise ValueError("values must be finite and >= 0")
+    return v
+
+
+def _shares(values: np.ndarray) -> np.ndarray | None:
+    v = _checked(values)
     total = v.sum()
     return None if total <= 0 else v / total
 
@@ -37,7 +44,7 @@ def hhi(values: np.ndarray) -> float:
     Raises
     ------
     ValueError
-        If a value is negative or not finite.
+        If a value is negative or not finite, or ``values`` is not one-dimensional.
     """
     s = _shares(values)
     return math.nan if s is None else float(np.sum(s * s))
@@ -59,7 +66,10 @@ def gini(values: np.ndarray) -> float:
 
 def top_k_share(values: np.ndarray, k: int = 10) -> float:
     """Share of the total held by the ``k`` largest values, in [0, 1] (NaN if the values
-    sum to 0, all zero or none). Same input and errors as :func:`hhi`."""
+    sum to 0, all zero or none). Same input and errors as :func:`hhi`; besides,
+    ``ValueError`` if ``k`` < 1."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
     s = _shares(values)
     if s is None:
         return math.nan
@@ -69,8 +79,8 @@ def top_k_share(values: np.ndarray, k: int = 10) -> float:
 def lorenz_curve(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lorenz curve points (share of merchants, share of the total), both float64 of
     shape (n + 1,), starting at (0, 0) and ending at (1, 1) (the line of equality if the
-    values sum to 0)."""
-    v = np.sort(np.asarray(values, dtype=np.float64))
+    values sum to 0). Same input and errors as :func:`hhi`."""
+    v = np.sort(_checked(values))
     n = v.size
     x = np.linspace(0.0, 1.0, n + 1)
     total = v.sum()

@@ -12,7 +12,9 @@ sender (``aware_via`` = ``gift`` when a friend caused it, else ``impression``), 
 cascade parent is who activated it, and it sends no gifts. Series filled:
 ``active_users`` (IC: users passing the feature on in the step; Bass: users still able
 to adopt), ``aware_users`` and ``senders`` (adopters so far), ``new_senders`` (adopters
-in the step), ``button_share`` and ``occasion_lift`` (1); the others are 0.
+in the step), ``button_share`` and ``occasion_lift`` (1); the others are 0. In IC mode
+``aware_step`` dates a user by generation (seeds 0), and series row t, the end of step t,
+holds generation t + 1 (the seeds are in no row's ``new_senders``).
 """
 
 from __future__ import annotations

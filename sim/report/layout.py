@@ -96,10 +96,15 @@ def layout_points(batch: BatchFolder) -> Layout:
     labels: dict[int, str] = {}
     if x_key is not None:
         # colours evenly spaced by rank of the value, so close values stay distinguishable
+        # (a point that does not set the key, such as a variant that leaves it alone, is NaN: grey)
         xs = pts[x_key].astype(float)
-        levels = sorted(set(xs))
+        levels = sorted({float(x) for x in xs if not np.isnan(x)})
         cmap = colormaps["viridis"]
         for i in pts.index:
+            if np.isnan(xs[i]):
+                colors[int(i)] = "#7f7f7f"
+                labels[int(i)] = f"{short_key(x_key)} not set ({pts.loc[i, 'name']})"
+                continue
             pos = levels.index(float(xs[i])) / max(1, len(levels) - 1)
             colors[int(i)] = to_hex(cmap(0.9 * pos))
             labels[int(i)] = f"{short_key(x_key)}={_fmt(pts.loc[i, x_key])}"
