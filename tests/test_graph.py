@@ -199,18 +199,3 @@ def test_numpy_watts_strogatz():
     g = graph_of({"kind": "watts_strogatz", "n": 50_000, "k": 10, "p": 0.2, "engine": "numpy"})
     assert g.n_friendships == 250_000 - g.report.self_loops - g.report.duplicates
     assert abs(g.degree.mean() - 10) < 0.05
-
-
-def test_sample_friends_with_a_dominant_excluded_tie_still_finds_the_others():
-    # user 0's friends: 1 (tie 0.9), 2 (0.01), 3 (0.03); excluding 1 leaves 2 and 3 in ratio 1:3
-    from sim.graph.csr import clean_edges, to_csr
-
-    g = to_csr(clean_edges(np.array([0, 0, 0]), np.array([1, 2, 3]), n_users=4, relabel=False),
-               np.array([0.9, 0.01, 0.03]))
-    rng = np.random.default_rng(4)
-    users = np.zeros(20_000, dtype=np.int64)
-    e = g.sample_friends(users, rng, exclude=np.ones(20_000, dtype=np.int64))
-    friend = g.indices[e]
-    assert (e >= 0).all() and not (friend == 1).any()
-    share_3 = (friend == 3).mean()
-    assert abs(share_3 - 0.75) < 0.02  # 0.03 / (0.01 + 0.03)

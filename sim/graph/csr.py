@@ -121,8 +121,7 @@ class CSRGraph:
         users : ndarray of int, shape (k,)
         rng : numpy.random.Generator
         exclude : ndarray of int, shape (k,), optional
-            A friend not to pick for each user (-1 for none); redrawn up to ``tries`` times,
-            then drawn once from the user's other friends.
+            A friend not to pick for each user (-1 for none); redrawn up to ``tries`` times.
 
         Returns
         -------
@@ -154,20 +153,8 @@ class CSRGraph:
                 break
             bad = self.indices[e] == exclude[todo]
             out[todo[bad]] = -1
-            more = self.degree[users[todo[bad]]] > 1
-            todo, ex = todo[bad][more], e[bad][more]  # ex: the excluded friend's entry
-        if exclude is not None and todo.size:
-            # still drawing the excluded friend (a dominant tie): draw once from the row
-            # without that entry, so that a user with an eligible friend always gets one
-            u = users[todo]
-            lo_idx, hi_idx = self.indptr[u], self.indptr[u + 1]
-            base = np.where(lo_idx > 0, cw[np.maximum(lo_idx - 1, 0)], 0.0)
-            before_ex = np.where(ex > 0, cw[np.maximum(ex - 1, 0)], 0.0)
-            w_ex = cw[ex] - before_ex
-            r = base + rng.random(todo.size) * (cw[hi_idx - 1] - base - w_ex)
-            r = np.where(r >= before_ex, r + w_ex, r)
-            e = np.clip(np.searchsorted(cw, r, side="right"), lo_idx, hi_idx - 1)
-            out[todo] = np.where(e == ex, np.where(ex > lo_idx, ex - 1, ex + 1), e)  # rounding at the edge
+            todo = todo[bad]
+            todo = todo[self.degree[users[todo]] > 1]
         return out
 
     def to_networkx(self):

@@ -179,8 +179,7 @@ class User(mesa.Agent):
 
     def choose_friend(self, exclude: User | None = None, tries: int = 8) -> tuple[User, float] | None:
         """A friend drawn with probability proportional to tie strength; ``exclude`` is
-        redrawn up to ``tries`` times, then drawn once from the other friends. None if
-        there is no eligible friend."""
+        redrawn up to ``tries`` times. None if there is no eligible friend."""
         if not self.friends:
             return None
         for _ in range(tries):
@@ -190,8 +189,7 @@ class User(mesa.Agent):
                 return self.friends[i], self.ties[i]
             if len(self.friends) == 1:
                 return None
-        others = [(f, t) for f, t in zip(self.friends, self.ties) if f is not exclude]
-        return self.random.choices(others, weights=[t for _, t in others])[0]
+        return None
 
     def calm_down(self) -> None:
         """Mute once annoyance reaches the threshold; then annoyance fades
