@@ -222,8 +222,8 @@ def _check_parameters(spec: CalibrationSpec, folder: Path, path: Path) -> None:
 def _check_graph_file(base, path: Path, rel: str) -> None:
     """A base scenario on a graph file: the file must exist, and an independent cascade's
     ``mode.seeds`` must not exceed its users (known only from the file: it is read, once
-    per process, as the runs would)."""
-    from ..graph.build import _read
+    per process, as ``giftsim check`` and batch planning do: :func:`sim.graph.graph_file_facts`)."""
+    from ..graph import GraphFileError, graph_file_facts
     from ..scenario.schema import FileGraph, IndependentCascadeMode
 
     if not isinstance(base.graph, FileGraph):
@@ -233,8 +233,8 @@ def _check_graph_file(base, path: Path, rel: str) -> None:
                             "every run of the calibration needs it")
     if isinstance(base.mode, IndependentCascadeMode):
         try:
-            n = _read(base.graph).n_users
-        except ValueError as err:  # GraphFileError
+            n, _ = graph_file_facts(base.graph.path, base.graph.kind)
+        except GraphFileError as err:
             raise ScenarioError(f"{path}: base = {rel!r}: {err}") from None
         if base.mode.seeds > n:
             raise ScenarioError(f"{path}: base = {rel!r}: mode.seeds = {base.mode.seeds}: is more than the graph "
