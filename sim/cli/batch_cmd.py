@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
+import numpy as np
 from rich.markup import escape
 from rich.progress import (
     BarColumn,
@@ -51,6 +52,12 @@ per point (outcomes as columns, mean and half-width of the 95% interval, or mean
 interval where it was clipped to the outcome's range)."""
 
 
+SUMMARY_POINTS = 12
+"""Up to this many points the comparison prints one row per point; beyond (a sampled
+design's hundreds), one row per outcome: its highest and lowest point mean and their
+spread, pointing to ``comparison.csv`` for every point."""
+
+
 UNDEFINED_NOTE = ("(n=k): the outcome is defined in only k of the point's successful runs (e.g. "
                   "acceptance_rate without a settled gift); mean and interval over those k; -: defined in none")
 """Caption of a comparison that has a marked cell."""
@@ -81,6 +88,9 @@ def _marker(row, outcome: str) -> str:
 def _print_comparison(outcome) -> None:
     comp = outcome.comparison
     outcomes = list(outcome.plan.spec.outcomes)
+    if len(comp) > SUMMARY_POINTS:
+        _print_comparison_summary(outcome, comp, outcomes)
+        return
     if len(comp) > WIDE_POINTS:
         _print_comparison_rows(outcome, comp, outcomes)
         return
@@ -94,20 +104,25 @@ def _print_comparison(outcome) -> None:
             marked |= bool(mark)
             cells.append("-" if math.isnan(m) else f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]{mark}")
         rows.append((o, cells))
-    table = Table(title=f"{escape(outcome.plan.spec.name)}: mean [95% interval] over replicates",
-                  header_style="bold", caption=UNDEFINED_NOTE if marked else None)
+    table = Table(title=escape(f"{outcome.plan.spec.name}: mean [95% interval] over replicates"),
+                  header_style="bold", caption=escape(UNDEFINED_NOTE) if marked else None)
     table.add_column("outcome")
     for _, row in comp.iterrows():
-        table.add_column(f"{escape(str(row['point_name']))} (n={int(row['n'])})", justify="right")
+        table.add_column(escape(f"{row['point_name']} (n={int(row['n'])})"), justify="right")
     for o, cells in rows:
-        table.add_row(o, *cells)
+        table.add_row(o, *(escape(c) for c in cells))
     console.print(table)
+
+
+NAME_WIDTH = 40
+"""Widest point-name column of the row-wise comparison; longer names (a sampled point's
+every key and value) fold onto more lines instead of squeezing the outcome columns."""
 
 
 def _print_comparison_rows(outcome, comp, outcomes) -> None:
     # as many outcomes as fit the console at about 16 characters each; the rest are in
     # comparison.csv and the report
-    name_w = max(len(str(x)) for x in comp["point_name"])
+    name_w = min(NAME_WIDTH, max(len(str(x)) for x in comp["point_name"]))
     fit = max(2, (console.width - name_w - 10) // 17)
     shown, hidden = outcomes[:fit], outcomes[fit:]
     more = f"; {len(hidden)} more outcomes ({', '.join(hidden)})" if hidden else ""
@@ -122,19 +137,70 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
             cell = "-" if math.isnan(m) else _mean_and_interval(m, lo, hi)
             clipped |= "[" in cell
             cells.append(cell if cell == "-" else cell + mark)
-        rows.append((escape(str(row["point_name"])), str(int(row["n"])), cells))
+        rows.append((str(row["point_name"]), str(int(row["n"])), cells))
     note = f"{UNDEFINED_NOTE}; " if marked else ""
     note += f"{CLIPPED_NOTE}; " if clipped else ""
-    table = Table(title=f"{escape(outcome.plan.spec.name)}: mean \u00b1 half-width of the 95% interval over replicates"
-                  + (" (mean [interval] where it was clipped)" if clipped else ""),
-                  header_style="bold", caption=f"{note}all outcomes and intervals: {outcome.folder / 'comparison.csv'}"
-                  f"{more}; figures: giftsim report {outcome.folder}")
-    table.add_column("point", no_wrap=True)
+    # every text is escaped: "[interval]" or "[lo, hi]" would otherwise be read as rich markup and vanish
+    table = Table(title=escape(f"{outcome.plan.spec.name}: mean \u00b1 half-width of the 95% interval over replicates"
+                               + (" (mean [interval] where it was clipped)" if clipped else "")),
+                  header_style="bold",
+                  caption=escape(f"{note}all outcomes and intervals: {outcome.folder / 'comparison.csv'}"
+                                 f"{more}; figures: giftsim report {outcome.folder}"))
+    table.add_column("point", max_width=name_w, overflow="fold")
     table.add_column("n", justify="right")
     for o in shown:
         table.add_column(o, justify="right", min_width=14, overflow="fold")
     for name, n, cells in rows:
-        table.add_row(name, n, *cells)
+        table.add_row(escape(name), n, *(escape(c) for c in cells))
+    console.print(table)
+
+
+def _extremes(comp, o: str) -> tuple[int, int, int] | None:
+    """Positions in ``comp`` (a comparison table) of the highest and the lowest mean of
+    outcome ``o`` (the first on a tie), and how many points define it; None if none does."""
+    means = comp[f"{o}_mean"].to_numpy(dtype=float)
+    defined = int((~np.isnan(means)).sum())
+    if not defined:
+        return None
+    return int(np.nanargmax(means)), int(np.nanargmin(means)), defined
+
+
+def _print_comparison_summary(outcome, comp, outcomes) -> None:
+    # past SUMMARY_POINTS points a row per point scrolls away and squeezes the outcomes:
+    # one row per outcome (its highest and lowest point mean, their spread); every point in
+    # comparison.csv and the report
+    marked = clipped = False
+    table = Table(title=escape(f"{outcome.plan.spec.name}: {len(comp)} points, the highest and the lowest point "
+                               "mean of each outcome (mean over replicates \u00b1 half-width of its 95% interval)"),
+                  header_style="bold")
+    table.add_column("outcome", overflow="fold")
+    table.add_column("points", justify="right")
+    table.add_column("highest mean", justify="right", min_width=12, overflow="fold")
+    table.add_column("at point", min_width=12, overflow="fold")
+    table.add_column("lowest mean", justify="right", min_width=12, overflow="fold")
+    table.add_column("at point", min_width=12, overflow="fold")
+    table.add_column("spread", justify="right", overflow="fold")
+    for o in outcomes:
+        ext = _extremes(comp, o)
+        if ext is None:
+            table.add_row(o, "0", "-", "", "-", "", "-")
+            continue
+        i_hi, i_lo, defined = ext
+        cells = []
+        for i in (i_hi, i_lo):
+            row = comp.iloc[i]
+            cell = _mean_and_interval(float(row[f"{o}_mean"]), float(row[f"{o}_lo"]), float(row[f"{o}_hi"]))
+            clipped |= "[" in cell
+            mark = _marker(row, o)
+            marked |= bool(mark)
+            cells += [escape(cell + mark), escape(f"{row['point_name']} (#{int(row['point'])})")]
+        spread = float(comp.iloc[i_hi][f"{o}_mean"]) - float(comp.iloc[i_lo][f"{o}_mean"])
+        table.add_row(o, f"{defined:,}", *cells, fmt(spread))
+    note = "spread: highest minus lowest point mean; points: those where the outcome is defined; "
+    note += f"{UNDEFINED_NOTE}; " if marked else ""
+    note += f"{CLIPPED_NOTE}; " if clipped else ""
+    table.caption = escape(f"{note}every point's mean and interval: {outcome.folder / 'comparison.csv'}; "
+                           f"figures: giftsim report {outcome.folder}")
     console.print(table)
 
 
