@@ -113,9 +113,37 @@ def _point_plot(ax, batch: BatchFolder, layout: Layout, mean: pd.Series, lo: pd.
         ax.set_ylim(-0.8, len(members) - 0.2)
 
 
+def _wide_single(fig: Figure, n_panels: int) -> None:
+    # one panel of curves gets the width of a page column, not a third of it
+    if n_panels == 1:
+        fig.set_size_inches(PANEL_W * 1.7, PANEL_H * 1.6 + 0.4)
+
+
+def _curve_legend(ax, drawn: int) -> None:
+    # up to 8 entries inside the axes; more (up to layout.MAX_CURVES) in columns below them
+    if drawn <= 8:
+        ax.legend(fontsize=7, loc="upper left", frameon=False)
+    else:
+        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3 if drawn > 12 else 2,
+                  frameon=False, handlelength=1.2, columnspacing=1.0)
+
+
+def _sample_note(layout: Layout, streams: dict, batch: BatchFolder) -> tuple[dict[str, list[int]], str]:
+    """The points drawn per panel (at most :data:`~sim.report.layout.MAX_CURVES`) and a note for the title
+    when some were left out."""
+    drawn = {t: layout.curve_members(batch, [i for i in ms if i in streams]) for t, ms in layout.panels}
+    total = sum(len([i for i in ms if i in streams]) for _, ms in layout.panels)
+    shown = sum(len(v) for v in drawn.values())
+    note = (f"\n{shown} of {total} points drawn (evenly spaced{' in ' + short_key(layout.x_key) if layout.x_key else ''}"
+            "); every point is in the tables") if shown < total else ""
+    return drawn, note
+
+
 def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStreams], column: str) -> Figure:
-    """One daily curve: mean over replicates with its 95% band, one line per point,
-    one panel per group of points (shared y axis).
+    """One daily curve: mean over replicates with its 95% band (clipped at 0: every
+    curve is a count or money), one line per point, one panel per group of points
+    (shared y axis). A panel of more than :data:`~sim.report.layout.MAX_CURVES` points draws an evenly
+    spaced sample of them (the title says how many).
 
     Parameters
     ----------
@@ -131,12 +159,12 @@ def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStr
     matplotlib.figure.Figure
     """
     fig, axes = _grid(len(layout.panels), sharey=True)
+    _wide_single(fig, len(layout.panels))
+    drawn, note = _sample_note(layout, streams, batch)
     # points on different calendars (e.g. 2014 and 2024) share an axis of days since start
     by_day = len({s.dates[0] for s in streams.values() if s.dates.size}) > 1
-    for ax, (title, members) in zip(axes, layout.panels):
-        for i in members:
-            if i not in streams:
-                continue
+    for ax, (title, _) in zip(axes, layout.panels):
+        for i in drawn[title]:
             c = streams[i].curve(column)
             x = (pd.to_datetime(c["date"]) - pd.to_datetime(c["date"].iloc[0])).dt.days + 1 if by_day else c["date"]
             ax.plot(x, c["mean"], color=layout.colors[i], linewidth=1.4, label=layout.labels[i])
@@ -147,14 +175,15 @@ def curve_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStr
             ax.set_xlabel("day since each scenario's start", fontsize=8)
         else:
             _date_axis(ax)
-        ax.legend(fontsize=7, loc="upper left", frameon=False)
-    fig.suptitle(f"{batch.name}: {CURVES[column]} by day, mean and 95% band over replicates", fontsize=11)
+        _curve_legend(ax, len(drawn[title]))
+    fig.suptitle(f"{batch.name}: {CURVES[column]} by day, mean and 95% band over replicates{note}", fontsize=11)
     return fig
 
 
 def lorenz_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointStreams]) -> Figure:
     """Mean Lorenz curve of merchant GMV per point (over the replicates that sold
-    anything), one panel per group of points, with the line of equality.
+    anything), one panel per group of points, with the line of equality; at most
+    :data:`~sim.report.layout.MAX_CURVES` points per panel (an evenly spaced sample, the title says so).
 
     Parameters
     ----------
@@ -167,10 +196,12 @@ def lorenz_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointSt
     matplotlib.figure.Figure
     """
     fig, axes = _grid(len(layout.panels))
-    for ax, (title, members) in zip(axes, layout.panels):
+    _wide_single(fig, len(layout.panels))
+    drawn, note = _sample_note(layout, streams, batch)
+    for ax, (title, _) in zip(axes, layout.panels):
         ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=0.9, label="equality")
-        for i in members:
-            if i in streams and streams[i].lorenz_n:
+        for i in drawn[title]:
+            if streams[i].lorenz_n:
                 ax.plot(LORENZ_GRID, streams[i].lorenz(), color=layout.colors[i], linewidth=1.4,
                         label=f"{layout.labels[i]} (n={streams[i].lorenz_n})")
         ax.set_title("" if len(layout.panels) == 1 else title, fontsize=10)
@@ -178,8 +209,8 @@ def lorenz_figure(batch: BatchFolder, layout: Layout, streams: dict[int, PointSt
         ax.set_ylabel("share of GMV", fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
-        ax.legend(fontsize=7, loc="upper left", frameon=False)
-    fig.suptitle(f"{batch.name}: Lorenz curves of merchant GMV (mean over replicates)", fontsize=11)
+        _curve_legend(ax, len(drawn[title]) + 1)
+    fig.suptitle(f"{batch.name}: Lorenz curves of merchant GMV (mean over replicates){note}", fontsize=11)
     return fig
 
 

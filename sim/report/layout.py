@@ -12,10 +12,31 @@ from matplotlib.colors import to_hex
 
 from .source import BatchFolder
 
-__all__ = ["Layout", "layout_points", "short_key", "MAX_PANELS"]
+__all__ = ["Layout", "layout_points", "short_key", "evenly_spaced", "MAX_PANELS", "MAX_CURVES"]
 
 MAX_PANELS = 12
 """Panels drawn per figure at most (the report says when more were left out)."""
+
+MAX_CURVES = 20
+"""Curves (and legend entries) drawn per panel at most; beyond, an evenly spaced sample
+of the panel's points (the figure's title says so), as the dashboard draws."""
+
+
+def evenly_spaced(items: list, limit: int) -> list:
+    """All of ``items`` up to ``limit``, else ``limit`` of them evenly spaced in their
+    order, the first and the last included.
+
+    Raises
+    ------
+    ValueError
+        If ``limit < 2`` and there are more items than ``limit``.
+    """
+    if len(items) <= limit:
+        return list(items)
+    if limit < 2:
+        raise ValueError(f"limit must be >= 2 to sample {len(items)} items, got {limit}")
+    picks = np.unique(np.round(np.linspace(0, len(items) - 1, limit)).astype(int))
+    return [items[i] for i in picks]
 
 
 def short_key(key: str) -> str:
@@ -58,6 +79,15 @@ class Layout:
     def x_value(self, batch: BatchFolder, point: int) -> float:
         """The point's value of :attr:`x_key` (float)."""
         return float(batch.points.loc[point, self.x_key])
+
+    def curve_members(self, batch: BatchFolder, members: list[int], limit: int = MAX_CURVES) -> list[int]:
+        """The points of a panel whose curves are drawn: all up to ``limit``, else
+        ``limit`` evenly spaced along :attr:`x_key` (plan order without one), first and
+        last included."""
+        if self.x_key is not None and len(members) > limit:
+            x = np.array([self.x_value(batch, i) for i in members])
+            members = [members[j] for j in np.argsort(x, kind="stable")]
+        return evenly_spaced(members, limit)
 
 
 def _fmt(v: object) -> str:

@@ -90,9 +90,11 @@ class PointStreams:
 
     def curve(self, column: str) -> pd.DataFrame:
         """Mean and 95% interval of one curve by date: columns ``date``, ``mean``,
-        ``lo``, ``hi``."""
+        ``lo``, ``hi``; ``lo`` clipped at 0 (every :data:`CURVES` column is a count or
+        money, so a t-interval reaching below 0 claims what cannot happen)."""
         n = np.full(self.dates.size, float(self.n))
         m, lo, hi = mean_interval(n, self.curve_sum[column], self.curve_sq[column])
+        lo = np.maximum(lo, 0.0)  # NaN (fewer than two runs) stays NaN
         return pd.DataFrame({"date": self.dates, "mean": m, "lo": lo, "hi": hi})
 
     def lorenz(self) -> np.ndarray:
