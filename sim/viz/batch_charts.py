@@ -20,8 +20,9 @@ from ..batch.tables import defined_count
 from ..metrics import SUMMARY_KEYS
 from ..model import SERIES
 
-__all__ = ["ok_runs", "outcomes", "swept_params", "curve_bands", "outcome_chart",
-           "curve_chart", "distribution_chart", "param_chart", "curve_points", "PALETTE", "MAX_CURVES"]
+__all__ = ["ok_runs", "outcomes", "swept_params", "scattered_design", "curve_bands", "outcome_chart",
+           "curve_chart", "distribution_chart", "param_chart", "curve_points", "series_range", "PALETTE",
+           "MAX_CURVES"]
 
 PALETTE = ["#1d3557", "#e63946", "#2a9d8f", "#f4a261", "#6a4c93", "#457b9d", "#e9c46a",
            "#8d99ae", "#bc4749", "#386641"]
@@ -57,6 +58,31 @@ def swept_params(res: BatchResults) -> list[str]:
     runs = res.runs
     cols = [c for c in runs.columns if c not in _RUN_COLUMNS and c not in SUMMARY_KEYS]
     return [c for c in cols if runs[c].astype(str).nunique() > 1]
+
+
+def scattered_design(res: BatchResults) -> bool:
+    """Whether the points do not line up along one swept key: a ``[sample]`` design
+    (latin, Sobol, Morris), or more than one thing varying (several swept keys, or a
+    sweep across variants). Against one parameter, such points scatter: the other
+    parameters move from one to the next."""
+    if (res.manifest.get("batch") or {}).get("sample"):
+        return True
+    varied = len(swept_params(res))
+    if "variant" in res.runs.columns and res.runs["variant"].astype(str).nunique() > 1:
+        varied += 1
+    return varied > 1
+
+
+def series_range(series: str) -> tuple[float, float]:
+    """The values a daily series can take, from its meaning in :data:`sim.model.SERIES`:
+    ``[0, 1]`` for shares, ``[1, inf)`` for the occasion lift, ``[0, inf)`` for every
+    count and amount of money (and for a series not listed there)."""
+    meaning = SERIES.get(series, ("", ""))[1]
+    if "[0, 1]" in meaning:
+        return 0.0, 1.0
+    if ">= 1" in meaning:
+        return 1.0, np.inf
+    return 0.0, np.inf
 
 
 def _colour(names: list[str]) -> alt.Color:
@@ -101,7 +127,9 @@ def outcome_chart(res: BatchResults, outcome: str) -> alt.Chart:
 
 
 def curve_bands(res: BatchResults, series: str, level: float = 0.95) -> pd.DataFrame:
-    """Per point and step: mean of ``series`` over replicates and its Student-t interval.
+    """Per point and step: mean of ``series`` over replicates and its Student-t interval,
+    clipped to the values the series can take (:func:`series_range`: GMV and counts
+    never below 0, shares within [0, 1]).
 
     Returns
     -------
@@ -119,7 +147,9 @@ def curve_bands(res: BatchResults, series: str, level: float = 0.95) -> pd.DataF
     with np.errstate(invalid="ignore", divide="ignore"):
         t_crit = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1))
         half = np.where(n >= 2, t_crit * df["std"].fillna(0) / np.sqrt(n), 0.0)
-    df["lo"], df["hi"] = df["mean"] - half, df["mean"] + half
+    low, high = series_range(series)
+    df["lo"] = np.maximum(df["mean"] - half, low)
+    df["hi"] = np.minimum(df["mean"] + half, high)
     df["point_name"] = df["point"].map(names)
     return df.rename(columns={"count": "n"})[["point_name", "step", "date", "n", "mean", "lo", "hi"]]
 
@@ -178,9 +208,12 @@ def distribution_chart(res: BatchResults, outcome: str) -> alt.Chart:
 
 
 def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
-    """``outcome`` of every run against a swept parameter, with the mean per value over
-    the runs in which the outcome is defined (NaN runs are left out and counted in the
-    title)."""
+    """``outcome`` of every run against a swept parameter, with the mean over the runs in
+    which the outcome is defined (NaN runs are left out and counted in the title): a line
+    through the mean per value when only ``param`` varies; for a
+    :func:`scattered_design` (sampled, or several keys varying) each point's mean as a
+    mark, no line (joining means sorted by one parameter while the others move would
+    draw a zig-zag that is no curve)."""
     runs = ok_runs(res)
     df = runs[[param, outcome, "point_name"]].rename(columns={param: "param", outcome: "value"})
     undefined = int(df["value"].isna().sum())
@@ -190,10 +223,20 @@ def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
         df["param"] = df["param"].astype(str)
     x = alt.X("param:Q" if numeric else "param:N", title=param,
               scale=alt.Scale(zero=False) if numeric else alt.Undefined)
+    x_tip = "param:Q" if numeric else "param:N"
     data = _data(df)
     dots = alt.Chart(data).mark_circle(size=40, opacity=0.6, color="#457b9d").encode(
-        x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", "param:Q" if numeric else "param:N",
-                                                      alt.Tooltip("value:Q", format=",.4g")])
-    mean = alt.Chart(data).mark_line(point=True, color="#e63946").encode(x, alt.Y("mean(value):Q"))
-    note = f"undefined in {undefined} of {len(runs)} runs, not shown" if undefined else ""
+        x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", x_tip, alt.Tooltip("value:Q", format=",.4g")])
+    if scattered_design(res):
+        means = df.groupby("point_name", sort=False).agg(param=("param", "first"), value=("value", "mean"),
+                                                         runs=("value", "size")).reset_index()
+        mean = alt.Chart(_data(means)).mark_point(shape="diamond", filled=True, size=55, color="#e63946").encode(
+            x, alt.Y("value:Q"), tooltip=["point_name:N", x_tip, alt.Tooltip("value:Q", format=",.4g", title="mean"),
+                                          alt.Tooltip("runs:Q", title="runs defining it")])
+        how = "diamonds: each point's mean; the other parameters vary between points"
+    else:
+        mean = alt.Chart(data).mark_line(point=True, color="#e63946").encode(x, alt.Y("mean(value):Q"))
+        how = ""
+    note = "; ".join(t for t in (how, f"undefined in {undefined} of {len(runs)} runs, not shown" if undefined
+                                 else "") if t)
     return (dots + mean).properties(width=W, height=H, title=_title(f"{outcome} against {param}", note))
