@@ -16,8 +16,9 @@ from typing import Any
 import solara
 import solara.lab
 
-from ..scenario import ScenarioError, load_scenario
+from ..scenario import load_scenario
 from . import charts
+from .actions import ExplorerActions
 from .controls import SECTIONS, control_specs
 from .layout import DEFAULT_NODE_CAP
 from .session import ExplorerSession, Frame
@@ -211,31 +212,24 @@ def Page():
         session.reset()
         refresh()
 
+    actions = solara.use_memo(lambda: ExplorerActions(session), [])
+
     def on_change(key: str, value: Any) -> None:
         playing.value = False
-        try:
-            session.set_value(key, value)
-        except (ScenarioError, ValueError) as err:
-            error.value = str(err)
-        else:
-            error.value = None
+        error.value = actions.set_value(key, value)
         refresh()
 
     def on_restore() -> None:
         playing.value = False
-        session.restore()
-        error.value = None
+        error.value = actions.restore()
         refresh()
 
     def on_seed(value: int | None) -> None:
-        if value is None or value == session.seed:
-            return
-        playing.value = False
-        try:
-            session.set_seed(value)
-        except ValueError as err:
-            error.value = str(err)
-        refresh()
+        before = session.seed
+        error.value = actions.set_seed(value)
+        if session.seed != before:
+            playing.value = False
+            refresh()
 
     solara.Title(f"giftsim · {session.scenario.name}")
     with solara.AppBar():
