@@ -134,8 +134,9 @@ def _sample_note(layout: Layout, streams: dict, batch: BatchFolder) -> tuple[dic
     drawn = {t: layout.curve_members(batch, [i for i in ms if i in streams]) for t, ms in layout.panels}
     total = sum(len([i for i in ms if i in streams]) for _, ms in layout.panels)
     shown = sum(len(v) for v in drawn.values())
-    note = (f"\n{shown} of {total} points drawn (evenly spaced{' in ' + short_key(layout.x_key) if layout.x_key else ''}"
-            "); every point is in the tables") if shown < total else ""
+    along = f" in {short_key(layout.x_key)}" if layout.x_key else ""
+    note = f"\n{shown} of {total} points drawn (evenly spaced{along}); every point is in the tables" \
+        if shown < total else ""
     return drawn, note
 
 
