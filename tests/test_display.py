@@ -61,7 +61,7 @@ def test_console_summary_of_512_points_names_each_outcomes_highest_and_lowest_po
     folder = tmp_path / "sens"
     text = _print(monkeypatch, comp, "sens", folder)
     lines = text.splitlines()
-    assert len(lines) < 30  # one row per outcome, not per point
+    assert len(lines) < 40  # one row per outcome, not per point
     flat = " ".join(text.split())
     assert "sens: 512 points" in flat
     assert f"every point's mean and interval: {folder / 'comparison.csv'}" in flat
@@ -70,20 +70,23 @@ def test_console_summary_of_512_points_names_each_outcomes_highest_and_lowest_po
         top, bottom = comp.loc[means.idxmax()], comp.loc[means.idxmin()]
         row = _row(text, o)
         assert f"{int(means.notna().sum()):,}" in row.split("│")[2]
-        for r in (top, bottom):
-            # name and number of the point, whole (the names fit their column at 160)
-            assert f"{r['point_name']} (#{int(r['point'])})" in row
+        cells = [c.strip() for c in row.split("│")]
+        for r, cell in ((top, cells[3]), (bottom, cells[4])):
+            assert cell.endswith(f"(#{int(r['point'])})"), cell
+            # and the point's name, whole, in the table of the points named
+            assert f"│ {int(r['point']):>3} │ {r['point_name']} " in text
         spread = means.max() - means.min()
-        assert row.rstrip("│ ").endswith(f"{spread:.4g}")
-    gifts = _row(text, "gifts_sent")
-    top = comp["gifts_sent_mean"].max()
-    assert f"{top:.4g} \u00b10.5" in gifts and f"{comp['gifts_sent_mean'].min():.4g} \u00b10.5" in gifts
+        assert cells[5] == f"{spread:.4g}"
+    gifts = [c.strip() for c in _row(text, "gifts_sent").split("│")]
+    top, bottom = comp["gifts_sent_mean"].idxmax(), comp["gifts_sent_mean"].idxmin()
+    assert gifts[3] == f"{comp.loc[top, 'gifts_sent_mean']:.4g} \u00b10.5 (#{top})"
+    assert gifts[4] == f"{comp.loc[bottom, 'gifts_sent_mean']:.4g} \u00b10.5 (#{bottom})"
     # the interval of the highest acceptance rate was clipped at 1: shown as [lo, hi], explained below
     r = comp.loc[comp["acceptance_rate_mean"].idxmax()]
     assert f"{r['acceptance_rate_mean']:.4g} [{r['acceptance_rate_lo']:.4g}, 1]" in _row(text, "acceptance_rate")
     assert "mean [lo, hi]: the 95% interval was clipped to the outcome's range" in flat
     hhi = _row(text, "hhi")
-    assert [c.strip() for c in hhi.split("│")[2:4]] == ["0", "-"]
+    assert [c.strip() for c in hhi.split("│")[2:6]] == ["0", "-", "-", "-"]
     # no point beyond the two named per outcome is listed
     named = {comp.loc[comp[f"{o}_mean"].idxmax(), "point_name"] for o in ("gifts_sent", "acceptance_rate")}
     named |= {comp.loc[comp[f"{o}_mean"].idxmin(), "point_name"] for o in ("gifts_sent", "acceptance_rate")}

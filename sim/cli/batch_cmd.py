@@ -167,23 +167,23 @@ def _extremes(comp, o: str) -> tuple[int, int, int] | None:
 
 def _print_comparison_summary(outcome, comp, outcomes) -> None:
     # past SUMMARY_POINTS points a row per point scrolls away and squeezes the outcomes:
-    # one row per outcome (its highest and lowest point mean, their spread); every point in
-    # comparison.csv and the report
+    # one row per outcome (its highest and lowest point mean, their spread), then the points
+    # named there (a sampled point's name lists every key: its own table, full width);
+    # every point in comparison.csv and the report
     marked = clipped = False
     table = Table(title=escape(f"{outcome.plan.spec.name}: {len(comp)} points, the highest and the lowest point "
                                "mean of each outcome (mean over replicates \u00b1 half-width of its 95% interval)"),
                   header_style="bold")
-    table.add_column("outcome", overflow="fold")
+    table.add_column("outcome")
     table.add_column("points", justify="right")
-    table.add_column("highest mean", justify="right", min_width=12, overflow="fold")
-    table.add_column("at point", min_width=12, overflow="fold")
-    table.add_column("lowest mean", justify="right", min_width=12, overflow="fold")
-    table.add_column("at point", min_width=12, overflow="fold")
-    table.add_column("spread", justify="right", overflow="fold")
+    table.add_column("highest mean (#point)", justify="right")
+    table.add_column("lowest mean (#point)", justify="right")
+    table.add_column("spread", justify="right")
+    named: dict[int, str] = {}
     for o in outcomes:
         ext = _extremes(comp, o)
         if ext is None:
-            table.add_row(o, "0", "-", "", "-", "", "-")
+            table.add_row(o, "0", "-", "-", "-")
             continue
         i_hi, i_lo, defined = ext
         cells = []
@@ -193,15 +193,24 @@ def _print_comparison_summary(outcome, comp, outcomes) -> None:
             clipped |= "[" in cell
             mark = _marker(row, o)
             marked |= bool(mark)
-            cells += [escape(cell + mark), escape(f"{row['point_name']} (#{int(row['point'])})")]
+            named[int(row["point"])] = str(row["point_name"])
+            cells.append(escape(f"{cell}{mark} (#{int(row['point'])})"))
         spread = float(comp.iloc[i_hi][f"{o}_mean"]) - float(comp.iloc[i_lo][f"{o}_mean"])
         table.add_row(o, f"{defined:,}", *cells, fmt(spread))
     note = "spread: highest minus lowest point mean; points: those where the outcome is defined; "
     note += f"{UNDEFINED_NOTE}; " if marked else ""
     note += f"{CLIPPED_NOTE}; " if clipped else ""
-    table.caption = escape(f"{note}every point's mean and interval: {outcome.folder / 'comparison.csv'}; "
-                           f"figures: giftsim report {outcome.folder}")
+    table.caption = escape(note.removesuffix("; "))
     console.print(table)
+    points = Table(title="the points named above", header_style="bold")
+    points.add_column("#", justify="right")
+    points.add_column("point", overflow="fold")
+    for i in sorted(named):
+        points.add_row(str(i), escape(named[i]))
+    console.print(points)
+    # a path stays whole on one line (copied from the terminal)
+    console.print(escape(f"every point's mean and interval: {outcome.folder / 'comparison.csv'}; "
+                         f"figures: giftsim report {outcome.folder}"), soft_wrap=True)
 
 
 def main(args: argparse.Namespace) -> int:
