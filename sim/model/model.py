@@ -496,11 +496,12 @@ class GiftModel(RunModel):
         self._n_aware += pop.make_aware(vu[vis], visits["parent"][vis], via[vis], t).size
         # the invitation visits that made their visitor aware (a visitor has at most one
         # invitation visit per step, and only that visit can set aware_via = INVITE)
-        inv = visits["invitation"]
-        by_invite = np.flatnonzero((inv >= 0) & vis)
-        by_invite = by_invite[(pop.aware_step[vu[by_invite]] == t)
-                              & (pop.aware_via[vu[by_invite]] == AwareVia.INVITE)]
-        self.invitations.mark_made_aware(inv[by_invite])
+        if sc.policy.induced_sharing.enabled:
+            inv = visits["invitation"]
+            by_invite = np.flatnonzero((inv >= 0) & vis)
+            by_invite = by_invite[(pop.aware_step[vu[by_invite]] == t)
+                                  & (pop.aware_via[vu[by_invite]] == AwareVia.INVITE)]
+            self.invitations.mark_made_aware(inv[by_invite])
         boost = sc.policy.induced_sharing.send_boost if sc.policy.induced_sharing.enabled else 1.0
         p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * self.calendar.lift[t] * boost,
                          0.0, 1.0)
