@@ -15,7 +15,7 @@ from .metrics import summarise
 from .model import ClassicModel, GiftModel, make_model
 from .scenario import Scenario
 
-__all__ = ["RunResult", "run", "collect"]
+__all__ = ["RunResult", "run", "collect", "invitations_frame"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +32,10 @@ class RunResult:
     gifts : pandas.DataFrame
         One row per gift: ``gift_id`` and :data:`sim.model.GIFT_COLUMNS` (``source`` and
         ``outcome`` as the names of :class:`GiftSource` / :class:`GiftOutcome`).
+    invitations : pandas.DataFrame
+        One row per induced-sharing invitation (:func:`invitations_frame`; empty
+        without induced sharing): who invited whom to which product, when, how it ended
+        and whether its visit made the invitee aware (the cascade edge).
     users : pandas.DataFrame
         One row per user who became aware: ``user``, ``parent`` (-1 for a cascade
         root), ``aware_step``, ``aware_via``, ``first_send_step`` (-1 if never sent),
@@ -53,6 +57,7 @@ class RunResult:
     seed: int
     series: pd.DataFrame
     gifts: pd.DataFrame
+    invitations: pd.DataFrame
     users: pd.DataFrame
     merchants: pd.DataFrame
     cascades: pd.DataFrame
@@ -66,6 +71,25 @@ def _enum_names(values: np.ndarray, enum) -> pd.Categorical:
     return pd.Categorical.from_codes(values.astype(np.int64) - min(int(e) for e in enum), names)
 
 
+def invitations_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The invitations table from :meth:`sim.model.InvitationLog.to_columns`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per invitation, in sending order: ``invitation_id`` (int64), ``inviter``,
+        ``invitee``, ``merchant`` (int32), ``step_sent`` (int32), ``outcome`` (the names
+        of :class:`sim.model.InvitationOutcome`, categorical), ``step_ended`` (int32, -1
+        while pending), ``made_aware`` (bool: the visit made the invitee aware, so the
+        invitee's ``parent`` is ``inviter`` and ``aware_step`` is ``step_ended``).
+    """
+    from .model.states import InvitationOutcome
+
+    out = pd.DataFrame(columns)
+    out["outcome"] = _enum_names(out["outcome"].to_numpy(), InvitationOutcome)
+    return out
+
+
 def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunResult:
     """Turn a (finished or partly run) model into a :class:`RunResult`."""
     from .model.states import AwareVia, GiftOutcome, GiftSource, MerchantKind
@@ -77,6 +101,7 @@ def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunRe
     gifts = pd.DataFrame(model.ledger.to_columns())
     gifts["source"] = _enum_names(gifts["source"].to_numpy(), GiftSource)
     gifts["outcome"] = _enum_names(gifts["outcome"].to_numpy(), GiftOutcome)
+    invitations = invitations_frame(model.invitations.to_columns())
     pop = model.population
     aware = np.flatnonzero(pop.aware)
     users = pd.DataFrame({
@@ -93,7 +118,7 @@ def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunRe
     return RunResult(
         scenario=model.config,
         seed=int(model.seed) if not isinstance(model.seed, np.random.SeedSequence) else -1,
-        series=series, gifts=gifts, users=users, merchants=merchants, cascades=cascades,
+        series=series, gifts=gifts, invitations=invitations, users=users, merchants=merchants, cascades=cascades,
         summary=summary, graph_report=model.graph.report.lines(), wall_seconds=wall_seconds,
     )
 

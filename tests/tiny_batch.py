@@ -60,12 +60,12 @@ def assert_same_runs(a: Path, b: Path, ids: list[str] | None = None) -> None:
 
 def assert_same_tables(a: Path, b: Path) -> None:
     """Both batches have the same consolidated tables: ``runs.parquet`` equal but for
-    ``wall_seconds``; ``timeseries.parquet``, ``events.parquet`` (if any) and
-    ``comparison.csv`` byte-identical."""
+    ``wall_seconds``; ``timeseries.parquet``, ``merchants.parquet``, ``events.parquet``
+    (if any) and ``comparison.csv`` byte-identical."""
     ta, tb = load_results(a), load_results(b)
     pd.testing.assert_frame_equal(ta.runs.drop(columns="wall_seconds"),
                                   tb.runs.drop(columns="wall_seconds"))
-    for f in ("timeseries.parquet", "events.parquet", "comparison.csv"):
+    for f in ("timeseries.parquet", "merchants.parquet", "events.parquet", "comparison.csv"):
         assert (a / f).exists() == (b / f).exists(), f
         if (a / f).exists():
             assert filecmp.cmp(a / f, b / f, shallow=False), f

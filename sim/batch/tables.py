@@ -164,8 +164,9 @@ def defined_count(row: Mapping[str, Any], outcome: str) -> int:
 
 
 def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndarray) -> pd.DataFrame:
-    """Write ``runs.parquet``, ``timeseries.parquet``, ``comparison.csv`` (and
-    ``events.parquet`` if the batch asks for it); return the comparison table.
+    """Write ``runs.parquet``, ``timeseries.parquet``, ``merchants.parquet``,
+    ``comparison.csv`` (and ``events.parquet`` if the batch asks for it); return the
+    comparison table.
 
     Parameters
     ----------
@@ -185,7 +186,7 @@ def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndar
     Notes
     -----
     Memory: the tables are built in plan order from the run folders, one run at a
-    time; the parent never holds more than one run's series or events. Outcome
+    time; the parent never holds more than one run's series, merchants or events. Outcome
     columns of ``runs.parquet`` are float64: NaN for failed or missing runs, and in an
     ``ok`` run for an outcome undefined there (``null`` in its ``summary.json``; see
     :data:`sim.metrics.SUMMARY_KEYS`).
@@ -196,6 +197,7 @@ def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndar
     runs.to_parquet(tmp, index=False, compression="zstd")
     os.replace(tmp, batch_dir / "runs.parquet")
     _stream_concat(plan, runs_dir, "series", batch_dir / "timeseries.parquet")
+    _stream_concat(plan, runs_dir, "merchants", batch_dir / "merchants.parquet")
     if plan.spec.events:
         _stream_concat(plan, runs_dir, "gifts", batch_dir / "events.parquet")
     comp = comparison(runs, list(plan.spec.outcomes))
@@ -208,12 +210,18 @@ def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndar
 @dataclass(frozen=True, eq=False)
 class BatchResults:
     """A finished batch read back: ``runs`` (one row per run), ``timeseries`` (one row
-    per run and step), ``comparison`` (one row per point), ``manifest``, and
-    ``events`` (one row per gift, or None if the batch did not keep them)."""
+    per run and step), ``merchants`` (one row per run and merchant), ``comparison`` (one
+    row per point), ``manifest``, and ``events`` (one row per gift, or None if the batch
+    did not keep them). ``timeseries``, ``merchants`` and ``events`` are the complete
+    runs' ``series``, ``merchants`` and ``gifts`` tables in plan order, each row led by
+    its run's ``run_id``, ``point`` and ``replicate``; ``timeseries`` and ``merchants``
+    are empty DataFrames when no run is complete (or for ``merchants``, in a batch
+    consolidated before that table existed: ``giftsim batch --resume`` writes it)."""
 
     folder: Path
     runs: pd.DataFrame
     timeseries: pd.DataFrame
+    merchants: pd.DataFrame
     comparison: pd.DataFrame
     manifest: dict[str, Any]
     events: pd.DataFrame | None
@@ -231,12 +239,14 @@ def load_results(folder: str | os.PathLike) -> BatchResults:
     if not (folder / "runs.parquet").exists():
         raise FileNotFoundError(f"{folder}: no runs.parquet; not a finished batch folder")
     ts = folder / "timeseries.parquet"
+    mer = folder / "merchants.parquet"
     ev = folder / "events.parquet"
     man = folder / "manifest.json"
     return BatchResults(
         folder=folder,
         runs=pd.read_parquet(folder / "runs.parquet"),
         timeseries=pd.read_parquet(ts) if ts.exists() else pd.DataFrame(),
+        merchants=pd.read_parquet(mer) if mer.exists() else pd.DataFrame(),
         comparison=pd.read_csv(folder / "comparison.csv") if (folder / "comparison.csv").exists() else pd.DataFrame(),
         manifest=json.loads(man.read_text(encoding="utf-8")) if man.exists() else {},
         events=pd.read_parquet(ev) if ev.exists() else None,

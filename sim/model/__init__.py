@@ -3,11 +3,12 @@
 from .calendar import Calendar
 from .classic import ClassicModel, make_model
 from .gifts import GIFT_COLUMNS, GiftLedger
+from .invitations import INVITATION_COLUMNS, InvitationLog
 from .merchants import Merchant, MerchantTable
 from .model import GiftModel, seed_streams
 from .population import Population
 from .recorder import SERIES, Recorder
-from .states import MERCHANT_KINDS, AwareVia, GiftOutcome, GiftSource, MerchantKind
+from .states import MERCHANT_KINDS, AwareVia, GiftOutcome, GiftSource, InvitationOutcome, MerchantKind
 
 __all__ = [
     "GiftModel",
@@ -18,6 +19,8 @@ __all__ = [
     "Population",
     "GiftLedger",
     "GIFT_COLUMNS",
+    "InvitationLog",
+    "INVITATION_COLUMNS",
     "Merchant",
     "MerchantTable",
     "Recorder",
@@ -25,6 +28,7 @@ __all__ = [
     "AwareVia",
     "GiftOutcome",
     "GiftSource",
+    "InvitationOutcome",
     "MerchantKind",
     "MERCHANT_KINDS",
 ]

@@ -7,7 +7,8 @@ Sub-steps, in order (each a method; see ``docs/model.md`` for the rules):
 3. ``settle_gifts``    recipients open gift boxes and accept; expired gifts are refunded
 4. ``allocate_traffic`` the policy splits commercial impressions among merchants; clicks,
                        pushes, invitations and the chat entry become visits
-5. ``send_gifts``      reciprocity, pay-it-forward and visits become gifts (budget, stock)
+5. ``send_gifts``      reciprocity, pay-it-forward and visits become gifts (budget, stock);
+                       under induced sharing senders invite friends (the invitation log)
 6. ``update_annoyance`` annoyance fades; users past their threshold mute
 7. ``update_merchants`` restock; periodic review: leave, apply, admit
 8. ``record``          the step's row of the daily series
@@ -27,10 +28,11 @@ from ..policies import MerchantView, make_policy, normalise
 from ..scenario.schema import Scenario
 from .calendar import Calendar
 from .gifts import GiftLedger
+from .invitations import InvitationLog
 from .merchants import Merchant, MerchantTable
 from .population import Population
 from .recorder import Recorder
-from .states import AwareVia, GiftOutcome, GiftSource
+from .states import AwareVia, GiftOutcome, GiftSource, InvitationOutcome
 
 __all__ = ["GiftModel", "RunModel", "run_graph", "seed_streams"]
 
@@ -88,6 +90,9 @@ class RunModel(mesa.Model):
     n_steps, steps_per_day : int
     step_days : float
         Length of a step in days.
+    invitations : InvitationLog
+        Every induced-sharing invitation sent (empty unless the gift model runs with
+        ``policy.induced_sharing`` on).
     """
 
     def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
@@ -100,6 +105,7 @@ class RunModel(mesa.Model):
         self.n_steps = scenario.time.n_steps
         self.steps_per_day = scenario.time.steps_per_day
         self.step_days = scenario.time.step_hours / 24.0
+        self.invitations = InvitationLog(capacity=16)
 
 
 class GiftModel(RunModel):
@@ -122,6 +128,8 @@ class GiftModel(RunModel):
     population : Population
     merchant_table : MerchantTable
     ledger : GiftLedger
+    invitations : InvitationLog
+        Every induced-sharing invitation and how it ended (see :class:`RunModel`).
     recorder : Recorder
     step_index : int
         Number of steps completed (the next step to run).
@@ -356,11 +364,15 @@ class GiftModel(RunModel):
         probability ``chat_entry_rate * s``, landing on a product drawn by the policy's
         shares (merchant -1 for cash).
 
+        Every pending invitation of an active user is seen and ends in the invitation
+        log (visited, declined, muted or unavailable).
+
         Returns
         -------
         dict of arrays, shape (k,)
             ``user``, ``merchant`` (int64), ``source`` (int8, GiftSource), ``parent``
-            (int64: the inviter for invitations, else -1).
+            (int64: the inviter for invitations, else -1), ``invitation`` (int64: the
+            invitation's id in :attr:`invitations` for invitations, else -1).
         """
         pop, mt, rng = self.population, self.merchant_table, self.rng
         sc = self.config
@@ -377,7 +389,7 @@ class GiftModel(RunModel):
         self._row["commercial_impressions"] = total
         view = self.merchant_view(expected_impressions=total)
         shares = normalise(self.policy.weights(view, rng), mt.active)
-        parts_u, parts_m, parts_s, parts_p = [], [], [], []
+        parts_u, parts_m, parts_s, parts_p, parts_i = [], [], [], [], []
         if total > 0 and mt.active.any():
             per_m = rng.multinomial(total, shares)
             mt.impressions += per_m
@@ -391,6 +403,7 @@ class GiftModel(RunModel):
                 parts_m.append(np.repeat(np.arange(mt.n_merchants), clicks))
                 parts_s.append(np.full(n_clicks, GiftSource.IMPRESSION, dtype=np.int8))
                 parts_p.append(np.full(n_clicks, -1, dtype=np.int64))
+                parts_i.append(np.full(n_clicks, -1, dtype=np.int64))
         push = sc.policy.push
         if push.enabled and users.size and mt.active.any():
             pushed = users[rng.random(users.size) < push.reach * self._per_step(users)]
@@ -401,20 +414,29 @@ class GiftModel(RunModel):
             parts_m.append(rng.choice(mt.n_merchants, size=clicked.size, p=shares))
             parts_s.append(np.full(clicked.size, GiftSource.PUSH, dtype=np.int8))
             parts_p.append(np.full(clicked.size, -1, dtype=np.int64))
+            parts_i.append(np.full(clicked.size, -1, dtype=np.int64))
         # invitations exist only under induced sharing: skip the scan otherwise
-        invited = (np.flatnonzero(active & (pop.invite_merchant >= 0))
+        invited = (np.flatnonzero(active & (pop.invite_id >= 0))
                    if sc.policy.induced_sharing.enabled else np.empty(0, dtype=np.int64))
         if invited.size:
-            keep = ~pop.muted[invited]
-            keep &= mt.active[pop.invite_merchant[invited]]
-            keep &= rng.random(invited.size) < sc.policy.induced_sharing.click_through
-            v = invited[keep]
-            parts_u.append(v)
-            parts_m.append(pop.invite_merchant[v].astype(np.int64))
-            parts_s.append(np.full(v.size, GiftSource.INVITE, dtype=np.int8))
-            parts_p.append(pop.invite_parent[v].astype(np.int64))
-            pop.invite_merchant[invited] = -1
-            pop.invite_parent[invited] = -1
+            log = self.invitations
+            inv = pop.invite_id[invited]
+            inv_m = log.column("merchant")[inv].astype(np.int64)
+            muted = pop.muted[invited]
+            sold = mt.active[inv_m]
+            clicked = rng.random(invited.size) < sc.policy.induced_sharing.click_through
+            keep = ~muted & sold & clicked
+            parts_u.append(invited[keep])
+            parts_m.append(inv_m[keep])
+            parts_s.append(np.full(int(keep.sum()), GiftSource.INVITE, dtype=np.int8))
+            parts_p.append(log.column("inviter")[inv[keep]].astype(np.int64))
+            parts_i.append(inv[keep])
+            outcome = np.where(muted, InvitationOutcome.MUTED,
+                               np.where(~sold, InvitationOutcome.UNAVAILABLE,
+                                        np.where(clicked, InvitationOutcome.VISITED,
+                                                 InvitationOutcome.DECLINED))).astype(np.int8)
+            log.end(inv, outcome, self.step_index)
+            pop.invite_id[invited] = -1
         if self._chat_open() and (self.cash or mt.active.any()):
             # the chat menu's gift entry, shown to everyone who sees the gift button
             chat = users[rng.random(users.size) < self.config.gifts.chat_entry_rate * self._per_step(users)]
@@ -424,14 +446,17 @@ class GiftModel(RunModel):
                            else rng.choice(mt.n_merchants, size=chat.size, p=shares))
             parts_s.append(np.full(chat.size, GiftSource.CHAT, dtype=np.int8))
             parts_p.append(np.full(chat.size, -1, dtype=np.int64))
+            parts_i.append(np.full(chat.size, -1, dtype=np.int64))
         if not parts_u:
             empty = np.empty(0, dtype=np.int64)
-            return {"user": empty, "merchant": empty, "source": empty.astype(np.int8), "parent": empty}
+            return {"user": empty, "merchant": empty, "source": empty.astype(np.int8), "parent": empty,
+                    "invitation": empty}
         visits = {
             "user": np.concatenate(parts_u).astype(np.int64),
             "merchant": np.concatenate(parts_m).astype(np.int64),
             "source": np.concatenate(parts_s),
             "parent": np.concatenate(parts_p),
+            "invitation": np.concatenate(parts_i),
         }
         self._row["product_visits"] = int(visits["user"].size)
         return visits
@@ -469,6 +494,14 @@ class GiftModel(RunModel):
             vis &= visits["source"] == GiftSource.CHAT
         via = _AWARE_VIA[visits["source"]]
         self._n_aware += pop.make_aware(vu[vis], visits["parent"][vis], via[vis], t).size
+        # the invitation visits that made their visitor aware (a visitor has at most one
+        # invitation visit per step, and only that visit can set aware_via = INVITE)
+        if sc.policy.induced_sharing.enabled:
+            inv = visits["invitation"]
+            by_invite = np.flatnonzero((inv >= 0) & vis)
+            by_invite = by_invite[(pop.aware_step[vu[by_invite]] == t)
+                                  & (pop.aware_via[vu[by_invite]] == AwareVia.INVITE)]
+            self.invitations.mark_made_aware(inv[by_invite])
         boost = sc.policy.induced_sharing.send_boost if sc.policy.induced_sharing.enabled else 1.0
         p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * self.calendar.lift[t] * boost,
                          0.0, 1.0)
@@ -561,10 +594,23 @@ class GiftModel(RunModel):
             okf = e >= 0
             friends = self.graph.indices[e[okf]].astype(np.int64)
             inviter = inviter[okf]
-            pop.invite_merchant[friends] = np.repeat(cm, ind.fanout)[okf]
-            pop.invite_parent[friends] = inviter
+            self._invite(inviter, friends, np.repeat(cm, ind.fanout)[okf])
             np.add.at(pop.annoyance, friends[~pop.muted[friends]], ind.annoyance)
             self._row["invites"] = int(friends.size)
+
+    def _invite(self, inviter: np.ndarray, friends: np.ndarray, merchant: np.ndarray) -> None:
+        """Record the step's invitations (int64 arrays of shape (k,), in sending order) and
+        make each friend's latest one their pending invitation: an older one still
+        pending, from an earlier step or earlier in this step, is superseded."""
+        pop, log, t = self.population, self.invitations, self.step_index
+        ids = log.append(inviter=inviter, invitee=friends, merchant=merchant, step=t)
+        _, from_end = np.unique(friends[::-1], return_index=True)
+        last = friends.size - 1 - from_end  # each friend's last invitation in the step
+        latest = np.zeros(friends.size, dtype=bool)
+        latest[last] = True
+        older = pop.invite_id[friends[last]]
+        log.end(np.concatenate([older[older >= 0], ids[~latest]]), InvitationOutcome.SUPERSEDED, t)
+        pop.invite_id[friends[last]] = ids[last]
 
     def update_annoyance(self) -> None:
         """Users whose annoyance reached their threshold mute; then annoyance fades."""

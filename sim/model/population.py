@@ -46,8 +46,9 @@ class Population:
     senders : bool
         Has sent at least one gift; ``first_send_step`` (int32, -1).
     annoyance : float64; muted : bool; muted_step : int32 (-1 while not muted)
-    invite_merchant, invite_parent : int32
-        Pending induced-sharing invitation (-1 for none): its product and its sender.
+    invite_id : int64
+        Pending induced-sharing invitation: its id in the model's
+        :class:`~sim.model.invitations.InvitationLog` (product and inviter there), -1 for none.
     """
 
     activity: np.ndarray
@@ -68,8 +69,7 @@ class Population:
     annoyance: np.ndarray
     muted: np.ndarray
     muted_step: np.ndarray
-    invite_merchant: np.ndarray
-    invite_parent: np.ndarray
+    invite_id: np.ndarray
 
     @classmethod
     def blank(cls, n_users: int) -> Population:
@@ -90,8 +90,7 @@ class Population:
             annoyance=zeros.copy(),
             muted=np.zeros(n_users, dtype=bool),
             muted_step=np.full(n_users, -1, dtype=np.int32),
-            invite_merchant=np.full(n_users, -1, dtype=np.int32),
-            invite_parent=np.full(n_users, -1, dtype=np.int32),
+            invite_id=np.full(n_users, -1, dtype=np.int64),
         )
 
     @classmethod

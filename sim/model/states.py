@@ -2,7 +2,7 @@
 
 from enum import IntEnum
 
-__all__ = ["MerchantKind", "GiftOutcome", "GiftSource", "AwareVia", "MERCHANT_KINDS"]
+__all__ = ["MerchantKind", "GiftOutcome", "GiftSource", "AwareVia", "InvitationOutcome", "MERCHANT_KINDS"]
 
 
 class MerchantKind(IntEnum):
@@ -34,6 +34,21 @@ class GiftSource(IntEnum):
     RECIPROCITY = 3  # sending a gift back to the friend who gave one
     PAY_FORWARD = 4  # sending a gift on to another friend after receiving one
     CHAT = 5  # the gift entry of the chat menu (no product page needed)
+
+
+class InvitationOutcome(IntEnum):
+    """How an induced-sharing invitation ended; each ends once (or is pending at the end).
+
+    An invitation waits until its invitee is next active; then it is seen and ends as
+    VISITED, DECLINED, MUTED or UNAVAILABLE, unless a newer invitation replaced it first.
+    """
+
+    PENDING = 0  # not yet seen: the invitee has not been active since
+    VISITED = 1  # the invitee opened the product page (a visit with source INVITE)
+    DECLINED = 2  # seen and not opened (the click-through draw failed)
+    MUTED = 3  # the invitee had muted invitations
+    UNAVAILABLE = 4  # the product's merchant had left or was not on the platform
+    SUPERSEDED = 5  # a newer invitation to the same invitee replaced it before it was seen
 
 
 class AwareVia(IntEnum):

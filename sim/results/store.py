@@ -4,6 +4,7 @@ A run folder holds::
 
     series.parquet      one row per step (a day unless time.step_hours < 24)
     gifts.parquet       one row per gift (the event log)
+    invitations.parquet one row per induced-sharing invitation (empty without induced sharing)
     users.parquet       one row per aware user (cascade parents)
     merchants.parquet   one row per merchant
     cascades.parquet    one row per adoption cascade
@@ -33,7 +34,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..runner import RunResult
+from ..model import InvitationLog
+from ..runner import RunResult, invitations_frame
 from ..scenario import Scenario
 
 __all__ = [
@@ -52,7 +54,7 @@ __all__ = [
     "ResultsError",
 ]
 
-TABLES = ("series", "gifts", "users", "merchants", "cascades")
+TABLES = ("series", "gifts", "invitations", "users", "merchants", "cascades")
 """Parquet tables of a run folder."""
 
 _COMPLETE = "manifest.json"  # written last inside the temporary folder
@@ -267,9 +269,17 @@ def is_complete(folder: str | os.PathLike) -> bool:
     return not folder.name.startswith(".tmp-") and (folder / _COMPLETE).is_file()
 
 
+def _read_table(folder: Path, name: str) -> pd.DataFrame:
+    path = folder / f"{name}.parquet"
+    if name == "invitations" and not path.exists():  # a folder written before invitations were
+        return invitations_frame(InvitationLog().to_columns())
+    return pd.read_parquet(path)
+
+
 def read_run(folder: str | os.PathLike) -> dict[str, Any]:
     """Read a run folder back: its tables (pandas DataFrames), ``summary`` (undefined
-    metrics NaN, as :func:`read_summary`) and ``manifest``.
+    metrics NaN, as :func:`read_summary`) and ``manifest``. A folder written before
+    ``invitations.parquet`` existed reads with an empty ``invitations`` table.
 
     Raises
     ------
@@ -279,7 +289,7 @@ def read_run(folder: str | os.PathLike) -> dict[str, Any]:
     folder = Path(folder)
     if not is_complete(folder):
         raise ResultsError(f"{folder}: not a complete run folder")
-    out: dict[str, Any] = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    out: dict[str, Any] = {name: _read_table(folder, name) for name in TABLES}
     out["summary"] = read_summary(folder)
     out["manifest"] = json.loads((folder / _COMPLETE).read_text(encoding="utf-8"))
     return out
