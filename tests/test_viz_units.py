@@ -145,7 +145,8 @@ def test_curve_bands_are_student_t_intervals():
     ts = pd.DataFrame({"point": [0, 0, 0, 1], "step": [0, 0, 0, 0], "replicate": [0, 1, 2, 0],
                        "date": pd.to_datetime(["2025-01-01"] * 4), "gifts_sent": [1.0, 2.0, 6.0, 5.0]})
     runs = pd.DataFrame({"point": [0, 1], "point_name": ["a", "b"]})
-    res = BatchResults(folder=None, runs=runs, timeseries=ts, comparison=pd.DataFrame(), manifest={}, events=None)
+    res = BatchResults(folder=None, runs=runs, timeseries=ts, merchants=pd.DataFrame(), comparison=pd.DataFrame(), manifest={},
+                       events=None)
     b = curve_bands(res, "gifts_sent").set_index("point_name")
     x = np.array([1.0, 2.0, 6.0])
     half = stats.t.ppf(0.975, 2) * x.std(ddof=1) / np.sqrt(3)
@@ -216,7 +217,7 @@ def test_run_charts_of_more_than_5000_runs_serialise():
     runs = pd.DataFrame({"point": np.arange(n) % 3, "point_name": [f"p{i % 3}" for i in range(n)],
                          "replicate": np.arange(n) // 3, "status": "ok", "share": (np.arange(n) % 3) / 10,
                          "gmv_rmb": np.linspace(0.0, 1.0, n)})
-    res = BatchResults(folder=None, runs=runs, timeseries=pd.DataFrame(), comparison=pd.DataFrame(),
+    res = BatchResults(folder=None, runs=runs, timeseries=pd.DataFrame(), merchants=pd.DataFrame(), comparison=pd.DataFrame(),
                        manifest={}, events=None)
     for chart in (bc.distribution_chart(res, "gmv_rmb"), bc.param_chart(res, "share", "gmv_rmb")):
         rows = max(len(v) for v in chart.to_dict()["datasets"].values())
