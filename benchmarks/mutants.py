@@ -7,6 +7,9 @@ A mutant is *caught* when a test fails. ``tests/test_regression.py`` (the seeded
 which every intended model change also breaks) runs separately, so that the report can say
 which mutants only the snapshot caught.
 
+(A first version planted ``cash_rmb`` summing product gifts too: an equivalent mutant, as a
+run's gifts are all cash or all products, so it was replaced.)
+
 Usage (from the project folder; it takes a few minutes per ten mutants on 2 cores)::
 
     .venv/bin/python benchmarks/mutants.py                 # every mutant, the current tests
@@ -71,8 +74,9 @@ MUTANTS = [
            "self.totals[\"returns\"] += float(price.sum())", "returns_rmb sums every accepted gift"),
     Mutant("commission_incl_returns", M, "self.totals[\"commission\"] += float((price - net)[kept].sum())",
            "self.totals[\"commission\"] += float((price - net).sum())", "commission kept on returned gifts"),
-    Mutant("cash_total_all", M, "            self.totals[\"cash\"] += float(price[cash].sum())",
-           "            self.totals[\"cash\"] += float(price.sum())", "cash_rmb sums product gifts too"),
+    Mutant("cash_amount_uncapped", M, "sc.gifts.cash_amount.sample(rng, int(cash.sum())), 0.01, sc.gifts.price_cap)",
+           "sc.gifts.cash_amount.sample(rng, int(cash.sum())), 0.01, 10_000.0)",
+           "cash amounts not clipped to gifts.price_cap"),
     # summary outcomes
     Mutant("sme_share_with_white_label", S, "gmv[kinds == MerchantKind.SME].sum()",
            "gmv[kinds != MerchantKind.BRAND].sum()", "SME share of GMV includes white-label GMV"),
@@ -112,7 +116,8 @@ MUTANTS = [
            "since = (self.day - self.joined_day).astype(np.float64) * self.step_days",
            "since = (self.day - self.joined_day).astype(np.float64)", "cold-start age counted in steps"),
     # seeds
-    Mutant("run_seed_key_swapped", "sim/batch/plan.py", "key = (replicate,) if common_random_numbers else (point, replicate)",
+    Mutant("run_seed_key_swapped", "sim/batch/plan.py",
+           "key = (replicate,) if common_random_numbers else (point, replicate)",
            "key = (replicate,) if common_random_numbers else (replicate, point)", "run seed keys swapped"),
     Mutant("streams_swapped", M, "graph, population, merchants, dynamics = ss.spawn(4)",
            "population, graph, merchants, dynamics = ss.spawn(4)", "graph and population streams swapped"),

@@ -355,6 +355,10 @@ EFFECTS += [
                  "merchants": {k: {"quality": 1.0} for k in KINDS}}),
     Effect("expiry_hours", ("gifts.expiry_hours",), {"gifts": {"expiry_hours": 72}}, _check_expiry),
     Effect("price_cap", ("gifts.price_cap",), {"gifts": {"price_cap": 50.0}}, _check_price_cap),
+    Effect("price_cap_cash", ("gifts.price_cap",), {"gifts": {"price_cap": 50.0}},
+           lambda new, ref: (len(new.gifts) > 10 and np.all(new.gifts["price"] == 50.0)
+                             and np.all(ref.gifts["price"] == 80.0)) or pytest.fail("cash amounts capped"),
+           base={"gifts": {"item": "cash", "chat_entry_rate": 0.2, "cash_amount": 80.0}}),
     Effect("unlock_on_receive", ("gifts.unlock_on_receive",), {"gifts": {"unlock_on_receive": False}}, _check_unlock,
            base={"rollout": {"schedule": [{"date": "2025-01-01", "share": 0.2}]}}),
     Effect("follow_probability", ("gifts.follow_probability",), {"gifts": {"follow_probability": 1.0}}, _check_follow,
