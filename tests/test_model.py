@@ -14,6 +14,19 @@ from sim.scenario.schema import Occasion
 from .conftest import small_scenario
 
 
+def check_budgets(m: GiftModel) -> None:
+    """Money is conserved per user: budget == start_budget - sum of the prices of the user's
+    gifts that were not refunded (neither expired nor returned; pending gifts are spent)."""
+    led, pop = m.ledger, m.population
+    kept = (led.column("outcome") != GiftOutcome.EXPIRED) & ~led.column("returned")
+    spend = np.bincount(led.column("sender")[kept], weights=led.column("price")[kept], minlength=pop.n_users)
+    # float sums in another order: a tolerance of 1e-9 of the money in play (1 cent is 1e-2)
+    tol = 1e-9 * (1.0 + np.abs(pop.start_budget))
+    bad = np.flatnonzero(np.abs(pop.budget - (pop.start_budget - spend)) > tol)
+    assert bad.size == 0, (f"budget not conserved for {bad.size} users, e.g. user {bad[0]}: budget "
+                           f"{pop.budget[bad[0]]!r}, start {pop.start_budget[bad[0]]!r}, spend {spend[bad[0]]!r}")
+
+
 def check_invariants(m: GiftModel) -> None:
     led, mt, pop = m.ledger, m.merchant_table, m.population
     outcome = led.column("outcome")
@@ -43,8 +56,10 @@ def check_invariants(m: GiftModel) -> None:
     assert np.array_equal(mt.reserved, np.bincount(merchant[pending & product], minlength=mt.n_merchants))
     assert np.array_equal(mt.orders, np.bincount(merchant[product], minlength=mt.n_merchants))
     assert not np.any(returned & ~product)
-    # budgets: never negative; each sender's spend = their gifts not refunded
+    # budgets: never negative; each user's budget = starting budget - prices of their gifts
+    # not refunded (an expired or returned gift gives its price back to its sender)
     assert np.all(pop.budget >= -1e-9)
+    check_budgets(m)
     # recipients are friends of senders; nobody gifts themselves
     s, r = led.column("sender").astype(np.int64), led.column("recipient").astype(np.int64)
     assert np.all(s != r)
@@ -309,3 +324,53 @@ def test_run_refuses_a_seed_that_is_not_an_integer(small, seed):
 
     with pytest.raises(TypeError, match="seed must be an integer"):
         run(small, seed)
+
+
+def test_refunds_of_expired_and_returned_gifts_go_back_to_the_sender():
+    # quality 0 and return_rate 1: every accepted product gift is returned; a low intercept
+    # lets many gifts expire. Each sender ends with start budget - pending gifts only.
+    types = {k: {"quality": 0.0, "return_rate": 1.0} for k in ("brand", "sme", "white_label")}
+    sc = small_scenario(merchants=types, gifts={"accept_intercept": -1.0, "send_probability": 0.6},
+                        population={"budget": {"dist": "uniform", "low": 100.0, "high": 400.0}})
+    m = GiftModel(sc, seed=16)
+    m.run()
+    led, pop = m.ledger, m.population
+    out = led.column("outcome")
+    assert (out == GiftOutcome.EXPIRED).sum() > 20 and led.column("returned").sum() > 20
+    assert np.all(led.column("returned") == (out == GiftOutcome.ACCEPTED))
+    pending = out == GiftOutcome.PENDING
+    owed = np.bincount(led.column("sender")[pending], weights=led.column("price")[pending], minlength=pop.n_users)
+    assert np.allclose(pop.budget, pop.start_budget - owed, rtol=0, atol=1e-9)
+    check_budgets(m)
+
+
+def test_start_budgets_are_the_population_draw():
+    # start_budget records the budget drawn from the run's population stream, untouched by the run
+    from sim.model.model import seed_streams
+    from sim.model.population import Population
+
+    sc = small_scenario()
+    m = GiftModel(sc, seed=17)
+    again = Population.draw(sc.population, m.graph.n_users, step_hours=24,
+                            rng=np.random.default_rng(seed_streams(17)["population"]))
+    m.run()
+    assert np.array_equal(m.population.start_budget, again.budget)
+    assert not np.array_equal(m.population.budget, again.budget)  # the run spent some of it
+
+
+def test_seed_streams_are_pinned_to_their_seedsequence_children():
+    # SeedSequence(7).spawn(4) are the children of spawn_key (0,), (1,), (2,), (3,) in the
+    # order graph, population, merchants, dynamics; their first two uint32 words were
+    # worked out once by hand with numpy.random.SeedSequence(7, spawn_key=(i,)) and pasted
+    from sim.model.model import seed_streams
+
+    pinned = {"graph": [1201125462, 788422957], "population": [3618983171, 941218350],
+              "merchants": [3831650445, 4088273801], "dynamics": [3842200183, 1588825544]}
+    streams = seed_streams(7)
+    assert list(streams) == list(pinned)
+    for name, words in pinned.items():
+        assert streams[name].generate_state(2, np.uint32).tolist() == words, name
+    # the model draws its dynamics from the dynamics stream
+    m = GiftModel(small_scenario(), seed=7)
+    seq = m.rng.bit_generator.seed_seq
+    assert (seq.entropy, seq.spawn_key) == (7, (3,))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -83,8 +84,18 @@ def test_mode_from_a_scenario_file(tmp_path):
     assert cli_main(["run", str(p), "--seed", "1", "--quiet", "--out", str(out)]) == 0
     (folder,) = out.iterdir()
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["cascades"] == 50 and summary["gifts_sent"] == 0
-    assert summary["adoption_share"] > 50 / 4039
+    users = pd.read_parquet(folder / "users.parquet")
+    cascades = pd.read_parquet(folder / "cascades.parquet")
+    assert summary["cascades"] == 50 and summary["gifts_sent"] == 0 and summary["gmv_rmb"] == 0
+    # every active user is an aware sender: 50 roots, everyone else has a parent
+    active = len(users)
+    assert summary["adoption_share"] == summary["aware_share"] == active / 4039
+    assert (users["parent"] == -1).sum() == 50 and cascades["size"].sum() == active
+    assert summary["reproduction_number"] == pytest.approx((active - 50) / active, abs=1e-12)
+    assert summary["largest_cascade"] == cascades["size"].max() and summary["max_depth"] == cascades["depth"].max()
+    # seeded regression (p = 0.05, 50 seeds, seed 1 on ego-Facebook)
+    assert active == 2252 and summary["largest_cascade"] == 220 and summary["max_depth"] == 11
+    assert summary["days"] == 12.0  # the run stops after the last generation that activated anyone
 
 
 # --------------------------------------------------------------------------- IC frontier
@@ -253,7 +264,22 @@ def test_classic_scenario_files_run(name):
 
     sc = load_scenario(SCENARIOS / "classic" / f"{name}.toml")
     res = run(sc, 0)
-    assert res.summary["adoption_share"] > 0.3 and res.summary["gifts_sent"] == 0
+    s, users = res.summary, res.users
+    n = 4039 if name == "ic_facebook" else 2000
+    roots = int((users["parent"] == -1).sum())
+    # adopters are aware senders; each non-root has a parent; cascades are the roots' trees
+    assert s["gifts_sent"] == 0 and s["adoption_share"] == s["aware_share"] == len(users) / n
+    assert s["cascades"] == roots == len(res.cascades) and res.cascades["size"].sum() == len(users)
+    assert s["reproduction_number"] == pytest.approx((len(users) - roots) / len(users), abs=1e-12)
+    if name == "ic_facebook":
+        assert roots == sc.mode.seeds == 50
+        assert len(users) == 2197 and s["largest_cascade"] == 197 and s["max_depth"] == 14  # seeded regression
+    else:
+        # Bass on the complete graph: F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}) at t = 20 days
+        p, q = sc.mode.p, sc.mode.q
+        e = np.exp(-(p + q) * 20)
+        assert s["adoption_share"] == pytest.approx((1 - e) / (1 + q / p * e), abs=0.01)
+        assert len(users) == 1993 and roots == 434 and s["largest_cascade"] == 57  # seeded regression
 
 
 def test_ic_series_rows_and_user_dates_follow_the_documented_generations():

@@ -133,10 +133,38 @@ def test_plausibility_metrics_match_a_brute_force_count(wechat):
     on = {h.sender for h in rows if h.sender in first_acc and h.step_sent >= first_acc[h.sender]}
     assert m["recipients_sending_on"] == pytest.approx(len(on) / len(first_acc))
     assert m["visits_per_purchase"] == pytest.approx(res.series["product_visits"].sum() / len(rows))
-    assert m["single_adopter_share"] == res.summary["single_adopter_share"]
+    # cascades counted from the users table: trees of senders linked by awareness parent
+    u = res.users
+    sender_parent = {int(a): int(b) for a, b, f in zip(u["user"], u["parent"], u["first_send_step"]) if f >= 0}
+    children = {}
+    for v, par in sender_parent.items():
+        if par >= 0:
+            children.setdefault(par, []).append(v)
+    roots = [v for v, par in sender_parent.items() if par < 0]
+    lone = sum(1 for v in roots if v not in children)
+    deep = sum(1 for v in roots if any(c in children for c in children.get(v, [])))
+    assert len(roots) > 100
+    assert m["single_adopter_share"] == pytest.approx(lone / len(roots), abs=1e-12)
+    assert m["beyond_one_step_share"] == pytest.approx(deep / len(roots), abs=1e-12)
+    # P(sends a first gift | k gifts received before it), counted gift by gift
+    first_send = {}
+    for h in rows:
+        first_send[h.sender] = min(first_send.get(h.sender, 10**9), h.step_sent)
+    got = {}
+    for h in rows:
+        if h.step_sent < first_send.get(h.recipient, 10**9):
+            got.setdefault(h.recipient, []).append(h.step_sent)
+    counts = {1: [0, 0], 2: [0, 0], 3: [0, 0]}
+    for who, steps in got.items():
+        if first_send.get(who, 10**9) > min(steps):  # had not sent before the first gift arrived
+            c = counts[min(len(steps), 3)]
+            c[0] += 1
+            c[1] += who in first_send
     table = purchase_by_received([res])
     assert table["received"].tolist() == [1, 2, 3] and table["recipients"].sum() > 100
-    assert ((table["share"] >= 0) & (table["share"] <= 1)).all()
+    assert table["recipients"].tolist() == [counts[k][0] for k in (1, 2, 3)]
+    assert table["sent_after"].tolist() == [counts[k][1] for k in (1, 2, 3)]
+    assert table["share"].tolist() == pytest.approx([counts[k][1] / counts[k][0] for k in (1, 2, 3)])
 
 
 # --------------------------------------------------------------------------- the command

@@ -37,6 +37,9 @@ class Population:
     -----
     budget : float64
         Remaining gift budget, RMB.
+    start_budget : float64
+        Budget at the start of the run, RMB (a copy of the draw, never changed): at every
+        step ``budget == start_budget - prices of the user's gifts not refunded``.
     unlocked : bool
         Sees the gift button because they received a gift.
     aware : bool
@@ -59,6 +62,7 @@ class Population:
     mute_threshold: np.ndarray
     rollout_rank: np.ndarray
     budget: np.ndarray
+    start_budget: np.ndarray
     unlocked: np.ndarray
     aware: np.ndarray
     aware_step: np.ndarray
@@ -79,7 +83,7 @@ class Population:
         return cls(
             activity=zeros, per_active_step=np.ones(n_users, dtype=np.float64), propensity=zeros.copy(),
             reciprocity=zeros.copy(), pay_forward=zeros.copy(), mute_threshold=zeros.copy(), rollout_rank=zeros.copy(),
-            budget=zeros.copy(),
+            budget=zeros.copy(), start_budget=zeros.copy(),
             unlocked=np.zeros(n_users, dtype=bool),
             aware=np.zeros(n_users, dtype=bool),
             aware_step=np.full(n_users, -1, dtype=np.int32),
@@ -119,6 +123,7 @@ class Population:
         pop.mute_threshold = cfg.mute_threshold.sample(rng, n_users)
         pop.rollout_rank = rng.random(n_users)
         pop.budget = cfg.budget.sample(rng, n_users)
+        pop.start_budget = pop.budget.copy()
         return pop
 
     @property
