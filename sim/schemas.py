@@ -34,8 +34,10 @@ __all__ = ["KINDS", "json_schema", "DRAFT"]
 KINDS = ("scenario", "batch", "calibration")
 """The kinds of input file, as :func:`sim.scenario.kind_of` names them."""
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
-"""The JSON Schema dialect of the schemas (pydantic's)."""
+DRAFT = "http://json-schema.org/draft-07/schema#"
+"""The JSON Schema dialect the schemas declare: draft 7, which TOML editors support
+(Taplo's validator predates 2020-12); pydantic writes 2020-12, but these schemas use no
+keyword newer than draft 7 (``$defs`` is only a place that ``$ref`` pointers name)."""
 
 _SCHEMA_KEYWORDS = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
                     "unevaluatedProperties", "unevaluatedItems")

@@ -144,3 +144,42 @@ def test_console_script_logs_to_stderr_and_file(tmp_path):
     assert out.returncode == 0, out.stderr
     assert _squeeze("batch b: 1 points x 2 replicates = 2 runs") in _squeeze(out.stderr)
     assert "INFO sim.batch.runner: batch b finished: 2 runs now, 0 kept, 0 failed" in log.read_text()
+
+
+def test_graph_file_reading_is_logged(tmp_path, caplog):
+    from sim.graph import read_graph_file
+
+    g = tmp_path / "g.txt"
+    g.write_text("# a comment\n0 1\n1 2\n2 2\n2 1\n5 0\n")
+    with caplog.at_level(logging.INFO, logger="sim"):
+        edges = read_graph_file(g, "edgelist")
+    (rec,) = [r for r in caplog.records if r.name == "sim.graph.io"]
+    assert edges.n_users == 4
+    assert rec.getMessage().startswith(f"read {g} (edgelist): 4 users, 3 friendships from 5 edges "
+                                       "(1 self-loops and 1 duplicates dropped, 0 isolated users) in ")
+
+
+def test_calibration_progress_is_logged(tmp_path, caplog):
+    import tomli_w
+
+    from sim.calibrate import calibrate
+
+    (tmp_path / "base.toml").write_text(tomli_w.dumps({
+        "name": "small", "graph": {"kind": "holme_kim", "n": 200, "m": 3, "p": 0.3, "seed": 5},
+        "time": {"start": "2025-01-01", "end": "2025-01-10"},
+        "rollout": {"schedule": [{"date": "2025-01-01", "share": 1.0}]}, "policy": {"commercial_share": 0.2},
+    }))
+    (tmp_path / "cal.toml").write_text(tomli_w.dumps({
+        "name": "c", "base": "base.toml", "replicates": 1, "seed": 3, "max_iterations": 1, "population_size": 2,
+        "check_replicates": 2, "parameters": {"gifts.send_probability": [0.1, 0.5]},
+        "targets": {"gifts_sent": {"value": 20.0, "scale": 5.0}},
+    }))
+    with caplog.at_level(logging.DEBUG, logger="sim.calibrate"):
+        res = calibrate(tmp_path / "cal.toml", out=tmp_path / "out")
+    infos = [r.getMessage() for r in caplog.records if r.name == "sim.calibrate.fit" and r.levelno == logging.INFO]
+    best = float(res.history["loss"].min())
+    assert infos[-2] == f"calibration c: {res.evaluations} points evaluated, best loss so far {best:.6g}"
+    assert infos[-1] == (f"calibration c: fitted {res.fitted} (loss {res.loss:.6g}); checking it with 2 fresh "
+                         "replicates")
+    debug = [r for r in caplog.records if r.name == "sim.calibrate.fit" and r.levelno == logging.DEBUG]
+    assert len(debug) == res.evaluations
