@@ -8,6 +8,7 @@ import sys
 
 import pandas as pd
 import pytest
+from packaging.version import Version
 
 from sim.cli import main
 from sim.results import read_run
@@ -37,7 +38,7 @@ def test_run_writes_a_complete_run_folder(tmp_path, capsys):
     data = read_run(folder)
     assert data["manifest"]["seed"] == 3
     assert data["manifest"]["scenario"]["policy"]["commercial_share"] == 0.05
-    assert data["manifest"]["versions"]["mesa"] >= "3.5"
+    assert Version(data["manifest"]["versions"]["mesa"]) >= Version("3.5")
     assert len(data["series"]) == 58 and str(data["series"]["date"].iloc[0])[:10] == "2024-12-19"
     assert len(data["gifts"]) == data["summary"]["gifts_sent"]
     assert set(data["gifts"]["outcome"].astype(str)) <= {"pending", "accepted", "expired"}

@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import socket
 import time
+import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,6 +39,8 @@ __all__ = ["BatchOutcome", "BatchExistsError", "BatchBusyError", "run_batch", "p
 
 LOCK_FILE = ".lock"
 """The file inside a batch folder that a running batch holds an exclusive lock on."""
+
+log = logging.getLogger(__name__)
 
 
 class BatchExistsError(FileExistsError):
@@ -114,13 +118,37 @@ def _tasks(plan: Plan, runs_dir: Path, todo: np.ndarray) -> Iterator[RunTask]:
                       replicate=r.replicate, point_name=p.name)
 
 
-def _remove_stale_temporaries(runs_dir: Path) -> None:
-    """Delete ``.tmp-*`` folders left by runs killed while writing (never complete runs)."""
+def _remove_stale_temporaries(runs_dir: Path) -> int:
+    """Delete ``.tmp-*`` folders left by runs killed while writing (never complete runs);
+    returns how many were deleted."""
     if not runs_dir.is_dir():
-        return
+        return 0
+    removed = 0
     for entry in sorted(runs_dir.iterdir()):
         if entry.name.startswith(".tmp-") and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
+            log.debug("removed %s, left by a run stopped while writing", entry)
+            removed += 1
+    return removed
+
+
+def _set_aside_incomplete(plan: Plan, runs_dir: Path, todo: np.ndarray) -> list[tuple[Path, Path]]:
+    """Rename the folders of runs still to do that exist but are not complete (a run
+    folder damaged after it was written, or copied in part) to hidden
+    ``.incomplete-<run id>-<tag>`` siblings, so that the runs can be written again; nothing
+    is deleted. Returns (folder, new path) pairs.
+
+    A run folder is written whole under a temporary name and renamed when complete
+    (:func:`sim.results.write_run`), so such a folder never comes from a stopped run.
+    """
+    moved = []
+    for i in todo:
+        folder = runs_dir / plan.runs[int(i)].run_id
+        if folder.exists():
+            aside = runs_dir / f".incomplete-{folder.name}-{uuid.uuid4().hex[:8]}"
+            os.rename(folder, aside)
+            moved.append((folder, aside))
+    return moved
 
 
 def _try_lock(fd: int) -> bool:
@@ -348,10 +376,20 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
     }
     _write_json_atomic(folder / "manifest.json", manifest)
 
-    if resume:
-        _remove_stale_temporaries(runs_dir)
+    stale = _remove_stale_temporaries(runs_dir) if resume else 0
     todo = _runs_to_do(plan, runs_dir)
-    skipped = len({r.run_id for r in plan.runs}) - len(todo)
+    distinct = len({r.run_id for r in plan.runs})
+    skipped = distinct - len(todo)
+    log.info("batch %s: %d points x %d replicates = %d runs (%d distinct) in %s, executor %s",
+             spec.name, len(plan.points), spec.replicates, len(plan.runs), distinct, folder, manifest["executor"])
+    if resume:
+        aside = _set_aside_incomplete(plan, runs_dir, todo)
+        for old, new in aside:
+            log.warning("resume: %s is not a complete run folder; moved it to %s and running the run again",
+                        old, new)
+        log.info("resume: kept %d finished runs, running %d (%d with an incomplete folder set aside), "
+                 "removed %d temporary folders of runs stopped while writing",
+                 skipped, len(todo), len(aside), stale)
     n_runs = len(plan.runs)
     status = np.zeros(n_runs, dtype=np.int8)  # codes of STATUS, by plan position
     walls = np.full(n_runs, np.nan)
@@ -378,6 +416,9 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
             if outcome.status == "ok":
                 completed += 1
                 status[i] = STATUS.index("ok")
+                log.debug("run %s ok (point %d %r, replicate %d, seed %d) in %.2f s", outcome.run_id,
+                          outcome.point, plan.points[outcome.point].name, outcome.replicate, plan.runs[i].seed,
+                          outcome.wall_seconds)
             else:
                 failed += 1
                 status[i] = STATUS.index("failed")
@@ -389,6 +430,10 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
                 }) + "\n")
                 failures.flush()
                 os.fsync(failures.fileno())
+                log.warning("run %s failed (point %d %r, replicate %d, seed %d): %s", outcome.run_id,
+                            outcome.point, plan.points[outcome.point].name, outcome.replicate, plan.runs[i].seed,
+                            outcome.error)
+                log.debug("run %s traceback:\n%s", outcome.run_id, outcome.traceback)
             if on_outcome is not None:
                 on_outcome(outcome, n, len(todo))
     comp = write_tables(plan, folder, status, walls)
@@ -397,5 +442,7 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
     manifest["skipped"] = skipped
     manifest["failed"] = failed
     _write_json_atomic(folder / "manifest.json", manifest)
+    log.info("batch %s finished: %d runs now, %d kept, %d failed, %.1f s", spec.name, completed, skipped, failed,
+             time.perf_counter() - start)
     return BatchOutcome(folder=folder, plan=plan, completed=completed, skipped=skipped,
                         failed=failed, comparison=comp, wall_seconds=time.perf_counter() - start)

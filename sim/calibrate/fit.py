@@ -13,6 +13,7 @@ calibration is reproducible from the file's seed.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from .spec import TARGET_RANGE, CalibrationSpec, load_calibration
 
 __all__ = ["CalibrationResult", "CalibrationExistsError", "calibrate", "metrics_of", "evaluate", "check_table",
            "UNDEFINED_PENALTY"]
+
+log = logging.getLogger(__name__)
 
 
 def metrics_of(result) -> dict[str, float]:
@@ -250,6 +253,9 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
                 history.append({**dict(zip(keys, map(float, p))), "loss": loss,
                                 **{f"mean_{k}": v for k, v in means.items()}})
                 losses.append(loss)
+                log.debug("evaluated %s: loss %.6g", dict(zip(keys, map(float, p))), loss)
+            log.info("calibration %s: %d points evaluated, best loss so far %.6g", spec.name, len(history),
+                     min(h["loss"] for h in history))
             return np.array(losses)
 
         def _first_failing(pts: np.ndarray) -> np.ndarray:
@@ -267,6 +273,8 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
                 init="latinhypercube",
             )
             fitted = dict(zip(keys, map(float, res.x)))
+            log.info("calibration %s: fitted %s (loss %.6g); checking it with %d fresh replicates", spec.name,
+                     fitted, float(res.fun), spec.check_replicates)
             check_seeds = [run_seed(spec.seed, 1, r) for r in range(spec.check_replicates)]
             args = [(base, keys, res.x, [s]) for s in check_seeds]
             try:

@@ -1,5 +1,5 @@
 """The ``giftsim`` command line: ``run``, ``batch``, ``report``, ``check``, ``viz``, ``validate``,
-``calibrate``.
+``calibrate``, ``schema``.
 
 Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file, a Dask
 scheduler that cannot be reached, a batch folder in use or holding something else; one
@@ -13,7 +13,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import batch_cmd, calibrate_cmd, check_cmd, report_cmd, run_cmd, validate_cmd, viz_cmd
+from . import batch_cmd, calibrate_cmd, check_cmd, logging_setup, report_cmd, run_cmd, schema_cmd, validate_cmd, viz_cmd
 from .common import ExitCode, fail
 
 __all__ = ["main", "build_parser", "ExitCode"]
@@ -29,8 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"giftsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for mod in (run_cmd, batch_cmd, report_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd):
+    for mod in (run_cmd, batch_cmd, report_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd, schema_cmd):
         mod.add_parser(sub)
+    logging_setup.add_arguments(parser, sub)  # -v/--verbose, --log-file, before or after the command
     return parser
 
 
@@ -44,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args))
+        with logging_setup.logging_to(args.verbose, args.log_file):
+            return int(args.func(args))
     except (ScenarioError, GraphFileError, GraphConfigError, BatchExistsError) as err:
         return fail(str(err), ExitCode.BAD_INPUT)
     except ValueError as err:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import os
+import time
 import zlib
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from .csr import CleanEdges, clean_edges
 __all__ = ["GraphFileError", "read_edgelist", "read_networkx_file", "read_graph_file"]
 
 _MAX_ID = 2**62
+
+log = logging.getLogger(__name__)
 
 
 class GraphFileError(ValueError):
@@ -218,6 +222,10 @@ def read_networkx_file(path: str | os.PathLike, kind: str) -> CleanEdges:
 
 def read_graph_file(path: str | os.PathLike, kind: str) -> CleanEdges:
     """Read a graph file of the given ``kind`` (``edgelist``, ``graphml`` or ``gml``)."""
-    if kind == "edgelist":
-        return read_edgelist(path)
-    return read_networkx_file(path, kind)
+    start = time.perf_counter()
+    edges = read_edgelist(path) if kind == "edgelist" else read_networkx_file(path, kind)
+    r = edges.report
+    log.info("read %s (%s): %d users, %d friendships from %d edges (%d self-loops and %d duplicates dropped, "
+             "%d isolated users) in %.2f s", path, kind, edges.n_users, len(edges.a), r.edges_read, r.self_loops,
+             r.duplicates, r.isolated, time.perf_counter() - start)
+    return edges

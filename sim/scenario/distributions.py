@@ -159,10 +159,55 @@ def _bare_number(value: object) -> object:
     return value
 
 
+_FIXED_SUPPORT = {"beta": (0.0, 1.0), "lognormal": (_TINY, math.inf), "gamma": (_TINY, math.inf)}
+"""Support of the distributions whose draws' range does not depend on their parameters."""
+
+
+def _number_bounds(low: float, high: float) -> dict[str, float]:
+    """JSON Schema keywords for ``low <= x <= high`` (``low`` = the smallest positive
+    float reads ``x > 0``)."""
+    out: dict[str, float] = {}
+    if low == _TINY:
+        out["exclusiveMinimum"] = 0
+    elif low > -math.inf:
+        out["minimum"] = low
+    if high < math.inf:
+        out["maximum"] = high
+    return out
+
+
+class _FileForm:
+    """How a distribution is written in a scenario file, for its JSON Schema: a bare
+    number (a constant) or a table tagged by ``dist``, whose draws must lie in
+    [``low``, ``high``] (the key's ``_within`` check). Validation is unchanged: this only
+    describes it (``giftsim schema scenario``)."""
+
+    def __init__(self, low: float = -math.inf, high: float = math.inf) -> None:
+        self.low, self.high = low, high
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        tables = handler(core_schema)
+        if "anyOf" in tables and tables["anyOf"][0].get("type") == "number":  # an unbounded form within
+            tables = tables["anyOf"][1]["allOf"][0]
+        bounds = _number_bounds(self.low, self.high)
+        allowed = ["constant", "uniform"] + [d for d, (lo, hi) in _FIXED_SUPPORT.items()
+                                             if lo >= self.low and hi <= self.high]
+        rules: list[dict] = [{"required": ["dist"], "properties": {"dist": {"enum": allowed}}}]
+        if bounds:
+            rules.append({"if": {"properties": {"dist": {"const": "constant"}}},
+                          "then": {"properties": {"value": bounds}}})
+            ends = {"low": {k: v for k, v in bounds.items() if k != "maximum"},
+                    "high": {k: v for k, v in bounds.items() if k == "maximum"}}
+            rules.append({"if": {"properties": {"dist": {"const": "uniform"}}},
+                          "then": {"properties": {k: v for k, v in ends.items() if v}}})
+        return {"anyOf": [{"type": "number", **bounds}, {"allOf": [tables, *rules]}]}
+
+
 Distribution = Annotated[
     Constant | Uniform | Beta | LogNormal | Gamma,
     Discriminator("dist"),
     BeforeValidator(_bare_number),
+    _FileForm(),
 ]
 """Any scenario distribution (a bare number means ``constant``)."""
 
@@ -182,16 +227,22 @@ def _within(low: float, high: float, what: str, allowed: str):
 
 
 ProbabilityDist = Annotated[
-    Distribution, _within(0.0, 1.0, "a probability in [0, 1]", "constant, uniform or beta within [0, 1]")
+    Distribution,
+    _within(0.0, 1.0, "a probability in [0, 1]", "constant, uniform or beta within [0, 1]"),
+    _FileForm(0.0, 1.0),
 ]
 """A distribution whose draws are probabilities (share in [0, 1])."""
 
 NonNegativeDist = Annotated[
-    Distribution, _within(0.0, math.inf, "values >= 0", "constant or uniform >= 0, beta, lognormal, gamma")
+    Distribution,
+    _within(0.0, math.inf, "values >= 0", "constant or uniform >= 0, beta, lognormal, gamma"),
+    _FileForm(0.0, math.inf),
 ]
 """A distribution whose draws are >= 0."""
 
 PositiveDist = Annotated[
-    Distribution, _within(_TINY, math.inf, "values > 0", "constant or uniform > 0, lognormal, gamma")
+    Distribution,
+    _within(_TINY, math.inf, "values > 0", "constant or uniform > 0, lognormal, gamma"),
+    _FileForm(_TINY, math.inf),
 ]
 """A distribution whose draws are > 0 (a constant must be > 0; lognormal and gamma qualify)."""

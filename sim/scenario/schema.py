@@ -81,6 +81,30 @@ class _Strict(BaseModel):
                               use_attribute_docstrings=True)
 
 
+class _PartialTable:
+    """JSON Schema of a table whose keys all default (a merchant type in ``[merchants.sme]``
+    takes the type's own defaults for the keys it leaves out: see
+    :meth:`MerchantConfig._partial_types`); validation is unchanged."""
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        full = handler.resolve_ref_schema(handler(core_schema))
+        return {k: v for k, v in full.items() if k != "required"}
+
+
+class _RegisteredRules:
+    """JSON Schema of ``[policy.allocation]``: one of the registered rules' parameter
+    tables, each with its ``rule`` (see :meth:`PolicyConfig._registered_rule`); validation
+    is unchanged."""
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        tables = []
+        for rule in registered_rules():
+            table = handler(params_class(rule).__pydantic_core_schema__)
+            tables.append({"allOf": [table], "required": ["rule"]} if "$ref" in table
+                          else {**table, "required": sorted({*table.get("required", ()), "rule"})})
+        return {"oneOf": tables}
+
+
 # --------------------------------------------------------------------------- time
 class TimeConfig(_Strict):
     """The simulated period and the length of one step."""
@@ -447,21 +471,21 @@ class MerchantTypeConfig(_Strict):
 class MerchantConfig(_Strict):
     """Merchant pool, stock and the weekly join/leave review."""
 
-    brand: MerchantTypeConfig = MerchantTypeConfig(
+    brand: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
         count=4, joined_at_start=0.5, price=LogNormal(median=300.0, sigma=0.6),
         quality=Beta(a=8.0, b=2.0), appeal=Constant(value=1.5),
         followers=LogNormal(median=100_000.0, sigma=1.0), fixed_cost_per_week=40.0,
         initial_stock=50, restock_quantity=50, return_rate=0.2,
     )
     """Brands: higher prices, quality and appeal, many followers (assumption)."""
-    sme: MerchantTypeConfig = MerchantTypeConfig(
+    sme: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
         count=20, joined_at_start=0.5, price=LogNormal(median=120.0, sigma=0.6),
         quality=Beta(a=6.0, b=2.0), followers=LogNormal(median=2_000.0, sigma=1.0),
         fixed_cost_per_week=8.0, return_rate=0.15,
     )
     """Small and medium merchants: "volume not large, but stable, and return rates lower
     than on other platforms" (domain.md §3)."""
-    white_label: MerchantTypeConfig = MerchantTypeConfig(
+    white_label: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
         count=10, joined_at_start=0.5, price=LogNormal(median=60.0, sigma=0.6),
         quality=Beta(a=3.0, b=3.0), followers=LogNormal(median=500.0, sigma=1.0),
         fixed_cost_per_week=4.0, return_rate=0.3,
@@ -536,7 +560,7 @@ class PolicyConfig(_Strict):
     commercial_share: Share = 0.025
     """Fraction of feed impressions given to commerce (domain.md §2: WeChat Channels
     2%-3%; Douyin about 10x; Xiaohongshu over 6%)."""
-    allocation: SerializeAsAny[AllocationParams] = EqualParams()
+    allocation: Annotated[SerializeAsAny[AllocationParams], _RegisteredRules()] = EqualParams()
     """How commercial impressions are split among merchants (domain.md §2: WeChat treats
     small merchants and big brands the same: ``equal``)."""
     ad_annoyance: NonNeg = 0.01

@@ -1,0 +1,37 @@
+"""``giftsim schema``: print the JSON Schema of a scenario, batch or calibration file,
+for editors that validate and complete TOML (see the README's "Editor support")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..schemas import KINDS, json_schema
+
+__all__ = ["add_parser", "main"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "schema", help="print the JSON Schema of a scenario, batch or calibration file (for editors)",
+        description="Print the JSON Schema of a KIND file (default: scenario), generated from the models that "
+        "validate it, so that an editor (e.g. VS Code's Even Better TOML, or any Taplo-based one) "
+        "checks keys, types and ranges and completes keys as you type. Save it once, e.g. "
+        "giftsim schema scenario --out giftsim-scenario.schema.json.",
+    )
+    p.add_argument("kind", nargs="?", default="scenario", choices=KINDS,
+                   help="which file: scenario (default), batch or calibration")
+    p.add_argument("--out", metavar="PATH", help="write the schema to PATH (UTF-8) instead of printing it")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    text = json.dumps(json_schema(args.kind), indent=2) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
