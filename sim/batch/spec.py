@@ -205,6 +205,9 @@ class BatchSpec(_Strict):
     outcomes: list[str] = list(DEFAULT_OUTCOMES)
     events: bool = False
     """Also consolidate every run's gift events into ``events.parquet``."""
+    max_runs: StrictInt | None = Field(default=None, ge=1)
+    """The largest number of runs (points x replicates) accepted; default 10,000,000
+    (``sim.batch.plan.DEFAULT_MAX_RUNS``). ``--max-runs`` on the command line overrides it."""
 
     @field_validator("scenarios", "variants")
     @classmethod
