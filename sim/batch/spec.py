@@ -223,6 +223,8 @@ class BatchSpec(_Strict):
     def _distinct_values(cls, sweep: dict[str, SweepValues]) -> dict[str, SweepValues]:
         for key, values in sweep.items():
             listed = values if isinstance(values, list) else values.values()
+            if not isinstance(values, list) and len(set(listed)) == len(listed):
+                continue  # a range's numbers are all floats or all ints: a set finds repeats fast
             repeat = _first_repeat(listed)
             if repeat is None:
                 continue
