@@ -306,9 +306,8 @@ def test_the_limit_is_set_in_the_file_or_on_the_command_line(tmp_path, capsys):
 def test_batch_prints_the_count_and_estimate_before_running(tmp_path, capsys):
     p = tiny_batch(tmp_path, '[sweep]\n"policy.commercial_share" = [0.1, 0.2]\n', replicates=2)
     assert cli_main(["batch", str(p), "--out", str(tmp_path / "o"), "--workers", "1", "--quiet"]) == 0
-    out = capsys.readouterr().out
-    first = out.index("4 runs (2 points x 2 replicates); about ")
-    assert first < out.index("[1/4]")
+    cap = capsys.readouterr()  # the count and estimate on stderr, before the runs' lines on stdout
+    assert "4 runs (2 points x 2 replicates); about " in cap.err and "[1/4]" in cap.out
 
 
 def test_measured_cost_is_a_run_of_the_scenario(tmp_path):

@@ -29,8 +29,8 @@ from ..scenario import (
     is_integer_field,
     load_raw,
     nested_override_problem,
-    schema_field,
     scenario_data,
+    schema_field,
     validate_scenario,
     value_at,
 )

@@ -147,8 +147,9 @@ def main(args: argparse.Namespace) -> int:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     if args.dask_local is not None and args.dask_local < 1:
         raise ValueError(f"--dask-local must be >= 1, got {args.dask_local}")
-    # the number of runs and an estimate of time and disk at once (refused above the limit)
-    describe_batch(args.batchfile, args.max_runs, workers=args.workers or args.dask_local)
+    # the number of runs and an estimate of time and disk at once (refused above the limit), on
+    # stderr: standard output holds the batch's own output (a refused batch prints its error alone)
+    describe_batch(args.batchfile, args.max_runs, workers=args.workers or args.dask_local, out=err_console)
     kwargs = dict(out=args.out, workers=args.workers, resume=args.resume,
                   scheduler=args.scheduler, dask_local=args.dask_local, max_runs=args.max_runs)
     failed = 0

@@ -90,10 +90,11 @@ def plan_summary(plan: Plan, cost: RunCost | None, workers: int | None = None) -
             f"{_size(cost.bytes)} a run: the first point's, {how})")
 
 
-def describe_batch(path, max_runs: int | None = None, workers: int | None = None) -> Plan:
+def describe_batch(path, max_runs: int | None = None, workers: int | None = None, out=None) -> Plan:
     """Print a batch file's number of runs at once (refusing it above the limit), then
     about how long and how much disk they take, from one measured run of its first point.
     Returns the plan, its points not yet validated (see :meth:`Plan.check_all`).
+    ``out`` is the rich console to print to (default standard output).
 
     Raises
     ------
@@ -103,8 +104,9 @@ def describe_batch(path, max_runs: int | None = None, workers: int | None = None
     """
     spec, folder = load_batch(path)
     plan = make_plan(spec, folder, source=str(path), max_runs=max_runs, check="none")
-    console.print(f"{escape(str(path))}: {plan_summary(plan, None)} ...", highlight=False)
+    out = out or console
+    out.print(f"{escape(str(path))}: {plan_summary(plan, None)} ...", highlight=False)
     first = plan.points[0]
     cost = measure_run_cost(first.scenario, seed=plan.runs[0].seed)
-    console.print(f"{escape(str(path))}: {plan_summary(plan, cost, workers)}", highlight=False, soft_wrap=True)
+    out.print(f"{escape(str(path))}: {plan_summary(plan, cost, workers)}", highlight=False, soft_wrap=True)
     return plan
