@@ -1,18 +1,26 @@
 """Planning a batch: scenario points (variants x sweep grid, or a sampled design) x
-replicates, each run with its own recorded seed and content id."""
+replicates, each run with its own recorded seed and content id.
+
+A :class:`Plan` is an immutable description (the variants, each swept key's values or
+the sampled design, the replicates): the number of points and runs follow from it
+without enumerating anything, and each point's overrides, name and scenario are made on
+demand from its index. ``plan.points`` and ``plan.runs`` are lazy sequences.
+"""
 
 from __future__ import annotations
 
-import itertools
+import copy
 import json
 import math
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..results import run_id
+from ..results import run_id_maker
 from ..scenario import (
     Scenario,
     ScenarioError,
@@ -20,12 +28,24 @@ from ..scenario import (
     check_graph_file,
     is_integer_field,
     load_raw,
+    nested_override_problem,
+    scenario_data,
     schema_field,
     validate_scenario,
+    value_at,
 )
 from .spec import BatchSpec, Range, _same_key
 
-__all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem"]
+__all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem", "count_runs",
+           "DEFAULT_MAX_RUNS", "FULL_CHECK_POINTS"]
+
+DEFAULT_MAX_RUNS = 10_000_000
+"""Batches of more runs are refused unless ``max_runs`` (batch file) or ``--max-runs`` allows them."""
+
+FULL_CHECK_POINTS = 2_000
+"""Up to this many points, planning validates every point; beyond, ``giftsim check``
+validates every variant with each swept value (or each end of each sampled bound) and
+``giftsim batch`` validates every point before its first run."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +60,9 @@ class Point:
         Variant name, plus the swept or sampled values.
     variant : str
     params : dict of str to value
-        The swept or sampled keys and their values at this point.
+        The variant's, swept or sampled keys and the values this point's scenario
+        resolved them to (:func:`sim.scenario.value_at`: what its runs use, whatever
+        the order the overrides were written in).
     scenario : Scenario
         The resolved scenario.
     """
@@ -60,19 +82,6 @@ class PlannedRun:
     replicate: int
     seed: int
     run_id: str
-
-
-@dataclass(frozen=True, eq=False)
-class Plan:
-    """The resolved batch: points, runs in order, and the sampled design (if any)."""
-
-    spec: BatchSpec
-    points: list[Point]
-    runs: list[PlannedRun]
-    sample_matrix: np.ndarray | None = None
-    problem: dict[str, Any] | None = None
-    source: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def run_seed(master: int, point: int, replicate: int, *, common_random_numbers: bool = False) -> int:
@@ -216,8 +225,280 @@ def _point_name(variant: str, params: dict[str, Any], show_variant: bool) -> str
     return (variant + " | " if show_variant else "") + ", ".join(parts)
 
 
-def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> Plan:
-    """Resolve a batch into points and runs, validating every point's scenario.
+def _value_or_none(data: dict[str, Any], key: str) -> Any:
+    try:
+        return value_at(data, key)
+    except KeyError:  # the key runs through a value in this point's scenario
+        return None
+
+
+def _range_count(r: Range) -> int:
+    if r.num is not None:
+        return r.num
+    return int(math.floor((r.stop - r.start) / r.step + 1e-9)) + 1
+
+
+def _sample_rows(spec: BatchSpec) -> int:
+    s = spec.sample
+    d = len(s.bounds)
+    if s.method == "latin":
+        return s.n
+    if s.method == "sobol":
+        return s.n * (2 * d + 2 if s.second_order else d + 2)
+    return s.n * (d + 1)
+
+
+def count_runs(spec: BatchSpec) -> tuple[int, int]:
+    """The number of points and of runs of a batch, from the file alone (nothing is
+    enumerated, no scenario read): variants (or scenarios) x the product of the swept
+    keys' value counts, or the sampled design's rows; runs = points x replicates.
+
+    Returns
+    -------
+    points, runs : int
+        Exact (Python ints: 10^15 is fine).
+    """
+    n_variants = len(spec.scenarios) + len(spec.variants) or 1
+    if spec.sample is not None:
+        combos = _sample_rows(spec)
+    else:
+        combos = math.prod(_range_count(v) if isinstance(v, Range) else len(v) for v in spec.sweep.values())
+    points = n_variants * combos
+    return points, points * spec.replicates
+
+
+def _check_limit(spec: BatchSpec, source: str, max_runs: int | None) -> tuple[int, int]:
+    points, runs = count_runs(spec)
+    limit = max_runs if max_runs is not None else (spec.max_runs or DEFAULT_MAX_RUNS)
+    if runs > limit:
+        how = "--max-runs N" if max_runs is not None else "max_runs = N in the batch file or --max-runs N"
+        raise ScenarioError(
+            f"{source}: {runs:,} runs ({points:,} points x {spec.replicates:,} replicates) is more than the "
+            f"limit of {limit:,} runs; allowed: at most {limit:,} runs (plan fewer points or replicates, or "
+            f"raise the limit with {how})")
+    return points, runs
+
+
+@dataclass(frozen=True)
+class _VariantDef:
+    name: str
+    rel: str
+    overrides: tuple[tuple[str, Any], ...]
+    where: str  # the batch key naming its scenario file, for messages
+    raw: Any  # (raw, origin) of its scenario file, read once; copied before any change
+
+
+class _Lazy(Sequence):
+    """A read-only sequence whose items are made on demand from their index."""
+
+    def __init__(self, n: int, item: Callable[[int], Any]):
+        self._n, self._item = n, item
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._item(j) for j in range(*i.indices(self._n))]
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(i)
+        return self._item(i)
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self._item(i) for i in range(self._n))
+
+
+class Plan:
+    """A batch as an immutable description: points are made on demand from their index.
+
+    Attributes
+    ----------
+    spec : BatchSpec
+    source : str
+        The batch file, for messages.
+    n_points, n_runs : int
+    points : sequence of Point
+        Lazy: ``plan.points[i]`` resolves (and validates) point ``i``'s scenario; a few
+        recent points are cached (every point of a plan of at most
+        :data:`FULL_CHECK_POINTS`).
+    runs : sequence of PlannedRun
+        Lazy, point-major: run ``j`` is point ``j // replicates``, replicate ``j % replicates``.
+    param_keys : list of str
+        The keys recorded per point (variants' ``set`` keys, then the swept or sampled keys).
+    problem : dict or None
+        The SALib problem of a sampled design.
+    """
+
+    def __init__(self, spec: BatchSpec, source: str, variants: list[_VariantDef], keys: list[str],
+                 values: list[tuple[Any, ...]] | None, integer: frozenset[str], n_points: int):
+        self.spec = spec
+        self.source = source
+        self._variants = tuple(variants)
+        self._keys = tuple(keys)
+        self._values = tuple(tuple(v) for v in values) if values is not None else ()
+        self._integer = integer
+        self.n_points = n_points
+        self.n_runs = n_points * spec.replicates
+        self._combos = n_points // len(self._variants)
+        self.problem = salib_problem(spec)
+        self._matrix: np.ndarray | None = None
+        self._cache: OrderedDict[int, Point] = OrderedDict()
+        self._cache_size = max(8, n_points if n_points <= FULL_CHECK_POINTS else 0)
+        self._ids: OrderedDict[int, Callable[[int], str]] = OrderedDict()
+        self.points = _Lazy(n_points, self.point)
+        self.runs = _Lazy(self.n_runs, self.run)
+        keys_seen: list[str] = []
+        for v in self._variants:
+            for k, _ in v.overrides:
+                if k not in keys_seen:
+                    keys_seen.append(k)
+        self.param_keys = keys_seen + [k for k in self._keys if k not in keys_seen]
+
+    # ------------------------------------------------------------------ the design
+    @property
+    def sample_matrix(self) -> np.ndarray | None:
+        """The sampled design (rows = points of one variant), drawn on first use."""
+        if self.spec.sample is not None and self._matrix is None:
+            m = _sample_matrix(self.spec, self._integer)
+            m.setflags(write=False)
+            self._matrix = m
+        return self._matrix
+
+    def _combo(self, c: int) -> dict[str, Any]:
+        """The swept or sampled keys' values of combination ``c`` (a fresh copy)."""
+        if self.spec.sample is not None:
+            row = self.sample_matrix[c]
+            return {k: (int(x) if k in self._integer else float(x)) for k, x in zip(self._keys, row)}
+        out: dict[str, Any] = {}
+        for k, vals in zip(reversed(self._keys), reversed(self._values)):  # the last key varies fastest
+            c, j = divmod(c, len(vals))
+            out[k] = copy.deepcopy(vals[j])
+        return dict(reversed(list(out.items())))
+
+    def _where(self, i: int) -> tuple[_VariantDef, dict[str, Any]]:
+        if not 0 <= i < self.n_points:
+            raise IndexError(i)
+        v, c = divmod(i, self._combos)
+        return self._variants[v], self._combo(c)
+
+    def overrides(self, i: int) -> list[tuple[str, Any]]:
+        """Point ``i``'s overrides: its variant's ``set``, then its swept or sampled values
+        (fresh copies; the order does not matter, see :func:`sim.scenario.apply_overrides`)."""
+        v, combo = self._where(i)
+        return [(k, copy.deepcopy(x)) for k, x in v.overrides] + list(combo.items())
+
+    def point_name(self, i: int) -> str:
+        """Point ``i``'s name (variant, plus the swept or sampled values), without resolving it."""
+        v, combo = self._where(i)
+        return _point_name(v.name, combo, show_variant=len(self._variants) > 1)
+
+    def point_variant(self, i: int) -> str:
+        return self._where(i)[0].name
+
+    def _resolve(self, v: _VariantDef, combo: dict[str, Any], name: str) -> Scenario:
+        raw, origin = v.raw
+        pairs = [(k, copy.deepcopy(x)) for k, x in v.overrides] + list(combo.items())
+        where = f"{self.source} [{name}]"
+        try:
+            problem = nested_override_problem(pairs)
+            if problem is not None:
+                raise ScenarioError(f"{where}: {problem}")
+            point_origin = dict(origin)
+            doc = apply_overrides(raw, pairs, point_origin, source=where)
+            sc = validate_scenario(doc, where, point_origin)
+            check_graph_file(sc, where, point_origin)  # read once per file
+        except ScenarioError as err:
+            raise ScenarioError(f"{self.source}: point {name!r}:\n{err}") from None
+        return sc
+
+    def point(self, i: int) -> Point:
+        """Point ``i``, its scenario resolved and validated.
+
+        Raises
+        ------
+        IndexError
+        ScenarioError
+            If the point's scenario is invalid (the message names the batch file, the
+            point and the key).
+        """
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        v, combo = self._where(i)
+        name = _point_name(v.name, combo, show_variant=len(self._variants) > 1)
+        sc = self._resolve(v, combo, name)
+        data = scenario_data(sc)
+        params = {k: _value_or_none(data, k) for k in self.param_keys}
+        p = Point(index=i, name=name, variant=v.name, params=params, scenario=sc)
+        self._cache[i] = p
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return p
+
+    def run(self, j: int) -> PlannedRun:
+        """Run ``j`` (point-major): its point, replicate, seed and content id."""
+        if not 0 <= j < self.n_runs:
+            raise IndexError(j)
+        i, r = divmod(j, self.spec.replicates)
+        seed = run_seed(self.spec.seed, i, r, common_random_numbers=self.spec.common_random_numbers)
+        make = self._ids.get(i)
+        if make is None:
+            make = run_id_maker(self.point(i).scenario)
+            self._ids[i] = make
+            if len(self._ids) > self._cache_size:
+                self._ids.popitem(last=False)
+        return PlannedRun(point=i, replicate=r, seed=seed, run_id=make(seed))
+
+    def check_all(self) -> None:
+        """Resolve and validate every point (memory: a few points at a time).
+
+        Raises
+        ------
+        ScenarioError
+            At the first invalid point.
+        """
+        for i in range(self.n_points):
+            self.point(i)
+
+    def check_margins(self) -> int:
+        """Validate every variant with each swept value (the other keys at their first
+        value), or with each end of each sampled bound; returns the number of scenarios
+        validated. Combinations invalid only together are left to :meth:`check_all`."""
+        show = len(self._variants) > 1
+        n = 0
+        for v in self._variants:
+            if self.spec.sample is not None:
+                first = {k: self._bound(k, 0) for k in self._keys}
+                combos = [first] + [{**first, k: self._bound(k, 1)} for k in self._keys]
+            elif self._keys:
+                first = {k: vals[0] for k, vals in zip(self._keys, self._values)}
+                combos = [first] + [{**first, k: x} for k, vals in zip(self._keys, self._values) for x in vals[1:]]
+            else:
+                combos = [{}]
+            for combo in combos:
+                combo = copy.deepcopy(combo)
+                self._resolve(v, combo, _point_name(v.name, combo, show_variant=show))
+                n += 1
+        return n
+
+    def _bound(self, key: str, end: int) -> Any:
+        lo, hi = self.spec.sample.bounds[key]
+        if key in self._integer:
+            return int(math.ceil(lo)) if end == 0 else int(math.floor(hi))
+        return float((lo, hi)[end])
+
+    def record_points(self) -> Iterator[dict[str, Any]]:
+        """Each point as ``plan.json`` records it (index, name, variant, resolved params)."""
+        for p in self.points:
+            yield {"index": p.index, "name": p.name, "variant": p.variant, "params": p.params}
+
+
+def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, max_runs: int | None = None,
+              check: str = "all") -> Plan:
+    """Resolve a batch file into a :class:`Plan`, refusing it if it is too large and
+    validating its points.
 
     Parameters
     ----------
@@ -226,6 +507,15 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
         Folder that scenario paths are relative to (the batch file's).
     source : str
         The batch file's name, for error messages.
+    max_runs : int, optional
+        The largest number of runs accepted; default the batch file's ``max_runs``, else
+        :data:`DEFAULT_MAX_RUNS`. Checked from the counts alone, before anything is
+        read or enumerated.
+    check : {"all", "auto", "margins", "none"}
+        ``all``: validate every point (memory: a few points at a time); ``margins``:
+        every variant with each swept value or sampled bound end (see
+        :meth:`Plan.check_margins`); ``auto``: all up to :data:`FULL_CHECK_POINTS`
+        points, else margins; ``none``: validate nothing yet (points are validated when made).
 
     Returns
     -------
@@ -234,11 +524,15 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
     Raises
     ------
     ScenarioError
-        If a scenario file or any point's scenario is invalid (the message names the
-        batch file, the point and the key), including a graph file that is missing,
-        malformed or has fewer users than ``mode.seeds`` (each distinct file is read
-        once, see :func:`sim.graph.graph_file_facts`).
+        If the batch has more runs than the limit (one message naming the count and the
+        limit), a scenario file or a validated point's scenario is invalid (the message
+        names the batch file, the point and the key), a table and a key inside it both
+        set that key, a variant and the sweep set the same key, or two points would
+        share a name; including a graph file that is missing, malformed or has fewer
+        users than ``mode.seeds`` (each distinct file is read once, see
+        :func:`sim.graph.graph_file_facts`).
     """
+    n_points, _ = _check_limit(spec, source, max_runs)
     folder = Path(folder)
     raw_cache: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
 
@@ -250,24 +544,24 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
                 raise ScenarioError(f"{source}: {key} = {rel!r}: {err}") from None
         return raw_cache[rel]
 
-    variants: list[tuple[str, str, dict[str, Any]]] = []
+    variants: list[tuple[str, str, dict[str, Any], str]] = []
     for i, rel in enumerate(spec.scenarios):
         raw, _ = raw_of(rel, f"scenarios[{i}]")
-        variants.append((str(raw.get("name") or Path(rel).stem), rel, {}))
+        variants.append((str(raw.get("name") or Path(rel).stem), rel, {}, f"scenarios[{i}]"))
     for v in spec.variants:
         rel = v.scenario or spec.base
         if rel is None:
             raise ScenarioError(f"{source}: variants: {v.name!r} names no scenario and there is no base")
-        variants.append((v.name, rel, dict(v.set)))
+        variants.append((v.name, rel, dict(v.set), "base" if rel == spec.base else f"variants[{v.name!r}].scenario"))
     if not variants:
         raw, _ = raw_of(spec.base, "base")
-        variants.append((str(raw.get("name") or Path(spec.base).stem), spec.base, {}))
+        variants.append((str(raw.get("name") or Path(spec.base).stem), spec.base, {}, "base"))
     for i, rel in enumerate(spec.scenarios):
         if rel in spec.scenarios[:i]:
             raise ScenarioError(f"{source}: scenarios[{i}] = {rel!r}: is listed twice (also scenarios"
                                 f"[{spec.scenarios.index(rel)}]); list each scenario file once")
     same: dict[str, str] = {}
-    for vname, rel, overrides in variants:
+    for vname, rel, overrides, _ in variants:
         key = _same_key([str((folder / rel).resolve()), overrides])
         if key in same:
             raise ScenarioError(f"{source}: variants {same[key]!r} and {vname!r} are identical (same scenario "
@@ -279,53 +573,65 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>") -> P
         raise ScenarioError(f"{source}: two points share the name {next(n for n in names if names.count(n) > 1)!r}; "
                             "give variants distinct names")
 
-    matrix = None
-    problem = salib_problem(spec)
-    raws = [raw_of(rel, "base" if rel == spec.base else f"variants[{vname!r}].scenario")[0]
-            for vname, rel, _ in variants]
+    raws = [raw_of(rel, where)[0] for _, rel, _, where in variants]
+    design = "sample.bounds" if spec.sample is not None else "sweep"
+    keys = list(spec.sample.bounds) if spec.sample is not None else list(spec.sweep)
+    for vname, _, overrides, _ in variants:  # nothing set twice, in a variant or with the sweep
+        problem = nested_override_problem(list(overrides.items()))
+        if problem is not None:
+            raise ScenarioError(f"{source}: variants[{vname!r}].set: {problem}")
+        both = [k for k in keys if k in overrides]
+        if both:
+            raise ScenarioError(f"{source}: variants[{vname!r}].set and {design} both set {both[0]!r}; the variant's "
+                                f"value would never be used: set it in one place only")
+    values: list[tuple[Any, ...]] | None = None
     if spec.sample is not None:
-        integer = _integer_keys(problem["names"], raws)
+        integer = _integer_keys(keys, raws)
         _check_integer_sample(spec, integer, raws, source)
         integer |= set(spec.sample.integer)
-        matrix = _sample_matrix(spec, integer)
-        combos = [dict(zip(problem["names"], (float(x) if k not in integer else int(x)
-                                              for k, x in zip(problem["names"], row))))
-                  for row in matrix]
-    elif spec.sweep:
-        keys = list(spec.sweep)
-        lists = _sweep_values(spec, _integer_keys(keys, raws), source)
-        combos = [dict(zip(keys, vals)) for vals in itertools.product(*lists)]
+        checked = [(spec.sample.bounds[k][0],) for k in keys]
     else:
-        combos = [{}]
-
-    points: list[Point] = []
-    for vname, rel, base_set in variants:
-        raw, origin = raw_of(rel, "base" if rel == spec.base else f"variants[{vname!r}].scenario")
-        for combo in combos:
-            params = {**combo}
-            pairs = list(base_set.items()) + list(combo.items())
-            name = _point_name(vname, params, show_variant=len(variants) > 1)
-            try:
-                point_origin = dict(origin)
-                doc = apply_overrides(raw, pairs, point_origin, source=f"{source} [{name}]")
-                sc = validate_scenario(doc, f"{source} [{name}]", point_origin)
-                check_graph_file(sc, f"{source} [{name}]", point_origin)  # read once per file
-            except ScenarioError as err:
-                raise ScenarioError(f"{source}: point {name!r}:\n{err}") from None
-            points.append(Point(index=len(points), name=name, variant=vname,
-                                params={**base_set, **params}, scenario=sc))
-    if spec.sample is None:  # (a sampled design may repeat a point: Morris trajectories do)
-        seen: dict[str, int] = {}
-        for p in points:
-            if p.name in seen:
-                raise ScenarioError(
-                    f"{source}: points {seen[p.name]} and {p.index} share the name {p.name!r}; give [sweep] "
-                    "values that differ in their first 6 significant digits")
-            seen[p.name] = p.index
-
-    runs = []
-    for p in points:
-        for r in range(spec.replicates):
-            seed = run_seed(spec.seed, p.index, r, common_random_numbers=spec.common_random_numbers)
-            runs.append(PlannedRun(point=p.index, replicate=r, seed=seed, run_id=run_id(p.scenario, seed)))
-    return Plan(spec=spec, points=points, runs=runs, sample_matrix=matrix, problem=problem, source=source)
+        integer = set()
+        if keys:
+            values = [tuple(v) for v in _sweep_values(spec, _integer_keys(keys, raws), source)]
+            for j, (k, vals) in enumerate(zip(keys, values)):  # names are unique iff each key's labels are
+                seen: dict[str, int] = {}
+                for a, x in enumerate(vals):
+                    label = _label(x)
+                    if label in seen:
+                        stride = math.prod(len(v) for v in values[j + 1:])
+                        combo = {k2: (x if k2 == k else v2[0]) for k2, v2 in zip(keys, values)}
+                        name = _point_name(variants[0][0], combo, show_variant=len(variants) > 1)
+                        raise ScenarioError(
+                            f"{source}: points {seen[label] * stride} and {a * stride} share the name {name!r} "
+                            f"(sweep.'{k}' = {vals[seen[label]]!r} and {x!r}); give [sweep] values that differ in "
+                            "their first 6 significant digits")
+                    seen[label] = a
+        checked = values or []
+    # a table and a key inside it (a variant's and the design's keys together): whether
+    # the table also sets that key depends on the table's value only, so each value of
+    # a table key is checked with the first value of every other key
+    for vname, _, overrides, _ in variants:
+        base = list(overrides.items())
+        firsts = [(k, vals[0]) for k, vals in zip(keys, checked)]
+        problem = nested_override_problem(base + firsts)
+        for j, k in enumerate(keys):
+            if problem is None and any(k2.startswith(k + ".") for k2 in [*overrides, *keys]):
+                for x in checked[j][1:]:
+                    problem = problem or nested_override_problem(base + firsts[:j] + [(k, x)] + firsts[j + 1:])
+        if problem is not None:
+            where = f"variants[{vname!r}].set and {design}" if base and keys else (
+                f"variants[{vname!r}].set" if base else design)
+            raise ScenarioError(f"{source}: {where}: {problem}")
+    defs = [_VariantDef(vname, rel, tuple(overrides.items()), where, raw_of(rel, where))
+            for vname, rel, overrides, where in variants]
+    plan = Plan(spec, source, defs, keys, values, frozenset(integer), n_points)
+    if spec.sample is not None and plan.sample_matrix is not None and n_points <= FULL_CHECK_POINTS:
+        if len(plan.sample_matrix) * len(defs) != n_points:  # the count formula is SALib's
+            raise AssertionError(f"sample rows {len(plan.sample_matrix)} != {n_points // len(defs)}")
+    mode = check if check != "auto" else ("all" if n_points <= FULL_CHECK_POINTS else "margins")
+    if mode == "all":
+        plan.check_all()
+    elif mode == "margins":
+        plan.check_margins()
+    return plan

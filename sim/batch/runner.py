@@ -3,6 +3,7 @@ consolidate tables, write the manifest."""
 
 from __future__ import annotations
 
+import array
 import contextlib
 import datetime as dt
 import json
@@ -77,35 +78,54 @@ def _write_json_atomic(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
-def _plan_record(plan: Plan) -> dict[str, Any]:
-    return {
-        "points": [{"index": p.index, "name": p.name, "variant": p.variant, "params": p.params}
-                   for p in plan.points],
-        "runs": [{"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed}
-                 for r in plan.runs],
-        "problem": plan.problem,
-        "sample_matrix": None if plan.sample_matrix is None else plan.sample_matrix.tolist(),
-    }
+def _write_plan(plan: Plan, path: Path) -> None:
+    """Write ``plan.json`` (points with their resolved params, runs, the sampled design)
+    atomically, entry by entry: memory holds a few points, never the whole enumeration."""
+    tmp = path.with_name(f".tmp-{path.name}")
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, default=str)
+
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write('{\n  "points": [')
+        for n, p in enumerate(plan.record_points()):
+            fh.write(("," if n else "") + "\n    " + dump(p))
+        fh.write('\n  ],\n  "problem": ' + dump(plan.problem) + ',\n  "runs": [')
+        for n, r in enumerate(plan.runs):
+            fh.write(("," if n else "") + "\n    " + dump({"point": r.point, "replicate": r.replicate,
+                                                         "run_id": r.run_id, "seed": r.seed}))
+        fh.write('\n  ],\n  "sample_matrix": ')
+        m = plan.sample_matrix
+        if m is None:
+            fh.write("null")
+        else:
+            fh.write("[")
+            for n, row in enumerate(m):
+                fh.write(("," if n else "") + "\n    " + dump(row.tolist()))
+            fh.write("\n  ]")
+        fh.write("\n}\n")
+    os.replace(tmp, path)
 
 
-
-def _runs_to_do(plan: Plan, runs_dir: Path) -> np.ndarray:
+def _runs_to_do(plan: Plan, runs_dir: Path) -> tuple[np.ndarray, int]:
     """Plan positions of the runs still to do: not complete on disk, first of their run
     id (the same content id twice in a plan, e.g. with common random numbers, runs once).
 
     Returns
     -------
-    ndarray of int64, shape (n_todo,)
+    todo : ndarray of int64, shape (n_todo,)
+    distinct : int
+        The number of distinct run ids in the plan.
     """
     seen: set[str] = set()
-    todo: list[int] = []
+    todo = array.array("q")
     for i, r in enumerate(plan.runs):
         if r.run_id in seen:
             continue
         seen.add(r.run_id)
         if not is_complete(runs_dir / r.run_id):
             todo.append(i)
-    return np.asarray(todo, dtype=np.int64)
+    return (np.frombuffer(todo, dtype=np.int64) if todo else np.zeros(0, np.int64)), len(seen)
 
 
 def _tasks(plan: Plan, runs_dir: Path, todo: np.ndarray) -> Iterator[RunTask]:
@@ -214,7 +234,7 @@ def lock_folder(folder: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def _check_folder(folder: Path, record: dict[str, Any], resume: bool, batch_file: Any) -> None:
+def _check_folder(folder: Path, plan: Plan, resume: bool, batch_file: Any) -> None:
     """Refuse a folder that holds an earlier batch (without ``resume``), a different
     batch, or anything that is not a batch (such as single runs from ``giftsim run``).
 
@@ -233,7 +253,7 @@ def _check_folder(folder: Path, record: dict[str, Any], resume: bool, batch_file
                 f"{folder}: holds an earlier batch; use --resume to continue it, or --out for a new folder"
             )
         old = json.loads(plan_file.read_text(encoding="utf-8")).get("runs", [])
-        same = [r["run_id"] for r in old] == [r["run_id"] for r in record["runs"]]
+        same = len(old) == plan.n_runs and all(o["run_id"] == r.run_id for o, r in zip(old, plan.runs))
         del old
         if not same:
             raise BatchExistsError(
@@ -254,10 +274,11 @@ def _check_folder(folder: Path, record: dict[str, Any], resume: bool, batch_file
         )
 
 
-def plan_batch(batch_file: str | os.PathLike) -> Plan:
-    """Load a batch file and resolve its plan (validating every point)."""
+def plan_batch(batch_file: str | os.PathLike, *, max_runs: int | None = None, check: str = "all") -> Plan:
+    """Load a batch file and resolve its plan (see :func:`sim.batch.make_plan`: refused
+    above ``max_runs`` runs; ``check`` = ``all`` validates every point)."""
     spec, folder = load_batch(batch_file)
-    return make_plan(spec, folder, source=str(batch_file))
+    return make_plan(spec, folder, source=str(batch_file), max_runs=max_runs, check=check)
 
 
 def run_batch(
@@ -271,6 +292,7 @@ def run_batch(
     dask_local: int | None = None,
     on_outcome: Callable[[RunOutcome, int, int], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    max_runs: int | None = None,
 ) -> BatchOutcome:
     """Run every point x replicate of a batch file and consolidate the results.
 
@@ -295,6 +317,9 @@ def run_batch(
         Called once, with the number of runs to do, when the plan is made and the folder
         accepted and locked, just before the first run starts: never for a batch that is
         refused (a progress bar started here does not show before an error).
+    max_runs : int, optional
+        Refuse a batch of more runs (default: the batch file's ``max_runs``, else
+        :data:`sim.batch.plan.DEFAULT_MAX_RUNS`), before anything is enumerated.
 
     Returns
     -------
@@ -326,29 +351,27 @@ def run_batch(
                          "processes, scheduler (--scheduler) for a running Dask cluster, or dask_local "
                          "(--dask-local) for a new Dask LocalCluster")
     use_dask = scheduler is not None or dask_local is not None
-    plan = plan_batch(batch_file)
+    plan = plan_batch(batch_file, max_runs=max_runs)  # every point validated before anything is written
     spec = plan.spec
     folder = Path(out) if out is not None else Path(results_root) / spec.name
     runs_dir = folder / "runs"
     plan_file = folder / "plan.json"
-    record = _plan_record(plan)
     # The lock is released last, once the executor (and its workers) have stopped.
     with contextlib.ExitStack() as locks, contextlib.ExitStack() as executor:
         locked = False
         if (folder / LOCK_FILE).is_file():  # an earlier batch's folder: lock it first
             locks.enter_context(lock_folder(folder))
             locked = True
-        _check_folder(folder, record, resume, batch_file)  # fail fast, before starting an executor
+        _check_folder(folder, plan, resume, batch_file)  # fail fast, before starting an executor
         # connect to (or start) Dask before writing anything: a scheduler that does not
         # answer leaves no folder behind
         client = executor.enter_context(dask_client(scheduler, dask_local)) if use_dask else None
         if not locked:
             folder.mkdir(parents=True, exist_ok=True)
             locks.enter_context(lock_folder(folder))
-        _check_folder(folder, record, resume, batch_file)  # again, now that no other batch can start here
+        _check_folder(folder, plan, resume, batch_file)  # again, now that no other batch can start here
         runs_dir.mkdir(exist_ok=True)
-        _write_json_atomic(plan_file, record)
-        del record  # one dict per run: not kept while the batch runs
+        _write_plan(plan, plan_file)
         return _execute(plan, folder, batch_file=batch_file, workers=workers, resume=resume,
                         scheduler=scheduler, dask_local=dask_local, client=client, on_outcome=on_outcome,
                         on_start=on_start, start=start)
@@ -365,8 +388,8 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
     manifest = {
         "batch_file": str(batch_file),
         "batch": json.loads(spec.model_dump_json()),
-        "points": len(plan.points),
-        "runs": len(plan.runs),
+        "points": plan.n_points,
+        "runs": plan.n_runs,
         "executor": ("dask " + (scheduler or f"LocalCluster({dask_local})")) if client is not None
         else f"local ({workers or default_workers()} workers)",
         "versions": versions(),
@@ -377,11 +400,10 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
     _write_json_atomic(folder / "manifest.json", manifest)
 
     stale = _remove_stale_temporaries(runs_dir) if resume else 0
-    todo = _runs_to_do(plan, runs_dir)
-    distinct = len({r.run_id for r in plan.runs})
+    todo, distinct = _runs_to_do(plan, runs_dir)
     skipped = distinct - len(todo)
     log.info("batch %s: %d points x %d replicates = %d runs (%d distinct) in %s, executor %s",
-             spec.name, len(plan.points), spec.replicates, len(plan.runs), distinct, folder, manifest["executor"])
+             spec.name, plan.n_points, spec.replicates, plan.n_runs, distinct, folder, manifest["executor"])
     if resume:
         aside = _set_aside_incomplete(plan, runs_dir, todo)
         for old, new in aside:
@@ -390,7 +412,7 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
         log.info("resume: kept %d finished runs, running %d (%d with an incomplete folder set aside), "
                  "removed %d temporary folders of runs stopped while writing",
                  skipped, len(todo), len(aside), stale)
-    n_runs = len(plan.runs)
+    n_runs = plan.n_runs
     status = np.zeros(n_runs, dtype=np.int8)  # codes of STATUS, by plan position
     walls = np.full(n_runs, np.nan)
     failures_path = folder / "failures.jsonl"
@@ -424,7 +446,7 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
                 status[i] = STATUS.index("failed")
                 failures.write(json.dumps({
                     "run_id": outcome.run_id, "point": outcome.point,
-                    "point_name": plan.points[outcome.point].name,
+                    "point_name": plan.point_name(outcome.point),
                     "replicate": outcome.replicate, "seed": plan.runs[i].seed,
                     "error": outcome.error, "traceback": outcome.traceback,
                 }) + "\n")

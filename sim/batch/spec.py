@@ -205,6 +205,9 @@ class BatchSpec(_Strict):
     outcomes: list[str] = list(DEFAULT_OUTCOMES)
     events: bool = False
     """Also consolidate every run's gift events into ``events.parquet``."""
+    max_runs: StrictInt | None = Field(default=None, ge=1)
+    """The largest number of runs (points x replicates) accepted; default 10,000,000
+    (``sim.batch.plan.DEFAULT_MAX_RUNS``). ``--max-runs`` on the command line overrides it."""
 
     @field_validator("scenarios", "variants")
     @classmethod
@@ -220,6 +223,8 @@ class BatchSpec(_Strict):
     def _distinct_values(cls, sweep: dict[str, SweepValues]) -> dict[str, SweepValues]:
         for key, values in sweep.items():
             listed = values if isinstance(values, list) else values.values()
+            if not isinstance(values, list) and len(set(listed)) == len(listed):
+                continue  # a range's numbers are all floats or all ints: a set finds repeats fast
             repeat = _first_repeat(listed)
             if repeat is None:
                 continue

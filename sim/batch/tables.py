@@ -46,16 +46,15 @@ STATUS = ("missing", "ok", "failed")
 def _runs_frame(plan: Plan, runs_dir: Path, status: np.ndarray, walls: np.ndarray) -> pd.DataFrame:
     """One row per planned run, built column by column; summaries are read from each
     complete run's ``summary.json`` one at a time, so memory is a few numbers per run."""
-    n = len(plan.runs)
-    param_keys: list[str] = []
-    for p in plan.points:
-        for k in p.params:
-            if k not in param_keys:
-                param_keys.append(k)
+    n = plan.n_runs
     outcome = {k: np.full(n, np.nan) for k in SUMMARY_KEYS}
     state: list[str] = []
     wall = walls.astype(np.float64, copy=True)
+    run_ids: list[str] = []
+    seeds = np.zeros(n, np.int64)
     for i, r in enumerate(plan.runs):
+        run_ids.append(r.run_id)
+        seeds[i] = r.seed
         folder = runs_dir / r.run_id
         code = int(status[i])
         if STATUS[code] != "failed" and is_complete(folder):
@@ -68,18 +67,26 @@ def _runs_frame(plan: Plan, runs_dir: Path, status: np.ndarray, walls: np.ndarra
                 wall[i] = manifest.get("wall_seconds", np.nan)
             code = 1
         state.append(STATUS[code])
+    reps = plan.spec.replicates
+    names: list[str] = []
+    variants: list[str] = []
+    params: dict[str, list[Any]] = {k: [] for k in plan.param_keys}
+    for p in plan.points:  # each point resolved once: what its runs used (see Plan.points)
+        names += [p.name] * reps
+        variants += [p.variant] * reps
+        for k in params:
+            params[k] += [param_value(p.params.get(k))] * reps
     cols: dict[str, Any] = {
-        "run_id": [r.run_id for r in plan.runs],
-        "point": np.fromiter((r.point for r in plan.runs), np.int64, n),
-        "point_name": [plan.points[r.point].name for r in plan.runs],
-        "variant": [plan.points[r.point].variant for r in plan.runs],
-        "replicate": np.fromiter((r.replicate for r in plan.runs), np.int64, n),
-        "seed": np.fromiter((r.seed for r in plan.runs), np.int64, n),
+        "run_id": run_ids,
+        "point": np.repeat(np.arange(plan.n_points, dtype=np.int64), reps),
+        "point_name": names,
+        "variant": variants,
+        "replicate": np.tile(np.arange(reps, dtype=np.int64), plan.n_points),
+        "seed": seeds,
         "status": state,
         "wall_seconds": wall,
     }
-    for k in param_keys:
-        cols[k] = [param_value(plan.points[r.point].params.get(k)) for r in plan.runs]
+    cols.update(params)
     cols.update(outcome)
     return pd.DataFrame(cols)
 

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from ..batch import run_batch
 from ..batch.tables import defined_count
+from .check_cmd import describe_batch
 from .common import ExitCode, console, err_console, expect_kind, fmt
 
 __all__ = ["add_parser", "main"]
@@ -43,6 +44,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--dask-local", type=int, metavar="N",
                        help="start a Dask LocalCluster with N workers and run there")
     p.add_argument("--quiet", action="store_true", help="log lines instead of a progress bar")
+    p.add_argument("--max-runs", type=int, default=None, metavar="N",
+                   help="refuse a batch of more than N runs (default: the batch file's max_runs, else 10,000,000)")
     p.set_defaults(func=main)
 
 
@@ -219,8 +222,11 @@ def main(args: argparse.Namespace) -> int:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
     if args.dask_local is not None and args.dask_local < 1:
         raise ValueError(f"--dask-local must be >= 1, got {args.dask_local}")
+    # the number of runs and an estimate of time and disk at once (refused above the limit), on
+    # stderr: standard output holds the batch's own output (a refused batch prints its error alone)
+    describe_batch(args.batchfile, args.max_runs, workers=args.workers or args.dask_local, out=err_console)
     kwargs = dict(out=args.out, workers=args.workers, resume=args.resume,
-                  scheduler=args.scheduler, dask_local=args.dask_local)
+                  scheduler=args.scheduler, dask_local=args.dask_local, max_runs=args.max_runs)
     failed = 0
     if args.quiet:
         def log(outcome, done, total):

@@ -6,12 +6,15 @@ import argparse
 
 from rich.markup import escape
 
-from ..batch import plan_batch
+from ..batch import load_batch, make_plan
+from ..batch.estimate import RunCost, measure_run_cost
+from ..batch.executors import default_workers
+from ..batch.plan import FULL_CHECK_POINTS, Plan
 from ..calibrate import load_calibration
 from ..scenario import load_scenario
 from .common import ExitCode, console, file_kind
 
-__all__ = ["add_parser", "main"]
+__all__ = ["add_parser", "main", "describe_batch", "plan_summary"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "its errors.",
     )
     p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--max-runs", type=int, default=None, metavar="N",
+                   help="refuse a batch of more than N runs (default: the batch file's max_runs, else 10,000,000)")
     p.set_defaults(func=main)
 
 
@@ -38,9 +43,13 @@ def main(args: argparse.Namespace) -> int:
                 console.print(f"OK {escape(str(f))}: calibration of {len(spec.parameters)} parameters to "
                               f"{len(spec.targets)} targets")
             elif kind == "batch":
-                plan = plan_batch(f)
-                console.print(f"OK {escape(str(f))}: batch of {len(plan.points)} points x "
-                              f"{plan.spec.replicates} replicates = {len(plan.runs)} runs")
+                plan = describe_batch(f, args.max_runs)
+                every = plan.n_points <= FULL_CHECK_POINTS
+                (plan.check_all if every else plan.check_margins)()
+                how = "" if every else (" (each variant with every swept value or sampled bound checked; every "
+                                        "combination is checked by giftsim batch before its first run)")
+                console.print(f"OK {escape(str(f))}: batch of {plan.n_points:,} points x "
+                              f"{plan.spec.replicates:,} replicates = {plan.n_runs:,} runs{how}", soft_wrap=True)
             else:
                 sc = load_scenario(f, check_graph=True)
                 console.print(f"OK {escape(str(f))}: scenario {escape(repr(sc.name))}, {sc.time.days} days")
@@ -48,3 +57,56 @@ def main(args: argparse.Namespace) -> int:
             bad += 1
             console.print(str(err), soft_wrap=True, markup=False)
     return int(ExitCode.BAD_INPUT) if bad else 0
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.2g} {unit}" if seconds < 10 * size else f"{seconds / size:,.0f} {unit}"
+    return f"{seconds:.2g} s"
+
+
+def _size(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.2g} {unit}" if n < 10 * size else f"{n / size:,.0f} {unit}"
+    return f"{n:.0f} B"
+
+
+def plan_summary(plan: Plan, cost: RunCost | None, workers: int | None = None) -> str:
+    """One line: the number of runs (points x replicates) and, given ``cost``, about how
+    long they take with 1 worker and with ``workers`` (default all cores), and their size."""
+    text = f"{plan.n_runs:,} runs ({plan.n_points:,} points x {plan.spec.replicates:,} replicates)"
+    if cost is None:
+        return text
+    workers = workers or default_workers()
+    total = cost.seconds * plan.n_runs
+    time_text = f"about {_duration(total)} with 1 worker"
+    if workers > 1:
+        time_text += f", {_duration(total / workers)} with {workers}"
+    how = (f"extrapolated from {' and '.join(map(str, cost.measured_days))}-day runs" if cost.extrapolated
+           else f"one {cost.days}-day run measured")
+    return (f"{text}; {time_text}, {_size(cost.bytes * plan.n_runs)} on disk ({_duration(cost.seconds)} and "
+            f"{_size(cost.bytes)} a run: the first point's, {how})")
+
+
+def describe_batch(path, max_runs: int | None = None, workers: int | None = None, out=None) -> Plan:
+    """Print a batch file's number of runs at once (refusing it above the limit), then
+    about how long and how much disk they take, from one measured run of its first point.
+    Returns the plan, its points not yet validated (see :meth:`Plan.check_all`).
+    ``out`` is the rich console to print to (default standard output).
+
+    Raises
+    ------
+    ScenarioError
+        If the batch file is invalid, has more runs than the limit, or its first point is
+        invalid.
+    """
+    spec, folder = load_batch(path)
+    plan = make_plan(spec, folder, source=str(path), max_runs=max_runs, check="none")
+    out = out or console
+    out.print(f"{escape(str(path))}: {plan_summary(plan, None)} ...", highlight=False)
+    first = plan.points[0]
+    cost = measure_run_cost(first.scenario, seed=plan.runs[0].seed)
+    out.print(f"{escape(str(path))}: {plan_summary(plan, cost, workers)}", highlight=False, soft_wrap=True)
+    return plan

@@ -12,6 +12,7 @@ from .loader import (
     kind_of,
     load_raw,
     load_scenario,
+    nested_override_problem,
     parse_override,
     read_toml,
     schema_field,
@@ -20,6 +21,7 @@ from .loader import (
     wrong_kind,
 )
 from .schema import Scenario
+from .values import scenario_data, value_at
 
 __all__ = [
     "Scenario",
@@ -29,6 +31,7 @@ __all__ = [
     "load_raw",
     "parse_override",
     "apply_overrides",
+    "nested_override_problem",
     "validate_scenario",
     "with_overrides",
     "describe_errors",
@@ -39,6 +42,8 @@ __all__ = [
     "is_integer_field",
     "date_problems",
     "check_graph_file",
+    "scenario_data",
+    "value_at",
     "Distribution",
     "Constant",
     "Uniform",

@@ -43,6 +43,7 @@ __all__ = [
     "load_raw",
     "parse_override",
     "apply_overrides",
+    "nested_override_problem",
     "validate_scenario",
     "with_overrides",
     "describe_errors",
@@ -224,10 +225,17 @@ def apply_overrides(raw: dict[str, Any], overrides: Iterable[tuple[str, Any]],
       the key is removed, so its default (none) applies;
     * a whole float for an integer key (``merchants.sme.count=5.0``) becomes an int.
 
+    The order of the overrides never matters: a table and a key inside it are merged,
+    the table first and then the key into it (``policy.allocation={ rule = "head_boost" }``
+    with ``policy.allocation.boost=50`` in either order runs head_boost with boost 50); a
+    key set twice keeps its last value. Values are copied, never shared with ``raw`` or
+    the caller.
+
     Raises
     ------
     ScenarioError
-        If a key runs through a value that is not a table.
+        If a key runs through a value that is not a table, or a table and a key inside it
+        both set that key (see :func:`nested_override_problem`; the message names both).
     """
     return _apply(raw, overrides, origin, source, round_floats=False)
 
@@ -269,48 +277,99 @@ def _seed_defaults(out: dict[str, Any], parts: list[str]) -> None:
         node = node[part]
 
 
+def nested_override_problem(pairs: Iterable[tuple[str, Any]]) -> str | None:
+    """The problem with a table and a key inside it in one override list, or None.
+
+    A table (``policy.allocation = { rule = "head_boost" }``) and a dotted key inside it
+    (``policy.allocation.boost = 50``) are merged whatever their order: the table first,
+    then the key into it. They are refused when the table itself sets that key (``policy =
+    { commercial_share = 0.2 }`` with ``policy.commercial_share = 0.1``: two values for one
+    key) or is not a table at all; the text names both keys.
+    """
+    last: dict[str, Any] = {}
+    for key, value in pairs:
+        last[key] = value
+    for outer, table in last.items():
+        op = outer.split(".")
+        for inner, value in last.items():
+            ip = inner.split(".")
+            if len(ip) <= len(op) or ip[: len(op)] != op:
+                continue
+            if not isinstance(table, dict):
+                return (f"{outer} = {_inline(table)} and {inner} = {_inline(value)}: {outer} is set to a value, "
+                        f"not a table, so {inner} has no table to go into; set only one of them")
+            node: Any = table
+            for i, part in enumerate(ip[len(op):]):
+                if not isinstance(node, dict) or part not in node:
+                    break
+                node = node[part]
+                if i == len(ip) - len(op) - 1 or not isinstance(node, dict):
+                    return (f"{outer} = {_inline(table)} and {inner} = {_inline(value)} both set "
+                            f"{'.'.join(ip[: len(op) + i + 1])}; set it once (a table and a key inside it are "
+                            "merged, the key into the table, whatever their order)")
+    return None
+
+
 def _apply(raw: dict[str, Any], overrides: Iterable[tuple[str, Any]], origin: dict[str, str] | None,
            source: str, round_floats: bool) -> dict[str, Any]:
     out = copy.deepcopy(raw)
-    pairs = list(overrides)
+    # shallow keys first (a table before the keys inside it), so the order given never
+    # matters; a key given twice keeps its last value
+    pairs = sorted(overrides, key=lambda kv: kv[0].count("."))
     source = _Override(source)
+    problem = nested_override_problem(pairs)
+    if problem is not None:
+        raise ScenarioError(f"{source}: {problem}")
     for key, _ in pairs:  # a key inside a default table: start from that table
         _seed_defaults(out, key.split("."))
-    for key, value in pairs:  # a tag that changes replaces its table (see apply_overrides)
-        parts = key.split(".")
-        if len(parts) < 2 or parts[-1] not in _TAG_KEYS:
-            continue
-        parent = _node_at(out, parts[:-2])
-        table = parent.get(parts[-2]) if isinstance(parent, dict) else None
-        if isinstance(table, dict) and table.get(parts[-1]) != value:
-            parent[parts[-2]] = {}
-            if origin is not None:
-                prefix = ".".join(parts[:-1])
-                for k in [k for k in origin if k == prefix or k.startswith(prefix + ".")]:
-                    del origin[k]
-                origin[prefix] = source
-    for key, value in pairs:
-        node = out
-        parts = key.split(".")
-        for i, part in enumerate(parts[:-1]):
-            nxt = node.setdefault(part, {})
-            if not isinstance(nxt, dict):
-                raise ScenarioError(
-                    f"{source} {key}: {'.'.join(parts[: i + 1])} is a value, not a table"
-                )
-            node = nxt
-        field = schema_field(parts, out)
-        if origin is not None:
-            origin[key] = source
-        if field is not None:
-            if isinstance(value, str) and value.strip().lower() == "none" and allows_none(field):
-                node.pop(parts[-1], None)  # unset: the key's default (none) applies
+    written: set[tuple[str, ...]] = set()  # keys set by these overrides (their tables are theirs)
+    for depth in sorted({key.count(".") for key, _ in pairs}):
+        group = [(key, value) for key, value in pairs if key.count(".") == depth]
+        for key, value in group:  # a tag that changes replaces its table (see apply_overrides)
+            parts = key.split(".")
+            if len(parts) < 2 or parts[-1] not in _TAG_KEYS:
                 continue
-            if isinstance(value, float) and math.isfinite(value) and is_integer_field(field):
-                if value.is_integer() or round_floats:
-                    value = int(round(value))
-        node[parts[-1]] = value
+            if any(tuple(parts[:n]) in written for n in range(1, len(parts))):
+                continue  # the table was given by a shallower override: the tag goes into it
+            parent = _node_at(out, parts[:-2])
+            table = parent.get(parts[-2]) if isinstance(parent, dict) else None
+            if isinstance(table, dict) and table.get(parts[-1]) != value:
+                parent[parts[-2]] = {}
+                if origin is not None:
+                    prefix = ".".join(parts[:-1])
+                    for k in [k for k in origin if k == prefix or k.startswith(prefix + ".")]:
+                        del origin[k]
+                    origin[prefix] = source
+        for key, value in group:
+            _set_key(out, key, value, origin, source, round_floats)
+            written.add(tuple(key.split(".")))
     return out
+
+
+def _set_key(out: dict[str, Any], key: str, value: Any, origin: dict[str, str] | None, source: str,
+             round_floats: bool) -> None:
+    """Set one dotted key of ``out`` to a copy of ``value`` (never the caller's object:
+    a table shared between batch points must not change under them)."""
+    node = out
+    parts = key.split(".")
+    for i, part in enumerate(parts[:-1]):
+        nxt = node.setdefault(part, {})
+        if not isinstance(nxt, dict):
+            raise ScenarioError(
+                f"{source} {key}: {'.'.join(parts[: i + 1])} is a value, not a table"
+            )
+        node = nxt
+    field = schema_field(parts, out)
+    if origin is not None:
+        origin[key] = source
+    if field is not None:
+        if isinstance(value, str) and value.strip().lower() == "none" and allows_none(field):
+            node.pop(parts[-1], None)  # unset: the key's default (none) applies
+            return
+        if isinstance(value, float) and math.isfinite(value) and is_integer_field(field):
+            if value.is_integer() or round_floats:
+                value = int(round(value))
+    node[parts[-1]] = copy.deepcopy(value)
 
 
 # --------------------------------------------------------------------------- schema look-up

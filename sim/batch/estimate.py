@@ -1,0 +1,93 @@
+"""What a batch will cost, estimated before it runs from one measured run of its first point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..results import write_run
+from ..runner import run
+from ..scenario import Scenario, with_overrides
+
+__all__ = ["RunCost", "measure_run_cost"]
+
+SHORT_DAYS = 7
+"""The first measured run's horizon (days)."""
+
+FULL_BUDGET_SECONDS = 5.0
+"""The full horizon is measured when the short run suggests it takes at most this long;
+otherwise it is extrapolated from two short runs."""
+
+
+@dataclass(frozen=True)
+class RunCost:
+    """The cost of one run of a scenario, measured or extrapolated.
+
+    Attributes
+    ----------
+    seconds : float
+        Wall time of one run (simulation and writing its folder), seconds.
+    bytes : int
+        Size of its run folder on disk, bytes.
+    days : int
+        The scenario's horizon.
+    measured_days : tuple of int
+        The horizons actually run (the last equal to ``days`` when measured in full).
+    """
+
+    seconds: float
+    bytes: int
+    days: int
+    measured_days: tuple[int, ...]
+
+    @property
+    def extrapolated(self) -> bool:
+        return self.measured_days[-1] != self.days
+
+
+def _timed_run(scenario: Scenario, days: int, seed: int) -> tuple[float, int]:
+    if days != scenario.time.days:
+        scenario = with_overrides(scenario, [("time.end", scenario.time.start + dt.timedelta(days=days - 1))],
+                                  source="cost estimate")
+    with tempfile.TemporaryDirectory(prefix="giftsim-estimate-") as tmp:
+        start = time.perf_counter()
+        folder = write_run(run(scenario, seed), Path(tmp) / "run")
+        seconds = time.perf_counter() - start
+        size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    return seconds, size
+
+
+def measure_run_cost(scenario: Scenario, seed: int = 0) -> RunCost:
+    """Run ``scenario`` for :data:`SHORT_DAYS` days (into a temporary folder, removed
+    after); run its full horizon too when that looks cheap (at most
+    :data:`FULL_BUDGET_SECONDS`), else a second short run three times as long, and
+    extrapolate time and size linearly in days from the two.
+
+    Returns
+    -------
+    RunCost
+
+    Raises
+    ------
+    Exception
+        Whatever the run raises (an invalid scenario is refused before: validate first).
+    """
+    days = scenario.time.days
+    d1 = min(days, SHORT_DAYS)
+    t1, b1 = _timed_run(scenario, d1, seed)
+    if d1 == days:
+        return RunCost(t1, b1, days, (d1,))
+    if t1 * days / d1 <= FULL_BUDGET_SECONDS:
+        t, b = _timed_run(scenario, days, seed)
+        return RunCost(t, b, days, (d1, days))
+    d2 = min(days, 3 * d1)
+    t2, b2 = _timed_run(scenario, d2, seed)
+    if d2 == days:
+        return RunCost(t2, b2, days, (d1, d2))
+    per_day_t = max(0.0, (t2 - t1) / (d2 - d1))
+    per_day_b = max(0.0, (b2 - b1) / (d2 - d1))
+    return RunCost(t2 + per_day_t * (days - d2), int(b2 + per_day_b * (days - d2)), days, (d1, d2))
+
