@@ -3,6 +3,7 @@ the browser and the tests."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,9 +14,12 @@ import pandas as pd
 from .graph import CSRGraph
 from .metrics import summarise
 from .model import ClassicModel, GiftModel, make_model
-from .scenario import Scenario
+from .scenario import Scenario, load_scenario
 
-__all__ = ["RunResult", "run", "collect", "invitations_frame"]
+__all__ = ["RunResult", "run", "collect", "check_seed", "MAX_SEED", "invitations_frame"]
+
+MAX_SEED = 2**63 - 1
+"""The largest seed (a batch's master seed and its runs' seeds are 63-bit too)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,7 +127,26 @@ def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunRe
     )
 
 
-def run(scenario: Scenario, seed: int = 0, *, graph: CSRGraph | None = None,
+def check_seed(seed: object, name: str = "seed") -> None:
+    """Refuse a seed :func:`run` cannot take; ``name`` is how the message calls it
+    (``--seed`` on the command line).
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an integer (bools are refused too).
+    ValueError
+        If ``seed`` is negative or above :data:`MAX_SEED`.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"{name} must be an integer, got {seed!r}")
+    if not 0 <= int(seed) <= MAX_SEED:
+        text = str(int(seed))  # 10**300 is shown by its first digits and length
+        shown = text if len(text) <= 30 else f"{text[:12]}... ({len(text.lstrip('-'))} digits)"
+        raise ValueError(f"{name} must be between 0 and 2**63 - 1 ({MAX_SEED}), got {shown}")
+
+
+def run(scenario: Scenario | str | os.PathLike, seed: int = 0, *, graph: CSRGraph | None = None,
         on_step: Callable[[int, int], None] | None = None) -> RunResult:
     """Run one simulation of ``scenario`` with ``seed``.
 
@@ -132,10 +155,12 @@ def run(scenario: Scenario, seed: int = 0, *, graph: CSRGraph | None = None,
 
     Parameters
     ----------
-    scenario : Scenario
-        A validated scenario (see :func:`sim.scenario.load_scenario`).
+    scenario : Scenario, or str or path-like
+        A validated scenario (see :func:`sim.scenario.load_scenario`), or the path of a
+        scenario file, loaded with :func:`~sim.scenario.load_scenario` (no overrides).
     seed : int, default 0
-        Non-negative; the same scenario and seed always give the same result.
+        0 to :data:`MAX_SEED` (2**63 - 1); the same scenario and seed always give the
+        same result.
     graph : CSRGraph, optional
         A prebuilt graph to use instead of building ``scenario.graph``.
     on_step : callable(done, total), optional
@@ -149,16 +174,20 @@ def run(scenario: Scenario, seed: int = 0, *, graph: CSRGraph | None = None,
     ------
     TypeError
         If ``seed`` is not an integer (a float, string or bool would silently pick
-        another run).
+        another run), or ``scenario`` is neither a Scenario nor a path.
     ValueError
-        If ``seed`` is negative.
+        If ``seed`` is negative or above :data:`MAX_SEED`.
+    sim.scenario.ScenarioError
+        If ``scenario`` is a path to a file that cannot be loaded.
     sim.graph.GraphFileError, sim.graph.GraphConfigError
         If the graph cannot be read or generated.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise TypeError(f"seed must be an integer, got {seed!r}")
-    if int(seed) < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    check_seed(seed)
+    if isinstance(scenario, str | os.PathLike):
+        scenario = load_scenario(scenario)
+    elif not isinstance(scenario, Scenario):
+        raise TypeError(f"scenario must be a Scenario or the path of a scenario file, got "
+                        f"{type(scenario).__name__}; load one with sim.load_scenario(path)")
     start = time.perf_counter()
     model = make_model(scenario, seed=int(seed), graph=graph)
     while model.running:

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
 from .worker import RunOutcome, RunTask, execute
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from dask.distributed import Client
 
 __all__ = ["run_local", "run_dask", "dask_client", "default_workers", "process_pool", "exit_with_parent",
-           "SchedulerError"]
+           "SchedulerError", "WorkerLostError", "MainGuardError", "require_main_guard"]
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 PARENT_POLL_SECONDS = 1.0
@@ -38,6 +39,88 @@ PARENT_POLL_SECONDS = 1.0
 
 class SchedulerError(ValueError):
     """The Dask scheduler given (``--scheduler``) is not an address, or does not answer."""
+
+
+class WorkerLostError(RuntimeError):
+    """A worker process of the local pool ended without returning its run (killed, out of
+    memory); the batch stops, keeping its finished runs."""
+
+
+class MainGuardError(SystemExit):
+    """Worker processes would run the calling script again: it starts a process pool (or a
+    Dask LocalCluster) from its top-level code, outside ``if __name__ == "__main__":``.
+
+    A :class:`SystemExit` whose code is the message: a script that meets it stops with
+    that one message and exit status 1, no traceback (it cannot go on: each worker would
+    start the batch again)."""
+
+    def __str__(self) -> str:
+        return str(self.code)
+
+
+def require_main_guard(what: str = "run_batch", kept: str = "nothing was run") -> None:
+    """Refuse to start worker processes from a script's unguarded top-level code.
+
+    Worker processes start with the ``spawn`` method, which imports the main script again
+    in each worker (so that what it defines and registers, such as an allocation rule, is
+    there too). Code at the script's top level outside ``if __name__ == "__main__":``
+    then runs again in every worker: the batch would start once per worker. This looks at
+    the call stack for the main script's top-level code and, in its source, for an ``if``
+    on ``__name__`` around the current line; an interactive session, ``python -c`` and a
+    call from inside functions of modules are fine.
+
+    In a worker that imports the script (where the check above did not see the guard),
+    it ends that worker quietly (exit status 1): the batch then stops with
+    :class:`WorkerLostError`.
+
+    Parameters
+    ----------
+    what : str
+        The call, as the message names it.
+    kept : str
+        What the message says of the results (``nothing was run``).
+
+    Raises
+    ------
+    MainGuardError
+        Naming the script and line, and saying what to write.
+    """
+    import ast
+    import inspect
+
+    frame = inspect.currentframe()
+    line = None
+    main = sys.modules.get("__main__")
+    while frame is not None:
+        if frame.f_code.co_name == "<module>":
+            name = frame.f_globals.get("__name__")
+            if name == "__mp_main__":  # a spawned worker importing the unguarded script
+                raise SystemExit(1)
+            if name == "__main__" and frame.f_globals is getattr(main, "__dict__", None):
+                line = frame.f_lineno
+        frame = frame.f_back
+    path = getattr(main, "__file__", None)
+    if line is None or path is None:  # not from a script's top level (or no script: nothing re-imported)
+        return
+    try:
+        tree = ast.parse(open(path, "rb").read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return
+    body: list[ast.stmt] = tree.body
+    while body:
+        stmt = next((s for s in body if s.lineno <= line <= (s.end_lineno or s.lineno)), None)
+        if stmt is None:
+            return
+        if isinstance(stmt, ast.If) and any(isinstance(n, ast.Name) and n.id == "__name__"
+                                            for n in ast.walk(stmt.test)):
+            return  # guarded
+        body = [s for field in ("body", "orelse", "finalbody", "handlers") for s in getattr(stmt, field, [])
+                if isinstance(s, ast.stmt | ast.excepthandler)]
+        body = [t for s in body for t in ([s] if isinstance(s, ast.stmt) else s.body)]
+    raise MainGuardError(
+        f"{path}, line {line}: {what} starts worker processes, and each would run this script again "
+        f"from the top (Python's spawn start method imports it), starting the batch once per worker; put "
+        f"the call under if __name__ == \"__main__\": (or use workers=1); {kept}")
 
 
 def exit_with_parent(parent: int) -> None:
@@ -72,7 +155,15 @@ def _watch_parent(parent: int) -> None:
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A process pool (``spawn`` start method) whose workers end when this process dies
-    (:func:`exit_with_parent`)."""
+    (:func:`exit_with_parent`).
+
+    Raises
+    ------
+    MainGuardError
+        If called from a script's top-level code outside ``if __name__ == "__main__":``
+        (see :func:`require_main_guard`).
+    """
+    require_main_guard("a giftsim process pool (workers > 1)")
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
                                initializer=exit_with_parent, initargs=(os.getpid(),))
 
@@ -100,19 +191,36 @@ def run_local(tasks: Iterable[RunTask], workers: int | None = None) -> Iterator[
             yield execute(task)
         return
     it = iter(tasks)
+    others = set(mp.active_children())  # processes not of this pool (a caller's own)
     with process_pool(workers) as pool:
-        inflight = set()
-        for task in it:
-            inflight.add(pool.submit(execute, task))
-            if len(inflight) >= 2 * workers:
-                break
-        while inflight:
-            done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
-            for fut in done:
-                yield fut.result()
-                nxt = next(it, None)
-                if nxt is not None:
-                    inflight.add(pool.submit(execute, nxt))
+        try:
+            inflight = set()
+            for task in it:
+                inflight.add(pool.submit(execute, task))
+                if len(inflight) >= 2 * workers:
+                    break
+            while inflight:
+                done, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    try:
+                        outcome = fut.result()
+                    except BrokenProcessPool:
+                        raise WorkerLostError(
+                            "a worker process ended abruptly (killed, out of memory, or it ran the calling "
+                            "script's top-level code again: call run_batch under if __name__ == \"__main__\":); "
+                            "finished runs are kept; continue with --resume (resume=True)") from None
+                    yield outcome
+                    nxt = next(it, None)
+                    if nxt is not None:
+                        inflight.add(pool.submit(execute, nxt))
+        except BaseException:  # Ctrl-C, SIGTERM (giftsim batch), the caller stopped, a dead worker
+            # stop at once rather than after every queued run: drop the queue and end the
+            # workers (a run is written to a temporary folder and renamed when complete, so
+            # nothing half-written is left under a run's name; --resume removes the rest)
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in set(mp.active_children()) - others:
+                proc.terminate()
+            raise
 
 
 @contextlib.contextmanager

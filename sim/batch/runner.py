@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import ResultsError, git_commit, is_complete, versions
-from .executors import dask_client, default_workers, run_dask, run_local
+from .executors import dask_client, default_workers, require_main_guard, run_dask, run_local
 from .plan import Plan, make_plan
 from .spec import load_batch
 from .tables import STATUS, write_tables
@@ -339,6 +339,12 @@ def run_batch(
         batch (such as single runs).
     BatchBusyError
         If another process is running a batch in ``out`` (it holds the folder's lock).
+    sim.batch.executors.MainGuardError
+        A SystemExit: called with worker processes from a script's top-level code outside
+        ``if __name__ == "__main__":`` (each worker would run the script again); nothing
+        is written.
+    sim.batch.executors.WorkerLostError
+        If a worker process ends without returning its run (killed, out of memory).
     sim.results.ResultsError
         If a run folder or table cannot be written (disk full, permissions): the batch
         stops; complete runs stay and ``resume`` continues from them.
@@ -351,6 +357,8 @@ def run_batch(
                          "processes, scheduler (--scheduler) for a running Dask cluster, or dask_local "
                          "(--dask-local) for a new Dask LocalCluster")
     use_dask = scheduler is not None or dask_local is not None
+    if dask_local is not None or (not use_dask and (workers or default_workers()) > 1):
+        require_main_guard("run_batch", "nothing was run or written")  # before anything is planned
     plan = plan_batch(batch_file, max_runs=max_runs)  # every point validated before anything is written
     spec = plan.spec
     folder = Path(out) if out is not None else Path(results_root) / spec.name

@@ -4,7 +4,7 @@
 Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file, a Dask
 scheduler that cannot be reached, a batch folder in use or holding something else; one
 clear message, no traceback); 3 a batch finished with failed runs, or a validation check failed; 4 results cannot be
-written; 130 interrupted; 1 an internal error (a bug: the traceback is printed).
+written; 130 interrupted (Ctrl-C, or SIGTERM in a batch); 1 an internal error (a bug: the traceback is printed).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 
 from .. import __version__
 from . import batch_cmd, calibrate_cmd, check_cmd, logging_setup, report_cmd, run_cmd, schema_cmd, validate_cmd, viz_cmd
-from .common import ExitCode, fail
+from .common import ExitCode, Interrupted, fail
 
 __all__ = ["main", "build_parser", "ExitCode"]
 
@@ -55,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(err), ExitCode.CANNOT_WRITE)
     except OSError as err:
         return fail(f"cannot write results: {err}", ExitCode.CANNOT_WRITE)
-    except KeyboardInterrupt:
-        what = ("finished runs are kept; continue with --resume" if args.command == "batch"
-                else "nothing was written" if args.command in ("run", "calibrate") else "stopped")
-        return fail(f"interrupted; {what}", ExitCode.INTERRUPTED)
+    except KeyboardInterrupt as err:  # a command may say what was kept (Interrupted)
+        what = "nothing was written" if args.command in ("run", "calibrate") else "stopped"
+        message = str(err) if isinstance(err, Interrupted) and str(err) else f"interrupted; {what}"
+        return fail(message, ExitCode.INTERRUPTED)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from rich.table import Table
 from ..batch import run_batch
 from ..batch.tables import defined_count
 from .check_cmd import describe_batch
-from .common import ExitCode, console, err_console, expect_kind, fmt
+from .common import ExitCode, Interrupted, console, err_console, expect_kind, fmt, sigterm_as_interrupt
 
 __all__ = ["add_parser", "main"]
 
@@ -217,6 +217,24 @@ def _print_comparison_summary(outcome, comp, outcomes) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    started = False  # on_start was called: the folder holds the plan and runs have begun
+
+    def note_start(total: int) -> None:
+        nonlocal started
+        started = True
+
+    with sigterm_as_interrupt() as signals:  # SIGTERM stops the batch as Ctrl-C does
+        try:
+            return _batch(args, note_start)
+        except KeyboardInterrupt:
+            how = f" by {signals[0]}" if signals else ""
+            raise Interrupted(f"interrupted{how}; finished runs are kept; continue with --resume" if started else
+                              f"interrupted{how} while planning, before any run started; nothing was run") from None
+
+
+def _batch(args: argparse.Namespace, note_start) -> int:
+    """The batch with its progress bar (or log lines); ``note_start(total)`` is called
+    when the runs begin."""
     expect_kind(args.batchfile, "batch")
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
@@ -234,7 +252,7 @@ def main(args: argparse.Namespace) -> int:
             failed += outcome.status != "ok"
             console.print(f"[{done}/{total}] {outcome.run_id} point {outcome.point} "
                           f"replicate {outcome.replicate}: {outcome.status} ({outcome.wall_seconds:.2f} s)")
-        result = run_batch(args.batchfile, on_outcome=log, **kwargs)
+        result = run_batch(args.batchfile, on_outcome=log, on_start=note_start, **kwargs)
     else:
         # the bar starts once the plan is made and the folder accepted (on_start): a
         # refused batch prints its error alone
@@ -245,6 +263,7 @@ def main(args: argparse.Namespace) -> int:
 
         def begin(total):
             nonlocal task
+            note_start(total)
             bar.start()
             task = bar.add_task("batch", total=total, failed=0)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from enum import IntEnum
 
 from rich.console import Console
 from rich.markup import escape
 
-__all__ = ["ExitCode", "console", "err_console", "fail", "fmt", "file_kind", "expect_kind"]
+__all__ = ["ExitCode", "console", "err_console", "fail", "fmt", "file_kind", "expect_kind", "Interrupted",
+           "sigterm_as_interrupt"]
 
 # piped output (logs, CI) gets 120 columns rather than rich's 80, so tables stay readable
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -23,7 +28,36 @@ class ExitCode(IntEnum):
     BAD_INPUT = 2  # invalid arguments, scenario, batch or graph file; unreachable scheduler; busy batch folder
     RUNS_FAILED = 3  # a batch finished but some runs raised (see failures.jsonl)
     CANNOT_WRITE = 4  # the results folder cannot be written
-    INTERRUPTED = 130  # Ctrl-C / SIGINT
+    INTERRUPTED = 130  # Ctrl-C / SIGINT (and SIGTERM of a batch)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A Ctrl-C (SIGINT) or SIGTERM, with the message ``giftsim`` prints (exit 130):
+    ``interrupted; finished runs are kept; continue with --resume``."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[list[str]]:
+    """While the body runs, SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C
+    does, so that a batch stopped by ``kill`` (or a job scheduler) stops its workers,
+    keeps its finished runs and says so, instead of dying at once with exit 143. The
+    list it yields gets ``"SIGTERM"`` when that happened. A second SIGTERM while the
+    first is handled is ignored. Outside the main thread nothing changes."""
+    got: list[str] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield got
+        return
+
+    def handler(signum, frame):
+        if not got:
+            got.append("SIGTERM")
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield got
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def fail(message: str, code: ExitCode) -> int:

@@ -12,7 +12,7 @@ from rich.table import Table
 from ..graph import GraphConfigError
 from ..metrics import SUMMARY_KEYS
 from ..results import run_id, safe_name, write_run
-from ..runner import run
+from ..runner import check_seed, run
 from ..scenario import ScenarioError, load_scenario
 from .common import console, expect_kind, fmt
 
@@ -53,10 +53,14 @@ def free_folder(parent: Path, name: str) -> Path:
 
 def main(args: argparse.Namespace) -> int:
     expect_kind(args.scenario, "scenario")
-    if args.seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {args.seed}")
+    check_seed(args.seed, "--seed")
     scenario = load_scenario(args.scenario, args.overrides)
     parent = Path(args.out) if args.out else Path("results") / safe_name(scenario.name)
+    file = next((p for p in (parent, *parent.parents) if p.exists() and not p.is_dir()), None)
+    if file is not None:  # mkdir would fail with "cannot write results" (exit 4): the argument is wrong
+        what = "is a file" if file == parent else f"{file} is a file"
+        raise ValueError(f"--out {parent}: {what}, not a folder; give a folder to hold the run folder "
+                         "(it is created if missing)")
     for folder in (parent, parent.parent):  # a batch folder, or its runs/ folder
         if (folder / "plan.json").is_file():
             raise ValueError(f"--out {parent}: is inside the batch folder {folder} (it has a plan.json); "

@@ -13,7 +13,10 @@ from .common import ExitCode, console, err_console, fmt
 
 __all__ = ["add_parser", "main"]
 
-DEFAULT_OUT = Path("docs") / "img" / "validation"
+DEFAULT_OUT = Path("results") / "validation"
+"""Where the plots go unless ``--plots DIR`` says otherwise (relative to the current
+folder, like every results folder). The images of docs/validation.md are regenerated
+with ``--plots docs/img/validation``."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,13 +25,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Run every check of docs/validation.md: independent cascade against "
         "Newman's percolation theory and the Borel law, Bass mode against the Bass curve, "
         "IC against cynetdiff on the Facebook graph, structural virality; print a pass/fail "
-        "table, report the plausibility figures against published data, and write the plots. "
+        "table, report the plausibility figures against published data, and write the plots "
+        f"(into {DEFAULT_OUT}, or --plots DIR). "
         "Exit 3 if a check fails.",
     )
     p.add_argument("--only", nargs="+", metavar="CHECK",
                    help="run only these checks (names as in the table)")
-    p.add_argument("--out", default=str(DEFAULT_OUT),
-                   help=f"folder for the PNG plots (default {DEFAULT_OUT})")
+    p.add_argument("--plots", "--out", dest="plots", metavar="DIR", default=str(DEFAULT_OUT),
+                   help=f"folder for the PNG plots (default {DEFAULT_OUT}; the documentation's images: "
+                   "--plots docs/img/validation)")
     p.add_argument("--no-plots", action="store_true", help="write no plots")
     p.add_argument("--no-plausibility", action="store_true",
                    help="skip the comparison with published data (runs the default scenarios)")
@@ -177,7 +182,11 @@ def _plausibility(args, out: Path | None, md: list[str]) -> None:
 def main(args: argparse.Namespace) -> int:
     if args.seeds < 2:
         raise ValueError(f"--seeds must be >= 2, got {args.seeds}")
-    out = None if args.no_plots else Path(args.out)
+    out = None if args.no_plots else Path(args.plots)
+    if out is not None:
+        file = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+        if file is not None:
+            raise ValueError(f"--plots {out}: {file} is a file, not a folder")
     md: list[str] = []
     t0 = time.perf_counter()
     failed, skipped = _checks(args, out, md)

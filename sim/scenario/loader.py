@@ -61,6 +61,11 @@ __all__ = [
 
 _MAX_EXTENDS = 32
 _MAX_BYTES = 10 * 1024 * 1024
+_MAX_DEPTH = 20
+"""Tables and arrays may nest at most this deep in a scenario, batch or calibration file
+(the deepest any needs is about 6: ``[[variants]]``, its ``set``, a distribution table).
+Deeper documents are refused when read: Python's TOML reader, ``copy.deepcopy`` and
+pydantic all recurse, and some hundreds of levels exhaust the interpreter's stack."""
 
 
 class ScenarioError(ValueError):
@@ -70,12 +75,13 @@ class ScenarioError(ValueError):
 
 # --------------------------------------------------------------------------- reading
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file (at most 10 MiB, UTF-8).
+    """Read a TOML file (at most 10 MiB, UTF-8; a leading byte-order mark is skipped).
 
     Raises
     ------
     ScenarioError
-        Naming the file (and line) if it is missing, unreadable, not UTF-8 or not TOML.
+        Naming the file (and line) if it is missing, unreadable, not UTF-8 or not TOML,
+        or (naming the key, or the line) if tables and arrays nest more than 20 levels deep.
     """
     try:
         data = path.read_bytes()
@@ -92,10 +98,70 @@ def read_toml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         line = data[: err.start].count(b"\n") + 1
         raise ScenarioError(f"{path}: line {line}: not UTF-8 text (byte 0x{data[err.start]:02x})") from None
+    if text.startswith("\ufeff"):  # a UTF-8 byte-order mark (Notepad writes one): not part of the TOML
+        text = text[1:]
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: invalid TOML: {err}") from None
+    except RecursionError:  # hundreds of nested inline tables or arrays
+        line = _deep_line(text)
+        where = f"line {line}: " if line is not None else ""
+        raise ScenarioError(f"{path}: {where}tables or arrays nested hundreds of levels deep; "
+                            f"allowed: at most {_MAX_DEPTH} levels of tables and arrays") from None
+    deep = _too_deep(doc)
+    if deep is not None:
+        shown = _dotted(deep[:6]) + ("..." if len(deep) > 6 else "")
+        raise ScenarioError(f"{path}: {shown}: tables or arrays nested more than {_MAX_DEPTH} levels deep; "
+                            f"allowed: at most {_MAX_DEPTH} levels of tables and arrays")
+    return doc
+
+
+def _too_deep(doc: Any) -> list[str | int] | None:
+    """The key parts of the first table or array nested deeper than :data:`_MAX_DEPTH`
+    in a parsed document, or None; iterative, so any depth is safe to check."""
+    stack: list[tuple[Any, list[str | int]]] = [(doc, [])]
+    while stack:
+        node, parts = stack.pop()
+        if len(parts) > _MAX_DEPTH:
+            return parts
+        items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        stack += [(v, [*parts, k]) for k, v in items if isinstance(v, dict | list)]
+    return None
+
+
+def _deep_line(text: str) -> int | None:
+    """The line where brackets or braces outside strings and comments first open more
+    than :data:`_MAX_DEPTH` levels deep (for a document too deep to parse), or None."""
+    depth, line, i, quote = 0, 1, 0, ""
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if text.startswith(quote, i):
+                i, quote = i + len(quote), ""
+                continue
+            if c == "\\" and quote[0] == '"':
+                line += text[i + 1: i + 2] == "\n"
+                i += 2
+                continue
+        elif c == "#":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif text.startswith(('"""', "'''"), i):
+            quote, i = text[i: i + 3], i + 3
+            continue
+        elif c in "\"'":
+            quote = c
+        elif c in "[{":
+            depth += 1
+            if depth > _MAX_DEPTH:
+                return line
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        line += c == "\n"
+        i += 1
+    return None
 
 
 _BATCH_KEYS = ("replicates", "scenarios", "variants", "sweep", "sample", "base")
@@ -186,6 +252,9 @@ def load_raw(path: str | Path, _chain: tuple[Path, ...] = ()) -> tuple[dict[str,
     ppath = Path(parent)
     if not ppath.is_absolute():
         ppath = path.parent / ppath
+    if not ppath.exists() or ppath.is_dir():  # name the file that extends it, and where it looked
+        what = "is a folder, not a scenario file" if ppath.exists() else "no such file"
+        raise ScenarioError(f"{path}: extends = {_toml(parent)}: {what} ({ppath})")
     base, origin = load_raw(ppath, (*_chain, resolved))
     return _merge(base, raw, origin, str(path)), origin
 
@@ -747,6 +816,11 @@ def _where(parts: list[str | int], source: str, origin: Mapping[str, str] | None
             k = _dotted(parts[:i])
             if k in origin:
                 return origin[k]
+        # a table that only overrides made (--set nonexistent.key=1): their source
+        prefix = _dotted(parts) + "."
+        under = {origin[k] for k in origin if k.startswith(prefix)}
+        if parts and len(under) == 1 and isinstance(next(iter(under)), _Override):
+            return next(iter(under))
     return source
 
 
