@@ -230,3 +230,15 @@ def test_a_name_that_would_leave_results_is_refused_as_the_docs_say(tmp_path):
     reliability = (ROOT / "docs" / "reliability.md").read_text()
     row = next(line for line in reliability.splitlines() if "results paths from files stay" in line)
     assert "_._.._etc" not in row and "refused" in row
+
+
+@pytest.mark.parametrize("depth", [21, 600, 5000])
+def test_set_of_a_deeply_nested_value_is_one_message(tmp_path, capsys, depth):
+    # 600 levels in --set made tomllib raise RecursionError inside parse_override
+    p = write(tmp_path, "s.toml", TINY)
+    code = main(["run", str(p), "--out", str(tmp_path / "o"), "--set", f"policy.allocation={nested(depth)}"])
+    err = capsys.readouterr().err
+    assert code == ExitCode.BAD_INPUT
+    assert "Traceback" not in err and "RecursionError" not in err
+    assert "--set policy.allocation: the value nests tables or arrays more than 20 levels deep" in err
+    assert not (tmp_path / "o").exists()

@@ -267,16 +267,26 @@ def parse_override(text: str) -> tuple[str, Any]:
     Raises
     ------
     ScenarioError
-        If there is no ``=`` or the key is empty.
+        If there is no ``=`` or the key is empty, or the value nests tables or arrays
+        more than 20 levels deep.
     """
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key or any(not part for part in key.split(".")):
         raise ScenarioError(f"--set {text!r}: expected KEY=VALUE with a dotted KEY, e.g. policy.commercial_share=0.05")
+    too_deep = False
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         parsed = value.strip()
+    except RecursionError:  # hundreds of nested inline tables or arrays
+        parsed, too_deep = None, True
+    placed = parsed
+    for part in reversed(key.split(".")):  # as deep as it will sit in the scenario
+        placed = {part: placed}
+    if too_deep or _too_deep(placed) is not None:
+        raise ScenarioError(f"--set {key}: the value nests tables or arrays more than {_MAX_DEPTH} levels deep; "
+                            f"allowed: at most {_MAX_DEPTH} levels of tables and arrays")
     return key, parsed
 
 
