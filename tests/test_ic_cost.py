@@ -112,8 +112,10 @@ def test_ic_mode_step_work_follows_the_frontier_not_the_population():
     in_component = int((model.frontier < n_component).sum())
     assert in_component >= 1  # this seed puts some seeds in the connected part
     names = ("aware", "senders", "aware_step", "first_send_step", "parent", "aware_via")
+    wrapped: dict[int, Watched] = {}  # one wrapper per array (senders is aware in this mode)
     for name in names:
-        setattr(pop, name, Watched.wrap(getattr(pop, name)))
+        a = getattr(pop, name)
+        setattr(pop, name, wrapped.setdefault(id(a), Watched.wrap(a)))
     indptr = g.indptr
     steps = []
     while model.running:

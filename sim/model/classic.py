@@ -67,6 +67,11 @@ class ClassicModel(RunModel):
     n_adopted : int
         Adopters so far (IC: active users), counted as they adopt.
 
+    Notes
+    -----
+    ``population.senders`` is ``population.aware`` and ``population.first_send_step`` is
+    ``population.aware_step`` (the same arrays): here an adopter is both at once.
+
     Raises
     ------
     ValueError
@@ -84,6 +89,9 @@ class ClassicModel(RunModel):
         self.calendar = Calendar.build(time, scenario.rollout, [])
         n = graph.n_users
         self.population = Population.blank(n)
+        # an adopter is aware and a sender at once: one array for both, one for both dates
+        self.population.senders = self.population.aware
+        self.population.first_send_step = self.population.aware_step
         self.merchant_table = MerchantTable.draw(
             _NO_MERCHANTS, price_cap=scenario.gifts.price_cap, steps_per_day=self.steps_per_day,
             rng=np.random.default_rng(streams["merchants"]),
@@ -132,14 +140,13 @@ class ClassicModel(RunModel):
             add_to_friends(g.indptr, g.indices, new, self._adopted_friends)
             self._adopt(new, parent, step=t, via=np.where(parent >= 0, AwareVia.GIFT, AwareVia.IMPRESSION))
         self.frontier = new
-        row = dict.fromkeys(self.recorder.columns, 0)
-        row["button_share"] = 1.0
-        row["occasion_lift"] = 1.0
-        row["active_users"] = int(active)
-        row["new_senders"] = int(new.size)
-        row["aware_users"] = self.n_adopted
-        row["senders"] = self.n_adopted
-        self.recorder.record(t, row)
+        cols = self.recorder.columns  # the other series stay 0
+        cols["button_share"][t] = 1.0
+        cols["occasion_lift"][t] = 1.0
+        cols["active_users"][t] = active
+        cols["new_senders"][t] = new.size
+        cols["aware_users"][t] = self.n_adopted
+        cols["senders"][t] = self.n_adopted
         self.step_index += 1
         self.running = self.step_index < self.n_steps and not (ic and new.size == 0)
 
@@ -151,10 +158,8 @@ class ClassicModel(RunModel):
     def _adopt(self, users: np.ndarray, parents: np.ndarray, step: int, via: np.ndarray | int) -> None:
         """Mark ``users`` (distinct, none adopted yet) as adopters: O(len(users))."""
         pop = self.population
-        pop.aware[users] = True
-        pop.senders[users] = True
-        pop.aware_step[users] = step
-        pop.first_send_step[users] = step
+        pop.aware[users] = True  # also pop.senders: the same array
+        pop.aware_step[users] = step  # also pop.first_send_step
         pop.parent[users] = parents
         pop.aware_via[users] = via
         self.n_adopted += int(users.size)
