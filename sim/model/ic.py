@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import math
+
 import numpy as np
 
 __all__ = [
@@ -72,7 +74,7 @@ def bernoulli_positions(n_trials: int, p: float, rng: np.random.Generator) -> np
     if p >= GEOMETRIC_BELOW:
         return np.flatnonzero(rng.random(n_trials) < p)
     mean = n_trials * p
-    chunk = int(mean + 4.0 * np.sqrt(mean) + 16)
+    chunk = int(mean + 4.0 * math.sqrt(mean) + 16)
     pos = rng.geometric(p, size=chunk)
     np.cumsum(pos, out=pos)
     pos -= 1
@@ -168,8 +170,7 @@ def ic_step(indptr: np.ndarray, indices: np.ndarray, frontier: np.ndarray, activ
     order = rng.permutation(k)  # uniform tie-break among simultaneous attempts
     # one sort of (user, place in the shuffled order): the first key of each user is its
     # earliest attempt in that order, and the users come out ascending
-    key = target.astype(np.int64)[order]
-    key <<= 32
+    key = np.left_shift(target[order], 32, dtype=np.int64)
     key |= np.arange(k, dtype=np.int64)
     key.sort()
     user = key >> 32
