@@ -16,9 +16,8 @@ cluster under bond percolation with occupation probability T = p.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import math
+from typing import NamedTuple
 
 import numpy as np
 
