@@ -8,8 +8,9 @@ The runs cover the default scenario and variants where push, induced sharing, mu
 sales-proportional, head-boost and cold-start allocation, the chat entry, cash gifts,
 scarce stock, the onboarding cap and six-hour steps matter, plus a 100,000-user
 Barabási-Albert run, and the classic modes (independent cascade on ego-Facebook and on a
-100,000-user Barabási-Albert graph, Bass on a complete graph). Not part of the test suite (the seeded regression test is); this
-is the wider net used when touching the engine for speed.
+100,000-user Barabási-Albert graph, Bass on a complete graph). Not part of the test
+suite (the seeded regression test is); this is the wider net used when touching the
+engine for speed.
 """
 
 from __future__ import annotations
