@@ -7,8 +7,10 @@ show that a speed change leaves results bit for bit unchanged.
 The runs cover the default scenario and variants where push, induced sharing, muting,
 sales-proportional, head-boost and cold-start allocation, the chat entry, cash gifts,
 scarce stock, the onboarding cap and six-hour steps matter, plus a 100,000-user
-Barabási-Albert run. Not part of the test suite (the seeded regression test is); this
-is the wider net used when touching the engine for speed.
+Barabási-Albert run, and the classic modes (independent cascade on ego-Facebook and on a
+100,000-user Barabási-Albert graph, Bass on a complete graph). Not part of the test
+suite (the seeded regression test is); this is the wider net used when touching the
+engine for speed.
 
 ``--check`` compares the hashes the file has; one it lacks (a table added since it was
 written, such as ``invitations``, or a new case) is listed as not compared, not as a
@@ -54,6 +56,9 @@ CASES: dict[str, tuple[str, list[tuple[str, object]], int]] = {
     "red_envelope": ("red_envelope_2014.toml", [], 8),
     "six_hour_steps": ("wechat_gift_launch.toml", [("time.step_hours", 6), ("policy.commercial_share", 0.1)], 9),
     "ba_100k": ("wechat_gift_launch.toml", SCALE, 1),
+    "ic_facebook": ("classic/ic_facebook.toml", [], 3),
+    "ic_ba_100k": ("classic/ic_facebook.toml", [SCALE[0], ("mode.p", 0.08)], 5),
+    "bass_complete": ("classic/bass_complete.toml", [], 2),
 }
 
 

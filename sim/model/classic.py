@@ -64,6 +64,13 @@ class ClassicModel(RunModel):
         As in :class:`sim.model.GiftModel`.
     frontier : ndarray of int64
         Users activated in the last step (IC) or adopters of the last step (Bass).
+    n_adopted : int
+        Adopters so far (IC: active users), counted as they adopt.
+
+    Notes
+    -----
+    ``population.senders`` is ``population.aware`` and ``population.first_send_step`` is
+    ``population.aware_step`` (the same arrays): here an adopter is both at once.
 
     Raises
     ------
@@ -82,6 +89,9 @@ class ClassicModel(RunModel):
         self.calendar = Calendar.build(time, scenario.rollout, [])
         n = graph.n_users
         self.population = Population.blank(n)
+        # an adopter is aware and a sender at once: one array for both, one for both dates
+        self.population.senders = self.population.aware
+        self.population.first_send_step = self.population.aware_step
         self.merchant_table = MerchantTable.draw(
             _NO_MERCHANTS, price_cap=scenario.gifts.price_cap, steps_per_day=self.steps_per_day,
             rng=np.random.default_rng(streams["merchants"]),
@@ -92,6 +102,7 @@ class ClassicModel(RunModel):
         self.step_index = 0
         self.running = self.n_steps > 0
         self.frontier = np.empty(0, dtype=np.int64)
+        self.n_adopted = 0
         if isinstance(mode, IndependentCascadeMode):
             if mode.seeds > n:  # a graph file: its size is known only now
                 raise ScenarioError(
@@ -99,54 +110,59 @@ class ClassicModel(RunModel):
                     f"allowed: 1 <= seeds <= {n}"
                 )
             seeds = np.sort(self.rng.choice(n, size=mode.seeds, replace=False)).astype(np.int64)
-            self._adopt(seeds, np.full(seeds.size, -1, dtype=np.int64), step=0)
+            self._adopt(seeds, np.full(seeds.size, -1, dtype=np.int64), step=0, via=AwareVia.IMPRESSION)
             self.frontier = seeds
         else:
             self._adopted_friends = np.zeros(n, dtype=np.int64)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
-        """Advance one step: one generation (IC) or ``time.step_hours`` (Bass)."""
+        """Advance one step: one generation (IC) or ``time.step_hours`` (Bass).
+
+        IC: the cost follows the frontier (its friendship entries and the users it
+        activates), never the population: the adopter count is kept as users adopt.
+        Bass: every non-adopter may innovate, so a step costs O(users).
+        """
         if not self.running:
             return
-        row = dict.fromkeys(self.recorder.columns, 0)
-        row["button_share"] = 1.0
-        row["occasion_lift"] = 1.0
         g, pop, t = self.graph, self.population, self.step_index
-        if isinstance(self.mode, IndependentCascadeMode):
-            row["active_users"] = int(self.frontier.size)
+        ic = isinstance(self.mode, IndependentCascadeMode)
+        if ic:
+            active = self.frontier.size
             new, parent = ic_step(g.indptr, g.indices, self.frontier, pop.aware, self.mode.p, self.rng)
+            # the IC seeds are activated before step 0, so IC activations are dated t + 1
+            self._adopt(new, parent, step=t + 1, via=AwareVia.GIFT)
         else:
-            row["active_users"] = int(pop.n_users - pop.senders.sum())
+            active = pop.n_users - self.n_adopted
             new, parent = bass_step(g.indptr, g.indices, pop.senders, self._adopted_friends,
                                     self.mode.p * self.step_days, self.mode.q * self.step_days,
                                     self.rng)
             add_to_friends(g.indptr, g.indices, new, self._adopted_friends)
-        # the IC seeds are activated before step 0, so IC activations are dated t + 1
-        self._adopt(new, parent, step=t + 1 if isinstance(self.mode, IndependentCascadeMode) else t)
+            self._adopt(new, parent, step=t, via=np.where(parent >= 0, AwareVia.GIFT, AwareVia.IMPRESSION))
         self.frontier = new
-        n_adopted = int(pop.senders.sum())
-        row["new_senders"] = int(new.size)
-        row["aware_users"] = n_adopted
-        row["senders"] = n_adopted
-        self.recorder.record(t, row)
+        cols = self.recorder.columns  # the other series stay 0
+        cols["button_share"][t] = 1.0
+        cols["occasion_lift"][t] = 1.0
+        cols["active_users"][t] = active
+        cols["new_senders"][t] = new.size
+        cols["aware_users"][t] = self.n_adopted
+        cols["senders"][t] = self.n_adopted
         self.step_index += 1
-        ic_over = isinstance(self.mode, IndependentCascadeMode) and new.size == 0
-        self.running = self.step_index < self.n_steps and not ic_over
+        self.running = self.step_index < self.n_steps and not (ic and new.size == 0)
 
     def run(self) -> None:
         """Run until the end of the period (IC: or until the cascade stops)."""
         while self.running:
             self.step()
 
-    def _adopt(self, users: np.ndarray, parents: np.ndarray, step: int) -> None:
+    def _adopt(self, users: np.ndarray, parents: np.ndarray, step: int, via: np.ndarray | int) -> None:
+        """Mark ``users`` (distinct, none adopted yet) as adopters: O(len(users))."""
         pop = self.population
-        pop.aware[users] = True
-        pop.senders[users] = True
-        pop.aware_step[users] = step
-        pop.first_send_step[users] = step
+        pop.aware[users] = True  # also pop.senders: the same array
+        pop.aware_step[users] = step  # also pop.first_send_step
         pop.parent[users] = parents
-        pop.aware_via[users] = np.where(parents >= 0, AwareVia.GIFT, AwareVia.IMPRESSION)
+        pop.aware_via[users] = via
+        self.n_adopted += int(users.size)
 
 
 def make_model(scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,

@@ -16,6 +16,7 @@ cluster under bond percolation with occupation probability T = p.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -72,11 +73,16 @@ def bernoulli_positions(n_trials: int, p: float, rng: np.random.Generator) -> np
     if p >= GEOMETRIC_BELOW:
         return np.flatnonzero(rng.random(n_trials) < p)
     mean = n_trials * p
-    chunk = int(mean + 4.0 * np.sqrt(mean) + 16)
-    pos = np.cumsum(rng.geometric(p, size=chunk)) - 1
+    chunk = int(mean + 4.0 * math.sqrt(mean) + 16)
+    pos = rng.geometric(p, size=chunk)
+    np.cumsum(pos, out=pos)
+    pos -= 1
     parts = [pos]
     while pos[-1] < n_trials - 1:
-        pos = pos[-1] + np.cumsum(rng.geometric(p, size=chunk))
+        nxt = rng.geometric(p, size=chunk)
+        np.cumsum(nxt, out=nxt)
+        nxt += pos[-1]
+        pos = nxt
         parts.append(pos)
     out = np.concatenate(parts) if len(parts) > 1 else parts[0]
     return out[: np.searchsorted(out, n_trials)]
@@ -111,12 +117,15 @@ def frontier_successes(indptr: np.ndarray, frontier: np.ndarray, p: float,
     frontier = np.asarray(frontier, dtype=np.int64)
     if frontier.size == 0:
         return _EMPTY, _EMPTY
-    starts = indptr[frontier]
-    deg = indptr[frontier + 1] - starts
-    cum = np.cumsum(deg)
+    ends = indptr[1:][frontier]
+    cum = ends - indptr[frontier]  # degrees, then their running sum
+    np.cumsum(cum, out=cum)
     pos = bernoulli_positions(int(cum[-1]), p, rng)
     owner = np.searchsorted(cum, pos, side="right")
-    return starts[owner] + (pos - (cum[owner] - deg[owner])), owner
+    # entry of trial pos: row start + (pos - trials before the row) = row end - cum + pos
+    entries = (ends - cum)[owner]
+    entries += pos
+    return entries, owner
 
 
 def ic_step(indptr: np.ndarray, indices: np.ndarray, frontier: np.ndarray, active: np.ndarray,
@@ -149,16 +158,27 @@ def ic_step(indptr: np.ndarray, indices: np.ndarray, frontier: np.ndarray, activ
     Cost follows the frontier: see :func:`frontier_successes`, plus O(k log k) to keep
     one attempt per new user.
     """
+    frontier = np.asarray(frontier, dtype=np.int64)
     entries, owner = frontier_successes(indptr, frontier, p, rng)
-    target = indices[entries].astype(np.int64)
+    target = indices[entries]
     fresh = ~active[target]
-    target = target[fresh]
-    source = np.asarray(frontier, dtype=np.int64)[owner[fresh]]
-    if target.size > 1:
-        order = rng.permutation(target.size)  # uniform tie-break among simultaneous attempts
-        target, source = target[order], source[order]
-    new, first = np.unique(target, return_index=True)
-    return new, source[first]
+    target, owner = target[fresh], owner[fresh]
+    k = target.size
+    if k <= 1:
+        return target.astype(np.int64), frontier[owner]
+    order = rng.permutation(k)  # uniform tie-break among simultaneous attempts
+    # one sort of (user, place in the shuffled order): the first key of each user is its
+    # earliest attempt in that order, and the users come out ascending
+    key = np.left_shift(target[order], 32, dtype=np.int64)
+    key |= np.arange(k, dtype=np.int64)
+    key.sort()
+    user = key >> 32
+    first = np.empty(k, dtype=bool)
+    first[0] = True
+    np.not_equal(user[1:], user[:-1], out=first[1:])
+    key = key[first]
+    key &= 0xFFFFFFFF
+    return user[first], frontier[owner[order[key]]]
 
 
 class Cascade(NamedTuple):

@@ -79,11 +79,13 @@ class Population:
     def blank(cls, n_users: int) -> Population:
         """A population of ``n_users`` nobody in it aware, every trait 0 (no random draws;
         the classic modes use it as is, :meth:`draw` fills in the traits)."""
-        zeros = np.zeros(n_users, dtype=np.float64)
+        def zeros() -> np.ndarray:  # np.zeros each: memory is not touched until written
+            return np.zeros(n_users, dtype=np.float64)
+
         return cls(
-            activity=zeros, per_active_step=np.ones(n_users, dtype=np.float64), propensity=zeros.copy(),
-            reciprocity=zeros.copy(), pay_forward=zeros.copy(), mute_threshold=zeros.copy(), rollout_rank=zeros.copy(),
-            budget=zeros.copy(), start_budget=zeros.copy(),
+            activity=zeros(), per_active_step=np.ones(n_users, dtype=np.float64), propensity=zeros(),
+            reciprocity=zeros(), pay_forward=zeros(), mute_threshold=zeros(), rollout_rank=zeros(),
+            budget=zeros(), start_budget=zeros(),
             unlocked=np.zeros(n_users, dtype=bool),
             aware=np.zeros(n_users, dtype=bool),
             aware_step=np.full(n_users, -1, dtype=np.int32),
@@ -91,7 +93,7 @@ class Population:
             parent=np.full(n_users, -1, dtype=np.int32),
             senders=np.zeros(n_users, dtype=bool),
             first_send_step=np.full(n_users, -1, dtype=np.int32),
-            annoyance=zeros.copy(),
+            annoyance=zeros(),
             muted=np.zeros(n_users, dtype=bool),
             muted_step=np.full(n_users, -1, dtype=np.int32),
             invite_id=np.full(n_users, -1, dtype=np.int64),
