@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .columns import ColumnBuffer
 from .states import InvitationOutcome
 
 __all__ = ["InvitationLog", "INVITATION_COLUMNS"]
@@ -21,7 +22,7 @@ INVITATION_COLUMNS: dict[str, np.dtype] = {
 """Columns of the log and their dtypes."""
 
 
-class InvitationLog:
+class InvitationLog(ColumnBuffer):
     """Append-only columnar record of invitations.
 
     Invitation ids are row numbers, in the order invitations were sent (within a step, in
@@ -35,44 +36,13 @@ class InvitationLog:
     """
 
     def __init__(self, capacity: int = 1024) -> None:
-        self._cap = max(16, int(capacity))
-        self._n = 0
-        self._cols = {k: np.empty(self._cap, dtype=dt) for k, dt in INVITATION_COLUMNS.items()}
-
-    def __len__(self) -> int:
-        return self._n
-
-    def column(self, name: str) -> np.ndarray:
-        """The filled part of column ``name`` (a view; do not resize)."""
-        return self._cols[name][: self._n]
-
-    def _grow(self, need: int) -> None:
-        if need <= self._cap:
-            return
-        cap = self._cap
-        while cap < need:
-            cap *= 2
-        for k, arr in self._cols.items():
-            new = np.empty(cap, dtype=arr.dtype)
-            new[: self._n] = arr[: self._n]
-            self._cols[k] = new
-        self._cap = cap
+        super().__init__(INVITATION_COLUMNS, capacity, id_column="invitation_id")
 
     def append(self, *, inviter, invitee, merchant, step: int) -> np.ndarray:
         """Record new pending invitations (arrays of shape (k,)); return their ids (int64, (k,))."""
-        k = int(np.shape(inviter)[0])
-        lo, hi = self._n, self._n + k
-        self._grow(hi)
-        c = self._cols
-        c["inviter"][lo:hi] = inviter
-        c["invitee"][lo:hi] = invitee
-        c["merchant"][lo:hi] = merchant
-        c["step_sent"][lo:hi] = step
-        c["outcome"][lo:hi] = InvitationOutcome.PENDING
-        c["step_ended"][lo:hi] = -1
-        c["made_aware"][lo:hi] = False
-        self._n = hi
-        return np.arange(lo, hi, dtype=np.int64)
+        return self.add_rows(int(np.shape(inviter)[0]), dict(
+            inviter=inviter, invitee=invitee, merchant=merchant, step_sent=step,
+            outcome=InvitationOutcome.PENDING, step_ended=-1, made_aware=False))
 
     def end(self, ids: np.ndarray, outcome, step: int) -> None:
         """Give pending invitations ``ids`` their ``outcome`` (one InvitationOutcome, or an
@@ -106,9 +76,3 @@ class InvitationLog:
         if np.any(self._cols["outcome"][ids] != InvitationOutcome.VISITED):
             raise ValueError("only a visited invitation can make its invitee aware")
         self._cols["made_aware"][ids] = True
-
-    def to_columns(self) -> dict[str, np.ndarray]:
-        """Copies of all filled columns, plus ``invitation_id`` (int64)."""
-        out = {"invitation_id": np.arange(self._n, dtype=np.int64)}
-        out.update({k: v[: self._n].copy() for k, v in self._cols.items()})
-        return out
