@@ -168,9 +168,9 @@ def _check_integer_sample(spec: BatchSpec, integer: set[str], raws: list[dict[st
 
 
 def _kinds(field) -> list[Any]:
-    from ..scenario.loader import _unwrap
+    from ..scenario.loader import annotation_types
 
-    return _unwrap(field.annotation)
+    return annotation_types(field.annotation)
 
 
 def _range_text(r: Range) -> str:

@@ -55,6 +55,7 @@ __all__ = [
     "schema_field",
     "is_integer_field",
     "allows_none",
+    "annotation_types",
     "date_problems",
     "check_graph_file",
 ]
@@ -472,13 +473,13 @@ def schema_field(key: str | list[str] | tuple[str, ...], doc: Mapping[str, Any] 
             return None
         node = node.get(part) if isinstance(node, Mapping) else None
         if i < len(parts) - 1:
-            model = _model_for(_unwrap(field.annotation), dict(node) if isinstance(node, Mapping) else {})
+            model = _model_for(annotation_types(field.annotation), dict(node) if isinstance(node, Mapping) else {})
     return field
 
 
 def is_integer_field(field) -> bool:
     """Whether a field holds whole numbers (``StrictInt``, a ``Literal`` of ints, or a list of them)."""
-    kinds = _unwrap(field.annotation)
+    kinds = annotation_types(field.annotation)
     ints = [t for t in kinds if t is int or (typing.get_origin(t) is typing.Literal
                                               and all(type(a) is int for a in typing.get_args(t)))]
     return bool(ints) and float not in kinds
@@ -486,22 +487,24 @@ def is_integer_field(field) -> bool:
 
 def allows_none(field) -> bool:
     """Whether a field may be left unset (None)."""
-    return type(None) in _unwrap(field.annotation)
+    return type(None) in annotation_types(field.annotation)
 
 
 # --------------------------------------------------------------------------- validation
-def _unwrap(tp: Any) -> list[Any]:
-    """The BaseModel classes (and other types) an annotation may hold."""
+def annotation_types(tp: Any) -> list[Any]:
+    """The BaseModel classes (and other types) an annotation may hold: ``Annotated`` and
+    unions are opened, a list or tuple gives its item type; e.g. ``Annotated[A | B, ...]``
+    gives ``[A, B]``."""
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
-        return _unwrap(typing.get_args(tp)[0])
+        return annotation_types(typing.get_args(tp)[0])
     if origin in (typing.Union, types.UnionType):
         out: list[Any] = []
         for arg in typing.get_args(tp):
-            out += _unwrap(arg)
+            out += annotation_types(arg)
         return out
     if origin in (list, tuple):
-        return _unwrap(typing.get_args(tp)[0]) if typing.get_args(tp) else []
+        return annotation_types(typing.get_args(tp)[0]) if typing.get_args(tp) else []
     return [tp]
 
 
@@ -551,10 +554,10 @@ def _walk(loc: tuple[Any, ...], raw: Any, root: type[BaseModel]
             field = model.model_fields.get(item) if model is not None else None
             node = node[item]
             if field is not None:
-                model = _model_for(_unwrap(field.annotation), node)
+                model = _model_for(annotation_types(field.annotation), node)
                 values = _dict_values(field.annotation)
             elif values is not None:
-                model, values = _model_for(_unwrap(values), node), None
+                model, values = _model_for(annotation_types(values), node), None
             else:
                 model = None
         elif isinstance(node, list) and isinstance(item, int) and 0 <= item < len(node):
@@ -562,7 +565,7 @@ def _walk(loc: tuple[Any, ...], raw: Any, root: type[BaseModel]
             node = node[item]
             if isinstance(node, dict) and model is None and holder is not None:
                 field = holder.model_fields.get(parts[-2]) if len(parts) >= 2 else None
-                model = _model_for(_unwrap(field.annotation), node) if field is not None else None
+                model = _model_for(annotation_types(field.annotation), node) if field is not None else None
         elif last and isinstance(item, str) and (
                 (model is not None and item in model.model_fields)
                 or (model is None and re.fullmatch(r"[a-z_][a-z0-9_]*", item) and item not in _TYPE_TAGS)):
@@ -719,7 +722,7 @@ def _message(err: dict[str, Any], model: type[BaseModel] | None, name: str | int
         return f"{short}" + (f" ({bounds})" if bounds else "")
     field = _field_of(model, name)
     if kind in ("model_type", "model_attributes_type", "dict_type") and field is not None:
-        tables = [c for c in _unwrap(field.annotation) if isinstance(c, type) and issubclass(c, BaseModel)]
+        tables = [c for c in annotation_types(field.annotation) if isinstance(c, type) and issubclass(c, BaseModel)]
         if len(tables) == 1 and not isinstance(node, list):
             return _table_words(tables[0], key, where)
         for tag in _TAG_KEYS:  # a tagged table: graph, mode, a distribution
@@ -998,12 +1001,12 @@ def _find_model(root: type[BaseModel], name: str, _seen: set | None = None) -> t
 
 
 def _unwrap_all(tp: Any) -> list[Any]:
-    """Like :func:`_unwrap`, also looking into dict values."""
+    """Like :func:`annotation_types`, also looking into dict values."""
     if typing.get_origin(tp) is dict:
         args = typing.get_args(tp)
         return _unwrap_all(args[1]) if len(args) == 2 else []
     out = []
-    for t in _unwrap(tp):
+    for t in annotation_types(tp):
         out += _unwrap_all(t) if typing.get_origin(t) is dict else [t]
     return out
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .loader import _model_for, _unwrap, schema_field
+from .loader import _model_for, annotation_types, schema_field
 from .schema import Scenario
 
 __all__ = ["scenario_data", "value_at"]
@@ -47,7 +47,7 @@ def value_at(data: Mapping[str, Any], key: str) -> Any:
         return node
     tag = next((t for t in _TAGS if t in node), None)
     field = schema_field(parts, data)
-    model = _model_for(_unwrap(field.annotation), dict(node)) if field is not None else None
+    model = _model_for(annotation_types(field.annotation), dict(node)) if field is not None else None
     if tag is None or model is None:
         return dict(node)
     try:
