@@ -23,7 +23,7 @@ from .figures import (
     sensitivity_figure,
 )
 from .html import Section, figure_html, interval_cell, render_page, table_html
-from .layout import layout_points
+from .layout import Layout, layout_points
 from .sensitivity import SENSITIVITY_METHODS, ranking_summary, sensitivity
 from .source import BatchFolder, read_batch_folder
 from .streams import CURVES, stream_runs
@@ -135,6 +135,30 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     w = _Writer(out_dir)
     method = (batch.sample or {}).get("method")
     sampled = method is not None
+    meta = _meta_lines(batch, method)
+    tables: dict[str, pd.DataFrame] = {}
+    streams = stream_runs(batch)
+    outcomes, layout = _outcomes_section(batch, w, tables, sampled)
+    sections = [outcomes, _curves_section(batch, w, streams, layout, sampled),
+                _concentration_section(batch, w, tables, streams, layout, sampled)]
+    if method in SENSITIVITY_METHODS:
+        sections.append(_sensitivity_section(batch, w, tables, method))
+    elif sampled:
+        s = Section("sensitivity", "Sensitivity")
+        s.text(f"A {method} design has no SALib sensitivity indices; use method = \"sobol\" or \"morris\".", "note")
+        sections.append(s)
+    sections.append(_failures_section(batch))
+
+    page = render_page(f"giftsim batch report: {batch.name}", meta, sections)
+    path = out_dir / "report.html"
+    tmp = path.with_name(".tmp-report.html")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    return ReportOutcome(html=path, figures=w.files, tables=tables, seconds=time.perf_counter() - start)
+
+
+def _meta_lines(batch: BatchFolder, method: str | None) -> list[str]:
+    """The lines under the title: description, run counts and seed, provenance, design."""
     m = batch.manifest
     runs = batch.runs
     n_ok = int((runs["status"] == "ok").sum())
@@ -150,14 +174,15 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     desc = m.get("batch", {}).get("description")
     if desc:
         meta.insert(0, desc)
-    if sampled:
+    if method is not None:
         meta.append(f"Sampled design: {method}, N = {batch.sample.get('n')}, parameters "
                     + ", ".join(f"{k} in [{lo:g}, {hi:g}]" for k, (lo, hi) in batch.sample["bounds"].items()))
-    sections: list[Section] = []
-    tables: dict[str, pd.DataFrame] = {}
-    streams = stream_runs(batch)
+    return meta
 
-    # 1. outcomes per point
+
+def _outcomes_section(batch: BatchFolder, w: _Writer, tables: dict[str, pd.DataFrame],
+                      sampled: bool) -> tuple[Section, Layout | None]:
+    """Section 1, outcomes per point; also the panel layout of the points (None if sampled or empty)."""
     s = Section("outcomes", "Outcomes per point: mean [95% interval] over replicates")
     s.text("Student-t intervals of the mean over each point's successful replicates "
            "(comparison.csv).")
@@ -174,9 +199,11 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
         layout = layout_points(batch)
         w.figure(s, outcome_figure(batch, layout, batch.comparison, batch.outcomes), "outcomes",
                  "Outcome means with 95% intervals per point")
-    sections.append(s)
+    return s, layout
 
-    # 2. adoption and GMV over time
+
+def _curves_section(batch: BatchFolder, w: _Writer, streams, layout: Layout | None, sampled: bool) -> Section:
+    """Section 2, adoption and GMV over time."""
     s = Section("curves", "Adoption and GMV over time")
     if not streams:
         s.text("No successful run: nothing to draw.", "note")
@@ -191,9 +218,12 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
                      f"{CURVES[column]} by day")
     if layout is not None and layout.dropped_panels:
         s.text(f"{layout.dropped_panels} more panel(s) of points are not drawn; see the tables.", "note")
-    sections.append(s)
+    return s
 
-    # 3. merchant concentration
+
+def _concentration_section(batch: BatchFolder, w: _Writer, tables: dict[str, pd.DataFrame], streams, layout,
+                           sampled: bool) -> Section:
+    """Section 3, merchant concentration: HHI per point and Lorenz curves."""
     s = Section("concentration", "Merchant concentration")
     s.text("HHI (sum of squared GMV shares) and Lorenz curves of GMV across the merchants that "
            "were on the platform, computed from each run's merchants.parquet, over the replicates that "
@@ -209,47 +239,50 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     elif streams:
         w.figure(s, sampled_scatter_figure(batch, hhi.set_index("point")["mean"], "HHI"), "hhi",
                  "HHI (mean over replicates) at each design point against each parameter")
-    sections.append(s)
+    return s
 
-    # 4. sensitivity
-    if method in SENSITIVITY_METHODS:
-        s = Section("sensitivity", f"Sensitivity indices ({method}, SALib)")
-        table, skipped = sensitivity(batch)
-        tables["sensitivity"] = table
-        if method == "sobol":
-            s.text("Sobol indices of each outcome (averaged over replicates at each design point) to each "
-                   "parameter: ST is the total effect (with interactions), S1 the first-order effect; "
-                   "*_conf is the half-width of the 95% bootstrap interval. Ranked by ST.")
-        else:
-            s.text("Morris elementary effects: mu* is the mean absolute effect (importance), sigma "
-                   "their spread (interactions or non-linearity). Ranked by mu*.")
-        for line in skipped:
-            s.text(f"Not analysed: {line}.", "note")
-        if len(table):
-            s.add(table_html(table, collapse_over=80, summary="sensitivity indices"))
-            w.figure(s, sensitivity_figure(table, method, batch.outcomes), "sensitivity",
-                     "Sensitivity indices per outcome, most influential parameter on top")
-            summary = ranking_summary(table, method)
-            unsure = summary[~(summary["settled"] & summary["consistent"])]
-            if len(unsure):
-                n = (batch.sample or {}).get("n")
-                s.text(f"Not resolved for {len(unsure)} of {len(summary)} outcomes "
-                       f"({', '.join(unsure['outcome'])}): the top parameter's interval overlaps the "
-                       "runner-up's, or the indices leave [0, 1] beyond their intervals, which a design "
-                       f"too small for the outcome's noise produces (n = {n}, "
-                       f"{batch.manifest.get('batch', {}).get('replicates', '?')} replicates). Do not read a "
-                       "ranking there; raise n or replicates.", "note")
-            shown = summary.assign(
-                settled=summary["settled"].map({True: "yes", False: "no: intervals overlap"}),
-                consistent=summary["consistent"].map({True: "yes", False: "no: indices outside [0, 1]"}))
-            s.add(table_html(shown, summary="most influential parameter"))
-        sections.append(s)
-    elif sampled:
-        s = Section("sensitivity", "Sensitivity")
-        s.text(f"A {method} design has no SALib sensitivity indices; use method = \"sobol\" or \"morris\".", "note")
-        sections.append(s)
 
-    # 5. failures
+def _sensitivity_section(batch: BatchFolder, w: _Writer, tables: dict[str, pd.DataFrame], method: str) -> Section:
+    """Section 4 of a sobol or morris design: SALib indices, their figure and the ranking."""
+    s = Section("sensitivity", f"Sensitivity indices ({method}, SALib)")
+    table, skipped = sensitivity(batch)
+    tables["sensitivity"] = table
+    if method == "sobol":
+        s.text("Sobol indices of each outcome (averaged over replicates at each design point) to each "
+               "parameter: ST is the total effect (with interactions), S1 the first-order effect; "
+               "*_conf is the half-width of the 95% bootstrap interval. Ranked by ST.")
+    else:
+        s.text("Morris elementary effects: mu* is the mean absolute effect (importance), sigma "
+               "their spread (interactions or non-linearity). Ranked by mu*.")
+    for line in skipped:
+        s.text(f"Not analysed: {line}.", "note")
+    if len(table):
+        s.add(table_html(table, collapse_over=80, summary="sensitivity indices"))
+        w.figure(s, sensitivity_figure(table, method, batch.outcomes), "sensitivity",
+                 "Sensitivity indices per outcome, most influential parameter on top")
+        _ranking(s, batch, ranking_summary(table, method))
+    return s
+
+
+def _ranking(s: Section, batch: BatchFolder, summary: pd.DataFrame) -> None:
+    """Add the most-influential-parameter table to ``s``, with a note on unresolved rankings."""
+    unsure = summary[~(summary["settled"] & summary["consistent"])]
+    if len(unsure):
+        n = (batch.sample or {}).get("n")
+        s.text(f"Not resolved for {len(unsure)} of {len(summary)} outcomes "
+               f"({', '.join(unsure['outcome'])}): the top parameter's interval overlaps the "
+               "runner-up's, or the indices leave [0, 1] beyond their intervals, which a design "
+               f"too small for the outcome's noise produces (n = {n}, "
+               f"{batch.manifest.get('batch', {}).get('replicates', '?')} replicates). Do not read a "
+               "ranking there; raise n or replicates.", "note")
+    shown = summary.assign(
+        settled=summary["settled"].map({True: "yes", False: "no: intervals overlap"}),
+        consistent=summary["consistent"].map({True: "yes", False: "no: indices outside [0, 1]"}))
+    s.add(table_html(shown, summary="most influential parameter"))
+
+
+def _failures_section(batch: BatchFolder) -> Section:
+    """Section 5, failed runs, read from ``failures.jsonl``."""
     s = Section("failures", "Failed runs")
     fail_path = batch.folder / "failures.jsonl"
     failures = []
@@ -264,13 +297,4 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
         s.add(table_html(pd.DataFrame(failures), summary="failed runs"))
     else:
         s.text("None.")
-    sections.append(s)
-
-    page = render_page(f"giftsim batch report: {batch.name}", meta, sections)
-    path = out_dir / "report.html"
-    tmp = path.with_name(".tmp-report.html")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
-    return ReportOutcome(html=path, figures=w.files, tables=tables, seconds=time.perf_counter() - start)
-
-
+    return s

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+from ..graph import CSRGraph
 from ..model.ic import simulate_ic
 from .common import ALPHA, graph_for, ic_scenario
 from .result import CheckResult, Curve, Plot
@@ -82,35 +83,16 @@ def check_cynetdiff(*, p: float = 0.015, seeds: int = 5, cascades: int = 4_000,
     ImportError
         If cynetdiff is not installed.
     """
-    ss = np.random.SeedSequence(seed)
-    g_ss, s_ss, ours_ss, peer_ss = ss.spawn(4)
-    sc = ic_scenario("ic_facebook", {"kind": "edgelist", "path": str(path)}, p, seeds)
-    g = graph_for(sc, g_ss)
-    srng = np.random.default_rng(s_ss)
-    seed_sets = [np.sort(srng.choice(g.n_users, size=seeds, replace=False)) for _ in range(cascades)]
-    rng = np.random.default_rng(ours_ss)
-    ours = np.array([simulate_ic(g.indptr, g.indices, s, p * engine_factor, rng).size
-                     for s in seed_sets])
-    peer = cynetdiff_sizes(g.indptr, g.indices, seed_sets, p, np.random.default_rng(peer_ss))
+    g, ours, peer = _paired_sizes(p, seeds, cascades, path, seed, engine_factor)
     paired = stats.ttest_rel(ours, peer)
     ks = stats.ks_2samp(ours, peer)
     welch = stats.ttest_ind(ours, peer, equal_var=False)
     passed = bool(paired.pvalue >= ALPHA and ks.pvalue >= ALPHA)
     se = float(np.std(ours - peer, ddof=1) / np.sqrt(cascades))
-    bins = np.linspace(0, max(ours.max(), peer.max()) + 1, 41)
-    mid = 0.5 * (bins[1:] + bins[:-1])
-    h_ours = np.histogram(ours, bins)[0] / cascades
-    h_peer = np.histogram(peer, bins)[0] / cascades
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        peer_version = version("cynetdiff")
-    except PackageNotFoundError:  # pragma: no cover - installed without metadata
-        peer_version = "?"
     return CheckResult(
         name="peer_cynetdiff",
         title=f"IC vs cynetdiff on ego-Facebook, p = {p:g}, {seeds} seeds",
-        source=f"cynetdiff {peer_version} IndependentCascadeModel",
+        source=f"cynetdiff {_peer_version()} IndependentCascadeModel",
         formula="mean final size (and its distribution), same graph, p and seed sets",
         measured=float(ours.mean()), expected=float(peer.mean()),
         tolerance=f"two-sided paired t-test and KS test, p >= {ALPHA:.1e} ({cascades:,} cascades "
@@ -127,9 +109,45 @@ def check_cynetdiff(*, p: float = 0.015, seeds: int = 5, cascades: int = 4_000,
                  "small_share_giftsim": float((ours < 50).mean()),
                  "small_share_cynetdiff": float((peer < 50).mean()),
                  "engine_factor": engine_factor, "seed": seed},
-        plot=Plot(title=f"IC final sizes on ego-Facebook (p = {p:g}, {seeds} seeds, "
-                        f"{cascades:,} cascades each)", xlabel="final size (users)",
-                  ylabel="share of cascades",
-                  curves=(Curve("cynetdiff", mid, h_peer, style="bars"),
-                          Curve("giftsim IC", mid, h_ours, style="steps"))),
+        plot=_histogram_plot(ours, peer, p, seeds, cascades),
     )
+
+
+def _paired_sizes(p: float, seeds: int, cascades: int, path: str | Path, seed: int,
+                  engine_factor: float) -> tuple[CSRGraph, np.ndarray, np.ndarray]:
+    """The graph, and giftsim's and cynetdiff's final sizes (int64, shape (cascades,)) from
+    the same seed sets, each library with its own stream spawned from ``seed``."""
+    ss = np.random.SeedSequence(seed)
+    g_ss, s_ss, ours_ss, peer_ss = ss.spawn(4)
+    sc = ic_scenario("ic_facebook", {"kind": "edgelist", "path": str(path)}, p, seeds)
+    g = graph_for(sc, g_ss)
+    srng = np.random.default_rng(s_ss)
+    seed_sets = [np.sort(srng.choice(g.n_users, size=seeds, replace=False)) for _ in range(cascades)]
+    rng = np.random.default_rng(ours_ss)
+    ours = np.array([simulate_ic(g.indptr, g.indices, s, p * engine_factor, rng).size
+                     for s in seed_sets])
+    peer = cynetdiff_sizes(g.indptr, g.indices, seed_sets, p, np.random.default_rng(peer_ss))
+    return g, ours, peer
+
+
+def _peer_version() -> str:
+    """The installed cynetdiff's version, ``?`` without package metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cynetdiff")
+    except PackageNotFoundError:  # pragma: no cover - installed without metadata
+        return "?"
+
+
+def _histogram_plot(ours: np.ndarray, peer: np.ndarray, p: float, seeds: int, cascades: int) -> Plot:
+    """Histograms (40 bins, shares of cascades) of both libraries' final sizes."""
+    bins = np.linspace(0, max(ours.max(), peer.max()) + 1, 41)
+    mid = 0.5 * (bins[1:] + bins[:-1])
+    h_ours = np.histogram(ours, bins)[0] / cascades
+    h_peer = np.histogram(peer, bins)[0] / cascades
+    return Plot(title=f"IC final sizes on ego-Facebook (p = {p:g}, {seeds} seeds, "
+                      f"{cascades:,} cascades each)", xlabel="final size (users)",
+                ylabel="share of cascades",
+                curves=(Curve("cynetdiff", mid, h_peer, style="bars"),
+                        Curve("giftsim IC", mid, h_ours, style="steps")))

@@ -85,27 +85,62 @@ def check_ic_giant(*, T: float = 0.5, mean_degree: float = 4.0, n_users: int = 5
         of the same false-alarm rate as |z| <= 4 (:func:`~sim.validation.common.t_max`), and
         the share of seeds starting a large outbreak has |z| <= 4 against S (binomial).
     """
-    ss = np.random.SeedSequence(seed)
-    main_ss, curve_ss = ss.spawn(2)
+    main_ss, curve_ss = np.random.SeedSequence(seed).spawn(2)
     diffs, large, theory, n_large, n_total = _giant_sample(
         T, mean_degree, n_users, graphs, cascades_per_graph, main_ss, engine_factor)
     s_graphs = float(theory.mean())
-    kk = np.arange(int(mean_degree * 10 + 40))
-    s_poisson = giant_outbreak_share(stats.poisson.pmf(kk, mean_degree), T)
+    pk_p = stats.poisson.pmf(np.arange(int(mean_degree * 10 + 40)), mean_degree)
+    s_poisson = giant_outbreak_share(pk_p, T)
     measured = float(large.mean()) if large.size else 0.0
+    se, t_size, t_bound = _size_test(diffs)
+    share, se_share, z_share = _share_test(n_large, n_total, s_graphs)
+    passed = abs(t_size) <= t_bound and abs(z_share) <= Z_MAX
+    tc = epidemic_threshold(pk_p)
+    return CheckResult(
+        name="ic_giant_newman",
+        title=f"IC giant outbreak, Poisson({mean_degree:g}) configuration model, T = {T:g}",
+        source=SOURCE, formula="S = 1 - G0(u; T), u = G1(u; T)", measured=measured, expected=s_graphs,
+        tolerance=f"|t| <= {t_bound:.2f} ({diffs.size - 1} df) on per-graph differences (SE {se:.5f}); share of large "
+                  f"outbreaks |z| <= {Z_MAX:g} (SE {se_share:.4f})",
+        statistic=f"t = {t_size:+.2f}; share {share:.4f}, {fmt_z(z_share)}",
+        passed=bool(passed),
+        details={"users": n_users, "graphs": graphs, "cascades": n_total, "large_outbreaks": n_large,
+                 "S_poisson_closed_form": s_poisson, "S_on_graphs": s_graphs,
+                 "large_outbreak_share_of_seeds": share, "T_c": tc, "engine_factor": engine_factor, "seed": seed},
+        plot=Plot(title=f"IC on Poisson({mean_degree:g}) configuration graphs, n = {n_users:,}: giant outbreak",
+                  xlabel="T (activation probability)", ylabel="share of users in a large outbreak",
+                  curves=_giant_curves(T, mean_degree, n_users, measured, large, pk_p, curve_T, curve_ss,
+                                       engine_factor),
+                  vlines=((tc, f"T_c = {tc:.3g}"),)),
+    )
+
+
+def _size_test(diffs: np.ndarray) -> tuple[float, float, float]:
+    """Standard error, t statistic and |t| bound of the mean per-graph difference from theory
+    (nan and inf when fewer than two graphs had a large outbreak)."""
     if diffs.size >= 2:
         se = float(diffs.std(ddof=1) / np.sqrt(diffs.size))
         t_size = float(diffs.mean() / se) if se > 0 else float("inf")
     else:
         se, t_size = float("nan"), float("inf")
-    t_bound = t_max(max(diffs.size - 1, 1))
+    return se, t_size, t_max(max(diffs.size - 1, 1))
+
+
+def _share_test(n_large: int, n_total: int, s_graphs: float) -> tuple[float, float, float]:
+    """Share of seeds that started a large outbreak, its binomial standard error under
+    theory's S, and the z statistic against S."""
     share = n_large / n_total
     se_share = np.sqrt(s_graphs * (1 - s_graphs) / n_total)
-    z_share = (share - s_graphs) / se_share
-    passed = abs(t_size) <= t_bound and abs(z_share) <= Z_MAX
+    return share, se_share, (share - s_graphs) / se_share
+
+
+def _giant_curves(T: float, mean_degree: float, n_users: int, measured: float, large: np.ndarray,
+                  pk_p: np.ndarray, curve_T: tuple[float, ...], curve_ss: np.random.SeedSequence,
+                  engine_factor: float) -> tuple[Curve, ...]:
+    """Theory S(T) on a grid of 201 T values, and the simulated large-outbreak shares at
+    ``T`` and at each of ``curve_T`` (2 graphs x 10 cascades each), with 2 SE bars."""
     curves = []
     t_grid = np.linspace(0.0, 1.0, 201)
-    pk_p = stats.poisson.pmf(kk, mean_degree)
     curves.append(Curve(f"theory S(T), Poisson({mean_degree:g})", t_grid,
                         np.array([giant_outbreak_share(pk_p, t) for t in t_grid])))
     xs, ys, es = [T], [measured], [2 * float(large.std(ddof=1) / np.sqrt(max(large.size, 1)))]
@@ -118,26 +153,7 @@ def check_ic_giant(*, T: float = 0.5, mean_degree: float = 4.0, n_users: int = 5
     order = np.argsort(xs)
     curves.append(Curve("giftsim IC, mean large-outbreak share", np.array(xs)[order],
                         np.array(ys)[order], style="points", err=np.array(es)[order]))
-    tc = epidemic_threshold(pk_p)
-    return CheckResult(
-        name="ic_giant_newman",
-        title=f"IC giant outbreak, Poisson({mean_degree:g}) configuration model, T = {T:g}",
-        source=SOURCE,
-        formula="S = 1 - G0(u; T), u = G1(u; T)",
-        measured=measured, expected=s_graphs,
-        tolerance=f"|t| <= {t_bound:.2f} ({diffs.size - 1} df) on per-graph differences (SE {se:.5f}); share of large "
-                  f"outbreaks |z| <= {Z_MAX:g} (SE {se_share:.4f})",
-        statistic=f"t = {t_size:+.2f}; share {share:.4f}, {fmt_z(z_share)}",
-        passed=bool(passed),
-        details={"users": n_users, "graphs": graphs, "cascades": n_total, "large_outbreaks": n_large,
-                 "S_poisson_closed_form": s_poisson, "S_on_graphs": s_graphs,
-                 "large_outbreak_share_of_seeds": share, "T_c": tc, "engine_factor": engine_factor,
-                 "seed": seed},
-        plot=Plot(title=f"IC on Poisson({mean_degree:g}) configuration graphs, n = {n_users:,}: "
-                        "giant outbreak", xlabel="T (activation probability)",
-                  ylabel="share of users in a large outbreak", curves=tuple(curves),
-                  vlines=((tc, f"T_c = {tc:.3g}"),)),
-    )
+    return tuple(curves)
 
 
 def check_ic_threshold(*, degree: dict | None = None, n_users: int = 100_000,
@@ -177,30 +193,11 @@ def check_ic_threshold(*, degree: dict | None = None, n_users: int = 100_000,
     pk = degree_pmf(g.degree)
     tc = epidemic_threshold(pk)
     Ts = np.array(below) * tc
-    means, ses, theory = [], [], []
-    rngs = [np.random.default_rng(s) for s in c_ss.spawn(len(Ts))]
-    for i, (t, rng) in enumerate(zip(Ts, rngs)):
-        n_c = main_cascades if i == len(Ts) - 1 else cascades
-        s = outbreak_sizes(g, min(1.0, t * engine_factor), n_c, rng).astype(np.float64)
-        means.append(s.mean())
-        ses.append(s.std(ddof=1) / np.sqrt(s.size))
-        theory.append(mean_outbreak_size(pk, t))
-    means, ses, theory = map(np.array, (means, ses, theory))
+    means, ses, theory = _below_threshold(g, pk, Ts, c_ss, cascades, main_cascades, engine_factor)
     z = float((means[-1] - theory[-1]) / ses[-1])
-    # y = T / (<s> - 1) = 1/<k> - (G1'(1)/<k>) T: a weighted line through the points
-    y = Ts / (means - 1.0)
-    y_se = Ts * ses / (means - 1.0) ** 2
-    fit = np.polynomial.polynomial.polyfit(Ts, y, 1, w=1.0 / y_se, full=False)
-    a, b = fit
-    # standard errors of the weighted fit, then of T_c = -a / b by the delta method
-    X = np.vstack([np.ones_like(Ts), Ts]).T
-    cov = np.linalg.inv(X.T @ (X / y_se[:, None] ** 2))
-    tc_fit = -a / b
-    grad = np.array([-1.0 / b, a / b**2])
-    tc_se = float(np.sqrt(grad @ cov @ grad))
+    tc_fit, tc_se = _fitted_threshold(Ts, means, ses)
     z_tc = (tc_fit - tc) / tc_se
     passed = abs(z) <= Z_MAX and abs(z_tc) <= Z_MAX
-    grid = np.linspace(0.02 * tc, 0.97 * tc, 120)
     k1 = float(np.arange(pk.size) @ pk)
     return CheckResult(
         name="ic_threshold_newman",
@@ -216,10 +213,50 @@ def check_ic_threshold(*, degree: dict | None = None, n_users: int = 100_000,
                  "T": float(Ts[-1]), "cascades_main": main_cascades, "cascades_other": cascades,
                  "points": {f"{t:.4f}": (float(m), float(th)) for t, m, th in zip(Ts, means, theory)},
                  "engine_factor": engine_factor, "seed": seed},
-        plot=Plot(title=f"IC below threshold on a configuration graph, n = {g.n_users:,}, "
-                        f"<k> = {k1:.2f}", xlabel="T (activation probability)",
-                  ylabel="mean outbreak size from one seed",
-                  curves=(Curve("theory <s>(T)", grid, np.array([mean_outbreak_size(pk, t) for t in grid])),
-                          Curve("giftsim IC (2 SE)", Ts, means, style="points", err=2 * ses)),
-                  vlines=((tc, f"T_c = {tc:.3f}"),), logy=True),
+        plot=_threshold_plot(g.n_users, k1, pk, tc, Ts, means, ses),
     )
+
+
+def _threshold_plot(n_users: int, k1: float, pk: np.ndarray, tc: float, Ts: np.ndarray, means: np.ndarray,
+                    ses: np.ndarray) -> Plot:
+    """Newman's <s>(T) on 120 points below T_c, and the simulated means with 2 SE bars (log y)."""
+    grid = np.linspace(0.02 * tc, 0.97 * tc, 120)
+    return Plot(title=f"IC below threshold on a configuration graph, n = {n_users:,}, "
+                      f"<k> = {k1:.2f}", xlabel="T (activation probability)",
+                ylabel="mean outbreak size from one seed",
+                curves=(Curve("theory <s>(T)", grid, np.array([mean_outbreak_size(pk, t) for t in grid])),
+                        Curve("giftsim IC (2 SE)", Ts, means, style="points", err=2 * ses)),
+                vlines=((tc, f"T_c = {tc:.3f}"),), logy=True)
+
+
+def _below_threshold(g, pk: np.ndarray, Ts: np.ndarray, c_ss: np.random.SeedSequence, cascades: int,
+                     main_cascades: int, engine_factor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean single-seed outbreak size at each T of ``Ts``, its standard error, and Newman's
+    <s> (three float64 arrays shaped like ``Ts``); the last T gets ``main_cascades``."""
+    means, ses, theory = [], [], []
+    rngs = [np.random.default_rng(s) for s in c_ss.spawn(len(Ts))]
+    for i, (t, rng) in enumerate(zip(Ts, rngs)):
+        n_c = main_cascades if i == len(Ts) - 1 else cascades
+        s = outbreak_sizes(g, min(1.0, t * engine_factor), n_c, rng).astype(np.float64)
+        means.append(s.mean())
+        ses.append(s.std(ddof=1) / np.sqrt(s.size))
+        theory.append(mean_outbreak_size(pk, t))
+    means, ses, theory = map(np.array, (means, ses, theory))
+    return means, ses, theory
+
+
+def _fitted_threshold(Ts: np.ndarray, means: np.ndarray, ses: np.ndarray) -> tuple[float, float]:
+    """T_c fitted to the points (T / (<s> - 1) is linear in T, zero at T_c), and its standard
+    error (weighted least squares, then the delta method)."""
+    # y = T / (<s> - 1) = 1/<k> - (G1'(1)/<k>) T: a weighted line through the points
+    y = Ts / (means - 1.0)
+    y_se = Ts * ses / (means - 1.0) ** 2
+    fit = np.polynomial.polynomial.polyfit(Ts, y, 1, w=1.0 / y_se, full=False)
+    a, b = fit
+    # standard errors of the weighted fit, then of T_c = -a / b by the delta method
+    X = np.vstack([np.ones_like(Ts), Ts]).T
+    cov = np.linalg.inv(X.T @ (X / y_se[:, None] ** 2))
+    tc_fit = -a / b
+    grad = np.array([-1.0 / b, a / b**2])
+    tc_se = float(np.sqrt(grad @ cov @ grad))
+    return tc_fit, tc_se
