@@ -11,6 +11,7 @@ import os
 import time
 from dataclasses import dataclass
 from itertools import groupby
+from types import SimpleNamespace
 from typing import Any
 
 import solara
@@ -175,59 +176,53 @@ def ParameterControls(session: ExplorerSession, on_change, on_restore, error: st
                     Control(spec, on_change)
 
 
-@dataclass
-class _PageState:
-    """What one tab of the page holds between renders, and the callbacks of its controls.
+def _callbacks(session: ExplorerSession, frame, playing, days_per_tick, interval_ms, error,
+               actions: ExplorerActions) -> SimpleNamespace:
+    """The page's callbacks, as closures over its reactive variables (``frame``, ``playing``,
+    ``days_per_tick``, ``interval_ms``, ``error``): closures with equal cells compare equal
+    between renders, so the sidebar is not re-sent when nothing changed."""
 
-    Every field but ``session`` and ``actions`` is a solara reactive variable of the page.
-    """
+    def refresh() -> None:
+        frame.value = session.frame()
 
-    session: ExplorerSession
-    frame: Any  # solara.Reactive[Frame]
-    playing: Any  # solara.Reactive[bool]
-    days_per_tick: Any  # solara.Reactive[int]
-    interval_ms: Any  # solara.Reactive[int]
-    error: Any  # solara.Reactive[str | None]
-    actions: ExplorerActions | None = None
-
-    def refresh(self) -> None:
-        self.frame.value = self.session.frame()
-
-    def play_loop(self) -> None:
-        while self.playing.value and self.session.running:
+    def play_loop() -> None:
+        while playing.value and session.running:
             start = time.perf_counter()
-            self.session.step(self.days_per_tick.value)
-            self.frame.value = self.session.frame()
-            rest = self.interval_ms.value / 1000 - (time.perf_counter() - start)
+            session.step(days_per_tick.value)
+            frame.value = session.frame()
+            rest = interval_ms.value / 1000 - (time.perf_counter() - start)
             if rest > 0:
                 time.sleep(rest)
-        self.playing.value = False
+        playing.value = False
 
-    def do_step(self) -> None:
-        self.session.step(self.days_per_tick.value)
-        self.refresh()
+    def do_step() -> None:
+        session.step(days_per_tick.value)
+        refresh()
 
-    def do_reset(self) -> None:
-        self.playing.value = False
-        self.session.reset()
-        self.refresh()
+    def do_reset() -> None:
+        playing.value = False
+        session.reset()
+        refresh()
 
-    def on_change(self, key: str, value: Any) -> None:
-        self.playing.value = False
-        self.error.value = self.actions.set_value(key, value)
-        self.refresh()
+    def on_change(key: str, value: Any) -> None:
+        playing.value = False
+        error.value = actions.set_value(key, value)
+        refresh()
 
-    def on_restore(self) -> None:
-        self.playing.value = False
-        self.error.value = self.actions.restore()
-        self.refresh()
+    def on_restore() -> None:
+        playing.value = False
+        error.value = actions.restore()
+        refresh()
 
-    def on_seed(self, value: int | None) -> None:
-        before = self.session.seed
-        self.error.value = self.actions.set_seed(value)
-        if self.session.seed != before:
-            self.playing.value = False
-            self.refresh()
+    def on_seed(value: int | None) -> None:
+        before = session.seed
+        error.value = actions.set_seed(value)
+        if session.seed != before:
+            playing.value = False
+            refresh()
+
+    return SimpleNamespace(refresh=refresh, play_loop=play_loop, do_step=do_step, do_reset=do_reset,
+                           on_change=on_change, on_restore=on_restore, on_seed=on_seed)
 
 
 @solara.component
@@ -249,44 +244,47 @@ def Page():
         lambda: ExplorerSession(load_scenario(cfg.scenario), seed=cfg.seed, node_cap=cfg.node_cap,
                                 gift_days=cfg.gift_days), [])
     first = solara.use_memo(session.frame, [])
-    st = _PageState(session, solara.use_reactive(first), solara.use_reactive(False), solara.use_reactive(1),
-                    solara.use_reactive(400), solara.use_reactive(None))
-    solara.lab.use_task(st.play_loop, dependencies=[st.playing.value], prefer_threaded=True)
-    st.actions = solara.use_memo(lambda: ExplorerActions(session), [])
+    frame = solara.use_reactive(first)
+    playing = solara.use_reactive(False)
+    days_per_tick = solara.use_reactive(1)
+    interval_ms = solara.use_reactive(400)
+    error = solara.use_reactive(None)
+    actions = solara.use_memo(lambda: ExplorerActions(session), [])
+    cb = _callbacks(session, frame, playing, days_per_tick, interval_ms, error, actions)
+    solara.lab.use_task(cb.play_loop, dependencies=[playing.value], prefer_threaded=True)
 
     solara.Title(f"giftsim · {session.scenario.name}")
     with solara.AppBar():
         solara.AppBarTitle(f"giftsim explorer · {session.base.name}")
     with solara.Sidebar():
-        _run_card(st)
+        _run_card(session, cb, playing, days_per_tick, interval_ms)
         with solara.Card("Parameters", margin=0, classes=["giftsim-params"]):
-            ParameterControls(session, st.on_change, st.on_restore, st.error.value,
+            ParameterControls(session, cb.on_change, cb.on_restore, error.value,
                               state=f"{session.overrides!r} {session.seed}")
 
-    f = st.frame.value
+    f = frame.value
     with solara.Column(gap="8px"):
         StatusBar(f, session)
         with solara.Columns([3, 1]):
             GraphPanel(f, session.gift_days)
             with solara.Column():
                 Legend(f, session.gift_days)
-                CascadePanel(f, session, st.refresh)
+                CascadePanel(f, session, cb.refresh)
         Charts(f, session)
 
 
-def _run_card(st: _PageState) -> None:
+def _run_card(session: ExplorerSession, cb: SimpleNamespace, playing, days_per_tick, interval_ms) -> None:
     """The sidebar's Run card (reset, play/pause, step, speed, seed), inside the current render."""
-    session, playing = st.session, st.playing
     with solara.Card("Run", margin=0, classes=["giftsim-run"]):
         with solara.Row():
-            solara.Button("Reset", on_click=st.do_reset, color="primary", outlined=True,
+            solara.Button("Reset", on_click=cb.do_reset, color="primary", outlined=True,
                           classes=["giftsim-reset"])
             solara.Button("Pause" if playing.value else "Play", color="primary",
                           on_click=lambda: playing.set(not playing.value),
                           disabled=not session.running, classes=["giftsim-play"])
-            solara.Button("Step", on_click=st.do_step, color="primary",
+            solara.Button("Step", on_click=cb.do_step, color="primary",
                           disabled=playing.value or not session.running, classes=["giftsim-step"])
-        solara.SliderInt(f"days per step: {st.days_per_tick.value}", value=st.days_per_tick, min=1, max=14)
-        solara.SliderInt(f"pause between steps: {st.interval_ms.value} ms", value=st.interval_ms,
+        solara.SliderInt(f"days per step: {days_per_tick.value}", value=days_per_tick, min=1, max=14)
+        solara.SliderInt(f"pause between steps: {interval_ms.value} ms", value=interval_ms,
                          min=0, max=2000, step=50)
-        solara.InputInt("seed", value=session.seed, on_value=st.on_seed, classes=["giftsim-seed"])
+        solara.InputInt("seed", value=session.seed, on_value=cb.on_seed, classes=["giftsim-seed"])
