@@ -88,6 +88,7 @@ class CSRGraph:
 
     @property
     def n_users(self) -> int:
+        """Number of users (rows of the CSR arrays): ``len(indptr) - 1``."""
         return int(self.indptr.shape[0] - 1)
 
     @property

@@ -256,6 +256,7 @@ class Shop(mesa.Agent):
 
     @property
     def recent_orders(self) -> int:
+        """Orders over the demand window (the last ``demand_window_steps`` steps, today included)."""
         return sum(day[0] for day in self.window)
 
     @property
@@ -320,6 +321,7 @@ class Shop(mesa.Agent):
 
     @property
     def period_fixed_cost(self) -> float:
+        """Fixed cost of one review period, RMB: the weekly fixed cost times ``review_days / 7``."""
         return self.fixed_cost_per_week * self.model.review_days / 7.0
 
     def review(self) -> None:

@@ -184,9 +184,12 @@ class Comparison:
 
     @property
     def agrees(self) -> bool:
+        """Whether the engine and the reference agree on this outcome: ``p >= alpha``."""
         return self.p >= self.alpha
 
     def line(self) -> str:
+        """One fixed-width line for the console: both means and standard deviations, t, p and
+        ``ok`` or ``DIFFERENT``."""
         return (f"{self.outcome:24s} engine {self.engine_mean:11.2f} ± {self.engine_sd:9.2f}   "
                 f"reference {self.reference_mean:11.2f} ± {self.reference_sd:9.2f}   "
                 f"t = {self.t:+7.2f}  p = {self.p:.2g}  {'ok' if self.agrees else 'DIFFERENT'}")

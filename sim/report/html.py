@@ -36,9 +36,12 @@ class Section:
     body: list[str] = field(default_factory=list)
 
     def add(self, fragment: str) -> None:
+        """Append an HTML fragment as it is (the caller escapes what needs escaping)."""
         self.body.append(fragment)
 
     def text(self, text: str, css: str | None = None) -> None:
+        """Append ``text``, HTML-escaped, as a paragraph, with class ``css`` if given (``note``
+        styles a remark)."""
         cls = f' class="{css}"' if css else ""
         self.body.append(f"<p{cls}>{html.escape(text)}</p>")
 

@@ -74,4 +74,5 @@ def outbreak_sizes(graph: CSRGraph, p: float, n_cascades: int, rng: np.random.Ge
 
 
 def fmt_z(z: float) -> str:
+    """``z = +1.23``: a z statistic with its sign and two decimals, for check statistics."""
     return f"z = {z:+.2f}"

@@ -48,6 +48,15 @@ def _frame(chart: alt.Chart, title: str) -> alt.Chart:
 
 
 def gifts_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
+    """Gifts sent, accepted and expired per step, one line each, over the scenario's dates.
+
+    Parameters
+    ----------
+    model : GiftModel
+        Gives the date axis (the whole scenario, so the chart does not rescale as it grows).
+    s : pandas.DataFrame
+        :func:`series_frame`: ``date`` and the recorder's columns.
+    """
     long = s.melt(id_vars="date", value_vars=["gifts_sent", "gifts_accepted", "gifts_expired"],
                   var_name="what", value_name="gifts")
     long["what"] = long["what"].str.removeprefix("gifts_")
@@ -60,6 +69,8 @@ def gifts_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
 
 
 def adoption_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
+    """Shares of all users (0 to 1) who see the gift button, are aware of gifting, and have
+    sent a gift, per step; ``s`` is :func:`series_frame`."""
     n = model.population.n_users
     df = pd.DataFrame({"date": s["date"], "gift button (rollout)": s["button_share"],
                        "aware": s["aware_users"] / n, "senders": s["senders"] / n})
@@ -75,6 +86,7 @@ def adoption_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
 
 
 def gmv_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
+    """GMV per step in RMB (bars), titled with the total so far; ``s`` is :func:`series_frame`."""
     c = alt.Chart(s[["date", "gmv_rmb"]]).mark_bar(color="#e76f51").encode(
         _x(model), alt.Y("gmv_rmb:Q", title="RMB per day"),
         tooltip=["date:T", alt.Tooltip("gmv_rmb:Q", format=",.0f", title="GMV")])
@@ -82,6 +94,7 @@ def gmv_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
 
 
 def merchants_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
+    """Merchants on the platform per step (a step line); ``s`` is :func:`series_frame`."""
     c = alt.Chart(s[["date", "active_merchants"]]).mark_line(color="#1d3557", interpolate="step-after").encode(
         _x(model), alt.Y("active_merchants:Q", title="merchants", scale=alt.Scale(zero=True)),
         tooltip=["date:T", "active_merchants:Q"])
@@ -89,6 +102,9 @@ def merchants_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
 
 
 def top_merchants_chart(m: pd.DataFrame, k: int = 15) -> alt.Chart:
+    """The ``k`` merchants with the most GMV (RMB) as bars coloured by kind, titled with the HHI
+    and top-10 share of all merchants' GMV; ``m`` is :func:`merchant_frame`. Ties are
+    broken by merchant index."""
     g = m["gmv"].to_numpy()
     title = (f"Top merchants by GMV · HHI {hhi(g):.3f} · top-10 share {top_k_share(g, 10):.0%}"
              if g.sum() > 0 else "Top merchants by GMV (no sales yet)")

@@ -72,10 +72,12 @@ class ControlSpec:
 
     @property
     def section(self) -> str:
+        """The key's parent table, e.g. ``policy.push`` for ``policy.push.reach`` (controls are grouped by it)."""
         return self.key.rpartition(".")[0]
 
     @property
     def label(self) -> str:
+        """The control's label: the key's last part with spaces for underscores (``click through``)."""
         return self.key.rpartition(".")[2].replace("_", " ")
 
 

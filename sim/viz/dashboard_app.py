@@ -22,6 +22,7 @@ __all__ = ["DashboardConfig", "configure", "header_text", "Page"]
 
 @dataclass(frozen=True)
 class DashboardConfig:
+    """What the dashboard opens: ``folder``, a finished batch folder (``results/<batch>``)."""
     folder: str
 
 
@@ -64,6 +65,18 @@ def header_text(res: BatchResults, name: str) -> str:
 
 @solara.component
 def Page():
+    """The batch dashboard: a header with the points and runs, then tabs with each outcome per
+    point, the daily curves, the distributions of an outcome over replicates and, when a
+    parameter was swept or sampled, outcomes against it. Reads the folder set by
+    :func:`configure` (or ``GIFTSIM_VIZ_BATCH``) once per browser tab.
+
+    Raises
+    ------
+    RuntimeError
+        If no folder was configured.
+    FileNotFoundError
+        If the folder has no ``runs.parquet`` (not a finished batch).
+    """
     res = solara.use_memo(lambda: load_results(_folder()), [])
     outs = bc.outcomes(res)
     params = bc.swept_params(res)

@@ -31,6 +31,18 @@ __all__ = ["ExplorerConfig", "configure", "Page"]
 
 @dataclass(frozen=True)
 class ExplorerConfig:
+    """What the explorer opens.
+
+    Attributes
+    ----------
+    scenario : str
+        Path of the scenario file.
+    seed : int, default 0
+    node_cap : int
+        Most users drawn; a larger graph is shown as an ego subgraph.
+    gift_days : float, default 3
+        Gifts of the last this many days are drawn as arrows.
+    """
     scenario: str
     seed: int = 0
     node_cap: int = DEFAULT_NODE_CAP

@@ -55,6 +55,7 @@ class ViewNodes:
 
     @property
     def sampled(self) -> bool:
+        """Whether only part of the graph is drawn (fewer nodes than users)."""
         return self.nodes.size < self.n_users
 
     @property

@@ -139,6 +139,13 @@ class ExplorerSession:
             self._build()
 
     def set_seed(self, seed: int) -> None:
+        """Change the seed and start again from day 0, keeping the overrides.
+
+        Raises
+        ------
+        ValueError
+            If ``seed`` is negative; the session is unchanged.
+        """
         if int(seed) < 0:
             raise ValueError(f"seed must be >= 0, got {seed}")
         with self._lock:
@@ -147,10 +154,13 @@ class ExplorerSession:
 
     @property
     def rollout_speed(self) -> float:
+        """The rollout speed control's value (1.0 unless overridden): 2 reaches each rollout share
+        in half the time."""
         return float(self.overrides.get(ROLLOUT_SPEED, 1.0))
 
     @property
     def running(self) -> bool:
+        """Whether the model has steps left (False once the scenario's end date is reached)."""
         return bool(self.model.running)
 
     def step(self, days: int = 1) -> int:

@@ -97,12 +97,15 @@ class Calendar:
     rollout: float
 
     def text(self) -> str:
+        """``Day d of n · date · occasion · rollout r%`` (``before <start>`` on day 0), for the status bar."""
         when = f"{self.date}" if self.day else f"before {self.date}"
         occ = f" · {self.occasion}" if self.occasion else ""
         return f"Day {self.day} of {self.n_steps} · {when}{occ} · rollout {self.rollout:.0%}"
 
 
 def calendar_line(model: GiftModel) -> Calendar:
+    """Where the model is in its calendar: the last step done (day 0 shows the start date and
+    the first step's rollout share)."""
     cal = model.calendar
     i = max(0, min(model.step_index, model.n_steps) - 1)
     return Calendar(day=model.step_index, n_steps=model.n_steps, date=str(cal.dates[i]),
@@ -134,6 +137,7 @@ class Cascade:
 
     @property
     def size(self) -> int:
+        """Number of users in the cascade."""
         return int(self.members.size)
 
 
