@@ -39,7 +39,7 @@ def bass_scenario(p: float, q: float, n_users: int, days: int, step_hours: int):
 
 
 def euler_errors(p: float, q: float, days: float, dts: tuple[float, ...]) -> np.ndarray:
-    """sup over the grid of |F_dt(k dt) - F(k dt)| for each step length (mean-field limit)."""
+    """Largest |F_dt(k dt) - F(k dt)| over the grid, for each step length (mean-field limit)."""
     out = []
     for dt in dts:
         n = int(round(days / dt))

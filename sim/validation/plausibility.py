@@ -81,7 +81,7 @@ WINDOW_DAYS = 7
 
 
 def _ratio(a: float, b: float) -> float:
-    """a / b; ``inf`` for a > 0 over 0, NaN (undefined) for 0 / 0."""
+    """The ratio a / b; ``inf`` for a > 0 over 0, NaN (undefined) for 0 / 0."""
     if b:
         return a / b
     return float("inf") if a else float("nan")

@@ -23,6 +23,7 @@ __all__ = ["DashboardConfig", "configure", "header_text", "Page"]
 @dataclass(frozen=True)
 class DashboardConfig:
     """What the dashboard opens: ``folder``, a finished batch folder (``results/<batch>``)."""
+
     folder: str
 
 

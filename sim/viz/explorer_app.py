@@ -43,6 +43,7 @@ class ExplorerConfig:
     gift_days : float, default 3
         Gifts of the last this many days are drawn as arrows.
     """
+
     scenario: str
     seed: int = 0
     node_cap: int = DEFAULT_NODE_CAP
