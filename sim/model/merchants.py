@@ -119,6 +119,7 @@ class MerchantTable:
 
     @property
     def n_merchants(self) -> int:
+        """Number of merchants (rows)."""
         return int(self.kind.shape[0])
 
     @property
@@ -156,14 +157,17 @@ class Merchant(mesa.Agent):
 
     @property
     def table(self) -> MerchantTable:
+        """The model's merchant table."""
         return self.model.merchant_table
 
     @property
     def kind(self) -> MerchantKind:
+        """The merchant's type."""
         return MerchantKind(int(self.table.kind[self.index]))
 
     @property
     def active(self) -> bool:
+        """Whether the merchant is on the platform."""
         return bool(self.table.active[self.index])
 
     def receive_deliveries(self) -> None:

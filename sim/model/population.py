@@ -130,6 +130,7 @@ class Population:
 
     @property
     def n_users(self) -> int:
+        """Number of users."""
         return int(self.activity.shape[0])
 
     def sees_button(self, users: np.ndarray, share: float) -> np.ndarray:

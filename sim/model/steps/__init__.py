@@ -23,5 +23,6 @@ from .carriers import DayValues, Intents, MerchantMoves, Sent, Settled, Traffic,
 from .item import Cash, GiftItem, Products, make_item
 from .world import Now, World
 
-__all__ = ["DayValues", "Intents", "MerchantMoves", "Sent", "Settled", "Traffic", "Visits",
+__all__ = ["activity", "annoyance", "begin", "merchants", "record", "send", "settle", "traffic",
+           "DayValues", "Intents", "MerchantMoves", "Sent", "Settled", "Traffic", "Visits",
            "Cash", "GiftItem", "Products", "make_item", "Now", "World"]

@@ -9,9 +9,8 @@ button for it), which exists from the first step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import datetime as dt
+from dataclasses import dataclass
 
 import numpy as np
 
