@@ -444,3 +444,52 @@ def test_entry_stops_when_it_no_longer_pays(entry_model):
     # 4 units: 4/3 each -> 2*(4/3)*50-70 = 63 > 0 joins; then 4/4 = 1 -> 1*50-70 < 0 for the others
     admit_entrants(entry_model.merchant_agents, mt, period_sales=4.0, room=None, step=13)
     assert np.flatnonzero(mt.active).tolist() == [0, 1, 6]
+
+
+def test_returns_and_commission_count_only_returned_and_kept_gifts():
+    w = tiny_world(table=tiny_table(return_prob=[1.0, 0.0]))
+    add_gift(w, sender=0, recipient=1, merchant=0)
+    add_gift(w, sender=2, recipient=3, merchant=1)
+    gifts = small_scenario(gifts={**SURE, "follow_probability": 1.0}).gifts
+    s = settle.settle_gifts(w, 3, gifts, np.ones(4, dtype=bool))
+    assert (s.gifts_accepted, s.gifts_returned, s.gmv_rmb, s.returns_rmb) == (2, 1, 20.0, 10.0)
+    assert s.commission_rmb == pytest.approx(1.0) and s.revenue_rmb == pytest.approx(9.0)
+    assert w.merchants.followers.tolist() == [1, 1]  # follow_probability 1
+
+
+@pytest.mark.parametrize("unlock", [True, False])
+def test_opening_a_gift_unlocks_the_button_only_when_configured(unlock):
+    w = tiny_world()
+    add_gift(w, sender=0, recipient=1)
+    settle.settle_gifts(w, 3, small_scenario(gifts={**NEVER, "unlock_on_receive": unlock}).gifts,
+                        np.ones(4, dtype=bool))
+    assert w.population.unlocked.tolist() == [False, unlock, False, False]
+
+
+def test_cash_amounts_are_clipped_to_the_price_cap():
+    gifts = small_scenario(gifts={"item": "cash", "price_cap": 5.0}).gifts  # median amount 20
+    cash = Cash(tiny_table(), gifts)
+    price = cash.price(np.full(6, -1), np.random.default_rng(0))
+    assert price.max() == 5.0 and price.min() >= 0.01 and (price == 5.0).sum() >= 4
+    assert cash.price(np.empty(0, np.int64), np.random.default_rng(0)).size == 0
+
+
+def test_push_reach_is_per_active_day_with_sub_daily_steps():
+    w = tiny_world()
+    w.population.per_active_step[:] = [0.0, 0.0, 1.0, 1.0]
+    sc = small_scenario(policy={"commercial_share": 0.0, "push": {"enabled": True, "reach": 1.0}})
+    now = dataclasses.replace(NOW, steps_per_day=4, step_days=0.25)
+    t = traffic.allocate_traffic(w, now, sc, make_policy(sc.policy.allocation), np.ones(4, dtype=bool),
+                                 chat_open=False)
+    assert t.pushes == 2
+
+
+def test_induced_sharing_boosts_the_send_probability():
+    w = tiny_world()
+    w.population.propensity[:] = 1.0
+    sc = small_scenario(gifts={"send_probability": 0.25},
+                        policy={"induced_sharing": {"enabled": True, "send_boost": 4.0}})
+    users = np.repeat(np.arange(4), 3)
+    v = Visits.of(users, np.zeros(12), GiftSource.IMPRESSION)
+    it, _ = send.intents_from_visits(w, NOW, sc, v)
+    assert it.size == 12  # 0.25 * 4 = 1: every visit
