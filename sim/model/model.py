@@ -152,7 +152,6 @@ class GiftModel(RunModel):
         self.demand_window_steps = scenario.merchants.demand_window_days * self.steps_per_day
         self.demand = DemandWindow(self.demand_window_steps, self.merchant_table.n_merchants)
         self.item = steps.make_item(scenario.gifts, self.merchant_table)
-        self.cash = self.item.cash
         self.chat_from_step = self.item.chat_from_step(scenario.gifts, time.start, self.steps_per_day)
         self.world = steps.World(
             population=self.population, merchants=self.merchant_table, ledger=self.ledger,
