@@ -62,20 +62,23 @@ class Mutant:
 
 
 M = "sim/model/model.py"
+ST = "sim/model/steps/"
 S = "sim/metrics/summary.py"
 C = "sim/metrics/concentration.py"
 MUTANTS = [
     # money
-    Mutant("refund_expired", M, "        np.add.at(pop.budget, led.column(\"sender\")[ids], price)\n", "",
+    Mutant("refund_expired", ST + "settle.py",
+           "    np.add.at(world.population.budget, led.column(\"sender\")[ids], price)\n", "",
            "an expired gift's price is not credited back to the sender's budget"),
-    Mutant("refund_returned", M, "        np.add.at(pop.budget, led.column(\"sender\")[ids[ret]], price[ret])\n", "",
+    Mutant("refund_returned", ST + "settle.py",
+           "    np.add.at(world.population.budget, led.column(\"sender\")[ids[ret]], price[ret])\n", "",
            "a returned gift's price is not credited back to the sender's budget"),
-    Mutant("returns_total_all", M, "self.totals[\"returns\"] += float(price[ret].sum())",
-           "self.totals[\"returns\"] += float(price.sum())", "returns_rmb sums every accepted gift"),
-    Mutant("commission_incl_returns", M, "self.totals[\"commission\"] += float((price - net)[kept].sum())",
-           "self.totals[\"commission\"] += float((price - net).sum())", "commission kept on returned gifts"),
-    Mutant("cash_amount_uncapped", M, "sc.gifts.cash_amount.sample(rng, int(cash.sum())), 0.01, sc.gifts.price_cap)",
-           "sc.gifts.cash_amount.sample(rng, int(cash.sum())), 0.01, 10_000.0)",
+    Mutant("returns_total_all", ST + "item.py", "returns_rmb=float(price[ret].sum())",
+           "returns_rmb=float(price.sum())", "returns_rmb sums every accepted gift"),
+    Mutant("commission_incl_returns", ST + "item.py", "commission_rmb=float((price - net)[kept].sum())",
+           "commission_rmb=float((price - net).sum())", "commission kept on returned gifts"),
+    Mutant("cash_amount_uncapped", ST + "item.py", "int(merchant.size)), 0.01, self.price_cap)",
+           "int(merchant.size)), 0.01, 10_000.0)",
            "cash amounts not clipped to gifts.price_cap"),
     # summary outcomes
     Mutant("sme_share_with_white_label", S, "gmv[kinds == MerchantKind.SME].sum()",
@@ -98,7 +101,7 @@ MUTANTS = [
     Mutant("largest_is_last", S, "int(casc[\"size\"].iloc[0]) if len(casc) else 0",
            "int(casc[\"size\"].iloc[-1]) if len(casc) else 0", "largest cascade read from the wrong end"),
     # time and steps
-    Mutant("expiry_off_by_one", M, "deadline=t + self.expiry_steps)", "deadline=t + self.expiry_steps + 1)",
+    Mutant("expiry_off_by_one", ST + "send.py", "deadline=t + expiry_steps)", "deadline=t + expiry_steps + 1)",
            "gifts expire one step late"),
     Mutant("expiry_in_days", M, "self.expiry_steps = scenario.gifts.expiry_hours // time.step_hours",
            "self.expiry_steps = scenario.gifts.expiry_hours // 24", "expiry counted in days whatever the step"),
@@ -107,8 +110,8 @@ MUTANTS = [
     Mutant("activity_not_per_step", "sim/model/population.py",
            "pop.activity = 1.0 - (1.0 - daily) ** (step_hours / 24.0)", "pop.activity = daily",
            "daily activity used as the per-step probability"),
-    Mutant("decay_per_step", M, "** self.step_days\n", "\n", "annoyance fades per step, not per day"),
-    Mutant("push_reach_per_step", M, "push.reach * self._per_step(users)", "push.reach",
+    Mutant("decay_per_step", ST + "annoyance.py", "** step_days\n", "\n", "annoyance fades per step, not per day"),
+    Mutant("push_reach_per_step", ST + "traffic.py", "push.reach * now.per_step(pop, users)", "push.reach",
            "push reach applied in every step of a day"),
     Mutant("demand_window_steps", M, "scenario.merchants.demand_window_days * self.steps_per_day",
            "scenario.merchants.demand_window_days", "demand window counted in steps"),
@@ -122,20 +125,20 @@ MUTANTS = [
     Mutant("streams_swapped", M, "graph, population, merchants, dynamics = ss.spawn(4)",
            "population, graph, merchants, dynamics = ss.spawn(4)", "graph and population streams swapped"),
     # parameters left at their defaults elsewhere
-    Mutant("follow_probability_fixed", M, "< self.config.gifts.follow_probability", "< 0.05",
+    Mutant("follow_probability_fixed", ST + "item.py", "< follow_probability\n", "< 0.05\n",
            "follow_probability ignored (default used)"),
-    Mutant("send_boost_ignored", M, "boost = sc.policy.induced_sharing.send_boost if", "boost = 1.5 if",
+    Mutant("send_boost_ignored", ST + "send.py", "boost = induced.send_boost if", "boost = 1.5 if",
            "induced send_boost ignored (default used)"),
     Mutant("unit_cost_ignored", "sim/model/merchants.py",
            "margin = t.price[i] * (1.0 - t.commission[i] - t.unit_cost_share[i])",
            "margin = t.price[i] * (1.0 - t.commission[i] - 0.6)", "unit_cost_share ignored by entry (default used)"),
     Mutant("exit_after_fixed", "sim/model/merchants.py", "horizon = model.config.merchants.exit_after",
            "horizon = 4", "exit_after ignored (default used)"),
-    Mutant("admissions_per_period", M, "room = None if cap is None else int(cap * self.review_days / 7)",
-           "room = None if cap is None else int(cap)", "admission cap per review, not per week"),
+    Mutant("admissions_per_period", ST + "merchants.py", "None if cap is None else int(cap * cfg.review_days / 7)",
+           "None if cap is None else int(cap)", "admission cap per review, not per week"),
     Mutant("head_count_fixed", "sim/policies/builtin.py", "head[order[: p.head_count]] = True",
            "head[order[:10]] = True", "head_count ignored (default used)"),
-    Mutant("unlock_always", M, "        if cfg.unlock_on_receive:\n", "        if True:\n",
+    Mutant("unlock_always", ST + "settle.py", "    if gifts.unlock_on_receive:\n", "    if True:\n",
            "unlock_on_receive = false ignored"),
 ]
 

@@ -10,6 +10,7 @@ import pytest
 
 from sim import load_scenario, run
 from sim.model import GiftModel, InvitationLog, InvitationOutcome
+from sim.model.steps.send import invite
 from sim.results import read_run, write_run
 from sim.scenario import with_overrides
 
@@ -129,10 +130,8 @@ def test_invitees_are_friends_of_their_inviters():
 
 def test_a_friend_invited_twice_keeps_the_last_invitation():
     m = GiftModel(small_scenario(policy={"induced_sharing": INDUCED}), seed=1)
-    m.step_index = 2
-    m._invite(np.array([1, 2, 3]), np.array([5, 5, 7]), np.array([0, 1, 2]))
-    m.step_index = 3
-    m._invite(np.array([4]), np.array([7]), np.array([3]))
+    invite(m.world, 2, np.array([1, 2, 3]), np.array([5, 5, 7]), np.array([0, 1, 2]))
+    invite(m.world, 3, np.array([4]), np.array([7]), np.array([3]))
     log = m.invitations
     assert log.column("outcome").tolist() == [InvitationOutcome.SUPERSEDED, InvitationOutcome.PENDING,
                                               InvitationOutcome.SUPERSEDED, InvitationOutcome.PENDING]

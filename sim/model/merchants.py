@@ -3,9 +3,11 @@
 The hot state (stock, sales, impressions) lives in :class:`MerchantTable` arrays so that
 policies and the gift step read and update it in bulk; each :class:`Merchant` agent owns
 one row and makes that merchant's decisions: receive deliveries, restock, and at each
-review decide to leave, or, off the platform, whether to apply to join (domain.md §3:
+review decide to leave, or, off the platform, whether to join (domain.md §3:
 "Merchants have limited stock and react to demand: they join when demand shows,
-restock, or leave").
+restock, or leave"). Exit (:meth:`Merchant.review`) and entry (:func:`admit_entrants`)
+live here, side by side; :class:`DemandWindow` keeps the recent orders and demand that
+restocking and the traffic policy read.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from ..scenario.schema import MerchantConfig
 from .states import MerchantKind
 
-__all__ = ["MerchantTable", "Merchant"]
+__all__ = ["MerchantTable", "Merchant", "DemandWindow", "admit_entrants"]
 
 
 @dataclass(eq=False)
@@ -117,12 +119,18 @@ class MerchantTable:
 
     @property
     def n_merchants(self) -> int:
+        """Number of merchants (rows)."""
         return int(self.kind.shape[0])
 
     @property
     def available(self) -> np.ndarray:
         """Units that can still be sold (stock not promised to pending gifts), int64."""
         return self.stock - self.reserved
+
+    def below_reorder_point(self) -> np.ndarray:
+        """The restock trigger: active merchants whose available plus incoming units are at
+        or below their reorder point, bool (n_merchants,)."""
+        return self.active & (self.stock - self.reserved + self.incoming <= self.reorder_point)
 
     def as_columns(self) -> dict[str, np.ndarray]:
         """Copies of every column, plus ``merchant`` ids."""
@@ -149,14 +157,17 @@ class Merchant(mesa.Agent):
 
     @property
     def table(self) -> MerchantTable:
+        """The model's merchant table."""
         return self.model.merchant_table
 
     @property
     def kind(self) -> MerchantKind:
+        """The merchant's type."""
         return MerchantKind(int(self.table.kind[self.index]))
 
     @property
     def active(self) -> bool:
+        """Whether the merchant is on the platform."""
         return bool(self.table.active[self.index])
 
     def receive_deliveries(self) -> None:
@@ -168,15 +179,13 @@ class Merchant(mesa.Agent):
             t.incoming[i] -= units
 
     def restock(self) -> None:
-        """Order stock when available plus incoming units fall to the reorder point.
+        """Order stock; called when :meth:`MerchantTable.below_reorder_point` holds.
 
         The order is the larger of ``restock_quantity`` and the demand (orders plus lost
         sales) of the last demand window scaled to cover the lead time and one review
         period; it arrives ``lead_days`` later (at least one step).
         """
         t, i = self.table, self.index
-        if not t.active[i] or t.stock[i] - t.reserved[i] + t.incoming[i] > t.reorder_point[i]:
-            return
         model = self.model
         window = model.demand_window_steps
         demand_per_step = model.recent_demand[i] / window
@@ -218,3 +227,61 @@ class Merchant(mesa.Agent):
         t, i = self.table, self.index
         margin = t.price[i] * (1.0 - t.commission[i] - t.unit_cost_share[i])
         return float(orders * t.expectation[i] * margin - self.period_fixed_cost)
+
+
+def admit_entrants(agents: list[Merchant], table: MerchantTable, *, period_sales: float, room: int | None,
+                   step: int) -> None:
+    """Free entry at a review: merchants off the platform join while entry pays.
+
+    Candidates (never on the platform, or not yet joined) are taken in order of the
+    profit they would expect as the next entrant (ties by index). Each joins if its
+    expected profit is positive when ``period_sales`` (units accepted and not returned
+    in the last review period) are shared among the active merchants plus itself, until
+    ``room`` admissions are used (None: no cap). Sets ``active`` and ``joined_step``.
+    """
+    n_active = int(table.active.sum())
+    pool = [a for a in agents if not table.active[a.index] and not table.left[a.index]]
+    pool.sort(key=lambda a: (-a.expected_profit(period_sales / (n_active + 1)), a.index))
+    for agent in pool:
+        if room is not None and room <= 0:
+            break
+        if agent.expected_profit(period_sales / (n_active + 1)) <= 0:
+            continue
+        table.active[agent.index] = True
+        table.joined_step[agent.index] = step
+        n_active += 1
+        if room is not None:
+            room -= 1
+
+
+class DemandWindow:
+    """Orders and demand (orders plus lost sales) per merchant over the last ``steps``
+    steps: two ring buffers of float64, shape (steps, n_merchants)."""
+
+    def __init__(self, steps: int, n_merchants: int) -> None:
+        self.steps = steps
+        self.orders = np.zeros((steps, n_merchants), dtype=np.float64)
+        self.demand = np.zeros((steps, n_merchants), dtype=np.float64)
+
+    def begin(self, step: int) -> None:
+        """Clear the row of ``step`` (the oldest step leaves the window)."""
+        self.orders[step % self.steps] = 0.0
+        self.demand[step % self.steps] = 0.0
+
+    def orders_row(self, step: int) -> np.ndarray:
+        """The orders row of ``step`` (a view to add to)."""
+        return self.orders[step % self.steps]
+
+    def demand_row(self, step: int) -> np.ndarray:
+        """The demand row of ``step`` (a view to add to)."""
+        return self.demand[step % self.steps]
+
+    @property
+    def recent_orders(self) -> np.ndarray:
+        """Orders per merchant over the window, float64 (n_merchants,)."""
+        return self.orders.sum(axis=0)
+
+    @property
+    def recent_demand(self) -> np.ndarray:
+        """Orders plus lost sales per merchant over the window, float64 (n_merchants,)."""
+        return self.demand.sum(axis=0)

@@ -130,7 +130,13 @@ class Population:
 
     @property
     def n_users(self) -> int:
+        """Number of users."""
         return int(self.activity.shape[0])
+
+    def sees_button(self, users: np.ndarray, share: float) -> np.ndarray:
+        """Whether each of ``users`` sees the gift button when the staged rollout has
+        reached ``share`` (or they unlocked it by receiving a gift), bool (k,)."""
+        return (self.rollout_rank[users] < share) | self.unlocked[users]
 
     def make_aware(self, users: np.ndarray, parents: np.ndarray, via: np.ndarray | int,
                    step: int) -> np.ndarray:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 
-__all__ = ["SERIES", "Recorder"]
+__all__ = ["SERIES", "Recorder", "StepCounts"]
 
 SERIES: dict[str, tuple[np.dtype, str]] = {
     "active_users": (np.dtype(np.int64), "users active in the step"),
@@ -38,6 +40,38 @@ SERIES: dict[str, tuple[np.dtype, str]] = {
 """Series name -> (dtype, meaning). Counts are per step unless marked cumulative."""
 
 
+@dataclass(frozen=True)
+class StepCounts:
+    """One step's row of the daily series: a field per :data:`SERIES` entry, same order."""
+
+    active_users: int = 0
+    aware_users: int = 0
+    senders: int = 0
+    new_senders: int = 0
+    button_share: float = 0.0
+    occasion_lift: float = 0.0
+    commercial_impressions: int = 0
+    product_visits: int = 0
+    pushes: int = 0
+    invites: int = 0
+    gifts_sent: int = 0
+    gifts_accepted: int = 0
+    gifts_expired: int = 0
+    gifts_returned: int = 0
+    gifts_pending: int = 0
+    paid_rmb: float = 0.0
+    gmv_rmb: float = 0.0
+    cash_rmb: float = 0.0
+    refunded_rmb: float = 0.0
+    returns_rmb: float = 0.0
+    stockouts: int = 0
+    unaffordable: int = 0
+    active_merchants: int = 0
+    merchants_joined: int = 0
+    merchants_left: int = 0
+    muted_users: int = 0
+
+
 class Recorder:
     """Preallocated columns for :data:`SERIES`, one row per step."""
 
@@ -45,17 +79,8 @@ class Recorder:
         self.n_steps = n_steps
         self.columns = {k: np.zeros(n_steps, dtype=dt) for k, (dt, _) in SERIES.items()}
 
-    def record(self, step: int, values: dict[str, float]) -> None:
-        """Write one step's values.
+    def record(self, step: int, counts: StepCounts) -> None:
+        """Write one step's row."""
+        for f in fields(counts):
+            self.columns[f.name][step] = getattr(counts, f.name)
 
-        Raises
-        ------
-        KeyError
-            If a value is not a known series, or a series is missing.
-        """
-        if values.keys() != self.columns.keys():
-            missing = set(self.columns) - set(values)
-            extra = set(values) - set(self.columns)
-            raise KeyError(f"series mismatch: missing {sorted(missing)}, unknown {sorted(extra)}")
-        for k, v in values.items():
-            self.columns[k][step] = v
