@@ -54,8 +54,6 @@ LONG_FUNCTIONS: dict[str, str] = {
     "sim/batch/runner.py::run_batch": "exp",
     "sim/batch/runner.py::_execute": "exp",
     "sim/calibrate/fit.py::calibrate": "exp",
-    "sim/model/model.py::GiftModel.allocate_traffic": "day",
-    "sim/model/model.py::GiftModel.send_gifts": "day",
     "sim/scenario/loader.py::describe_errors": "loader",
 }
 """Functions over :data:`MAX_LINES` lines today."""
@@ -94,11 +92,6 @@ UNDOCUMENTED: dict[str, str] = {
     "sim/cli/viz_cmd.py::add_parser": "exp",
     "sim/cli/viz_cmd.py::main": "exp",
     "sim/model/calendar.py::Calendar.build": "day",
-    "sim/model/merchants.py::Merchant.active": "day",
-    "sim/model/merchants.py::Merchant.kind": "day",
-    "sim/model/merchants.py::Merchant.table": "day",
-    "sim/model/merchants.py::MerchantTable.n_merchants": "day",
-    "sim/model/population.py::Population.n_users": "day",
     "sim/policies/builtin.py::ColdStart.weights": "kinds",
     "sim/policies/builtin.py::ColdStartParams": "kinds",
     "sim/policies/builtin.py::Equal.weights": "kinds",
