@@ -214,6 +214,7 @@ class GiftModel(RunModel):
             recent_orders=self.recent_orders, total_orders=t.orders.copy(),
             total_impressions=t.impressions.copy(), quality=t.quality,
             expected_impressions=float(expected_impressions),
+            kind_names=self.config.merchants.kind_names, head_kinds=self.config.merchants.head_kinds(),
         )
 
     # ------------------------------------------------------------------ the step

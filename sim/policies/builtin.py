@@ -5,8 +5,9 @@
 * ``sales_proportional``: share proportional to (recent orders + smoothing) ** exponent;
   exponent > 1 is a rich-get-richer feed.
 * ``head_boost``: head merchants (the top ``head_count`` by followers, plus every
-  merchant of a kind in ``head_kinds``) get ``boost`` times the weight of the rest
-  (Douyin bringing over Tmall's top merchants and building big sellers).
+  merchant of a head kind: those in ``head_kinds``, by default the scenario's kinds
+  marked ``head = true``) get ``boost`` times the weight of the rest (Douyin bringing
+  over Tmall's top merchants and building big sellers).
 * ``cold_start``: a merchant in its first ``budget_days`` days gets a fixed budget of
   impressions a day; the rest is split by conversion rate (orders per impression,
   with a Beta prior), so a new business earns traffic only after it shows its value.
@@ -14,12 +15,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, StrictFloat, StrictInt
 
-from ..model.states import MERCHANT_KINDS
 from .base import AllocationParams, MerchantView, register
 
 __all__ = [
@@ -81,8 +81,12 @@ class HeadBoostParams(AllocationParams):
     """Weight multiplier of a head merchant relative to the rest."""
     head_count: StrictInt = Field(default=10, ge=0)
     """Number of active merchants with the most followers that count as head."""
-    head_kinds: tuple[Literal["brand", "sme", "white_label"], ...] = ("brand",)
-    """Merchant kinds boosted whatever their followers (imported top merchants)."""
+    head_kinds: tuple[str, ...] | None = None
+    """Merchant kinds boosted whatever their followers (imported top merchants), by name;
+    leave it out for the kinds marked ``head = true`` in ``[merchants.<name>]`` (by
+    default ``brand``)."""
+
+    KIND_FIELDS: ClassVar[tuple[str, ...]] = ("head_kinds",)
 
 
 @register("head_boost", HeadBoostParams)
@@ -91,11 +95,11 @@ class HeadBoost:
 
     def __init__(self, params: HeadBoostParams) -> None:
         self.params = params
-        self._kinds = np.array([MERCHANT_KINDS.index(k) for k in params.head_kinds], dtype=np.int8)
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
         p = self.params
-        head = np.isin(view.kind, self._kinds)
+        names = view.head_kinds if p.head_kinds is None else p.head_kinds
+        head = np.isin(view.kind, view.kind_codes(names))
         if p.head_count > 0:
             idx = np.flatnonzero(view.active)
             # most followers first; ties broken by merchant index (stable sort)
