@@ -653,6 +653,10 @@ def _check_new_kind(name: str, given: object, cls: type[MerchantConfig]) -> None
     if not re.fullmatch(_KIND_NAME, name):
         raise KeyProblem(name, "is not a merchant kind name; allowed: a name of lower-case letters, digits "
                          "and '_', starting with a letter, at most 40 characters (e.g. livestreamer)")
+    unknown = [k for k in given if k not in MerchantTypeConfig.model_fields] if isinstance(given, dict) else []
+    if unknown:
+        raise KeyProblem(f"{name}.{unknown[0]}", "unknown key; allowed keys here: "
+                         f"{', '.join(MerchantTypeConfig.model_fields)}", given[unknown[0]])
 
 
 # --------------------------------------------------------------------------- policy
