@@ -202,3 +202,29 @@ def test_policies_do_not_import_the_model():
             if isinstance(node, ast.ImportFrom):
                 target = ("." * node.level) + (node.module or "")
                 assert not (target.startswith("..model") or target.startswith("sim.model")), (path, target)
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("[merchants.livestreamer]\ncount = 3\nprice = 5.0\nsegment = 'sme'\nhead = true\ncolour = '#ff006e'\n", True),
+    ("[merchants.livestreamer]\ncount = 3\n", False),  # a new kind needs its price
+    ("[merchants.livestreamer]\ncount = 3\nprice = 5.0\ncnt = 1\n", False),
+    ("[merchants.livestreamer]\ncount = 3\nprice = 5.0\nsegment = 'big'\n", False),
+    ("[merchants.Live]\ncount = 3\nprice = 5.0\n", False),  # not a kind name
+    ("[merchants]\nreview_dayz = 7\n", False),  # neither a setting nor a table
+    ("[merchants.brand]\nhead = false\n", True),  # a built-in kind given in part
+])
+def test_editor_schema_agrees_with_the_loader_on_kinds(tmp_path, text, ok):
+    jsonschema = pytest.importorskip("jsonschema")
+    import tomllib
+
+    from sim.schemas import json_schema
+
+    schema = json_schema("scenario")
+    errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(tomllib.loads(MINIMAL + text)))
+    assert (errors == []) is ok, [e.message for e in errors]
+    try:
+        load_scenario(write(tmp_path, "s.toml", MINIMAL + text))
+        loaded = True
+    except ScenarioError:
+        loaded = False
+    assert loaded is ok

@@ -509,7 +509,7 @@ class MerchantConfig(_Strict):
     then the scenario's own in the order of the file.
     """
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"propertyNames": {"pattern": f"^{_KIND_NAME}$"}})
     __pydantic_extra__: dict[str, MerchantTypeConfig] = Field(init=False)
 
     brand: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
