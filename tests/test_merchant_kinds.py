@@ -141,6 +141,20 @@ def test_overrides_reach_and_add_kinds():
                                           ("merchants.podcaster", {"count": 1, "price": 30.0})])
     assert sc.merchants.kind_names == (*BUILTIN, "livestreamer", "podcaster")
     assert sc.merchants.livestreamer.count == 2 and sc.merchants.podcaster.count == 1
+    # a new kind's integer keys are integer keys: whole floats of a sweep, a calibration's proposal
+    assert with_overrides(sc, [("merchants.livestreamer.count", 4.0)]).merchants.livestreamer.count == 4
+    assert with_overrides(sc, [("merchants.podcaster.initial_stock", 4.7)],
+                          source="calibration").merchants.podcaster.initial_stock == 5
+
+
+def test_a_batch_sweeps_a_new_kinds_count(tmp_path):
+    from sim.batch import plan_batch
+
+    write(tmp_path, "live.toml", MINIMAL + "[merchants.livestreamer]\ncount = 3\nprice = 5.0\n")
+    b = write(tmp_path, "b.toml", 'name = "kb"\nscenarios = ["live.toml"]\nreplicates = 1\n'
+              '[sweep]\n"merchants.livestreamer.count" = [2, 4.0]\n')
+    plan = plan_batch(b)
+    assert [pt.scenario.merchants.livestreamer.count for pt in plan.points] == [2, 4]
 
 
 @pytest.mark.parametrize("text, fragments", [

@@ -13,7 +13,7 @@ out-of-range values are errors (see :mod:`sim.scenario.loader`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -28,6 +28,7 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from ..policies import AllocationParams, EqualParams, params_class, registered_rules
 from .distributions import (
@@ -511,6 +512,9 @@ class MerchantConfig(_Strict):
 
     model_config = ConfigDict(extra="allow", json_schema_extra={"propertyNames": {"pattern": f"^{_KIND_NAME}$"}})
     __pydantic_extra__: dict[str, MerchantTypeConfig] = Field(init=False)
+    FREE_KEY_FIELD: ClassVar[FieldInfo] = FieldInfo.from_annotation(MerchantTypeConfig)
+    """The field of a key the class does not declare (a new kind's table), for the
+    loader's look-up of dotted keys such as ``merchants.livestreamer.count``."""
 
     brand: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
         count=4, joined_at_start=0.5, price=LogNormal(median=300.0, sigma=0.6),
