@@ -40,6 +40,8 @@ BUILTIN_RULES = ("equal", "sales_proportional", "head_boost", "cold_start")
 
 
 class EqualParams(AllocationParams):
+    """Parameters of ``equal`` (none besides the rule)."""
+
     rule: Literal["equal"] = "equal"
 
 
@@ -51,10 +53,13 @@ class Equal:
         self.params = params
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
+        """Weight 1 for each active merchant, 0 otherwise: float64 of shape (n_merchants,)."""
         return view.active.astype(np.float64)
 
 
 class SalesProportionalParams(AllocationParams):
+    """Parameters of ``sales_proportional``."""
+
     rule: Literal["sales_proportional"] = "sales_proportional"
     exponent: StrictFloat = Field(default=1.0, ge=0.0, le=10.0)
     """Power on recent orders: 0 is equal, 1 proportional, > 1 rich get richer."""
@@ -70,12 +75,15 @@ class SalesProportional:
         self.params = params
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
+        """(recent orders + smoothing) ** exponent where active, else 0: float64 of shape (n_merchants,)."""
         p = self.params
         w = (view.recent_orders + p.smoothing) ** p.exponent
         return np.where(view.active, w, 0.0)
 
 
 class HeadBoostParams(AllocationParams):
+    """Parameters of ``head_boost``."""
+
     rule: Literal["head_boost"] = "head_boost"
     boost: StrictFloat = Field(default=10.0, ge=1.0, le=1e6)
     """Weight multiplier of a head merchant relative to the rest."""
@@ -97,6 +105,14 @@ class HeadBoost:
         self.params = params
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
+        """``boost`` for head merchants, 1 for the other active ones, 0 where not active:
+        float64 of shape (n_merchants,).
+
+        Raises
+        ------
+        ValueError
+            If ``head_kinds`` names a kind not in ``view.kind_names``.
+        """
         p = self.params
         names = view.head_kinds if p.head_kinds is None else p.head_kinds
         head = np.isin(view.kind, view.kind_codes(names))
@@ -110,6 +126,8 @@ class HeadBoost:
 
 
 class ColdStartParams(AllocationParams):
+    """Parameters of ``cold_start``."""
+
     rule: Literal["cold_start"] = "cold_start"
     budget_impressions: StrictFloat = Field(default=20.0, ge=0.0)
     """Impressions a day given to each merchant in its cold-start period."""
@@ -129,6 +147,7 @@ class ColdStart:
         self.params = params
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
+        """Shares summing to 1 over active merchants (0 if none): float64 of shape (n_merchants,)."""
         p = self.params
         new = view.active & (view.days_on_platform < p.budget_days)
         old = view.active & ~new
