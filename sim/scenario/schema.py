@@ -13,6 +13,7 @@ out-of-range values are errors (see :mod:`sim.scenario.loader`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
@@ -559,16 +560,16 @@ class MerchantConfig(_Strict):
             return data
         out = dict(data)
         builtin = _builtin_kinds()
+        extra = [k for k in out if k not in cls.model_fields]
+        if len(builtin) + len(extra) > MAX_MERCHANT_KINDS:  # before any kind table is looked at
+            raise KeyProblem(extra[MAX_MERCHANT_KINDS - len(builtin)],
+                             f"is merchant kind {len(builtin) + len(extra)}; allowed: at most "
+                             f"{MAX_MERCHANT_KINDS} kinds (the {len(builtin)} built-in ones included)")
         for name, given in out.items():
             if name in builtin and isinstance(given, dict):
                 out[name] = {**builtin[name].model_dump(by_alias=True), **given}
             elif name not in cls.model_fields:
                 _check_new_kind(name, given, cls)
-        extra = [k for k in out if k not in cls.model_fields]
-        if len(builtin) + len(extra) > MAX_MERCHANT_KINDS:
-            raise KeyProblem(extra[MAX_MERCHANT_KINDS - len(builtin)],
-                             f"is merchant kind {len(builtin) + len(extra)}; allowed: at most "
-                             f"{MAX_MERCHANT_KINDS} kinds (the {len(builtin)} built-in ones included)")
         return out
 
     @model_validator(mode="after")
@@ -647,9 +648,13 @@ def _builtin_kinds() -> dict[str, MerchantTypeConfig]:
 
 
 def _check_new_kind(name: str, given: object, cls: type[MerchantConfig]) -> None:
-    """Refuse a key of ``[merchants]`` that is neither a setting nor a kind table."""
-    import re
+    """Refuse a key of ``[merchants]`` that is neither a setting nor a kind table.
 
+    Raises
+    ------
+    KeyProblem
+        Naming the key: not a table, not a kind name, or a table with an unknown key.
+    """
     settings = [k for k, f in cls.model_fields.items() if not isinstance(f.default, MerchantTypeConfig)]
     if not isinstance(given, (dict, MerchantTypeConfig)):
         raise KeyProblem(name, f"is not a key of [merchants]; allowed: {', '.join(settings)}, or a table "
