@@ -81,8 +81,8 @@ MUTANTS = [
            "int(merchant.size)), 0.01, 10_000.0)",
            "cash amounts not clipped to gifts.price_cap"),
     # summary outcomes
-    Mutant("sme_share_with_white_label", S, "gmv[kinds == MerchantKind.SME].sum()",
-           "gmv[kinds != MerchantKind.BRAND].sum()", "SME share of GMV includes white-label GMV"),
+    Mutant("sme_share_with_white_label", S, "gmv[np.isin(kinds, segment(\"sme\"))].sum()",
+           "gmv[~np.isin(kinds, segment(\"brand\"))].sum()", "SME share of GMV includes white-label GMV"),
     Mutant("top10_as_top1", S, "top_k_share(gmv, 10)", "top_k_share(gmv, 1)", "top-10 share computed as top-1"),
     Mutant("hhi_not_squared", C, "float(np.sum(s * s))", "float(np.sum(s))", "HHI sums shares, not their squares"),
     Mutant("gini_rank_weight", C, "(2 * i - n - 1) * v", "(2 * i - n) * v", "Gini rank weights off by one"),

@@ -96,7 +96,7 @@ def invitations_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
 
 def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunResult:
     """Turn a (finished or partly run) model into a :class:`RunResult`."""
-    from .model.states import AwareVia, GiftOutcome, GiftSource, MerchantKind
+    from .model.states import AwareVia, GiftOutcome, GiftSource
 
     done = model.step_index
     series = pd.DataFrame({k: v[:done] for k, v in model.recorder.columns.items()})
@@ -117,7 +117,8 @@ def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunRe
         "muted_step": pop.muted_step[aware],
     })
     merchants = pd.DataFrame(model.merchant_table.as_columns())
-    merchants["kind"] = _enum_names(merchants["kind"].to_numpy(), MerchantKind)
+    merchants["kind"] = pd.Categorical.from_codes(merchants["kind"].to_numpy().astype(np.int64),
+                                                  model.config.merchants.kind_names)
     summary, cascades = summarise(model)
     return RunResult(
         scenario=model.config,

@@ -64,7 +64,6 @@ PRIVATE_IMPORTS: dict[str, str] = {
 
 IMPORT_CYCLES: dict[tuple[str, str], str] = {
     ("sim.graph", "sim.scenario"): "loader",  # graph/build.py, generators.py import scenario.schema
-    ("sim.policies", "sim.model"): "kinds",  # policies/builtin.py imports model.states.MERCHANT_KINDS
 }
 """Import edges (importer package, imported package) that close today's cycles: without
 them the package graph is acyclic. An entry no longer offends once its edge is gone or
@@ -92,14 +91,6 @@ UNDOCUMENTED: dict[str, str] = {
     "sim/cli/viz_cmd.py::add_parser": "exp",
     "sim/cli/viz_cmd.py::main": "exp",
     "sim/model/calendar.py::Calendar.build": "day",
-    "sim/policies/builtin.py::ColdStart.weights": "kinds",
-    "sim/policies/builtin.py::ColdStartParams": "kinds",
-    "sim/policies/builtin.py::Equal.weights": "kinds",
-    "sim/policies/builtin.py::EqualParams": "kinds",
-    "sim/policies/builtin.py::HeadBoost.weights": "kinds",
-    "sim/policies/builtin.py::HeadBoostParams": "kinds",
-    "sim/policies/builtin.py::SalesProportional.weights": "kinds",
-    "sim/policies/builtin.py::SalesProportionalParams": "kinds",
     "sim/scenario/distributions.py::Beta.mean": "loader",
     "sim/scenario/distributions.py::Beta.sample": "loader",
     "sim/scenario/distributions.py::Beta.support": "loader",

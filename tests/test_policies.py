@@ -29,7 +29,7 @@ def view(n=6, **kw) -> MerchantView:
         day=30, step_days=1.0, active=np.ones(n, dtype=bool), kind=np.array([0, 0, 1, 1, 2, 2][:n], dtype=np.int8),
         followers=np.arange(n, dtype=np.float64) * 100, joined_day=np.zeros(n, dtype=np.int32),
         recent_orders=np.arange(n, dtype=np.float64), total_orders=np.zeros(n), total_impressions=np.zeros(n),
-        quality=np.full(n, 0.5), expected_impressions=1000.0,
+        quality=np.full(n, 0.5), expected_impressions=1000.0, kind_names=("brand", "sme", "white_label"),
     )
     base.update(kw)
     return MerchantView(**base)

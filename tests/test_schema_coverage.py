@@ -777,6 +777,38 @@ def test_cold_start_parameters(key, value):
     assert not np.array_equal(run_raw(raw, steps=5).merchants["impressions"], ref.merchants["impressions"])
 
 
+# --------------------------------------------------------------------------- merchant kinds' roles
+def _kind_role_effects(kind: str) -> list[Effect]:
+    seg = {"brand": "sme", "sme": "brand", "white_label": "sme"}[kind]  # a segment the kind is not in
+
+    def segment(new, ref):
+        m = new.merchants[new.merchants["joined_step"] >= 0]
+        names = [n for n, t in new.res.scenario.merchants.kinds().items() if t.segment == seg]
+        assert kind in names and m.loc[m["kind"] == kind, "gmv"].sum() > 0
+        want = m.loc[m["kind"].isin(names), "gmv"].sum() / m["gmv"].sum()
+        assert new.s[f"{seg}_gmv_share"] == pytest.approx(want) and new.s[f"{seg}_gmv_share"] > ref.s[f"{seg}_gmv_share"]
+
+    def head(new, ref):
+        if new.res.scenario.merchants.kinds()[kind].head:  # made a head kind: boosted like the brands
+            assert _share_of(new, kind) > 0.1 > 0.001 > _share_of(ref, kind)
+        else:  # the brands no longer head: the split is equal
+            assert _share_of(new, kind) < 0.5 < 0.999 < _share_of(ref, kind)
+
+    boosted = merge(BASE_ALLOC, {"policy": {"allocation": {"rule": "head_boost", "boost": 1e6, "head_count": 0}}})
+    return [
+        Effect(f"{kind}.segment", (f"merchants.{kind}.segment",), {"merchants": {kind: {"segment": seg}}}, segment,
+               base=BASE_ALLOC),
+        Effect(f"{kind}.head", (f"merchants.{kind}.head",), {"merchants": {kind: {"head": kind != "brand"}}}, head,
+               base=boosted),
+    ]
+
+
+for _k in KINDS:
+    EFFECTS += _kind_role_effects(_k)
+    EXEMPT[f"merchants.{_k}.colour"] = "chart colour only, changes no number"
+    EXEMPT[f"merchants.{_k}.label"] = "chart label only, changes no number"
+
+
 EXPLICIT: dict[str, str] = {
     "graph.path": "test_graph_file_and_file_tie_strengths",
     "graph.seed": "test_graph_seed_keeps_one_graph_across_run_seeds",

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..model.states import GiftOutcome, MerchantKind
+from ..model.states import GiftOutcome
 from .cascades import cascade_table, restrict
 from .concentration import gini, hhi, top_k_share
 
@@ -194,6 +194,7 @@ def summarise(model) -> tuple[dict[str, float], pd.DataFrame]:
     ever = mt.joined_step >= 0
     gmv = mt.gmv[ever]
     kinds = mt.kind[ever]
+    segment = model.config.merchants.segment_codes  # kind codes of a summary segment (sme, brand)
     total_gmv = float(gmv.sum())
     done = model.step_index
     top = casc.head(10)
@@ -227,8 +228,8 @@ def summarise(model) -> tuple[dict[str, float], pd.DataFrame]:
         "hhi": hhi(gmv),
         "gini": gini(gmv),
         "top10_share": top_k_share(gmv, 10),
-        "sme_gmv_share": _div(gmv[kinds == MerchantKind.SME].sum(), total_gmv),
-        "brand_gmv_share": _div(gmv[kinds == MerchantKind.BRAND].sum(), total_gmv),
+        "sme_gmv_share": _div(gmv[np.isin(kinds, segment("sme"))].sum(), total_gmv),
+        "brand_gmv_share": _div(gmv[np.isin(kinds, segment("brand"))].sum(), total_gmv),
         "active_merchants": int(mt.active.sum()),
         "merchants_joined": int(rec["merchants_joined"][:done].sum()),
         "merchants_left": int(rec["merchants_left"][:done].sum()),

@@ -8,7 +8,7 @@ from .merchants import Merchant, MerchantTable
 from .model import GiftModel, seed_streams
 from .population import Population
 from .recorder import SERIES, Recorder
-from .states import MERCHANT_KINDS, AwareVia, GiftOutcome, GiftSource, InvitationOutcome, MerchantKind
+from .states import AwareVia, GiftOutcome, GiftSource, InvitationOutcome
 
 __all__ = [
     "GiftModel",
@@ -29,6 +29,4 @@ __all__ = [
     "GiftOutcome",
     "GiftSource",
     "InvitationOutcome",
-    "MerchantKind",
-    "MERCHANT_KINDS",
 ]

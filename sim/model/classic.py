@@ -25,7 +25,7 @@ import numpy as np
 
 from ..graph import CSRGraph
 from ..scenario.loader import ScenarioError
-from ..scenario.schema import BassMode, IndependentCascadeMode, MerchantConfig, Scenario
+from ..scenario.schema import BassMode, IndependentCascadeMode, Scenario
 from .bass import add_to_friends, bass_step
 from .calendar import Calendar
 from .gifts import GiftLedger
@@ -37,10 +37,6 @@ from .recorder import Recorder
 from .states import AwareVia
 
 __all__ = ["ClassicModel", "make_model"]
-
-_NO_MERCHANTS = MerchantConfig.model_validate(
-    {"brand": {"count": 0}, "sme": {"count": 0}, "white_label": {"count": 0}}
-)
 
 
 class ClassicModel(RunModel):
@@ -93,7 +89,7 @@ class ClassicModel(RunModel):
         self.population.senders = self.population.aware
         self.population.first_send_step = self.population.aware_step
         self.merchant_table = MerchantTable.draw(
-            _NO_MERCHANTS, price_cap=scenario.gifts.price_cap, steps_per_day=self.steps_per_day,
+            scenario.merchants.emptied(), price_cap=scenario.gifts.price_cap, steps_per_day=self.steps_per_day,
             rng=np.random.default_rng(streams["merchants"]),
         )
         self.ledger = GiftLedger(capacity=16)

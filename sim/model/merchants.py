@@ -20,7 +20,6 @@ import mesa
 import numpy as np
 
 from ..scenario.schema import MerchantConfig
-from .states import MerchantKind
 
 __all__ = ["MerchantTable", "Merchant", "DemandWindow", "admit_entrants"]
 
@@ -29,7 +28,7 @@ __all__ = ["MerchantTable", "Merchant", "DemandWindow", "admit_entrants"]
 class MerchantTable:
     """Per-merchant traits and state; every array has shape (n_merchants,).
 
-    Traits: ``kind`` (int8, :class:`MerchantKind`), ``price`` (RMB), ``quality`` [0, 1],
+    Traits: ``kind`` (int8 code, the position in ``MerchantConfig.kind_names``), ``price`` (RMB), ``quality`` [0, 1],
     ``appeal`` (click multiplier), ``commission`` and ``unit_cost_share`` (shares),
     ``fixed_cost_per_week`` (RMB), ``reorder_point``, ``restock_quantity`` (units),
     ``lead_steps``, ``return_prob`` (per delivered gift), ``expectation``.
@@ -75,7 +74,7 @@ class MerchantTable:
     @classmethod
     def draw(cls, cfg: MerchantConfig, *, price_cap: float, steps_per_day: int,
              rng: np.random.Generator) -> MerchantTable:
-        """Draw the merchant pool from the scenario (types in :class:`MerchantKind` order).
+        """Draw the merchant pool from the scenario (kinds in ``cfg.kind_names`` order).
 
         Prices are clipped to [0.01, price_cap] RMB. Of each type, round(count *
         joined_at_start) merchants, chosen at random, start on the platform.
@@ -85,7 +84,7 @@ class MerchantTable:
         def add(name: str, values: np.ndarray) -> None:
             cols.setdefault(name, []).append(values)
 
-        for kind, t in zip(MerchantKind, cfg.types()):
+        for kind, t in enumerate(cfg.types()):
             n = t.count
             quality = t.quality.sample(rng, n)
             add("kind", np.full(n, kind, dtype=np.int8))
@@ -161,9 +160,9 @@ class Merchant(mesa.Agent):
         return self.model.merchant_table
 
     @property
-    def kind(self) -> MerchantKind:
-        """The merchant's type."""
-        return MerchantKind(int(self.table.kind[self.index]))
+    def kind(self) -> str:
+        """Name of the merchant's kind (``brand``, ``sme``, ... as in the scenario)."""
+        return self.model.config.merchants.kind_names[int(self.table.kind[self.index])]
 
     @property
     def active(self) -> bool:

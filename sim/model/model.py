@@ -188,7 +188,8 @@ class GiftModel(RunModel):
 
     def merchant_view(self, expected_impressions: float) -> MerchantView:
         """The merchants' public state for the traffic policy."""
-        return steps.traffic.merchant_view(self.merchant_table, self.demand, self.now, expected_impressions)
+        return steps.traffic.merchant_view(self.merchant_table, self.demand, self.now, expected_impressions,
+                                           self.config.merchants)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:

@@ -1,20 +1,13 @@
-"""Named integer states shared by the engine, its outputs and analysis (one definition each)."""
+"""Named integer states shared by the engine, its outputs and analysis (one definition each).
+
+Merchant kinds are not here: they are data of the scenario (``[merchants.<name>]``, see
+:class:`sim.scenario.schema.MerchantConfig`), and a merchant's kind code is the position of
+its kind in ``MerchantConfig.kind_names``.
+"""
 
 from enum import IntEnum
 
-__all__ = ["MerchantKind", "GiftOutcome", "GiftSource", "AwareVia", "InvitationOutcome", "MERCHANT_KINDS"]
-
-
-class MerchantKind(IntEnum):
-    """Merchant types of domain.md §3."""
-
-    BRAND = 0
-    SME = 1  # small or medium merchant
-    WHITE_LABEL = 2
-
-
-MERCHANT_KINDS: tuple[str, ...] = ("brand", "sme", "white_label")
-"""Scenario names of :class:`MerchantKind`, indexed by its value."""
+__all__ = ["GiftOutcome", "GiftSource", "AwareVia", "InvitationOutcome"]
 
 
 class GiftOutcome(IntEnum):

@@ -28,7 +28,7 @@ Register a new rule with :func:`register`; scenario files then name it by ``rule
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -53,6 +53,10 @@ class AllocationParams(BaseModel):
     rule: str
     """Name of the registered allocation rule."""
 
+    KIND_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """Parameters that hold merchant kind names (a tuple of str, or None for "not
+    given"): a scenario checks them against its ``[merchants.<name>]`` kinds."""
+
 
 @dataclass(frozen=True, slots=True)
 class MerchantView:
@@ -70,7 +74,7 @@ class MerchantView:
     active : ndarray of bool
         Merchant is on the platform today.
     kind : ndarray of int8
-        :class:`sim.model.states.MerchantKind` value (brand, SME, white label).
+        Kind code: the merchant's kind is ``kind_names[kind[i]]``.
     followers : ndarray of float64
         Follower count (hidden from users under WeChat's policy, still known to the platform).
     joined_day : ndarray of int32
@@ -85,6 +89,18 @@ class MerchantView:
         Product quality in [0, 1].
     expected_impressions : float
         Commercial impressions the platform expects to allocate today (all merchants).
+    kind_names : tuple of str
+        Name of each merchant kind, indexed by kind code: the scenario's
+        ``[merchants.<name>]`` tables in id order (``brand``, ``sme``, ``white_label``, then
+        the scenario's own). Empty when the caller names no kinds.
+    head_kinds : tuple of str
+        The kinds the scenario marks ``head = true`` (imported top merchants).
+
+    Notes
+    -----
+    A policy reads this view and its own parameters only, never the model: kinds are
+    data of the scenario, and a rule that selects kinds by name looks them up in
+    ``kind_names`` (see :meth:`kind_codes`).
     """
 
     day: int
@@ -98,6 +114,22 @@ class MerchantView:
     total_impressions: np.ndarray
     quality: np.ndarray
     expected_impressions: float
+    kind_names: tuple[str, ...] = ()
+    head_kinds: tuple[str, ...] = ()
+
+    def kind_codes(self, names) -> np.ndarray:
+        """Kind codes of the kinds named ``names``, int8 of shape (len(names),).
+
+        Raises
+        ------
+        ValueError
+            If a name is not one of :attr:`kind_names` (the message lists them).
+        """
+        missing = [n for n in names if n not in self.kind_names]
+        if missing:
+            raise ValueError(f"merchant kind {missing[0]!r} is not one of this run's kinds "
+                             f"({', '.join(self.kind_names) or 'none named'})")
+        return np.array([self.kind_names.index(n) for n in names], dtype=np.int8)
 
     @property
     def days_on_platform(self) -> np.ndarray:

@@ -5,8 +5,9 @@
 * ``sales_proportional``: share proportional to (recent orders + smoothing) ** exponent;
   exponent > 1 is a rich-get-richer feed.
 * ``head_boost``: head merchants (the top ``head_count`` by followers, plus every
-  merchant of a kind in ``head_kinds``) get ``boost`` times the weight of the rest
-  (Douyin bringing over Tmall's top merchants and building big sellers).
+  merchant of a head kind: those in ``head_kinds``, by default the scenario's kinds
+  marked ``head = true``) get ``boost`` times the weight of the rest (Douyin bringing
+  over Tmall's top merchants and building big sellers).
 * ``cold_start``: a merchant in its first ``budget_days`` days gets a fixed budget of
   impressions a day; the rest is split by conversion rate (orders per impression,
   with a Beta prior), so a new business earns traffic only after it shows its value.
@@ -14,12 +15,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, StrictFloat, StrictInt
 
-from ..model.states import MERCHANT_KINDS
 from .base import AllocationParams, MerchantView, register
 
 __all__ = [
@@ -40,6 +40,8 @@ BUILTIN_RULES = ("equal", "sales_proportional", "head_boost", "cold_start")
 
 
 class EqualParams(AllocationParams):
+    """Parameters of ``equal`` (none besides the rule)."""
+
     rule: Literal["equal"] = "equal"
 
 
@@ -51,10 +53,13 @@ class Equal:
         self.params = params
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
+        """Weight 1 for each active merchant, 0 otherwise: float64 of shape (n_merchants,)."""
         return view.active.astype(np.float64)
 
 
 class SalesProportionalParams(AllocationParams):
+    """Parameters of ``sales_proportional``."""
+
     rule: Literal["sales_proportional"] = "sales_proportional"
     exponent: StrictFloat = Field(default=1.0, ge=0.0, le=10.0)
     """Power on recent orders: 0 is equal, 1 proportional, > 1 rich get richer."""
@@ -70,19 +75,26 @@ class SalesProportional:
         self.params = params
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
+        """(recent orders + smoothing) ** exponent where active, else 0: float64 of shape (n_merchants,)."""
         p = self.params
         w = (view.recent_orders + p.smoothing) ** p.exponent
         return np.where(view.active, w, 0.0)
 
 
 class HeadBoostParams(AllocationParams):
+    """Parameters of ``head_boost``."""
+
     rule: Literal["head_boost"] = "head_boost"
     boost: StrictFloat = Field(default=10.0, ge=1.0, le=1e6)
     """Weight multiplier of a head merchant relative to the rest."""
     head_count: StrictInt = Field(default=10, ge=0)
     """Number of active merchants with the most followers that count as head."""
-    head_kinds: tuple[Literal["brand", "sme", "white_label"], ...] = ("brand",)
-    """Merchant kinds boosted whatever their followers (imported top merchants)."""
+    head_kinds: tuple[str, ...] | None = None
+    """Merchant kinds boosted whatever their followers (imported top merchants), by name;
+    leave it out for the kinds marked ``head = true`` in ``[merchants.<name>]`` (by
+    default ``brand``)."""
+
+    KIND_FIELDS: ClassVar[tuple[str, ...]] = ("head_kinds",)
 
 
 @register("head_boost", HeadBoostParams)
@@ -91,11 +103,19 @@ class HeadBoost:
 
     def __init__(self, params: HeadBoostParams) -> None:
         self.params = params
-        self._kinds = np.array([MERCHANT_KINDS.index(k) for k in params.head_kinds], dtype=np.int8)
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
+        """``boost`` for head merchants, 1 for the other active ones, 0 where not active:
+        float64 of shape (n_merchants,).
+
+        Raises
+        ------
+        ValueError
+            If ``head_kinds`` names a kind not in ``view.kind_names``.
+        """
         p = self.params
-        head = np.isin(view.kind, self._kinds)
+        names = view.head_kinds if p.head_kinds is None else p.head_kinds
+        head = np.isin(view.kind, view.kind_codes(names))
         if p.head_count > 0:
             idx = np.flatnonzero(view.active)
             # most followers first; ties broken by merchant index (stable sort)
@@ -106,6 +126,8 @@ class HeadBoost:
 
 
 class ColdStartParams(AllocationParams):
+    """Parameters of ``cold_start``."""
+
     rule: Literal["cold_start"] = "cold_start"
     budget_impressions: StrictFloat = Field(default=20.0, ge=0.0)
     """Impressions a day given to each merchant in its cold-start period."""
@@ -125,6 +147,7 @@ class ColdStart:
         self.params = params
 
     def weights(self, view: MerchantView, rng: np.random.Generator) -> np.ndarray:
+        """Shares summing to 1 over active merchants (0 if none): float64 of shape (n_merchants,)."""
         p = self.params
         new = view.active & (view.days_on_platform < p.budget_days)
         old = view.active & ~new

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import mesa
 
-from ..model.states import AwareVia, GiftOutcome, MerchantKind
+from ..model.states import AwareVia, GiftOutcome
 
 __all__ = ["Gift", "Shop", "User"]
 
@@ -207,8 +207,9 @@ class Shop(mesa.Agent):
     ----------
     model : ReferenceModel
     index : int
-        Merchant id (types in :class:`MerchantKind` order, as in the engine).
-    kind : MerchantKind
+        Merchant id (kinds in ``MerchantConfig.kind_names`` order, as in the engine).
+    kind : int
+        Kind code: the position of the shop's kind in ``MerchantConfig.kind_names``.
     traits : float
         ``price`` (RMB), ``quality`` [0, 1], ``appeal``, ``followers``, ``commission``,
         ``unit_cost_share``, ``fixed_cost_per_week`` (RMB), ``reorder_point``,
@@ -216,7 +217,7 @@ class Shop(mesa.Agent):
         ``stock`` (initial units), ``on_platform`` (bool).
     """
 
-    def __init__(self, model, index: int, kind: MerchantKind, *, price: float, quality: float,
+    def __init__(self, model, index: int, kind: int, *, price: float, quality: float,
                  appeal: float, followers: float, commission: float, unit_cost_share: float,
                  fixed_cost_per_week: float, reorder_point: int, restock_quantity: int,
                  lead_steps: int, return_prob: float, expectation: float, stock: int,

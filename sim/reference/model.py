@@ -37,7 +37,7 @@ import numpy as np
 from mesa.agentset import AgentSet
 
 from ..graph import CSRGraph, build_graph
-from ..model.states import GiftOutcome, MerchantKind
+from ..model.states import GiftOutcome
 from ..policies import MerchantView, make_policy, normalise
 from ..scenario.schema import Occasion, RolloutConfig, Scenario
 from .agents import Gift, Shop, User
@@ -181,7 +181,7 @@ class ReferenceModel(mesa.Model):
         cfg, rng = self.config.merchants, self.rng
         cap = self.config.gifts.price_cap
         shops: list[Shop] = []
-        for kind, t in zip(MerchantKind, cfg.types()):
+        for kind, t in enumerate(cfg.types()):
             n = t.count
             quality = t.quality.sample(rng, n)
             price = np.clip(t.price.sample(rng, n), 0.01, cap)
@@ -271,6 +271,7 @@ class ReferenceModel(mesa.Model):
             total_impressions=np.array([x.impressions for x in s], dtype=np.float64),
             quality=np.array([x.quality for x in s], dtype=np.float64),
             expected_impressions=float(expected_impressions),
+            kind_names=self.config.merchants.kind_names, head_kinds=self.config.merchants.head_kinds(),
         )
 
     def show_ads(self) -> None:

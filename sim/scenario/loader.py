@@ -468,7 +468,7 @@ def schema_field(key: str | list[str] | tuple[str, ...], doc: Mapping[str, Any] 
     for i, part in enumerate(parts):
         if model is None:
             return None
-        field = model.model_fields.get(part)
+        field = model.model_fields.get(part) or getattr(model, "FREE_KEY_FIELD", None)  # a merchant kind
         if field is None:
             return None
         node = node.get(part) if isinstance(node, Mapping) else None

@@ -28,6 +28,7 @@ from .schema import (
     FileGraph,
     HolmeKim,
     IndependentCascadeMode,
+    MerchantTypeConfig,
     Scenario,
     StochasticBlockModel,
     WattsStrogatz,
@@ -135,6 +136,9 @@ def parameter_tables(rules: list[str] | None = None) -> str:
         groups.setdefault(r[0].split(".")[0] if "." in r[0] else "(top level)", []).append(r)
     for g, rows in groups.items():
         parts.append(f"#### `{g}`\n\n{_table(rows)}" if g != "(top level)" else f"#### top level\n\n{_table(rows)}")
+    kind_rows = _rows(MerchantTypeConfig, None, "merchants.<name>.")
+    parts.append("#### `merchants.<name>`: a new merchant kind (any other table of `[merchants]`)\n\n"
+                 + _table(kind_rows))
     for cls in (FileGraph, BarabasiAlbert, WattsStrogatz, HolmeKim, StochasticBlockModel,
                 ConfigurationModel, CompleteGraph):
         kinds = typing.get_args(cls.model_fields["kind"].annotation)

@@ -13,7 +13,8 @@ out-of-range values are errors (see :mod:`sim.scenario.loader`).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import re
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -28,6 +29,7 @@ from pydantic import (
     model_serializer,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from ..policies import AllocationParams, EqualParams, params_class, registered_rules
 from .distributions import (
@@ -58,6 +60,9 @@ __all__ = [
     "Occasion",
     "MerchantTypeConfig",
     "MerchantConfig",
+    "KIND_ROLE_KEYS",
+    "MAX_MERCHANT_KINDS",
+    "MAX_MERCHANTS",
     "PushConfig",
     "InducedSharingConfig",
     "PolicyConfig",
@@ -466,29 +471,71 @@ class MerchantTypeConfig(_Strict):
     expectation: NonNeg = 1.0
     """Demand a merchant off the platform expects, relative to the platform's average
     orders per merchant (optimism > 1)."""
+    segment: Literal["brand", "sme", "other"] = "other"
+    """Which GMV share of the summary counts this kind: ``brand`` (``brand_gmv_share``),
+    ``sme`` (``sme_gmv_share``: small and medium merchants) or ``other`` (neither)."""
+    head: bool = False
+    """A head kind (imported top merchants): the ``head_boost`` allocation rule boosts
+    every merchant of it whatever its followers, unless ``policy.allocation.head_kinds``
+    names the kinds itself."""
+    colour: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    """Colour of the kind in charts, ``#rrggbb``; leave it out for one of a fixed palette
+    (chosen by the kind's position)."""
+    label: str | None = Field(default=None, min_length=1, max_length=40)
+    """Name of the kind in charts; leave it out for the table's name."""
+
+
+KIND_ROLE_KEYS = ("segment", "head", "colour", "label")
+"""Keys of a merchant type that say how the kind is counted and shown, not how its
+merchants behave; a dump leaves them out where they equal the kind's defaults, so that a
+scenario written before they existed keeps its run ids."""
+
+MAX_MERCHANT_KINDS = 100
+"""Most merchant kinds a scenario may declare (a merchant's kind is stored as int8)."""
+
+MAX_MERCHANTS = 300_000
+"""Most potential merchants of all kinds together (three built-in kinds of at most
+100,000 each, as before kinds were data)."""
+
+_KIND_NAME = r"[a-z][a-z0-9_]{0,39}"
 
 
 class MerchantConfig(_Strict):
-    """Merchant pool, stock and the weekly join/leave review."""
+    """Merchant pool, stock and the weekly join/leave review.
+
+    The merchant kinds form a table keyed by name: every ``[merchants.<name>]`` table is
+    a kind (a :class:`MerchantTypeConfig`). ``brand``, ``sme`` and ``white_label`` are
+    built in (with the defaults below; a table for one of them changes only the keys it
+    gives); any other name declares a new kind, which needs at least ``count`` and
+    ``price``. Merchant ids follow :attr:`kind_names`: the built-in kinds in that order,
+    then the scenario's own in the order of the file.
+    """
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"propertyNames": {"pattern": f"^{_KIND_NAME}$"}})
+    __pydantic_extra__: dict[str, MerchantTypeConfig] = Field(init=False)
+    FREE_KEY_FIELD: ClassVar[FieldInfo] = FieldInfo.from_annotation(MerchantTypeConfig)
+    """The field of a key the class does not declare (a new kind's table), for the
+    loader's look-up of dotted keys such as ``merchants.livestreamer.count``."""
 
     brand: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
         count=4, joined_at_start=0.5, price=LogNormal(median=300.0, sigma=0.6),
         quality=Beta(a=8.0, b=2.0), appeal=Constant(value=1.5),
         followers=LogNormal(median=100_000.0, sigma=1.0), fixed_cost_per_week=40.0,
         initial_stock=50, restock_quantity=50, return_rate=0.2,
+        segment="brand", head=True, colour="#1d3557",
     )
-    """Brands: higher prices, quality and appeal, many followers (assumption)."""
+    """Brands: higher prices, quality and appeal, many followers (assumption); a head kind."""
     sme: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
         count=20, joined_at_start=0.5, price=LogNormal(median=120.0, sigma=0.6),
         quality=Beta(a=6.0, b=2.0), followers=LogNormal(median=2_000.0, sigma=1.0),
-        fixed_cost_per_week=8.0, return_rate=0.15,
+        fixed_cost_per_week=8.0, return_rate=0.15, segment="sme", colour="#2a9d8f",
     )
     """Small and medium merchants: "volume not large, but stable, and return rates lower
     than on other platforms" (domain.md §3)."""
     white_label: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
         count=10, joined_at_start=0.5, price=LogNormal(median=60.0, sigma=0.6),
         quality=Beta(a=3.0, b=3.0), followers=LogNormal(median=500.0, sigma=1.0),
-        fixed_cost_per_week=4.0, return_rate=0.3,
+        fixed_cost_per_week=4.0, return_rate=0.3, colour="#e9c46a",
     )
     """White-label merchants: cheap, variable quality, higher returns (assumption)."""
     review_days: StrictInt = Field(default=7, ge=1, le=365)
@@ -507,20 +554,118 @@ class MerchantConfig(_Strict):
     @classmethod
     def _partial_types(cls, data: object) -> object:
         # `[merchants.sme] count = 100` changes only the count: the other keys keep the
-        # type's own defaults rather than requiring a full table.
+        # type's own defaults rather than requiring a full table. Any other key not a
+        # setting is a new kind: it must be a table with a plain name.
         if not isinstance(data, dict):
             return data
         out = dict(data)
-        for name in ("brand", "sme", "white_label"):
-            given = out.get(name)
-            if isinstance(given, dict):
-                default = cls.model_fields[name].default.model_dump(by_alias=True)
-                out[name] = {**default, **given}
+        builtin = _builtin_kinds()
+        extra = [k for k in out if k not in cls.model_fields]
+        if len(builtin) + len(extra) > MAX_MERCHANT_KINDS:  # before any kind table is looked at
+            raise KeyProblem(extra[MAX_MERCHANT_KINDS - len(builtin)],
+                             f"is merchant kind {len(builtin) + len(extra)}; allowed: at most "
+                             f"{MAX_MERCHANT_KINDS} kinds (the {len(builtin)} built-in ones included)")
+        for name, given in out.items():
+            if name in builtin and isinstance(given, dict):
+                out[name] = {**builtin[name].model_dump(by_alias=True), **given}
+            elif name not in cls.model_fields:
+                _check_new_kind(name, given, cls)
         return out
 
-    def types(self) -> tuple[MerchantTypeConfig, MerchantTypeConfig, MerchantTypeConfig]:
-        """Type configs indexed by :class:`sim.model.states.MerchantKind`."""
-        return (self.brand, self.sme, self.white_label)
+    @model_validator(mode="after")
+    def _kinds_consistent(self) -> MerchantConfig:
+        total, labels = 0, {}
+        for name, t in self.kinds().items():
+            total += t.count
+            if total > MAX_MERCHANTS:
+                raise KeyProblem(f"{name}.count", f"brings the merchants of all kinds to {total:,}; allowed: at "
+                                 f"most {MAX_MERCHANTS:,} in all", t.count)
+            label = t.label or name
+            if label in labels:
+                raise KeyProblem(f"{name}.label" if t.label else f"{labels[label]}.label",
+                                 f"makes two kinds show as {label!r} ({labels[label]} and {name}); allowed: "
+                                 "a label no other kind has (as name or label)", label)
+            labels[label] = name
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_default_roles(self, handler):
+        # A kind's role keys (segment, head, colour, label) are left out of dumps where
+        # they equal the kind's defaults: scenarios keep the run ids they had before.
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        builtin = _builtin_kinds()
+        for name in self.kind_names:
+            table = data.get(name)
+            if not isinstance(table, dict):
+                continue
+            default = builtin[name] if name in builtin else None
+            for key in KIND_ROLE_KEYS:
+                want = getattr(default, key) if default is not None else MerchantTypeConfig.model_fields[key].default
+                if key in table and table[key] == want:
+                    del table[key]
+        return data
+
+    @property
+    def kind_names(self) -> tuple[str, ...]:
+        """Names of the merchant kinds in id order: the built-in kinds (``brand``, ``sme``,
+        ``white_label``), then the scenario's own in file order. A merchant's kind code
+        (``kind``, int8, of the merchant table) is the position of its kind here."""
+        return tuple(_builtin_kinds()) + tuple(self.__pydantic_extra__ or ())
+
+    def kinds(self) -> dict[str, MerchantTypeConfig]:
+        """The merchant kinds, name to type config, in the order of :attr:`kind_names`."""
+        return {name: getattr(self, name) for name in self.kind_names}
+
+    def types(self) -> tuple[MerchantTypeConfig, ...]:
+        """Type configs indexed by kind code (the order of :attr:`kind_names`)."""
+        return tuple(self.kinds().values())
+
+    def segment_codes(self, segment: str) -> tuple[int, ...]:
+        """Kind codes of the kinds whose ``segment`` is ``segment`` (``brand``, ``sme``
+        or ``other``), ascending."""
+        return tuple(i for i, t in enumerate(self.types()) if t.segment == segment)
+
+    def head_kinds(self) -> tuple[str, ...]:
+        """Names of the kinds marked ``head = true``, in kind order."""
+        return tuple(name for name, t in self.kinds().items() if t.head)
+
+    def emptied(self) -> MerchantConfig:
+        """The same kinds with no merchants (``count = 0`` each): the classic modes' pool."""
+        data = self.model_dump(by_alias=True)
+        return MerchantConfig.model_validate({**data, **{n: {**data[n], "count": 0} for n in self.kind_names}})
+
+    def kind_labels(self) -> tuple[str, ...]:
+        """Chart names of the kinds (``label``, else the name), indexed by kind code."""
+        return tuple(t.label or name for name, t in self.kinds().items())
+
+
+def _builtin_kinds() -> dict[str, MerchantTypeConfig]:
+    """The built-in merchant kinds with their defaults, in id order."""
+    return {name: f.default for name, f in MerchantConfig.model_fields.items()
+            if isinstance(f.default, MerchantTypeConfig)}
+
+
+def _check_new_kind(name: str, given: object, cls: type[MerchantConfig]) -> None:
+    """Refuse a key of ``[merchants]`` that is neither a setting nor a kind table.
+
+    Raises
+    ------
+    KeyProblem
+        Naming the key: not a table, not a kind name, or a table with an unknown key.
+    """
+    settings = [k for k, f in cls.model_fields.items() if not isinstance(f.default, MerchantTypeConfig)]
+    if not isinstance(given, (dict, MerchantTypeConfig)):
+        raise KeyProblem(name, f"is not a key of [merchants]; allowed: {', '.join(settings)}, or a table "
+                         f"[merchants.{name}] declaring a merchant kind (count, price, ...)", given)
+    if not re.fullmatch(_KIND_NAME, name):
+        raise KeyProblem(name, "is not a merchant kind name; allowed: a name of lower-case letters, digits "
+                         "and '_', starting with a letter, at most 40 characters (e.g. livestreamer)")
+    unknown = [k for k in given if k not in MerchantTypeConfig.model_fields] if isinstance(given, dict) else []
+    if unknown:
+        raise KeyProblem(f"{name}.{unknown[0]}", "unknown key; allowed keys here: "
+                         f"{', '.join(MerchantTypeConfig.model_fields)}", given[unknown[0]])
 
 
 # --------------------------------------------------------------------------- policy
@@ -707,6 +852,12 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        alloc, kinds = self.policy.allocation, self.merchants.kind_names
+        for key in type(alloc).KIND_FIELDS:  # parameters naming merchant kinds
+            unknown = [n for n in getattr(alloc, key) or () if n not in kinds]
+            if unknown:
+                raise KeyProblem(f"policy.allocation.{key}", f"names {unknown[0]!r}, not a merchant kind of the "
+                                 f"scenario; allowed: {', '.join(kinds)} (the [merchants.<name>] tables)")
         if self.gifts.item == "cash" and self.policy.induced_sharing.enabled:
             raise KeyProblem(
                 "policy.induced_sharing.enabled",

@@ -9,13 +9,14 @@ import pandas as pd
 
 from ..metrics import hhi, lorenz_curve, top_k_share
 from ..model import GiftModel
-from ..model.states import MERCHANT_KINDS
+from ..scenario.schema import MerchantConfig
 
-__all__ = ["series_frame", "merchant_frame", "gifts_chart", "adoption_chart", "gmv_chart",
-           "merchants_chart", "top_merchants_chart", "lorenz_chart", "KIND_COLOURS"]
+__all__ = ["series_frame", "merchant_frame", "kind_styles", "gifts_chart", "adoption_chart", "gmv_chart",
+           "merchants_chart", "top_merchants_chart", "lorenz_chart", "KIND_PALETTE"]
 
 WIDTH, HEIGHT = 290, 170
-KIND_COLOURS = {"brand": "#1d3557", "sme": "#2a9d8f", "white_label": "#e9c46a"}
+KIND_PALETTE = ("#e76f51", "#8338ec", "#3a86ff", "#ff006e", "#6a994e", "#bc6c25", "#457b9d", "#9d4edd")
+"""Colours of merchant kinds that set no ``colour``, taken by kind code (cycling)."""
 GIFT_COLOURS = {"sent": "#264653", "accepted": "#e63946", "expired": "#8d99ae"}
 
 
@@ -27,11 +28,25 @@ def series_frame(model: GiftModel) -> pd.DataFrame:
     return df
 
 
+def kind_styles(cfg: MerchantConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Chart labels and colours of the scenario's merchant kinds, each indexed by kind code.
+
+    A kind's label is its ``label`` (else its name), its colour its ``colour`` (else
+    :data:`KIND_PALETTE` at the kind code, cycling).
+    """
+    colours = tuple(t.colour or KIND_PALETTE[i % len(KIND_PALETTE)] for i, t in enumerate(cfg.types()))
+    return cfg.kind_labels(), colours
+
+
 def merchant_frame(model: GiftModel) -> pd.DataFrame:
-    """One row per merchant: ``merchant``, ``kind`` (name), ``gmv`` (RMB), ``active``."""
+    """One row per merchant: ``merchant``, ``kind`` (the kind's chart label, categorical in
+    kind order), ``colour`` (the kind's ``#rrggbb``), ``gmv`` (RMB), ``active``."""
     t = model.merchant_table
+    labels, colours = kind_styles(model.config.merchants)
+    codes = t.kind.astype(np.int64)
     return pd.DataFrame({
-        "merchant": np.arange(t.n_merchants), "kind": [MERCHANT_KINDS[k] for k in t.kind],
+        "merchant": np.arange(t.n_merchants), "kind": pd.Categorical.from_codes(codes, labels),
+        "colour": np.asarray(colours, dtype=object)[codes] if len(codes) else np.array([], dtype=object),
         "gmv": t.gmv.astype(float), "active": t.active.astype(bool),
     })
 
@@ -102,19 +117,25 @@ def merchants_chart(model: GiftModel, s: pd.DataFrame) -> alt.Chart:
 
 
 def top_merchants_chart(m: pd.DataFrame, k: int = 15) -> alt.Chart:
-    """The ``k`` merchants with the most GMV (RMB) as bars coloured by kind, titled with the HHI
-    and top-10 share of all merchants' GMV; ``m`` is :func:`merchant_frame`. Ties are
-    broken by merchant index."""
+    """The ``k`` merchants with the most GMV (RMB) as bars, titled with the HHI and top-10
+    share of all merchants' GMV; ``m`` is :func:`merchant_frame`. Ties are broken by
+    merchant index. Colours and legend come from the frame's ``kind`` and ``colour``
+    columns, in kind order; without a ``colour`` column, Vega-Lite's default scheme."""
     g = m["gmv"].to_numpy()
     title = (f"Top merchants by GMV · HHI {hhi(g):.3f} · top-10 share {top_k_share(g, 10):.0%}"
              if g.sum() > 0 else "Top merchants by GMV (no sales yet)")
     top = m.sort_values(["gmv", "merchant"], ascending=[False, True]).head(k).copy()
     top["label"] = [f"#{i} {kind}" for i, kind in zip(top["merchant"], top["kind"])]
-    kinds = list(KIND_COLOURS)
-    c = alt.Chart(top).mark_bar().encode(
-        alt.X("gmv:Q", title="GMV, RMB"), alt.Y("label:N", sort="-x", title=None),
-        alt.Color("kind:N", title=None, sort=kinds,
-                  scale=alt.Scale(domain=kinds, range=list(KIND_COLOURS.values()))),
+    top["kind"] = top["kind"].astype(str)
+    colour = alt.Color("kind:N", title=None)
+    if "colour" in m:
+        order = m["kind"].cat.categories if isinstance(m["kind"].dtype, pd.CategoricalDtype) else m["kind"].unique()
+        of = dict(zip(m["kind"].astype(str), m["colour"]))
+        kinds = [str(x) for x in order if str(x) in of]
+        colour = alt.Color("kind:N", title=None, sort=kinds,
+                           scale=alt.Scale(domain=kinds, range=[of[x] for x in kinds]))
+    c = alt.Chart(top.drop(columns=["colour"], errors="ignore")).mark_bar().encode(
+        alt.X("gmv:Q", title="GMV, RMB"), alt.Y("label:N", sort="-x", title=None), colour,
         tooltip=["merchant:Q", "kind:N", alt.Tooltip("gmv:Q", format=",.0f")])
     return _frame(c, title)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...policies import AllocationPolicy, MerchantView, normalise
-from ...scenario.schema import Scenario
+from ...scenario.schema import MerchantConfig, Scenario
 from ..merchants import DemandWindow, MerchantTable
 from ..states import GiftSource, InvitationOutcome
 from .carriers import Traffic, Visits
@@ -48,7 +48,7 @@ def allocate_traffic(world: World, now: Now, sc: Scenario, policy: AllocationPol
     k = draw_impressions(world, now, sc, users)
     pop.annoyance[users] += k * sc.policy.ad_annoyance
     total = int(k.sum())
-    view = merchant_view(world.merchants, world.demand, now, expected_impressions=total)
+    view = merchant_view(world.merchants, world.demand, now, total, sc.merchants)
     shares = normalise(policy.weights(view, world.rng), world.merchants.active)
     parts = [click_visits(world, sc.gifts.click_through, users, k, shares)]
     pushed, pushes = push_visits(world, now, sc, users, shares)
@@ -59,8 +59,10 @@ def allocate_traffic(world: World, now: Now, sc: Scenario, policy: AllocationPol
                    commercial_impressions=total, pushes=pushes)
 
 
-def merchant_view(table: MerchantTable, demand: DemandWindow, now: Now, expected_impressions: float) -> MerchantView:
-    """The merchants' public state for the traffic policy (copies of the mutable arrays)."""
+def merchant_view(table: MerchantTable, demand: DemandWindow, now: Now, expected_impressions: float,
+                  kinds: MerchantConfig) -> MerchantView:
+    """The merchants' public state for the traffic policy (copies of the mutable arrays),
+    with the kind names and head kinds of ``kinds`` (the scenario's ``merchants`` table)."""
     t = table
     return MerchantView(
         day=now.step, step_days=now.step_days, active=t.active.copy(),
@@ -68,6 +70,7 @@ def merchant_view(table: MerchantTable, demand: DemandWindow, now: Now, expected
         recent_orders=demand.recent_orders, total_orders=t.orders.copy(),
         total_impressions=t.impressions.copy(), quality=t.quality,
         expected_impressions=float(expected_impressions),
+        kind_names=kinds.kind_names, head_kinds=kinds.head_kinds(),
     )
 
 
