@@ -7,7 +7,7 @@ published figure behind it (see ``docs/model.md`` for the reasoning). Units: day
 RMB, shares in [0, 1].
 
 Scenario files (TOML) mirror these classes table by table; unknown keys and
-out-of-range values are errors (see :mod:`sim.scenario.loader`).
+out-of-range values are errors (see :mod:`sim.scenario.messages`).
 """
 
 from __future__ import annotations
