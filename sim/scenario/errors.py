@@ -40,6 +40,7 @@ class KeyProblem(ValueError):
 
     @property
     def has_value(self) -> bool:
+        """Whether the validator gave a value to show (else the file's value is shown)."""
         return self.value is not _UNSET
 
 

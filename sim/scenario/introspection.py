@@ -92,6 +92,10 @@ def annotation_types(tp: Any) -> list[Any]:
 
 
 def model_for(candidates: list[Any], node: Any) -> type[BaseModel] | None:
+    """The model class among ``candidates`` (from :func:`annotation_types`) that a raw
+    table ``node`` stands for: the only one; for ``policy.allocation``, the params class
+    of ``node``'s registered rule; for a tagged union, the member whose ``kind``,
+    ``dist`` or ``rule`` matches the node's; None when no class fits (or none is a model)."""
     models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
     if not models:
         return None

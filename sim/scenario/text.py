@@ -20,6 +20,8 @@ __all__ = ["dotted_key", "inline_value", "short_value", "toml_value"]
 
 
 def dotted_key(parts: list[str | int]) -> str:
+    """Key parts as the user reads them: ``occasions[0].date``; a part that is not a bare
+    TOML key (spaces, dots, control characters) quoted; ``(top level)`` for no parts."""
     out = ""
     for p in parts:
         if isinstance(p, str) and not re.fullmatch(r"[A-Za-z0-9_\-]+", p):
@@ -29,6 +31,7 @@ def dotted_key(parts: list[str | int]) -> str:
 
 
 def short_value(v: Any) -> str:
+    """:func:`inline_value`, cut to 60 characters (ending ``...``) when longer."""
     text = inline_value(v)
     return text if len(text) <= 60 else text[:57] + "..."
 
