@@ -16,7 +16,7 @@ from .metrics import summarise
 from .model import ClassicModel, GiftModel, make_model
 from .scenario import Scenario, load_scenario
 
-__all__ = ["RunResult", "run", "collect", "check_seed", "MAX_SEED", "invitations_frame"]
+__all__ = ["RunResult", "run", "collect", "check_seed", "MAX_SEED", "invitations_frame", "series_table"]
 
 MAX_SEED = 2**63 - 1
 """The largest seed (a batch's master seed and its runs' seeds are 63-bit too)."""
@@ -94,14 +94,28 @@ def invitations_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     return out
 
 
-def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunResult:
-    """Turn a (finished or partly run) model into a :class:`RunResult`."""
-    from .model.states import AwareVia, GiftOutcome, GiftSource
+def series_table(model: GiftModel | ClassicModel) -> pd.DataFrame:
+    """The daily series of a (finished or partly run) model, one row per step done.
 
+    Returns
+    -------
+    pandas.DataFrame
+        ``step`` (int64, from 0), ``date`` (the calendar's dates, as the model holds
+        them) and every series of :data:`sim.model.SERIES` with its dtype; as many rows
+        as ``model.step_index``.
+    """
     done = model.step_index
     series = pd.DataFrame({k: v[:done] for k, v in model.recorder.columns.items()})
     series.insert(0, "date", model.calendar.dates[:done])
     series.insert(0, "step", np.arange(done, dtype=np.int64))
+    return series
+
+
+def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunResult:
+    """Turn a (finished or partly run) model into a :class:`RunResult`."""
+    from .model.states import AwareVia, GiftOutcome, GiftSource
+
+    series = series_table(model)
     gifts = pd.DataFrame(model.ledger.to_columns())
     gifts["source"] = _enum_names(gifts["source"].to_numpy(), GiftSource)
     gifts["outcome"] = _enum_names(gifts["outcome"].to_numpy(), GiftOutcome)

@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
+from ..graph import check_graph_file
 from ..results import run_id_maker
 from ..scenario import (
     Scenario,
     ScenarioError,
     apply_overrides,
-    check_graph_file,
     is_integer_field,
     load_raw,
     nested_override_problem,
@@ -168,7 +168,7 @@ def _check_integer_sample(spec: BatchSpec, integer: set[str], raws: list[dict[st
 
 
 def _kinds(field) -> list[Any]:
-    from ..scenario.loader import annotation_types
+    from ..scenario.introspection import annotation_types
 
     return annotation_types(field.annotation)
 

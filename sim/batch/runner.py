@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..results import ResultsError, git_commit, is_complete, versions
+from ..results.atomic import atomic_path, write_json_atomic
 from .executors import dask_client, default_workers, require_main_guard, run_dask, run_local
 from .plan import Plan, make_plan
 from .spec import load_batch
@@ -70,23 +71,13 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".tmp-{path.name}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, default=str)
-        fh.write("\n")
-    os.replace(tmp, path)
-
-
 def _write_plan(plan: Plan, path: Path) -> None:
     """Write ``plan.json`` (points with their resolved params, runs, the sampled design)
     atomically, entry by entry: memory holds a few points, never the whole enumeration."""
-    tmp = path.with_name(f".tmp-{path.name}")
-
     def dump(value: Any) -> str:
         return json.dumps(value, sort_keys=True, default=str)
 
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as fh:
         fh.write('{\n  "points": [')
         for n, p in enumerate(plan.record_points()):
             fh.write(("," if n else "") + "\n    " + dump(p))
@@ -104,7 +95,6 @@ def _write_plan(plan: Plan, path: Path) -> None:
                 fh.write(("," if n else "") + "\n    " + dump(row.tolist()))
             fh.write("\n  ]")
         fh.write("\n}\n")
-    os.replace(tmp, path)
 
 
 def _runs_to_do(plan: Plan, runs_dir: Path) -> tuple[np.ndarray, int]:
@@ -405,7 +395,7 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
         "started": _now(),
         "finished": None,
     }
-    _write_json_atomic(folder / "manifest.json", manifest)
+    write_json_atomic(folder / "manifest.json", manifest)
 
     stale = _remove_stale_temporaries(runs_dir) if resume else 0
     todo, distinct = _runs_to_do(plan, runs_dir)
@@ -471,7 +461,7 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
     manifest["completed"] = completed
     manifest["skipped"] = skipped
     manifest["failed"] = failed
-    _write_json_atomic(folder / "manifest.json", manifest)
+    write_json_atomic(folder / "manifest.json", manifest)
     log.info("batch %s finished: %d runs now, %d kept, %d failed, %.1f s", spec.name, completed, skipped, failed,
              time.perf_counter() - start)
     return BatchOutcome(folder=folder, plan=plan, completed=completed, skipped=skipped,

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from ..metrics import SUMMARY_KEYS, outcome_interval
 from ..results import is_complete, read_summary
+from ..results.atomic import atomic_path
 from .plan import Plan
 
 __all__ = ["STATUS", "write_tables", "comparison", "defined_count", "load_results", "BatchResults", "param_value"]
@@ -94,31 +95,29 @@ def _runs_frame(plan: Plan, runs_dir: Path, status: np.ndarray, walls: np.ndarra
 def _stream_concat(plan: Plan, runs_dir: Path, table: str, out: Path) -> int:
     """Append each complete run's table (plus run_id, point, replicate) to one Parquet
     file, run by run in plan order; memory holds one run's table at a time."""
-    tmp = out.with_name(f".tmp-{out.name}")
     writer = None
     rows = 0
-    try:
-        for r in plan.runs:
-            folder = runs_dir / r.run_id
-            if not is_complete(folder):
-                continue
-            t = pq.read_table(folder / f"{table}.parquet")
-            n = t.num_rows
-            t = t.add_column(0, "replicate", pa.array(np.full(n, r.replicate, dtype=np.int64)))
-            t = t.add_column(0, "point", pa.array(np.full(n, r.point, dtype=np.int64)))
-            t = t.add_column(0, "run_id", pa.array([r.run_id] * n, type=pa.string()))
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, t.schema, compression="zstd")
-            writer.write_table(t.cast(writer.schema))
-            rows += n
-    finally:
-        if writer is not None:
-            writer.close()
+    with atomic_path(out) as tmp:  # left as it was when no run has the table
+        try:
+            for r in plan.runs:
+                folder = runs_dir / r.run_id
+                if not is_complete(folder):
+                    continue
+                t = pq.read_table(folder / f"{table}.parquet")
+                n = t.num_rows
+                t = t.add_column(0, "replicate", pa.array(np.full(n, r.replicate, dtype=np.int64)))
+                t = t.add_column(0, "point", pa.array(np.full(n, r.point, dtype=np.int64)))
+                t = t.add_column(0, "run_id", pa.array([r.run_id] * n, type=pa.string()))
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, t.schema, compression="zstd")
+                writer.write_table(t.cast(writer.schema))
+                rows += n
+        finally:
+            if writer is not None:
+                writer.close()
     if writer is None:
-        if out.exists():
-            out.unlink()
+        out.unlink(missing_ok=True)
         return 0
-    os.replace(tmp, out)
     return rows
 
 
@@ -200,17 +199,15 @@ def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndar
     """
     runs_dir = batch_dir / "runs"
     runs = _runs_frame(plan, runs_dir, status, walls)
-    tmp = batch_dir / ".tmp-runs.parquet"
-    runs.to_parquet(tmp, index=False, compression="zstd")
-    os.replace(tmp, batch_dir / "runs.parquet")
+    with atomic_path(batch_dir / "runs.parquet") as tmp:
+        runs.to_parquet(tmp, index=False, compression="zstd")
     _stream_concat(plan, runs_dir, "series", batch_dir / "timeseries.parquet")
     _stream_concat(plan, runs_dir, "merchants", batch_dir / "merchants.parquet")
     if plan.spec.events:
         _stream_concat(plan, runs_dir, "gifts", batch_dir / "events.parquet")
     comp = comparison(runs, list(plan.spec.outcomes))
-    tmpc = batch_dir / ".tmp-comparison.csv"
-    comp.to_csv(tmpc, index=False)
-    os.replace(tmpc, batch_dir / "comparison.csv")
+    with atomic_path(batch_dir / "comparison.csv") as tmp:
+        comp.to_csv(tmp, index=False)
     return comp
 
 

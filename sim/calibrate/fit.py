@@ -28,6 +28,7 @@ from scipy import optimize
 from ..batch.executors import process_pool
 from ..batch.plan import run_seed
 from ..metrics import outcome_interval
+from ..results.atomic import write_text_atomic
 from ..runner import run
 from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
 from .spec import TARGET_RANGE, CalibrationSpec, load_calibration
@@ -334,9 +335,7 @@ def _write(result: CalibrationResult, folder: Path, base_path: Path) -> Calibrat
         target[path[-1]] = value
     text = f"# Fitted by giftsim calibrate ({spec.name}): loss {result.loss:.4g}\n" + tomli_w.dumps(doc)
     (folder / "fitted.toml").write_text(text)
-    tmp = folder / ".tmp-calibration.json"
-    tmp.write_text(strict_json(data))  # an undefined (NaN) fitted mean is null
-    os.replace(tmp, folder / "calibration.json")
+    write_text_atomic(folder / "calibration.json", strict_json(data))  # an undefined (NaN) fitted mean is null
     return CalibrationResult(spec=spec, fitted=result.fitted, loss=result.loss, check=result.check,
                              history=result.history, folder=folder, evaluations=result.evaluations,
                              warnings=result.warnings)

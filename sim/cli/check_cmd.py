@@ -11,6 +11,7 @@ from ..batch.estimate import RunCost, measure_run_cost
 from ..batch.executors import default_workers
 from ..batch.plan import FULL_CHECK_POINTS, Plan
 from ..calibrate import load_calibration
+from ..graph import check_graph_file
 from ..scenario import load_scenario
 from .common import ExitCode, console, file_kind
 
@@ -39,7 +40,7 @@ def main(args: argparse.Namespace) -> int:
             kind = file_kind(f)
             if kind == "calibration":
                 spec, folder = load_calibration(f)
-                load_scenario(folder / spec.base, check_graph=True)
+                load_scenario(folder / spec.base, checks=(check_graph_file,))
                 console.print(f"OK {escape(str(f))}: calibration of {len(spec.parameters)} parameters to "
                               f"{len(spec.targets)} targets")
             elif kind == "batch":
@@ -51,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
                 console.print(f"OK {escape(str(f))}: batch of {plan.n_points:,} points x "
                               f"{plan.spec.replicates:,} replicates = {plan.n_runs:,} runs{how}", soft_wrap=True)
             else:
-                sc = load_scenario(f, check_graph=True)
+                sc = load_scenario(f, checks=(check_graph_file,))
                 console.print(f"OK {escape(str(f))}: scenario {escape(repr(sc.name))}, {sc.time.days} days")
         except ScenarioError as err:
             bad += 1

@@ -85,6 +85,9 @@ class Calendar:
 
     @classmethod
     def build(cls, time: TimeConfig, rollout: RolloutConfig, occasions: list[Occasion]) -> Calendar:
+        """The calendar of a run: each step's date, occasion lift (its strongest occasion's
+        name) and staged-rollout share, from the scenario's ``time``, ``rollout`` and
+        ``occasions`` tables; arrays of shape (n_steps,)."""
         days = _day_offsets(time)
         dates = np.datetime64(time.start, "D") + np.floor(days).astype("timedelta64[D]")
         names = [""] * days.shape[0]

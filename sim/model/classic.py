@@ -24,7 +24,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..graph import CSRGraph
-from ..scenario.loader import ScenarioError
+from ..scenario import ScenarioError
 from ..scenario.schema import BassMode, IndependentCascadeMode, Scenario
 from .bass import add_to_friends, bass_step
 from .calendar import Calendar

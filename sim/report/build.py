@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..batch.tables import defined_count
+from ..results.atomic import write_bytes_atomic, write_text_atomic
 from .figures import (
     curve_figure,
     hhi_figure,
@@ -61,10 +62,7 @@ class _Writer:
 
     def figure(self, section: Section, fig, name: str, caption: str) -> None:
         png = png_bytes(fig)
-        path = self.out_dir / f"{name}.png"
-        tmp = path.with_name(f".tmp-{path.name}")
-        tmp.write_bytes(png)
-        os.replace(tmp, path)
+        path = write_bytes_atomic(self.out_dir / f"{name}.png", png)
         self.files.append(path)
         section.add(figure_html(png, path.name, caption))
 
@@ -150,10 +148,7 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     sections.append(_failures_section(batch))
 
     page = render_page(f"giftsim batch report: {batch.name}", meta, sections)
-    path = out_dir / "report.html"
-    tmp = path.with_name(".tmp-report.html")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, path)
+    path = write_text_atomic(out_dir / "report.html", page)
     return ReportOutcome(html=path, figures=w.files, tables=tables, seconds=time.perf_counter() - start)
 
 

@@ -1,5 +1,6 @@
 """Results on disk: run folders written atomically, read back, and their manifests."""
 
+from .atomic import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
 from .store import (
     TABLES,
     ResultsError,
@@ -18,6 +19,10 @@ from .store import (
 )
 
 __all__ = [
+    "atomic_path",
+    "write_bytes_atomic",
+    "write_json_atomic",
+    "write_text_atomic",
     "TABLES",
     "ResultsError",
     "git_commit",

@@ -1,25 +1,13 @@
 """Scenarios: the validated schema, distributions, and loading from TOML files."""
 
+from .checks import date_problems
 from .distributions import Beta, Constant, Distribution, Gamma, LogNormal, Uniform
-from .errors import KeyProblem
-from .loader import (
-    ScenarioError,
-    apply_overrides,
-    check_graph_file,
-    date_problems,
-    describe_errors,
-    is_integer_field,
-    kind_of,
-    load_raw,
-    load_scenario,
-    nested_override_problem,
-    parse_override,
-    read_toml,
-    schema_field,
-    validate_scenario,
-    with_overrides,
-    wrong_kind,
-)
+from .errors import KeyProblem, ScenarioError
+from .introspection import is_integer_field, schema_field
+from .loader import load_scenario, validate_scenario, with_overrides
+from .messages import describe_errors
+from .overrides import apply_overrides, nested_override_problem, parse_override
+from .reading import kind_of, load_raw, read_toml, wrong_kind
 from .schema import Scenario
 from .values import scenario_data, value_at
 
@@ -41,7 +29,6 @@ __all__ = [
     "schema_field",
     "is_integer_field",
     "date_problems",
-    "check_graph_file",
     "scenario_data",
     "value_at",
     "Distribution",

@@ -14,7 +14,7 @@ reject, say, a log-normal where a probability in [0, 1] is needed.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, override
 
 import numpy as np
 from pydantic import (
@@ -66,12 +66,15 @@ class Constant(_Dist):
     dist: Literal["constant"] = "constant"
     value: StrictFloat
 
+    @override
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return np.full(size, self.value, dtype=np.float64)
 
+    @override
     def support(self) -> tuple[float, float]:
         return (self.value, self.value)
 
+    @override
     def mean(self) -> float:
         return self.value
 
@@ -89,12 +92,15 @@ class Uniform(_Dist):
             raise ValueError(f"high ({self.high}) must be >= low ({self.low})")
         return self
 
+    @override
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.uniform(self.low, self.high, size)
 
+    @override
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
 
+    @override
     def mean(self) -> float:
         return 0.5 * (self.low + self.high)
 
@@ -106,12 +112,15 @@ class Beta(_Dist):
     a: StrictFloat = Field(gt=0)
     b: StrictFloat = Field(gt=0)
 
+    @override
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.beta(self.a, self.b, size)
 
+    @override
     def support(self) -> tuple[float, float]:
         return (0.0, 1.0)
 
+    @override
     def mean(self) -> float:
         return self.a / (self.a + self.b)
 
@@ -123,12 +132,15 @@ class LogNormal(_Dist):
     median: StrictFloat = Field(gt=0)
     sigma: StrictFloat = Field(ge=0, le=10)
 
+    @override
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.lognormal(math.log(self.median), self.sigma, size)
 
+    @override
     def support(self) -> tuple[float, float]:
         return (_TINY, math.inf)
 
+    @override
     def mean(self) -> float:
         return self.median * math.exp(0.5 * self.sigma**2)
 
@@ -142,12 +154,15 @@ class Gamma(_Dist):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True)
 
+    @override
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.gamma(self.shape, self.mean_ / self.shape, size)
 
+    @override
     def support(self) -> tuple[float, float]:
         return (_TINY, math.inf)
 
+    @override
     def mean(self) -> float:
         return self.mean_
 

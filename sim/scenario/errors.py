@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["KeyProblem", "folder_name"]
+__all__ = ["KeyProblem", "ScenarioError", "folder_name"]
 
 _UNSET = object()
+
+
+class ScenarioError(ValueError):
+    """A scenario (or batch) file or override that cannot be used; the message says why,
+    one line per problem, naming the file, the key and the allowed values."""
 
 
 class KeyProblem(ValueError):
@@ -35,6 +40,7 @@ class KeyProblem(ValueError):
 
     @property
     def has_value(self) -> bool:
+        """Whether the validator gave a value to show (else the file's value is shown)."""
         return self.value is not _UNSET
 
 

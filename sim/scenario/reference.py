@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from ..policies import params_class
 from ..policies.builtin import BUILTIN_RULES
 from .distributions import _Dist
-from .loader import allows_none, format_bounds
+from .introspection import allows_none, format_bounds
 from .schema import (
     BarabasiAlbert,
     BassMode,

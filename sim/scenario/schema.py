@@ -7,7 +7,7 @@ published figure behind it (see ``docs/model.md`` for the reasoning). Units: day
 RMB, shares in [0, 1].
 
 Scenario files (TOML) mirror these classes table by table; unknown keys and
-out-of-range values are errors (see :mod:`sim.scenario.loader`).
+out-of-range values are errors (see :mod:`sim.scenario.messages`).
 """
 
 from __future__ import annotations
@@ -138,6 +138,7 @@ class TimeConfig(_Strict):
 
     @property
     def steps_per_day(self) -> int:
+        """Steps in a day (24 / ``step_hours``)."""
         return 24 // self.step_hours
 
     @property
@@ -187,6 +188,8 @@ def _below_n(cfg, key: str, low: int) -> None:
 
 
 class BarabasiAlbert(_GraphBase):
+    """A seeded Barabasi-Albert graph: preferential attachment, m friendships per new user."""
+
     kind: Literal["barabasi_albert"]
     n: StrictInt = Field(ge=2, le=50_000_000)
     """Users."""
@@ -203,6 +206,8 @@ class BarabasiAlbert(_GraphBase):
 
 
 class WattsStrogatz(_GraphBase):
+    """A seeded Watts-Strogatz small world: a ring of k neighbours, each edge rewired with probability p."""
+
     kind: Literal["watts_strogatz"]
     n: StrictInt = Field(ge=2, le=50_000_000)
     """Users."""

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .loader import _model_for, annotation_types, schema_field
+from .introspection import annotation_types, model_for, schema_field
 from .schema import Scenario
 
-__all__ = ["scenario_data", "value_at"]
+__all__ = ["node_at", "scenario_data", "value_at"]
 
 _TAGS = ("rule", "dist", "kind")
 
@@ -47,7 +47,7 @@ def value_at(data: Mapping[str, Any], key: str) -> Any:
         return node
     tag = next((t for t in _TAGS if t in node), None)
     field = schema_field(parts, data)
-    model = _model_for(annotation_types(field.annotation), dict(node)) if field is not None else None
+    model = model_for(annotation_types(field.annotation), dict(node)) if field is not None else None
     if tag is None or model is None:
         return dict(node)
     try:
@@ -55,3 +55,13 @@ def value_at(data: Mapping[str, Any], key: str) -> Any:
     except ValidationError:  # no defaults for some keys (a distribution's parameters): all of them
         return dict(node)
     return {k: v for k, v in node.items() if k == tag or default.get(k, object()) != v}
+
+
+def node_at(doc: Any, parts: list[str]) -> Any:
+    """The node of a raw (unvalidated) document at the key ``parts``, or None where a part
+    is missing or runs through a value that is not a table."""
+    for part in parts:
+        if not isinstance(doc, dict):
+            return None
+        doc = doc.get(part)
+    return doc

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..metrics import hhi, lorenz_curve, top_k_share
 from ..model import GiftModel
+from ..runner import series_table
 from ..scenario.schema import MerchantConfig
 
 __all__ = ["series_frame", "merchant_frame", "kind_styles", "gifts_chart", "adoption_chart", "gmv_chart",
@@ -21,10 +22,10 @@ GIFT_COLOURS = {"sent": "#264653", "accepted": "#e63946", "expired": "#8d99ae"}
 
 
 def series_frame(model: GiftModel) -> pd.DataFrame:
-    """The daily series so far: ``date`` and every recorder column, one row per step done."""
-    done = model.step_index
-    df = pd.DataFrame({k: v[:done] for k, v in model.recorder.columns.items()})
-    df.insert(0, "date", pd.to_datetime(model.calendar.dates[:done]))
+    """The daily series so far, one row per step done: ``date`` (pandas datetimes, for
+    Vega-Lite) and every recorder column (see :func:`sim.runner.series_table`)."""
+    df = series_table(model).drop(columns="step")
+    df["date"] = pd.to_datetime(df["date"])
     return df
 
 

@@ -15,11 +15,11 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import annotated_types
 from pydantic import BaseModel
 
 from ..policies import AllocationParams, registered_rules
 from ..scenario import Scenario, with_overrides
+from ..scenario.introspection import field_bounds
 
 __all__ = ["ControlSpec", "control_specs", "apply_overrides", "set_override", "SECTIONS",
            "ROLLOUT_SPEED", "rollout_speed_schedule"]
@@ -108,18 +108,10 @@ def _strip(tp: Any) -> Any:
 
 
 def _bounds(info) -> tuple[float | None, float | None, bool, bool]:
-    lo = hi = None
-    lo_open = hi_open = False
-    for m in info.metadata:
-        if isinstance(m, annotated_types.Ge):
-            lo = float(m.ge)
-        elif isinstance(m, annotated_types.Gt):
-            lo, lo_open = float(m.gt), True
-        elif isinstance(m, annotated_types.Le):
-            hi = float(m.le)
-        elif isinstance(m, annotated_types.Lt):
-            hi, hi_open = float(m.lt), True
-    return lo, hi, lo_open, hi_open
+    """(low, high, low is open, high is open) of a field, as floats (see
+    :func:`sim.scenario.introspection.field_bounds`)."""
+    lo, lo_open, hi, hi_open = field_bounds(info)
+    return (None if lo is None else float(lo)), (None if hi is None else float(hi)), lo_open, hi_open
 
 
 def _literal_values(tp: Any) -> tuple | None:

@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..graph import CSRGraph
+from ..results.atomic import atomic_path
 
 __all__ = ["DEFAULT_NODE_CAP", "ViewNodes", "view_nodes", "Layout", "graph_layout", "cache_dir"]
 
@@ -205,9 +206,8 @@ def graph_layout(graph: CSRGraph, nodes: np.ndarray | None = None, *, seed: int 
     xy = _compute(adj, seed)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".tmp-{key}-{os.getpid()}.npy"
-        np.save(tmp, xy)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            np.save(tmp, xy)
     except OSError:
         pass  # a read-only cache only costs time
     return Layout(xy, key, time.perf_counter() - start, False)

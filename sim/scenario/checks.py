@@ -1,0 +1,56 @@
+"""Checks across keys that the schema cannot make alone: dates against the simulated period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from .schema import Scenario
+
+__all__ = ["date_problems"]
+
+
+def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", "gifts")
+                  ) -> list[tuple[list[str | int], Any, str]]:
+    """Occasion, rollout and chat-entry dates that do not fit the simulated period, as
+    (key parts, value, message); only for the gift mode (the classic modes ignore them).
+
+    An occasion is out when its whole window, ``lead_days`` before its date to
+    ``lag_days`` after, misses [time.start, time.end]: it could not change a single step.
+    A rollout is out when its first point comes after time.end: the share is constant
+    before the first point, so every step would get that point's share. Points before
+    time.start or after time.end are otherwise fine: the share inside the period
+    interpolates toward them. ``gifts.chat_entry_from`` is out when it comes after
+    time.end: the chat entry would never open (a date before time.start opens it for
+    the whole period).
+    """
+    given = set(given)
+    if sc.mode.kind != "gift":
+        return []
+    t = sc.time
+    period = f"{t.start.isoformat()} to {t.end.isoformat()} (time.start to time.end)"
+    out: list[tuple[list[str | int], Any, str]] = []
+    if "occasions" in given:
+        for i, o in enumerate(sc.occasions):
+            first = o.date - dt.timedelta(days=o.lead_days)
+            last = o.date + dt.timedelta(days=o.lag_days)
+            if last < t.start or first > t.end:
+                out.append((["occasions", i, "date"], o.date,
+                            f"occasion {o.name!r} lies outside the simulated period {period}, and so "
+                            f"does its window ({first.isoformat()} to {last.isoformat()}, lead_days "
+                            "before to lag_days after), so it could not change anything; allowed: a date "
+                            "whose window overlaps the period (or leave the occasion out)"))
+    if "rollout" in given:
+        p = sc.rollout.schedule[0]
+        if p.date > t.end:
+            out.append((["rollout", "schedule", 0, "date"], p.date,
+                        f"the staged rollout starts after the simulated period {period} ends; the "
+                        f"share is constant before the first point, so every step would get its share "
+                        f"{p.share:g}; allowed: a first date on or before time.end ({t.end.isoformat()})"))
+    if "gifts" in given and sc.gifts.chat_entry_from is not None and sc.gifts.chat_entry_from > t.end:
+        out.append((["gifts", "chat_entry_from"], sc.gifts.chat_entry_from,
+                    f"the chat menu's gift entry would open after the simulated period {period} ends, so "
+                    f"it would never be used; allowed: a date on or before time.end ({t.end.isoformat()}), "
+                    "or leave the key out for product pages only (--set gifts.chat_entry_from=none)"))
+    return out
