@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy import stats
 
 __all__ = ["Direction", "Outcome", "OutcomeRegistry", "OutcomeInterval", "clip_interval", "outcome_interval",
            "UNIT_RANGE", "NON_NEGATIVE"]
@@ -281,6 +280,8 @@ def outcome_interval(values, key: str, level: float,
     OutcomeInterval
         ``n`` counts the defined values; mean NaN when ``n == 0``, bounds NaN when ``n < 2``.
     """
+    from scipy import stats
+
     x = np.asarray(values, dtype=np.float64).ravel()
     x = x[~np.isnan(x)]
     n = int(x.size)

@@ -83,7 +83,8 @@ class Parameter:
                 raise ValueError(f"parameter {self.key!r}: a constant has a value, not bounds")
             return
         if self.bounds is None or len(self.bounds) != 2:
-            raise ValueError(f"parameter {self.key!r}: an {self.role.value} needs bounds [low, high]")
+            article = "an" if self.role is Role.UNCERTAINTY else "a"
+            raise ValueError(f"parameter {self.key!r}: {article} {self.role.value} needs bounds [low, high]")
         lo, hi = (float(b) for b in self.bounds)
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise ValueError(f"parameter {self.key!r}: bounds [{lo:g}, {hi:g}]: need finite low < high")

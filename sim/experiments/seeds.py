@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["run_seed", "seed_streams", "STREAMS", "sampler_seed", "SAMPLER_POINT"]
+__all__ = ["run_seed", "seed_streams", "STREAMS", "sampler_seed", "SAMPLER_POINT", "analysis_seed"]
 
 STREAMS = ("graph", "population", "merchants", "dynamics")
 """The random streams of a run, in the order they are spawned (:func:`seed_streams`)."""
@@ -67,3 +67,9 @@ def sampler_seed(master: int) -> int:
     """The seed of a sampled design (SALib's ``seed``) of a batch with seed ``master``:
     ``run_seed(master, SAMPLER_POINT, 0) % (2**31 - 1)``, in ``[0, 2**31 - 1)``."""
     return int(run_seed(master, SAMPLER_POINT, 0) % (2**31 - 1))
+
+
+def analysis_seed(master: int) -> int:
+    """The seed of the resampling in a batch's sensitivity analysis (Sobol bootstrap
+    intervals, Morris): the first word of ``SeedSequence(master)`` modulo ``2**31 - 1``."""
+    return int(np.random.SeedSequence(master).generate_state(1)[0] % (2**31 - 1))
