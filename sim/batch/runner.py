@@ -302,17 +302,12 @@ def run_batch(
     batch_file : path-like
     out : path-like, optional
         The batch folder; default ``<results_root>/<batch name>``.
-    workers : int, optional
-        Local processes (default: all cores). Not with ``scheduler``, ``dask_local`` or
-        ``evaluator``.
+    workers, scheduler, dask_local : optional
+        Local processes (default: all cores); or a dask.distributed scheduler's address;
+        or a Dask LocalCluster of this many workers. At most one, not with ``evaluator``.
     resume : bool
         Continue an earlier, interrupted batch in ``out``: runs already complete are
         skipped (by run id), the rest are run.
-    scheduler : str, optional
-        A dask.distributed scheduler address: run there. It is connected to before
-        anything is written.
-    dask_local : int, optional
-        Start a Dask LocalCluster with this many workers and run there.
     on_outcome : callable(outcome, done, total), optional
         Called as each run finishes (progress bars).
     on_start : callable(total), optional
@@ -323,10 +318,8 @@ def run_batch(
         Refuse a batch of more runs (default: the batch file's ``max_runs``, else
         :data:`sim.batch.plan.DEFAULT_MAX_RUNS`), before anything is enumerated.
     evaluator : sim.experiments.Evaluator, optional
-        Where the runs happen (not yet entered: the batch enters it once the folder is
-        accepted, before anything is written, and leaves it at the end). Default: the one
-        ``workers`` / ``scheduler`` / ``dask_local`` ask for
-        (:func:`sim.experiments.make_evaluator`).
+        Where the runs happen, not yet entered (entered once the folder is accepted, before
+        anything is written). Default: :func:`sim.experiments.make_evaluator` of the above.
 
     Returns
     -------
@@ -342,9 +335,8 @@ def run_batch(
     sim.batch.executors.SchedulerError
         If ``scheduler`` is not an address or does not answer (nothing is written).
     BatchExistsError
-        If ``out`` holds an earlier batch and ``resume`` is false, holds a different
-        batch (other run ids) and ``resume`` is true, or holds something that is not a
-        batch (such as single runs).
+        If ``out`` holds an earlier batch (without ``resume``), a different batch, or
+        something that is not a batch (such as single runs).
     BatchBusyError
         If another process is running a batch in ``out`` (it holds the folder's lock).
     sim.experiments.MainGuardError
