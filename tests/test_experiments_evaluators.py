@@ -155,3 +155,12 @@ def test_calibration_takes_a_users_own_evaluator(tmp_path):
     pd_testing.assert_frame_equal(a.history, b.history)
     # one map per generation (points x replicates) and one for the check replicates
     assert (ev.entered, ev.left) == (1, 1) and ev.tasks == len(b.history) + b.spec.check_replicates
+
+
+def test_an_evaluator_can_be_entered_again():
+    for ev in (ProcessPoolEvaluator(2), DaskEvaluator(local_workers=1)):
+        for _ in range(2):
+            with ev:
+                assert map_ordered(ev, fails_on_three, [1, 2, 4, 5]) == [1, 4, 16, 25]
+        with pytest.raises(RuntimeError, match="with block"):
+            next(ev.map(fails_on_three, [1]))

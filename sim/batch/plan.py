@@ -389,6 +389,7 @@ class Plan:
         return _point_name(v.name, combo, show_variant=len(self._variants) > 1)
 
     def point_variant(self, i: int) -> str:
+        """Point ``i``'s variant name."""
         return self._where(i)[0].name
 
     def _resolve(self, v: _VariantDef, combo: dict[str, Any], name: str) -> Scenario:

@@ -37,6 +37,7 @@ __all__ = ["add_parser", "main"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``batch`` subcommand to ``sub``."""
     p = sub.add_parser(
         "batch", help="run a batch file: scenario points x replicates, and compare them",
         description="Run every point x replicate of BATCHFILE, write each run under "
@@ -243,6 +244,7 @@ def _print_comparison_summary(outcome, comp, outcomes) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim batch`` with parsed ``args``; returns the exit code."""
     started = False  # on_start was called: the folder holds the plan and runs have begun
 
     def note_start(total: int) -> None:

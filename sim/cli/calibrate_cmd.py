@@ -15,6 +15,7 @@ __all__ = ["add_parser", "main"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``calibrate`` subcommand to ``sub``."""
     p = sub.add_parser(
         "calibrate", help="fit scenario parameters to target figures (differential evolution)",
         description="Fit the [parameters] of CALIBFILE to its [targets] with scipy's differential "
@@ -31,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim calibrate`` with parsed ``args``; returns the exit code."""
     expect_kind(args.calibfile, "calibration")
     evaluator = evaluator_from_args(args)
     with console.status("calibrating (differential evolution)..."):

@@ -23,6 +23,7 @@ SHOWN = RUN_OUTCOMES.view("run")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``run`` subcommand to ``sub``."""
     p = sub.add_parser(
         "run", help="run one simulation of a scenario file",
         description="Run one simulation of SCENARIO and write its outputs to "
@@ -48,6 +49,7 @@ def free_folder(parent: Path, name: str) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim run`` with parsed ``args``; returns the exit code."""
     expect_kind(args.scenario, "scenario")
     check_seed(args.seed, "--seed")
     scenario = load_scenario(args.scenario, args.overrides)

@@ -113,6 +113,7 @@ class DaskEvaluator(BaseEvaluator):
         self.client = client
         self.description = "dask " + (scheduler or f"LocalCluster({local_workers})")
         self._stack = contextlib.ExitStack()
+        self._owned = False
 
     def preflight(self, what: str, kept: str) -> None:
         """A LocalCluster starts worker processes: refuse a script's unguarded top-level code."""
@@ -120,12 +121,17 @@ class DaskEvaluator(BaseEvaluator):
             require_main_guard(what, kept)
 
     def __enter__(self) -> Self:
+        """Connect to the scheduler (or start the LocalCluster) unless given a client."""
         if self.client is None:
             self.client = self._stack.enter_context(dask_client(self.scheduler, self.local_workers))
+            self._owned = True
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the client (and cluster) this evaluator started; a given client stays open."""
         self._stack.close()
+        if self._owned:
+            self.client, self._owned = None, False
 
     def map(self, function: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``function(task)`` for every task as it finishes."""

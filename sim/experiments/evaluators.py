@@ -46,9 +46,13 @@ class Evaluator(Protocol):
     ``preflight(what, kept)`` (refuse to start before anything is planned or written).
     """
 
-    def __enter__(self) -> Any: ...
+    def __enter__(self) -> Any:
+        """Acquire what the evaluator needs (a pool, a client); returns the evaluator."""
+        ...
 
-    def __exit__(self, *exc: object) -> bool | None: ...
+    def __exit__(self, *exc: object) -> bool | None:
+        """Release what :meth:`__enter__` acquired."""
+        ...
 
     def map(self, function: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Yield ``function(task)`` for every task, in any order."""
@@ -62,9 +66,11 @@ class BaseEvaluator:
     description = "evaluator"
 
     def __enter__(self) -> Self:
+        """Acquire what the evaluator needs; returns it."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Release what :meth:`__enter__` acquired."""
         return None
 
     def preflight(self, what: str, kept: str) -> None:
@@ -132,12 +138,14 @@ class ProcessPoolEvaluator(BaseEvaluator):
             _pool.require_main_guard(what, kept)
 
     def __enter__(self) -> Self:
+        """Acquire what the evaluator needs; returns it."""
         if self.workers > 1:
             self._others = set(mp.active_children())  # processes not of this pool (a caller's own)
             self._pool = _pool.process_pool(self.workers)
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Release what :meth:`__enter__` acquired."""
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.shutdown()

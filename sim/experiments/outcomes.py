@@ -95,6 +95,7 @@ class Outcome:
     undefined_when: str | None = None
 
     def __post_init__(self) -> None:
+        """Check the declaration."""
         lo, hi = self.range
         if not lo < hi:
             raise ValueError(f"outcome {self.name!r}: range {self.range} must have low < high")
@@ -174,12 +175,15 @@ class OutcomeRegistry(Mapping[str, Outcome]):
         return self._views[name]
 
     def __getitem__(self, name: str) -> Outcome:
+        """The item at ``i`` (or key)."""
         return self._outcomes[name]
 
     def __iter__(self) -> Iterator[str]:
+        """Iterate in order."""
         return iter(self._outcomes)
 
     def __len__(self) -> int:
+        """The number of items."""
         return len(self._outcomes)
 
     def texts(self) -> dict[str, str]:

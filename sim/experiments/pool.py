@@ -40,6 +40,7 @@ class MainGuardError(SystemExit):
     start the batch again)."""
 
     def __str__(self) -> str:
+        """The message."""
         return str(self.code)
 
 

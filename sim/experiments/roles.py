@@ -75,6 +75,7 @@ class Parameter:
     value: Any = None
 
     def __post_init__(self) -> None:
+        """Check the declaration."""
         check_key(self.key)
         if not isinstance(self.role, Role):
             raise ValueError(f"parameter {self.key!r}: role must be a Role, got {self.role!r}")
@@ -125,12 +126,15 @@ class ParameterSpace(Sequence[Parameter]):
         return cls(Parameter(k, role, (b[0], b[1]), k in whole) for k, b in bounds.items())
 
     def __getitem__(self, i):
+        """The item at ``i`` (or key)."""
         return self._params[i]
 
     def __len__(self) -> int:
+        """The number of items."""
         return len(self._params)
 
     def __iter__(self) -> Iterator[Parameter]:
+        """Iterate in order."""
         return iter(self._params)
 
     @property
