@@ -34,7 +34,7 @@ from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
 from .spec import TARGET_RANGE, CalibrationSpec, load_calibration
 
 __all__ = ["CalibrationResult", "CalibrationExistsError", "calibrate", "metrics_of", "evaluate", "check_table",
-           "UNDEFINED_PENALTY"]
+           "UNDEFINED_PENALTY", "parameter_space", "calibration_evaluator"]
 
 log = logging.getLogger(__name__)
 
