@@ -174,13 +174,13 @@ def test_a_worker_that_imports_an_unguarded_script_ends_quietly(tmp_path):
     # the parent's check is switched off: each worker's own check ends it at once (no
     # second batch, no BatchBusyError traceback per worker) and the parent says why
     tiny_batch(tmp_path, "replicates = 2\n")
-    out = run_script(tmp_path, 'import sim.batch.executors as ex\nimport sim.batch.runner as r\n'
+    out = run_script(tmp_path, 'import sim.experiments.pool as ex\nimport sim.batch.runner as r\n'
                                'if __name__ == "__main__":\n'
-                               '    r.require_main_guard = ex.require_main_guard = lambda what="", kept="": None\n'
+                               '    ex.require_main_guard = lambda what="", kept="": None\n'
                                'r.run_batch("b.toml", out="res", workers=2)\n')
     assert out.returncode == 1
     assert out.stderr.count("Traceback") == 1 and "BatchBusyError" not in out.stderr
-    assert out.stderr.strip().splitlines()[-1].startswith("sim.batch.executors.WorkerLostError: a worker process "
+    assert out.stderr.strip().splitlines()[-1].startswith("sim.experiments.pool.WorkerLostError: a worker process "
                                                           "ended abruptly")
     assert 'if __name__ == "__main__"' in out.stderr
 

@@ -45,6 +45,7 @@ class RunCost:
 
     @property
     def extrapolated(self) -> bool:
+        """Whether the full-horizon cost was extrapolated from shorter measured runs."""
         return self.measured_days[-1] != self.days
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from ..experiments.roles import ParameterSpace, Role
+from ..experiments.seeds import run_seed, sampler_seed
 from ..graph import check_graph_file
 from ..results import run_id_maker
 from ..scenario import (
@@ -36,7 +38,7 @@ from ..scenario import (
 )
 from .spec import BatchSpec, Range, _same_key
 
-__all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem", "count_runs",
+__all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem", "sample_space", "count_runs",
            "DEFAULT_MAX_RUNS", "FULL_CHECK_POINTS"]
 
 DEFAULT_MAX_RUNS = 10_000_000
@@ -84,26 +86,18 @@ class PlannedRun:
     run_id: str
 
 
-def run_seed(master: int, point: int, replicate: int, *, common_random_numbers: bool = False) -> int:
-    """The seed of one run: ``SeedSequence(master, spawn_key=(point, replicate))`` (or
-    ``(replicate,)`` with common random numbers) reduced to a 63-bit integer.
-
-    The seed depends only on the master seed and the run's place in the plan, never on
-    the worker or the order in which runs finish.
-    """
-    key = (replicate,) if common_random_numbers else (point, replicate)
-    ss = np.random.SeedSequence(master, spawn_key=key)
-    hi, lo = (int(x) for x in ss.generate_state(2, np.uint32))
-    return ((hi << 32) | lo) >> 1
+def sample_space(spec: BatchSpec) -> ParameterSpace | None:
+    """The ``[sample]`` bounds as uncertainties (:class:`sim.experiments.ParameterSpace`;
+    keys of ``sample.integer`` rounded), in the file's order; None without ``[sample]``."""
+    if spec.sample is None:
+        return None
+    return ParameterSpace.from_bounds(spec.sample.bounds, Role.UNCERTAINTY, spec.sample.integer)
 
 
 def salib_problem(spec: BatchSpec) -> dict[str, Any] | None:
     """The SALib problem dictionary of a sampled batch (None without ``[sample]``)."""
-    if spec.sample is None:
-        return None
-    names = list(spec.sample.bounds)
-    return {"num_vars": len(names), "names": names,
-            "bounds": [list(spec.sample.bounds[k]) for k in names]}
+    space = sample_space(spec)
+    return None if space is None else space.salib_problem()
 
 
 def _sample_matrix(spec: BatchSpec, integer: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
@@ -114,7 +108,7 @@ def _sample_matrix(spec: BatchSpec, integer: set[str] | frozenset[str] = frozens
 
     s = spec.sample
     problem = salib_problem(spec)
-    seed = int(run_seed(spec.seed, 2**31 - 1, 0) % (2**31 - 1))
+    seed = sampler_seed(spec.seed)
     if s.method == "latin":
         x = latin.sample(problem, s.n, seed=seed)
     elif s.method == "sobol":
@@ -395,6 +389,7 @@ class Plan:
         return _point_name(v.name, combo, show_variant=len(self._variants) > 1)
 
     def point_variant(self, i: int) -> str:
+        """Point ``i``'s variant name."""
         return self._where(i)[0].name
 
     def _resolve(self, v: _VariantDef, combo: dict[str, Any], name: str) -> Scenario:
@@ -533,18 +528,53 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
         :func:`sim.graph.graph_file_facts`).
     """
     n_points, _ = _check_limit(spec, source, max_runs)
-    folder = Path(folder)
-    raw_cache: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+    raw_of = _RawFiles(Path(folder), source)
+    variants = _variants(spec, source, raw_of)
+    _check_variants(spec, Path(folder), source, variants)
+    raws = [raw_of(rel, where)[0] for _, rel, _, where in variants]
+    design = "sample.bounds" if spec.sample is not None else "sweep"
+    keys = list(spec.sample.bounds) if spec.sample is not None else list(spec.sweep)
+    _check_set_once(variants, keys, design, source)
+    values, integer, checked = _design(spec, keys, raws, variants, source)
+    _check_nested(variants, keys, checked, design, source)
+    defs = [_VariantDef(vname, rel, tuple(overrides.items()), where, raw_of(rel, where))
+            for vname, rel, overrides, where in variants]
+    plan = Plan(spec, source, defs, keys, values, frozenset(integer), n_points)
+    if spec.sample is not None and plan.sample_matrix is not None and n_points <= FULL_CHECK_POINTS:
+        if len(plan.sample_matrix) * len(defs) != n_points:  # the count formula is SALib's
+            raise AssertionError(f"sample rows {len(plan.sample_matrix)} != {n_points // len(defs)}")
+    mode = check if check != "auto" else ("all" if n_points <= FULL_CHECK_POINTS else "margins")
+    if mode == "all":
+        plan.check_all()
+    elif mode == "margins":
+        plan.check_margins()
+    return plan
 
-    def raw_of(rel: str, key: str) -> tuple[dict[str, Any], dict[str, str]]:
-        if rel not in raw_cache:
+
+_VariantRow = tuple[str, str, dict[str, Any], str]
+"""A variant as planning reads it: name, scenario file, overrides, and the batch key naming the file."""
+
+
+class _RawFiles:
+    """Scenario files read once each (``load_raw``), relative to the batch file's folder."""
+
+    def __init__(self, folder: Path, source: str) -> None:
+        self.folder, self.source = folder, source
+        self.cache: dict[str, tuple[dict[str, Any], dict[str, str]]] = {}
+
+    def __call__(self, rel: str, key: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """``(raw, origin)`` of scenario file ``rel``; a problem names the batch ``key`` pointing at it."""
+        if rel not in self.cache:
             try:
-                raw_cache[rel] = load_raw(folder / rel)
+                self.cache[rel] = load_raw(self.folder / rel)
             except ScenarioError as err:  # name the batch key that points at the file
-                raise ScenarioError(f"{source}: {key} = {rel!r}: {err}") from None
-        return raw_cache[rel]
+                raise ScenarioError(f"{self.source}: {key} = {rel!r}: {err}") from None
+        return self.cache[rel]
 
-    variants: list[tuple[str, str, dict[str, Any], str]] = []
+
+def _variants(spec: BatchSpec, source: str, raw_of: _RawFiles) -> list[_VariantRow]:
+    """The batch's variants: each listed scenario, each named variant, else the base."""
+    variants: list[_VariantRow] = []
     for i, rel in enumerate(spec.scenarios):
         raw, _ = raw_of(rel, f"scenarios[{i}]")
         variants.append((str(raw.get("name") or Path(rel).stem), rel, {}, f"scenarios[{i}]"))
@@ -556,6 +586,11 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
     if not variants:
         raw, _ = raw_of(spec.base, "base")
         variants.append((str(raw.get("name") or Path(spec.base).stem), spec.base, {}, "base"))
+    return variants
+
+
+def _check_variants(spec: BatchSpec, folder: Path, source: str, variants: list[_VariantRow]) -> None:
+    """No scenario listed twice, no two identical variants, no two sharing a name."""
     for i, rel in enumerate(spec.scenarios):
         if rel in spec.scenarios[:i]:
             raise ScenarioError(f"{source}: scenarios[{i}] = {rel!r}: is listed twice (also scenarios"
@@ -573,10 +608,10 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
         raise ScenarioError(f"{source}: two points share the name {next(n for n in names if names.count(n) > 1)!r}; "
                             "give variants distinct names")
 
-    raws = [raw_of(rel, where)[0] for _, rel, _, where in variants]
-    design = "sample.bounds" if spec.sample is not None else "sweep"
-    keys = list(spec.sample.bounds) if spec.sample is not None else list(spec.sweep)
-    for vname, _, overrides, _ in variants:  # nothing set twice, in a variant or with the sweep
+
+def _check_set_once(variants: list[_VariantRow], keys: list[str], design: str, source: str) -> None:
+    """Nothing set twice, in a variant or by a variant and the design."""
+    for vname, _, overrides, _ in variants:
         problem = nested_override_problem(list(overrides.items()))
         if problem is not None:
             raise ScenarioError(f"{source}: variants[{vname!r}].set: {problem}")
@@ -584,33 +619,47 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
         if both:
             raise ScenarioError(f"{source}: variants[{vname!r}].set and {design} both set {both[0]!r}; the variant's "
                                 f"value would never be used: set it in one place only")
-    values: list[tuple[Any, ...]] | None = None
+
+
+def _design(spec: BatchSpec, keys: list[str], raws: list[dict[str, Any]], variants: list[_VariantRow],
+            source: str) -> tuple[list[tuple[Any, ...]] | None, set[str], list[tuple[Any, ...]]]:
+    """The swept values (None for a sample), the rounded keys, and each key's values to
+    check (a sample's lower bounds, or the swept values)."""
     if spec.sample is not None:
         integer = _integer_keys(keys, raws)
         _check_integer_sample(spec, integer, raws, source)
         integer |= set(spec.sample.integer)
-        checked = [(spec.sample.bounds[k][0],) for k in keys]
-    else:
-        integer = set()
-        if keys:
-            values = [tuple(v) for v in _sweep_values(spec, _integer_keys(keys, raws), source)]
-            for j, (k, vals) in enumerate(zip(keys, values)):  # names are unique iff each key's labels are
-                seen: dict[str, int] = {}
-                for a, x in enumerate(vals):
-                    label = _label(x)
-                    if label in seen:
-                        stride = math.prod(len(v) for v in values[j + 1:])
-                        combo = {k2: (x if k2 == k else v2[0]) for k2, v2 in zip(keys, values)}
-                        name = _point_name(variants[0][0], combo, show_variant=len(variants) > 1)
-                        raise ScenarioError(
-                            f"{source}: points {seen[label] * stride} and {a * stride} share the name {name!r} "
-                            f"(sweep.'{k}' = {vals[seen[label]]!r} and {x!r}); give [sweep] values that differ in "
-                            "their first 6 significant digits")
-                    seen[label] = a
-        checked = values or []
-    # a table and a key inside it (a variant's and the design's keys together): whether
-    # the table also sets that key depends on the table's value only, so each value of
-    # a table key is checked with the first value of every other key
+        return None, integer, [(spec.sample.bounds[k][0],) for k in keys]
+    if not keys:
+        return None, set(), []
+    values = [tuple(v) for v in _sweep_values(spec, _integer_keys(keys, raws), source)]
+    _check_sweep_names(keys, values, variants, source)
+    return values, set(), values
+
+
+def _check_sweep_names(keys: list[str], values: list[tuple[Any, ...]], variants: list[_VariantRow],
+                       source: str) -> None:
+    """Point names are unique iff each swept key's labels are."""
+    for j, (k, vals) in enumerate(zip(keys, values)):
+        seen: dict[str, int] = {}
+        for a, x in enumerate(vals):
+            label = _label(x)
+            if label in seen:
+                stride = math.prod(len(v) for v in values[j + 1:])
+                combo = {k2: (x if k2 == k else v2[0]) for k2, v2 in zip(keys, values)}
+                name = _point_name(variants[0][0], combo, show_variant=len(variants) > 1)
+                raise ScenarioError(
+                    f"{source}: points {seen[label] * stride} and {a * stride} share the name {name!r} "
+                    f"(sweep.'{k}' = {vals[seen[label]]!r} and {x!r}); give [sweep] values that differ in "
+                    "their first 6 significant digits")
+            seen[label] = a
+
+
+def _check_nested(variants: list[_VariantRow], keys: list[str], checked: list[tuple[Any, ...]], design: str,
+                  source: str) -> None:
+    """A table and a key inside it (a variant's and the design's keys together): whether
+    the table also sets that key depends on the table's value only, so each value of a
+    table key is checked with the first value of every other key."""
     for vname, _, overrides, _ in variants:
         base = list(overrides.items())
         firsts = [(k, vals[0]) for k, vals in zip(keys, checked)]
@@ -623,15 +672,3 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
             where = f"variants[{vname!r}].set and {design}" if base and keys else (
                 f"variants[{vname!r}].set" if base else design)
             raise ScenarioError(f"{source}: {where}: {problem}")
-    defs = [_VariantDef(vname, rel, tuple(overrides.items()), where, raw_of(rel, where))
-            for vname, rel, overrides, where in variants]
-    plan = Plan(spec, source, defs, keys, values, frozenset(integer), n_points)
-    if spec.sample is not None and plan.sample_matrix is not None and n_points <= FULL_CHECK_POINTS:
-        if len(plan.sample_matrix) * len(defs) != n_points:  # the count formula is SALib's
-            raise AssertionError(f"sample rows {len(plan.sample_matrix)} != {n_points // len(defs)}")
-    mode = check if check != "auto" else ("all" if n_points <= FULL_CHECK_POINTS else "margins")
-    if mode == "all":
-        plan.check_all()
-    elif mode == "margins":
-        plan.check_margins()
-    return plan

@@ -22,13 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..experiments.evaluators import Evaluator, describe, make_evaluator, preflight
 from ..results import ResultsError, git_commit, is_complete, versions
 from ..results.atomic import atomic_path, write_json_atomic
-from .executors import dask_client, default_workers, require_main_guard, run_dask, run_local
 from .plan import Plan, make_plan
 from .spec import load_batch
 from .tables import STATUS, write_tables
-from .worker import RunOutcome, RunTask
+from .worker import RunOutcome, RunTask, execute
 
 try:
     import fcntl
@@ -283,6 +283,7 @@ def run_batch(
     on_outcome: Callable[[RunOutcome, int, int], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     max_runs: int | None = None,
+    evaluator: Evaluator | None = None,
 ) -> BatchOutcome:
     """Run every point x replicate of a batch file and consolidate the results.
 
@@ -291,16 +292,12 @@ def run_batch(
     batch_file : path-like
     out : path-like, optional
         The batch folder; default ``<results_root>/<batch name>``.
-    workers : int, optional
-        Local processes (default: all cores). Not with ``scheduler`` or ``dask_local``.
+    workers, scheduler, dask_local : optional
+        Local processes (default: all cores); or a dask.distributed scheduler's address;
+        or a Dask LocalCluster of this many workers. At most one, not with ``evaluator``.
     resume : bool
         Continue an earlier, interrupted batch in ``out``: runs already complete are
         skipped (by run id), the rest are run.
-    scheduler : str, optional
-        A dask.distributed scheduler address: run there. It is connected to before
-        anything is written.
-    dask_local : int, optional
-        Start a Dask LocalCluster with this many workers and run there.
     on_outcome : callable(outcome, done, total), optional
         Called as each run finishes (progress bars).
     on_start : callable(total), optional
@@ -310,6 +307,9 @@ def run_batch(
     max_runs : int, optional
         Refuse a batch of more runs (default: the batch file's ``max_runs``, else
         :data:`sim.batch.plan.DEFAULT_MAX_RUNS`), before anything is enumerated.
+    evaluator : sim.experiments.Evaluator, optional
+        Where the runs happen, not yet entered (entered once the folder is accepted, before
+        anything is written). Default: :func:`sim.experiments.make_evaluator` of the above.
 
     Returns
     -------
@@ -320,88 +320,95 @@ def run_batch(
     sim.scenario.ScenarioError
         If the batch file or any point is invalid (before anything runs).
     ValueError
-        If more than one of ``workers``, ``scheduler`` and ``dask_local`` is given.
+        If more than one of ``workers``, ``scheduler``, ``dask_local`` and ``evaluator``
+        is given.
     sim.batch.executors.SchedulerError
         If ``scheduler`` is not an address or does not answer (nothing is written).
     BatchExistsError
-        If ``out`` holds an earlier batch and ``resume`` is false, holds a different
-        batch (other run ids) and ``resume`` is true, or holds something that is not a
-        batch (such as single runs).
+        If ``out`` holds an earlier batch (without ``resume``), a different batch, or
+        something that is not a batch (such as single runs).
     BatchBusyError
         If another process is running a batch in ``out`` (it holds the folder's lock).
-    sim.batch.executors.MainGuardError
+    sim.experiments.MainGuardError
         A SystemExit: called with worker processes from a script's top-level code outside
         ``if __name__ == "__main__":`` (each worker would run the script again); nothing
         is written.
-    sim.batch.executors.WorkerLostError
+    sim.experiments.WorkerLostError
         If a worker process ends without returning its run (killed, out of memory).
     sim.results.ResultsError
         If a run folder or table cannot be written (disk full, permissions): the batch
         stops; complete runs stay and ``resume`` continues from them.
     """
     start = time.perf_counter()
-    given = [name for name, v in (("workers", workers), ("scheduler", scheduler), ("dask_local", dask_local))
-             if v is not None]
-    if len(given) > 1:
-        raise ValueError(f"give one executor, not {' and '.join(given)}: workers (--workers) for local "
-                         "processes, scheduler (--scheduler) for a running Dask cluster, or dask_local "
-                         "(--dask-local) for a new Dask LocalCluster")
-    use_dask = scheduler is not None or dask_local is not None
-    if dask_local is not None or (not use_dask and (workers or default_workers()) > 1):
-        require_main_guard("run_batch", "nothing was run or written")  # before anything is planned
+    evaluator = _evaluator(evaluator, workers=workers, scheduler=scheduler, dask_local=dask_local)
+    preflight(evaluator, "run_batch", "nothing was run or written")  # before anything is planned
     plan = plan_batch(batch_file, max_runs=max_runs)  # every point validated before anything is written
-    spec = plan.spec
-    folder = Path(out) if out is not None else Path(results_root) / spec.name
-    runs_dir = folder / "runs"
-    plan_file = folder / "plan.json"
-    # The lock is released last, once the executor (and its workers) have stopped.
-    with contextlib.ExitStack() as locks, contextlib.ExitStack() as executor:
-        locked = False
-        if (folder / LOCK_FILE).is_file():  # an earlier batch's folder: lock it first
-            locks.enter_context(lock_folder(folder))
-            locked = True
-        _check_folder(folder, plan, resume, batch_file)  # fail fast, before starting an executor
-        # connect to (or start) Dask before writing anything: a scheduler that does not
-        # answer leaves no folder behind
-        client = executor.enter_context(dask_client(scheduler, dask_local)) if use_dask else None
-        if not locked:
-            folder.mkdir(parents=True, exist_ok=True)
-            locks.enter_context(lock_folder(folder))
-        _check_folder(folder, plan, resume, batch_file)  # again, now that no other batch can start here
-        runs_dir.mkdir(exist_ok=True)
-        _write_plan(plan, plan_file)
-        return _execute(plan, folder, batch_file=batch_file, workers=workers, resume=resume,
-                        scheduler=scheduler, dask_local=dask_local, client=client, on_outcome=on_outcome,
+    folder = Path(out) if out is not None else Path(results_root) / plan.spec.name
+    # The lock is released last, once the evaluator (and its workers) have stopped.
+    with contextlib.ExitStack() as locks, contextlib.ExitStack() as running:
+        _claim_folder(folder, plan, resume, batch_file, locks, lambda: running.enter_context(evaluator))
+        return _execute(plan, folder, evaluator, batch_file=batch_file, resume=resume, on_outcome=on_outcome,
                         on_start=on_start, start=start)
 
 
-def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers: int | None, resume: bool,
-             scheduler: str | None, dask_local: int | None, client: Any,
-             on_outcome: Callable[[RunOutcome, int, int], None] | None,
-             on_start: Callable[[int], None] | None, start: float) -> BatchOutcome:
-    """The batch proper, in a locked folder holding its plan: run what is missing, record
-    failures, consolidate the tables, finish the manifest."""
-    spec = plan.spec
-    runs_dir = folder / "runs"
+def _evaluator(evaluator: Evaluator | None, **flags: Any) -> Evaluator:
+    """``evaluator``, or the one the old keyword arguments ask for (refusing both)."""
+    if evaluator is None:
+        return make_evaluator(**flags)
+    given = [name for name, v in flags.items() if v is not None]
+    if given:
+        raise ValueError(f"give one executor, not evaluator and {' and '.join(given)}: pass the evaluator "
+                         "alone (sim.experiments.make_evaluator builds one from workers, scheduler or dask_local)")
+    return evaluator
+
+
+def _claim_folder(folder: Path, plan: Plan, resume: bool, batch_file: Any, locks: contextlib.ExitStack,
+                  enter_evaluator: Callable[[], Any]) -> None:
+    """Accept and lock the batch folder, start the evaluator, and write the plan.
+
+    The folder is checked before the evaluator starts (fail fast) and again once it is
+    locked; the evaluator (a Dask scheduler that may not answer) starts before anything is
+    written, so a refused one leaves no folder behind."""
+    locked = False
+    if (folder / LOCK_FILE).is_file():  # an earlier batch's folder: lock it first
+        locks.enter_context(lock_folder(folder))
+        locked = True
+    _check_folder(folder, plan, resume, batch_file)  # fail fast, before starting an evaluator
+    enter_evaluator()
+    if not locked:
+        folder.mkdir(parents=True, exist_ok=True)
+        locks.enter_context(lock_folder(folder))
+    _check_folder(folder, plan, resume, batch_file)  # again, now that no other batch can start here
+    (folder / "runs").mkdir(exist_ok=True)
+    _write_plan(plan, folder / "plan.json")
+
+
+def _start_manifest(plan: Plan, folder: Path, batch_file: Any, evaluator: Evaluator) -> dict[str, Any]:
+    """Write ``manifest.json`` as a batch starts (``finished`` null); returns it."""
     manifest = {
         "batch_file": str(batch_file),
-        "batch": json.loads(spec.model_dump_json()),
+        "batch": json.loads(plan.spec.model_dump_json()),
         "points": plan.n_points,
         "runs": plan.n_runs,
-        "executor": ("dask " + (scheduler or f"LocalCluster({dask_local})")) if client is not None
-        else f"local ({workers or default_workers()} workers)",
+        "executor": describe(evaluator),
         "versions": versions(),
         "git_commit": git_commit(),
         "started": _now(),
         "finished": None,
     }
     write_json_atomic(folder / "manifest.json", manifest)
+    return manifest
 
+
+def _runs_left(plan: Plan, runs_dir: Path, resume: bool, executor: str) -> tuple[np.ndarray, int]:
+    """The plan positions still to run, and how many distinct runs are kept from before;
+    on resume, sets aside incomplete folders and removes stale temporaries (logged)."""
+    spec = plan.spec
     stale = _remove_stale_temporaries(runs_dir) if resume else 0
     todo, distinct = _runs_to_do(plan, runs_dir)
     skipped = distinct - len(todo)
     log.info("batch %s: %d points x %d replicates = %d runs (%d distinct) in %s, executor %s",
-             spec.name, plan.n_points, spec.replicates, plan.n_runs, distinct, folder, manifest["executor"])
+             spec.name, plan.n_points, spec.replicates, plan.n_runs, distinct, runs_dir.parent, executor)
     if resume:
         aside = _set_aside_incomplete(plan, runs_dir, todo)
         for old, new in aside:
@@ -410,59 +417,76 @@ def _execute(plan: Plan, folder: Path, *, batch_file: str | os.PathLike, workers
         log.info("resume: kept %d finished runs, running %d (%d with an incomplete folder set aside), "
                  "removed %d temporary folders of runs stopped while writing",
                  skipped, len(todo), len(aside), stale)
-    n_runs = plan.n_runs
-    status = np.zeros(n_runs, dtype=np.int8)  # codes of STATUS, by plan position
-    walls = np.full(n_runs, np.nan)
-    failures_path = folder / "failures.jsonl"
-    failed = completed = 0
+    return todo, skipped
+
+
+class _Tally:
+    """The runs' statuses and wall times by plan position, and the failures file, as
+    outcomes arrive."""
+
+    def __init__(self, plan: Plan, failures) -> None:
+        self.plan = plan
+        self.failures = failures
+        self.status = np.zeros(plan.n_runs, dtype=np.int8)  # codes of STATUS, by plan position
+        self.walls = np.full(plan.n_runs, np.nan)
+        self.completed = self.failed = 0
+
+    def add(self, outcome: RunOutcome) -> None:
+        """Record one ``ok`` or ``failed`` outcome (a failure also in ``failures.jsonl``, synced)."""
+        plan = self.plan
+        i = outcome.point * plan.spec.replicates + outcome.replicate
+        self.walls[i] = outcome.wall_seconds
+        where = (outcome.run_id, outcome.point, plan.points[outcome.point].name, outcome.replicate, plan.runs[i].seed)
+        if outcome.status == "ok":
+            self.completed += 1
+            self.status[i] = STATUS.index("ok")
+            log.debug("run %s ok (point %d %r, replicate %d, seed %d) in %.2f s", *where, outcome.wall_seconds)
+            return
+        self.failed += 1
+        self.status[i] = STATUS.index("failed")
+        self.failures.write(json.dumps({
+            "run_id": outcome.run_id, "point": outcome.point,
+            "point_name": plan.point_name(outcome.point),
+            "replicate": outcome.replicate, "seed": plan.runs[i].seed,
+            "error": outcome.error, "traceback": outcome.traceback,
+        }) + "\n")
+        self.failures.flush()
+        os.fsync(self.failures.fileno())
+        log.warning("run %s failed (point %d %r, replicate %d, seed %d): %s", *where, outcome.error)
+        log.debug("run %s traceback:\n%s", outcome.run_id, outcome.traceback)
+
+
+def _execute(plan: Plan, folder: Path, evaluator: Evaluator, *, batch_file: str | os.PathLike, resume: bool,
+             on_outcome: Callable[[RunOutcome, int, int], None] | None,
+             on_start: Callable[[int], None] | None, start: float) -> BatchOutcome:
+    """The batch proper, in a locked folder holding its plan, with the evaluator entered:
+    run what is missing, record failures, consolidate the tables, finish the manifest."""
+    spec = plan.spec
+    runs_dir = folder / "runs"
+    manifest = _start_manifest(plan, folder, batch_file, evaluator)
+    todo, skipped = _runs_left(plan, runs_dir, resume, manifest["executor"])
     if on_start is not None:
         on_start(len(todo))
-    with open(failures_path, "w", encoding="utf-8") as failures:
-        tasks = _tasks(plan, runs_dir, todo)
-        if client is not None:
-            stream = run_dask(tasks, client=client, local_workers=dask_local)
-        else:
-            stream = run_local(tasks, workers=workers)
+    with open(folder / "failures.jsonl", "w", encoding="utf-8") as failures:
+        tally = _Tally(plan, failures)
+        stream = evaluator.map(execute, _tasks(plan, runs_dir, todo))
         for n, outcome in enumerate(stream, start=1):
             if outcome.status == "unwritable":
-                stream.close()  # stop handing out runs; finished ones stay on disk
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()  # stop handing out runs; finished ones stay on disk
                 raise ResultsError(
-                    f"{outcome.error}; the batch stopped after {completed} new runs "
+                    f"{outcome.error}; the batch stopped after {tally.completed} new runs "
                     f"({skipped} kept from before); free space or fix permissions, then rerun "
                     "with --resume to continue"
                 )
-            i = outcome.point * spec.replicates + outcome.replicate
-            walls[i] = outcome.wall_seconds
-            if outcome.status == "ok":
-                completed += 1
-                status[i] = STATUS.index("ok")
-                log.debug("run %s ok (point %d %r, replicate %d, seed %d) in %.2f s", outcome.run_id,
-                          outcome.point, plan.points[outcome.point].name, outcome.replicate, plan.runs[i].seed,
-                          outcome.wall_seconds)
-            else:
-                failed += 1
-                status[i] = STATUS.index("failed")
-                failures.write(json.dumps({
-                    "run_id": outcome.run_id, "point": outcome.point,
-                    "point_name": plan.point_name(outcome.point),
-                    "replicate": outcome.replicate, "seed": plan.runs[i].seed,
-                    "error": outcome.error, "traceback": outcome.traceback,
-                }) + "\n")
-                failures.flush()
-                os.fsync(failures.fileno())
-                log.warning("run %s failed (point %d %r, replicate %d, seed %d): %s", outcome.run_id,
-                            outcome.point, plan.points[outcome.point].name, outcome.replicate, plan.runs[i].seed,
-                            outcome.error)
-                log.debug("run %s traceback:\n%s", outcome.run_id, outcome.traceback)
+            tally.add(outcome)
             if on_outcome is not None:
                 on_outcome(outcome, n, len(todo))
-    comp = write_tables(plan, folder, status, walls)
-    manifest["finished"] = _now()
-    manifest["completed"] = completed
-    manifest["skipped"] = skipped
-    manifest["failed"] = failed
+    comp = write_tables(plan, folder, tally.status, tally.walls)
+    manifest.update(finished=_now(), completed=tally.completed, skipped=skipped, failed=tally.failed)
     write_json_atomic(folder / "manifest.json", manifest)
-    log.info("batch %s finished: %d runs now, %d kept, %d failed, %.1f s", spec.name, completed, skipped, failed,
-             time.perf_counter() - start)
-    return BatchOutcome(folder=folder, plan=plan, completed=completed, skipped=skipped,
-                        failed=failed, comparison=comp, wall_seconds=time.perf_counter() - start)
+    log.info("batch %s finished: %d runs now, %d kept, %d failed, %.1f s", spec.name, tally.completed, skipped,
+             tally.failed, time.perf_counter() - start)
+    return BatchOutcome(folder=folder, plan=plan, completed=tally.completed, skipped=skipped,
+                        failed=tally.failed, comparison=comp, wall_seconds=time.perf_counter() - start)

@@ -48,11 +48,15 @@ from ..scenario.errors import folder_name
 
 __all__ = ["BatchSpec", "Variant", "Range", "Sample", "load_batch", "DEFAULT_OUTCOMES"]
 
-DEFAULT_OUTCOMES = (
-    "gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",
-    "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share",
-)
-"""Summary outcomes compared across points by default (see ``sim.metrics.SUMMARY_KEYS``)."""
+def _default_outcomes() -> tuple[str, ...]:
+    from ..metrics import RUN_OUTCOMES
+
+    return RUN_OUTCOMES.view("batch")
+
+
+DEFAULT_OUTCOMES = _default_outcomes()
+"""Summary outcomes compared across points by default: the ``"batch"`` view of
+:data:`sim.metrics.RUN_OUTCOMES`."""
 
 
 class _Strict(BaseModel):
@@ -112,6 +116,8 @@ class Range(_Strict):
         return self
 
     def values(self) -> list[float | int]:
+        """The range's values in order: ``num`` evenly spaced from ``start`` to ``stop``, or
+        ``start`` plus multiples of ``step`` up to ``stop``; ints for an integer range."""
         if self.num is not None:
             v = np.linspace(self.start, self.stop, self.num)
         else:
@@ -274,12 +280,12 @@ def load_batch(path: str | Path) -> tuple[BatchSpec, Path]:
         spec = BatchSpec.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(describe_errors(exc, raw, str(path), root=BatchSpec)) from None
-    from ..metrics import SUMMARY_KEYS
+    from ..metrics import RUN_OUTCOMES
 
-    unknown = [o for o in spec.outcomes if o not in SUMMARY_KEYS]
+    unknown = [o for o in spec.outcomes if o not in RUN_OUTCOMES]
     if unknown:
         raise ScenarioError(
             f"{path}: outcomes: unknown {', '.join(map(repr, unknown))}; allowed: "
-            + ", ".join(SUMMARY_KEYS)
+            + ", ".join(RUN_OUTCOMES)
         )
     return spec, path.resolve().parent

@@ -25,8 +25,9 @@ import pandas as pd
 import tomli_w
 from scipy import optimize
 
-from ..batch.executors import process_pool
-from ..batch.plan import run_seed
+from ..experiments.evaluators import Evaluator, make_evaluator, map_ordered
+from ..experiments.roles import ParameterSpace, Role
+from ..experiments.seeds import run_seed
 from ..metrics import outcome_interval
 from ..results.atomic import write_text_atomic
 from ..runner import run
@@ -34,7 +35,7 @@ from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
 from .spec import TARGET_RANGE, CalibrationSpec, load_calibration
 
 __all__ = ["CalibrationResult", "CalibrationExistsError", "calibrate", "metrics_of", "evaluate", "check_table",
-           "UNDEFINED_PENALTY"]
+           "UNDEFINED_PENALTY", "parameter_space", "calibration_evaluator"]
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,22 @@ def _metrics_at(args: tuple[Scenario, list[str], np.ndarray, list[int]]) -> list
     base, keys, x, seeds = args
     sc = _scenario_at(base, keys, x)
     return [metrics_of(run(sc, s)) for s in seeds]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An evaluation that raised a ValueError (a ScenarioError, GraphFileError...): its text."""
+
+    message: str
+
+
+def _metrics_or_failure(args: tuple[Scenario, list[str], np.ndarray, list[int]]) -> list[dict[str, float]] | _Failure:
+    """:func:`_metrics_at`, an invalid point returned as a :class:`_Failure` (picklable
+    whatever the exception) so that the first failing point in order is known."""
+    try:
+        return _metrics_at(args)
+    except ValueError as err:
+        return _Failure(str(err))
 
 
 UNDEFINED_PENALTY = 1e6
@@ -162,7 +179,7 @@ class _EvaluationFailed(Exception):
     scipy would wrap in its own RuntimeError)."""
 
 
-def _evaluation_error(source: str, keys: list[str], x: np.ndarray, err: Exception) -> ScenarioError:
+def _evaluation_error(source: str, keys: list[str], x: np.ndarray, err: Exception | str) -> ScenarioError:
     at = ", ".join(f"{k} = {v:g}" for k, v in zip(keys, map(float, x)))
     why = str(err).replace("\n", "; ")
     return ScenarioError(f"{source}: parameters at {at}: not a valid scenario or the run failed: {why}")
@@ -183,8 +200,84 @@ class CalibrationResult:
     warnings: tuple[str, ...] = ()
 
 
+def parameter_space(spec: CalibrationSpec) -> ParameterSpace:
+    """The calibration's ``parameters`` as uncertainties (:class:`sim.experiments.ParameterSpace`),
+    in the file's order."""
+    return ParameterSpace.from_bounds(spec.parameters, Role.UNCERTAINTY)
+
+
+class _Problem:
+    """A calibration's loss over parameter vectors, evaluated by an evaluator, with its
+    history (every evaluated point in order: its values, loss and target means)."""
+
+    def __init__(self, spec: CalibrationSpec, base: Scenario, source: str, evaluator: Evaluator) -> None:
+        self.spec, self.base, self.source, self.evaluator = spec, base, source, evaluator
+        self.space = parameter_space(spec)
+        self.keys = self.space.keys
+        self.seeds = [run_seed(spec.seed, 0, r) for r in range(spec.replicates)]
+        self.history: list[dict[str, Any]] = []
+
+    def check_midpoint(self) -> None:
+        """Every key must accept a value inside its bounds (fail before any run)."""
+        mid = np.array(self.space.midpoint())
+        try:
+            _scenario_at(self.base, self.keys, mid)
+        except ScenarioError as err:
+            raise _evaluation_error(self.source, self.keys, mid, err) from None
+
+    def runs_at(self, points: np.ndarray, seeds: list[list[int]]) -> list[list[dict[str, float]]]:
+        """:func:`metrics_of` of each point's runs (``seeds[i]`` for ``points[i]``), in order.
+
+        Raises
+        ------
+        _EvaluationFailed
+            Holding the ScenarioError that names the first point (in order) that failed.
+        """
+        results = map_ordered(self.evaluator, _metrics_or_failure,
+                              [(self.base, self.keys, p, s) for p, s in zip(points, seeds)])
+        for p, r in zip(points, results):
+            if isinstance(r, _Failure):
+                raise _EvaluationFailed(_evaluation_error(self.source, self.keys, p, r.message))
+        return results
+
+    def batch_loss(self, xs: np.ndarray) -> np.ndarray:
+        """The loss of each point of a generation: scipy hands an (n_params, n_points)
+        array with ``vectorized=True``."""
+        pts = np.atleast_2d(xs.T)
+        losses = []
+        for p, runs in zip(pts, self.runs_at(pts, [self.seeds] * len(pts))):
+            loss, means = evaluate(self.spec, runs)
+            self.history.append({**dict(zip(self.keys, map(float, p))), "loss": loss,
+                                 **{f"mean_{k}": v for k, v in means.items()}})
+            losses.append(loss)
+            log.debug("evaluated %s: loss %.6g", dict(zip(self.keys, map(float, p))), loss)
+        log.info("calibration %s: %d points evaluated, best loss so far %.6g", self.spec.name, len(self.history),
+                 min(h["loss"] for h in self.history))
+        return np.array(losses)
+
+    def fit(self) -> optimize.OptimizeResult:
+        """Differential evolution over the bounds, seeded from the file's seed."""
+        spec = self.spec
+        return optimize.differential_evolution(
+            self.batch_loss, self.space.bounds(), maxiter=spec.max_iterations, popsize=spec.population_size,
+            seed=int(spec.seed % (2**32)), polish=False, vectorized=True, updating="deferred",
+            init="latinhypercube",
+        )
+
+    def check_runs(self, x: np.ndarray) -> list[dict[str, float]]:
+        """:func:`metrics_of` of ``check_replicates`` fresh replicates at ``x``."""
+        seeds = [[run_seed(self.spec.seed, 1, r)] for r in range(self.spec.check_replicates)]
+        return [r[0] for r in self.runs_at(np.array([x] * len(seeds)), seeds)]
+
+
+def calibration_evaluator(workers: int = 1, evaluator: Evaluator | None = None) -> Evaluator:
+    """``evaluator``, or a process pool of ``workers`` (1: in this process)."""
+    return evaluator if evaluator is not None else make_evaluator(workers=workers)
+
+
 def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
-              out: str | os.PathLike | None = None, force: bool = False) -> CalibrationResult:
+              out: str | os.PathLike | None = None, force: bool = False,
+              evaluator: Evaluator | None = None) -> CalibrationResult:
     """Fit the file's parameters to its targets and write the results.
 
     Parameters
@@ -192,7 +285,7 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
     calibration_file : path-like
     workers : int
         Processes evaluating a generation's points in parallel (the result does not
-        depend on it).
+        depend on it). Unused with ``evaluator``.
     out : path-like, optional
         Output folder (default ``results/calibrate/<name>``); it gets ``calibration.json``,
         ``history.parquet`` and ``fitted.toml`` (a scenario extending the base with the
@@ -200,6 +293,8 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
         calibration unless ``force``.
     force : bool
         Replace an earlier calibration in the output folder.
+    evaluator : sim.experiments.Evaluator, optional
+        Where the runs happen (not yet entered; the calibration enters and leaves it).
 
     Returns
     -------
@@ -220,86 +315,35 @@ def calibrate(calibration_file: str | os.PathLike, *, workers: int = 1,
     target = Path(out) if out is not None else Path("results") / "calibrate" / spec.name
     check_out_folder(target, force)  # before any run
     base_path = folder / spec.base
-    base = load_scenario(base_path)
-    keys = list(spec.parameters)
-    bounds = [tuple(spec.parameters[k]) for k in keys]
-    # every key must accept a value inside its bounds (fail before any run)
-    mid = np.array([0.5 * (lo + hi) for lo, hi in bounds])
+    ev = calibration_evaluator(workers, evaluator)
+    problem = _Problem(spec, load_scenario(base_path), str(calibration_file), ev)
+    problem.check_midpoint()
     try:
-        _scenario_at(base, keys, mid)
-    except ScenarioError as err:
-        raise _evaluation_error(str(calibration_file), keys, mid, err) from None
-    seeds = [run_seed(spec.seed, 0, r) for r in range(spec.replicates)]
-    history: list[dict[str, Any]] = []
-
-    pool = process_pool(workers) if workers > 1 else None
-    try:
-        def batch_loss(xs: np.ndarray) -> np.ndarray:
-            # scipy hands a (n_params, n_points) array with vectorized=True
-            pts = np.atleast_2d(xs.T)
-            args = [(base, keys, p, seeds) for p in pts]
-            results = []
-            try:
-                if pool:
-                    results = list(pool.map(_metrics_at, args))
-                else:
-                    for a in args:
-                        results.append(_metrics_at(a))
-            except ValueError as err:  # ScenarioError, GraphFileError, GraphConfigError...
-                failed = pts[len(results)] if not pool else _first_failing(pts)
-                raise _EvaluationFailed(_evaluation_error(str(calibration_file), keys, failed, err)) from None
-            losses = []
-            for p, runs in zip(pts, results):
-                loss, means = evaluate(spec, runs)
-                history.append({**dict(zip(keys, map(float, p))), "loss": loss,
-                                **{f"mean_{k}": v for k, v in means.items()}})
-                losses.append(loss)
-                log.debug("evaluated %s: loss %.6g", dict(zip(keys, map(float, p))), loss)
-            log.info("calibration %s: %d points evaluated, best loss so far %.6g", spec.name, len(history),
-                     min(h["loss"] for h in history))
-            return np.array(losses)
-
-        def _first_failing(pts: np.ndarray) -> np.ndarray:
-            for p in pts:  # (the pool does not say which point raised: find it, one run each)
-                try:
-                    _metrics_at((base, keys, p, seeds[:1]))
-                except ValueError:
-                    return p
-            return pts[0]
-
-        try:
-            res = optimize.differential_evolution(
-                batch_loss, bounds, maxiter=spec.max_iterations, popsize=spec.population_size,
-                seed=int(spec.seed % (2**32)), polish=False, vectorized=True, updating="deferred",
-                init="latinhypercube",
-            )
-            fitted = dict(zip(keys, map(float, res.x)))
+        with ev:
+            res = problem.fit()
+            fitted = dict(zip(problem.keys, map(float, res.x)))
             log.info("calibration %s: fitted %s (loss %.6g); checking it with %d fresh replicates", spec.name,
                      fitted, float(res.fun), spec.check_replicates)
-            check_seeds = [run_seed(spec.seed, 1, r) for r in range(spec.check_replicates)]
-            args = [(base, keys, res.x, [s]) for s in check_seeds]
-            try:
-                check_runs = [r[0] for r in (pool.map(_metrics_at, args) if pool else map(_metrics_at, args))]
-            except ValueError as err:
-                raise _EvaluationFailed(_evaluation_error(str(calibration_file), keys, res.x, err)) from None
-        except _EvaluationFailed as stop:
-            raise stop.args[0] from None
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    check = check_table(spec, check_runs)
-    hist = pd.DataFrame(history)
+            check_runs = problem.check_runs(res.x)
+    except _EvaluationFailed as stop:
+        raise stop.args[0] from None
+    result = _result(spec, fitted, float(res.fun), check_table(spec, check_runs), pd.DataFrame(problem.history))
+    check_out_folder(target, force)  # again: something may have appeared meanwhile
+    return _write(result, target, base_path)
+
+
+def _result(spec: CalibrationSpec, fitted: dict[str, float], loss: float, check: pd.DataFrame,
+            hist: pd.DataFrame) -> CalibrationResult:
+    """The result (not yet written), warning of targets undefined in every check replicate."""
     warnings = tuple(
         f"target {r['metric']!r} is undefined (NaN) in every check replicate at the fitted values"
         + (" and at every evaluated point" if hist[f"mean_{r['metric']}"].isna().all() else "")
-        + f"; the loss ({float(res.fun):.4g}) counts it as {UNDEFINED_PENALTY:g} x its weight, "
+        + f"; the loss ({loss:.4g}) counts it as {UNDEFINED_PENALTY:g} x its weight, "
         "so the fit says nothing about it: check that the base scenario can produce this metric"
         for _, r in check.iterrows() if int(r["n"]) == 0
     )
-    result = CalibrationResult(spec=spec, fitted=fitted, loss=float(res.fun), check=check, history=hist,
-                               folder=None, evaluations=len(history), warnings=warnings)
-    check_out_folder(target, force)  # again: something may have appeared meanwhile
-    return _write(result, target, base_path)
+    return CalibrationResult(spec=spec, fitted=fitted, loss=loss, check=check, history=hist,
+                             folder=None, evaluations=len(hist), warnings=warnings)
 
 
 def _write(result: CalibrationResult, folder: Path, base_path: Path) -> CalibrationResult:

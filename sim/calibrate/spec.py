@@ -23,11 +23,13 @@ A calibration file is TOML::
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
 from ..batch.spec import Bounds, ResultsName
+from ..experiments.outcomes import NON_NEGATIVE, UNIT_RANGE, Direction, Outcome, OutcomeRegistry
 from ..scenario import (
     KeyProblem,
     ScenarioError,
@@ -39,42 +41,50 @@ from ..scenario import (
     with_overrides,
 )
 
-__all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_METRICS", "TARGET_RANGE"]
+__all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_OUTCOMES", "TARGET_METRICS", "TARGET_RANGE"]
 
 
-def _target_metrics() -> dict[str, str]:
-    from ..metrics import SUMMARY_KEYS
+def _plausibility(name: str):
+    """The plausibility analogue ``name`` of a run result (a function of a RunResult)."""
+    def value(result) -> float:
+        from ..validation.plausibility import plausibility_metrics
 
-    out = dict(SUMMARY_KEYS)
-    out.update({
-        "recommendations_per_purchase": "gifts received per gift after which the recipient bought "
-                                        "the product within 7 days (Leskovec et al. 2007)",
-        "visits_per_purchase": "product-page visits per gift bought",
-        "recipients_sending_on": "share of recipients who later sent a gift themselves",
-    })
-    return out
+        return plausibility_metrics(result)[name]
+    return value
 
 
-TARGET_METRICS = _target_metrics()
-"""Metrics a calibration can target: the run summary's keys and the plausibility
-analogues of :func:`sim.validation.plausibility.plausibility_metrics`. Any of them can be
-undefined (NaN) in a run where it has nothing to divide (see
+def _summary(name: str):
+    """Summary key ``name`` of a run result, as a float (a function of a RunResult)."""
+    return lambda result: float(result.summary[name])
+
+
+def _target_outcomes() -> OutcomeRegistry:
+    from ..metrics import RUN_OUTCOMES
+
+    return OutcomeRegistry([
+        *(replace(o, function=_summary(k)) for k, o in RUN_OUTCOMES.items()),
+        Outcome("recommendations_per_purchase", "gifts received per gift after which the recipient bought "
+                "the product within 7 days (Leskovec et al. 2007)", _plausibility("recommendations_per_purchase"),
+                Direction.INFO, (1.0, math.inf), "without a gift (inf without a converting gift)"),
+        Outcome("visits_per_purchase", "product-page visits per gift bought", _plausibility("visits_per_purchase"),
+                Direction.INFO, NON_NEGATIVE, "without a visit or a gift (inf with visits and no gift)"),
+        Outcome("recipients_sending_on", "share of recipients who later sent a gift themselves",
+                _plausibility("recipients_sending_on"), Direction.INFO, UNIT_RANGE, "without an accepted gift"),
+    ])
+
+
+TARGET_OUTCOMES = _target_outcomes()
+"""Metrics a calibration can target, declared once (:class:`sim.experiments.Outcome`, each a
+function of a :class:`sim.runner.RunResult`): the run summary's outcomes
+(:data:`sim.metrics.RUN_OUTCOMES`) and the plausibility analogues of
+:func:`sim.validation.plausibility.plausibility_metrics`."""
+
+TARGET_METRICS = TARGET_OUTCOMES.texts()
+"""Metrics a calibration can target and their meanings (:data:`TARGET_OUTCOMES`). Any of
+them can be undefined (NaN) in a run where it has nothing to divide (see
 :data:`sim.metrics.SUMMARY_KEYS`); the calibration then uses the replicates that define it."""
 
-
-def _target_ranges() -> dict[str, tuple[float, float]]:
-    from ..metrics import OUTCOME_RANGE
-
-    out = dict(OUTCOME_RANGE)
-    out.update({
-        "recommendations_per_purchase": (1.0, float("inf")),  # gifts per converting gift
-        "visits_per_purchase": (0.0, float("inf")),
-        "recipients_sending_on": (0.0, 1.0),
-    })
-    return out
-
-
-TARGET_RANGE = _target_ranges()
+TARGET_RANGE = TARGET_OUTCOMES.ranges()
 """The values each target metric can take (:data:`sim.metrics.OUTCOME_RANGE` plus the
 plausibility analogues): the fit's intervals are clipped to them."""
 

@@ -20,6 +20,7 @@ __all__ = ["main", "build_parser", "ExitCode"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``giftsim`` argument parser: global options (-v, --log-file) and every subcommand."""
     parser = argparse.ArgumentParser(
         prog="giftsim",
         description="Agent-based simulator of social gift virality: gift cascades, merchants "

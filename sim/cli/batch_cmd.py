@@ -19,13 +19,25 @@ from rich.table import Table
 
 from ..batch import run_batch
 from ..batch.tables import defined_count
+from ..experiments import Direction
+from ..metrics import RUN_OUTCOMES
 from .check_cmd import describe_batch
-from .common import ExitCode, Interrupted, console, err_console, expect_kind, fmt, sigterm_as_interrupt
+from .common import (
+    ExitCode,
+    Interrupted,
+    console,
+    err_console,
+    evaluator_from_args,
+    expect_kind,
+    fmt,
+    sigterm_as_interrupt,
+)
 
 __all__ = ["add_parser", "main"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``batch`` subcommand to ``sub``."""
     p = sub.add_parser(
         "batch", help="run a batch file: scenario points x replicates, and compare them",
         description="Run every point x replicate of BATCHFILE, write each run under "
@@ -159,38 +171,53 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
 
 
 def _extremes(comp, o: str) -> tuple[int, int, int] | None:
-    """Positions in ``comp`` (a comparison table) of the highest and the lowest mean of
-    outcome ``o`` (the first on a tie), and how many points define it; None if none does."""
+    """Positions in ``comp`` (a comparison table) of the best and the worst mean of
+    outcome ``o`` by its declared direction (:data:`sim.metrics.RUN_OUTCOMES`: the
+    highest first for a larger-is-better outcome or one without a direction, the lowest
+    first for a smaller-is-better one; the first on a tie), and how many points define it;
+    None if none does."""
     means = comp[f"{o}_mean"].to_numpy(dtype=float)
     defined = int((~np.isnan(means)).sum())
     if not defined:
         return None
-    return int(np.nanargmax(means)), int(np.nanargmin(means)), defined
+    hi, lo = int(np.nanargmax(means)), int(np.nanargmin(means))
+    return (lo, hi, defined) if _direction(o) is Direction.MINIMIZE else (hi, lo, defined)
+
+
+def _direction(o: str) -> Direction:
+    """The declared direction of outcome ``o`` (INFO if it is not a summary outcome)."""
+    return RUN_OUTCOMES[o].direction if o in RUN_OUTCOMES else Direction.INFO
+
+
+DIRECTION_NOTE = ("best, worst: by the outcome's direction (\u2191 higher is better, \u2193 lower is better; "
+                  "\u00b7 neither: the highest, then the lowest)")
+"""Caption line of the one-row-per-outcome summary: how best and worst are chosen."""
 
 
 def _print_comparison_summary(outcome, comp, outcomes) -> None:
     # past SUMMARY_POINTS points a row per point scrolls away and squeezes the outcomes:
-    # one row per outcome (its highest and lowest point mean, their spread), then the points
-    # named there (a sampled point's name lists every key: its own table, full width);
-    # every point in comparison.csv and the report
+    # one row per outcome (its best and worst point mean by direction, their spread), then
+    # the points named there (a sampled point's name lists every key: its own table, full
+    # width); every point in comparison.csv and the report
     marked = clipped = False
-    table = Table(title=escape(f"{outcome.plan.spec.name}: {len(comp)} points, the highest and the lowest point "
+    table = Table(title=escape(f"{outcome.plan.spec.name}: {len(comp)} points, the best and the worst point "
                                "mean of each outcome (mean over replicates \u00b1 half-width of its 95% interval)"),
                   header_style="bold")
     table.add_column("outcome")
     table.add_column("points", justify="right")
-    table.add_column("highest mean (#point)", justify="right")
-    table.add_column("lowest mean (#point)", justify="right")
+    table.add_column("best mean (#point)", justify="right")
+    table.add_column("worst mean (#point)", justify="right")
     table.add_column("spread", justify="right")
     named: dict[int, str] = {}
     for o in outcomes:
+        label = f"{o} {_direction(o).arrow}"
         ext = _extremes(comp, o)
         if ext is None:
-            table.add_row(o, "0", "-", "-", "-")
+            table.add_row(label, "0", "-", "-", "-")
             continue
-        i_hi, i_lo, defined = ext
+        i_best, i_worst, defined = ext
         cells = []
-        for i in (i_hi, i_lo):
+        for i in (i_best, i_worst):
             row = comp.iloc[i]
             cell = _mean_and_interval(float(row[f"{o}_mean"]), float(row[f"{o}_lo"]), float(row[f"{o}_hi"]))
             clipped |= "[" in cell
@@ -198,9 +225,9 @@ def _print_comparison_summary(outcome, comp, outcomes) -> None:
             marked |= bool(mark)
             named[int(row["point"])] = str(row["point_name"])
             cells.append(escape(f"{cell}{mark} (#{int(row['point'])})"))
-        spread = float(comp.iloc[i_hi][f"{o}_mean"]) - float(comp.iloc[i_lo][f"{o}_mean"])
-        table.add_row(o, f"{defined:,}", *cells, fmt(spread))
-    note = "spread: highest minus lowest point mean; points: those where the outcome is defined; "
+        spread = abs(float(comp.iloc[i_best][f"{o}_mean"]) - float(comp.iloc[i_worst][f"{o}_mean"]))
+        table.add_row(label, f"{defined:,}", *cells, fmt(spread))
+    note = f"{DIRECTION_NOTE}; spread: highest minus lowest point mean; points: those where the outcome is defined; "
     note += f"{UNDEFINED_NOTE}; " if marked else ""
     note += f"{CLIPPED_NOTE}; " if clipped else ""
     table.caption = escape(note.removesuffix("; "))
@@ -217,6 +244,7 @@ def _print_comparison_summary(outcome, comp, outcomes) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim batch`` with parsed ``args``; returns the exit code."""
     started = False  # on_start was called: the folder holds the plan and runs have begun
 
     def note_start(total: int) -> None:
@@ -236,15 +264,11 @@ def _batch(args: argparse.Namespace, note_start) -> int:
     """The batch with its progress bar (or log lines); ``note_start(total)`` is called
     when the runs begin."""
     expect_kind(args.batchfile, "batch")
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
-    if args.dask_local is not None and args.dask_local < 1:
-        raise ValueError(f"--dask-local must be >= 1, got {args.dask_local}")
+    evaluator = evaluator_from_args(args)  # not started yet: run_batch starts it once the folder is accepted
     # the number of runs and an estimate of time and disk at once (refused above the limit), on
     # stderr: standard output holds the batch's own output (a refused batch prints its error alone)
     describe_batch(args.batchfile, args.max_runs, workers=args.workers or args.dask_local, out=err_console)
-    kwargs = dict(out=args.out, workers=args.workers, resume=args.resume,
-                  scheduler=args.scheduler, dask_local=args.dask_local, max_runs=args.max_runs)
+    kwargs = dict(out=args.out, resume=args.resume, evaluator=evaluator, max_runs=args.max_runs)
     failed = 0
     if args.quiet:
         def log(outcome, done, total):

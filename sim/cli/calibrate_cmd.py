@@ -9,12 +9,13 @@ from rich.table import Table
 
 from ..calibrate import calibrate
 from ..scenario import is_integer_field, load_scenario, schema_field
-from .common import console, expect_kind, fmt
+from .common import console, evaluator_from_args, expect_kind, fmt
 
 __all__ = ["add_parser", "main"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``calibrate`` subcommand to ``sub``."""
     p = sub.add_parser(
         "calibrate", help="fit scenario parameters to target figures (differential evolution)",
         description="Fit the [parameters] of CALIBFILE to its [targets] with scipy's differential "
@@ -31,11 +32,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim calibrate`` with parsed ``args``; returns the exit code."""
     expect_kind(args.calibfile, "calibration")
-    if args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    evaluator = evaluator_from_args(args)
     with console.status("calibrating (differential evolution)..."):
-        res = calibrate(args.calibfile, workers=args.workers, out=args.out, force=args.force)
+        res = calibrate(args.calibfile, evaluator=evaluator, out=args.out, force=args.force)
     t = Table(title=f"{res.spec.name}: loss {res.loss:.4g} after {res.evaluations} evaluations",
               header_style="bold")
     t.add_column("parameter")

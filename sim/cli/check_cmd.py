@@ -19,6 +19,7 @@ __all__ = ["add_parser", "main", "describe_batch", "plan_summary"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``check`` (validate scenario, batch and calibration files; run nothing) subcommand to ``sub``."""
     p = sub.add_parser(
         "check", help="validate scenario or batch files without running them",
         description="Validate each FILE (a scenario, a batch file with replicates/scenarios/"
@@ -32,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim check`` with parsed ``args``; returns the exit code."""
     from ..scenario import ScenarioError
 
     bad = 0

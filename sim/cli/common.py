@@ -8,12 +8,16 @@ import sys
 import threading
 from collections.abc import Iterator
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
 
+if TYPE_CHECKING:
+    from ..experiments import Evaluator
+
 __all__ = ["ExitCode", "console", "err_console", "fail", "fmt", "file_kind", "expect_kind", "Interrupted",
-           "sigterm_as_interrupt"]
+           "sigterm_as_interrupt", "evaluator_from_args"]
 
 # piped output (logs, CI) gets 120 columns rather than rich's 80, so tables stay readable
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -116,3 +120,23 @@ def expect_kind(path, kind: str) -> None:
     found = file_kind(path)
     if found != kind:
         raise wrong_kind(path, found, kind)
+
+
+def evaluator_from_args(args) -> Evaluator:
+    """The evaluator the command line's ``--workers`` / ``--scheduler`` / ``--dask-local``
+    ask for (:func:`sim.experiments.make_evaluator`; a command without a flag leaves it
+    out), not yet entered.
+
+    Raises
+    ------
+    ValueError
+        If ``--workers`` or ``--dask-local`` is below 1 (naming the flag), or more than one
+        is given.
+    """
+    from ..experiments import make_evaluator
+
+    workers, scheduler, dask_local = (getattr(args, k, None) for k in ("workers", "scheduler", "dask_local"))
+    for flag, v in (("--workers", workers), ("--dask-local", dask_local)):
+        if v is not None and v < 1:
+            raise ValueError(f"{flag} must be >= 1, got {v}")
+    return make_evaluator(workers=workers, scheduler=scheduler, dask_local=dask_local)

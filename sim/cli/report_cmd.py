@@ -10,6 +10,7 @@ __all__ = ["add_parser", "main"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` (the HTML report of a finished batch) subcommand to ``sub``."""
     p = sub.add_parser(
         "report", help="write the HTML report of a finished batch (outcomes, curves, concentration, sensitivity)",
         description="Write a self-contained HTML report of the batch in FOLDER (results/<batch>): "
@@ -23,6 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim report`` with parsed ``args``; returns the exit code."""
     from ..report import write_report
 
     with console.status("writing report"):

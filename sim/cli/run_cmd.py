@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ..graph import GraphConfigError
-from ..metrics import SUMMARY_KEYS
+from ..metrics import RUN_OUTCOMES
 from ..results import run_id, safe_name, write_run
 from ..runner import check_seed, run
 from ..scenario import ScenarioError, load_scenario
@@ -18,15 +18,12 @@ from .common import console, expect_kind, fmt
 
 __all__ = ["add_parser", "main", "free_folder"]
 
-SHOWN = (
-    "adoption_share", "aware_share", "days_to_half_adoption", "gifts_sent", "gifts_accepted", "gifts_expired",
-    "acceptance_rate", "gmv_rmb", "reproduction_number", "cascades", "single_adopter_share",
-    "max_depth", "structural_virality_largest", "hhi", "gini", "top10_share", "sme_gmv_share",
-    "active_merchants", "merchants_joined", "merchants_left", "stockouts", "muted_share",
-)
+SHOWN = RUN_OUTCOMES.view("run")
+"""The outcomes the summary table shows (``cash_rmb`` too when a run has cash gifts)."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``run`` subcommand to ``sub``."""
     p = sub.add_parser(
         "run", help="run one simulation of a scenario file",
         description="Run one simulation of SCENARIO and write its outputs to "
@@ -52,6 +49,7 @@ def free_folder(parent: Path, name: str) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim run`` with parsed ``args``; returns the exit code."""
     expect_kind(args.scenario, "scenario")
     check_seed(args.seed, "--seed")
     scenario = load_scenario(args.scenario, args.overrides)
@@ -91,7 +89,7 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("meaning", style="dim")
         shown = SHOWN + (("cash_rmb",) if result.summary.get("cash_rmb") else ())
         for k in shown:
-            table.add_row(k, fmt(result.summary[k]), SUMMARY_KEYS[k])
+            table.add_row(k, fmt(result.summary[k]), RUN_OUTCOMES[k].text())
         console.print(table)
         console.print("graph: " + "; ".join(result.graph_report))
     console.print(f"wrote {folder}")

@@ -14,6 +14,7 @@ __all__ = ["add_parser", "main"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``schema`` (print the JSON Schema of a kind of file) subcommand to ``sub``."""
     p = sub.add_parser(
         "schema", help="print the JSON Schema of a scenario, batch or calibration file (for editors)",
         description="Print the JSON Schema of a KIND file (default: scenario), generated from the models that "
@@ -28,6 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim schema`` with parsed ``args``; returns the exit code."""
     text = json.dumps(json_schema(args.kind), indent=2) + "\n"
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

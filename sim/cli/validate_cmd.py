@@ -20,6 +20,7 @@ with ``--plots docs/img/validation``."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``validate`` (the checks against theory, cynetdiff and published data) subcommand to ``sub``."""
     p = sub.add_parser(
         "validate", help="rerun the validation checks (theory, peer library, published data)",
         description="Run every check of docs/validation.md: independent cascade against "
@@ -180,6 +181,7 @@ def _plausibility(args, out: Path | None, md: list[str]) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim validate`` with parsed ``args``; returns the exit code."""
     if args.seeds < 2:
         raise ValueError(f"--seeds must be >= 2, got {args.seeds}")
     out = None if args.no_plots else Path(args.plots)

@@ -11,6 +11,7 @@ __all__ = ["add_parser", "main", "is_batch_folder"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add the ``viz`` (the browser explorer or a batch's dashboard) subcommand to ``sub``."""
     p = sub.add_parser(
         "viz", help="open the live explorer of a scenario, or the dashboard of a finished batch",
         description="Serve a local web app: for a scenario file, a live explorer (the social graph "
@@ -50,6 +51,7 @@ def batch_file_message(path: Path, results_root: Path = Path("results")) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    """Run ``giftsim viz`` with parsed ``args``; returns the exit code."""
     from ..viz.layout import DEFAULT_NODE_CAP
     from ..viz.server import serve
 

@@ -11,12 +11,15 @@ from .cascades import (
 from .concentration import gini, hhi, lorenz_curve, top_k_share
 from .summary import (
     OUTCOME_RANGE,
+    RUN_OUTCOMES,
     SUMMARY_KEYS,
     UNDEFINED_KEYS,
     OutcomeInterval,
+    RunFacts,
     adoption_forest,
     clip_interval,
     outcome_interval,
+    run_facts,
     summarise,
 )
 
@@ -31,6 +34,9 @@ __all__ = [
     "hhi",
     "lorenz_curve",
     "top_k_share",
+    "RUN_OUTCOMES",
+    "RunFacts",
+    "run_facts",
     "SUMMARY_KEYS",
     "OUTCOME_RANGE",
     "UNDEFINED_KEYS",

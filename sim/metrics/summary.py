@@ -1,143 +1,226 @@
-"""The final summary of a run: adoption, gifts, money, cascades and merchant concentration."""
+"""The final summary of a run: adoption, gifts, money, cascades and merchant concentration.
+
+Each summary key is an :class:`sim.experiments.Outcome` declared once in
+:data:`RUN_OUTCOMES` (meaning, direction, range, when undefined, and its function of the
+run's :class:`RunFacts`); :data:`SUMMARY_KEYS`, :data:`UNDEFINED_KEYS` and
+:data:`OUTCOME_RANGE` are read from those declarations.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from ..experiments.outcomes import NON_NEGATIVE as N
+from ..experiments.outcomes import UNIT_RANGE as U
+from ..experiments.outcomes import Direction, Outcome, OutcomeInterval, OutcomeRegistry
+from ..experiments.outcomes import clip_interval as _clip
+from ..experiments.outcomes import outcome_interval as _interval
 from ..model.states import GiftOutcome
 from .cascades import cascade_table, restrict
 from .concentration import gini, hhi, top_k_share
 
-__all__ = ["adoption_forest", "summarise", "SUMMARY_KEYS", "UNDEFINED_KEYS", "OUTCOME_RANGE",
-           "OutcomeInterval", "clip_interval", "outcome_interval"]
+__all__ = ["adoption_forest", "summarise", "run_facts", "RunFacts", "RUN_OUTCOMES", "SUMMARY_KEYS",
+           "UNDEFINED_KEYS", "OUTCOME_RANGE", "OutcomeInterval", "clip_interval", "outcome_interval"]
 
-SUMMARY_KEYS: dict[str, str] = {
-    "users": "users in the social graph",
-    "days": "simulated days",
-    "aware_share": "share of users who learned of the gift feature, [0, 1]",
-    "adoption_share": "share of users who sent at least one gift, [0, 1]",
-    "days_to_half_adoption": "spread speed: days until half of the run's senders had sent their first gift; "
-                             "NaN without senders",
-    "gifts_sent": "gifts bought and sent",
-    "gifts_accepted": "gifts accepted",
-    "gifts_expired": "gifts expired and refunded",
-    "gifts_pending": "gifts still pending at the end",
-    "acceptance_rate": "accepted / (accepted + expired), [0, 1]; NaN without a settled gift",
-    "gifts_per_visit": ("gifts sent per product-page visit (conversion); gifts sent back or on need "
-                        "no visit, so it can exceed 1; NaN without a visit"),
-    "gmv_rmb": "GMV: value of accepted product gifts, RMB",
-    "cash_rmb": "value of accepted cash gifts (red envelopes), RMB",
-    "refunded_rmb": "value of expired gifts refunded, RMB",
-    "returns_rmb": "value of returned gifts refunded, RMB",
-    "commission_rmb": "platform commission net of returns, RMB",
-    "reproduction_number": "R: senders caused per sender (children who sent / senders); NaN without senders",
-    "cascades": "adoption cascades (trees of senders)",
-    "single_adopter_share": "share of cascades of one sender who converted nobody, [0, 1]; NaN without cascades",
-    "beyond_one_step_share": "share of cascades deeper than one step (depth >= 2), [0, 1]; NaN without cascades",
-    "mean_cascade_size": "mean senders per cascade; NaN without cascades",
-    "largest_cascade": "senders in the largest cascade (0 without cascades)",
-    "max_depth": "deepest cascade, in steps (0 without cascades)",
-    "structural_virality_largest": "structural virality of the largest cascade (mean distance between its "
-                                   "senders, 0 for a lone sender); NaN without cascades",
-    "structural_virality_top10": "mean structural virality of the 10 largest cascades; NaN without cascades",
-    "hhi": "HHI of GMV across merchants that were on the platform, [0, 1]; NaN without GMV",
-    "gini": "Gini of GMV across merchants that were on the platform, [0, 1]; NaN without GMV",
-    "top10_share": "share of GMV of the 10 largest merchants, [0, 1]; NaN without GMV",
-    "sme_gmv_share": "share of GMV of small and medium merchants, [0, 1]; NaN without GMV",
-    "brand_gmv_share": "share of GMV of brands, [0, 1]; NaN without GMV",
-    "active_merchants": "merchants on the platform at the end",
-    "merchants_joined": "merchants that joined during the run",
-    "merchants_left": "merchants that left during the run",
-    "stockouts": "purchases lost to an empty stock",
-    "muted_share": "share of users who muted, [0, 1]",
-}
-"""Summary key -> meaning (units in the text). Every value is a float or int. A rate,
-share or mean with nothing to divide (no settled gift, no visit, no sender, no cascade,
-no GMV) is undefined and reads NaN (``float("nan")``), never 0; the text says when
-(:data:`UNDEFINED_KEYS` lists those keys). Counts and money are always defined.
-``summary.json`` writes NaN as ``null``."""
-
-UNDEFINED_KEYS: frozenset[str] = frozenset(k for k, text in SUMMARY_KEYS.items() if "NaN" in text)
-"""Summary keys that can be NaN (undefined); every other key is always a number."""
-
-OUTCOME_RANGE: dict[str, tuple[float, float]] = {
-    k: (0.0, 1.0) if "[0, 1]" in text else (0.0, float("inf")) for k, text in SUMMARY_KEYS.items()
-}
-"""The values each summary key can take: shares in [0, 1], everything else >= 0."""
+MAX, MIN, INFO = Direction.MAXIMIZE, Direction.MINIMIZE, Direction.INFO
 
 
-class OutcomeInterval(NamedTuple):
-    """Mean and two-sided Student-t interval of an outcome over the runs that define it.
+@dataclass(frozen=True, eq=False)
+class RunFacts:
+    """What the summary's outcomes are computed from: a finished (or partly run) model and
+    the few arrays every outcome shares, computed once (:func:`run_facts`).
 
     Attributes
     ----------
-    mean : float
-        Mean of the defined (non-NaN) values; NaN if none.
-    lo, hi : float
-        Interval bounds, clipped to the outcome's possible values; NaN with fewer than
-        two defined values.
-    n : int
-        Number of defined values (runs in which the outcome is not NaN).
+    model : GiftModel
+    n_users : int
+    steps_done : int
+        Steps run.
+    outcome : ndarray of int8, shape (n_gifts,)
+        Each gift's :class:`sim.model.states.GiftOutcome`.
+    forest : ndarray of int64, shape (n_users,)
+        :func:`adoption_forest`.
+    cascades : pandas.DataFrame
+        :func:`sim.metrics.cascades.cascade_table` of the forest, largest first.
+    n_senders : int
+    caused : int
+        Senders whose awareness parent is a sender.
+    gmv, kinds : ndarray, shape (n_ever,)
+        GMV (RMB, float64) and kind of the merchants ever on the platform.
     """
 
-    mean: float
-    lo: float
-    hi: float
-    n: int
+    model: Any
+    n_users: int
+    steps_done: int
+    outcome: np.ndarray
+    forest: np.ndarray
+    cascades: pd.DataFrame
+    n_senders: int
+    caused: int
+    gmv: np.ndarray
+    kinds: np.ndarray
+
+    @property
+    def total_gmv(self) -> float:
+        """GMV of the merchants ever on the platform, RMB."""
+        return float(self.gmv.sum())
+
+    def recorded(self, column: str) -> np.ndarray:
+        """A per-step recorder column over the steps run, shape (steps_done,)."""
+        return self.model.recorder.columns[column][:self.steps_done]
+
+    def gifts(self, outcome: GiftOutcome) -> int:
+        """Gifts with ``outcome``."""
+        return int((self.outcome == outcome).sum())
+
+
+def run_facts(model) -> RunFacts:
+    """The :class:`RunFacts` of ``model``."""
+    pop, mt = model.population, model.merchant_table
+    senders = pop.senders
+    forest = adoption_forest(pop.parent, senders)
+    ever = mt.joined_step >= 0
+    return RunFacts(model=model, n_users=pop.n_users, steps_done=model.step_index,
+                    outcome=model.ledger.column("outcome"), forest=forest, cascades=cascade_table(forest),
+                    n_senders=int(senders.sum()), caused=int((forest >= 0).sum()),
+                    gmv=mt.gmv[ever], kinds=mt.kind[ever])
+
+
+def _half_adoption_days(first_send_step: np.ndarray, steps_per_day: int) -> float:
+    """Days from the start until half of the senders had sent (NaN without senders)."""
+    if first_send_step.size == 0:
+        return float("nan")
+    k = int(np.ceil(first_send_step.size / 2)) - 1
+    return float((np.partition(first_send_step, k)[k] + 1) / steps_per_day)
+
+
+def _div(a: float, b: float) -> float:
+    """A / b as a float; NaN when there is nothing to divide by (b == 0)."""
+    return float(a / b) if b else math.nan
+
+
+def _segment_share(f: RunFacts, segment: str) -> float:
+    """Share of all GMV sold by the merchants of the kinds in summary ``segment`` (``sme``
+    or ``brand``: each kind's ``segment`` attribute in the scenario's merchants table)."""
+    codes = f.model.config.merchants.segment_codes(segment)
+    return _div(f.gmv[np.isin(f.kinds, codes)].sum(), f.total_gmv)
+
+
+def _largest(f: RunFacts, column: str, default: float) -> float:
+    """``column`` of the largest cascade; ``default`` without cascades."""
+    return f.cascades[column].iloc[0] if len(f.cascades) else default
+
+
+_NO_SENDER, _NO_CASCADE, _NO_GMV = "without senders", "without cascades", "without GMV"
+
+RUN_OUTCOMES = OutcomeRegistry([
+    Outcome("users", "users in the social graph", lambda f: f.n_users),
+    Outcome("days", "simulated days", lambda f: f.steps_done / f.model.steps_per_day),
+    Outcome("aware_share", "share of users who learned of the gift feature",
+            lambda f: _div(f.model.population.aware.sum(), f.n_users), MAX, U),
+    Outcome("adoption_share", "share of users who sent at least one gift",
+            lambda f: _div(f.n_senders, f.n_users), MAX, U),
+    Outcome("days_to_half_adoption",
+            "spread speed: days until half of the run's senders had sent their first gift",
+            lambda f: _half_adoption_days(f.model.population.first_send_step[f.model.population.senders],
+                                          f.model.steps_per_day), MIN, N, _NO_SENDER),
+    Outcome("gifts_sent", "gifts bought and sent", lambda f: len(f.model.ledger), MAX),
+    Outcome("gifts_accepted", "gifts accepted", lambda f: f.gifts(GiftOutcome.ACCEPTED), MAX),
+    Outcome("gifts_expired", "gifts expired and refunded", lambda f: f.gifts(GiftOutcome.EXPIRED), MIN),
+    Outcome("gifts_pending", "gifts still pending at the end", lambda f: f.gifts(GiftOutcome.PENDING)),
+    Outcome("acceptance_rate", "accepted / (accepted + expired)",
+            lambda f: _div((f.outcome == GiftOutcome.ACCEPTED).sum(), (f.outcome != GiftOutcome.PENDING).sum()),
+            MAX, U, "without a settled gift"),
+    Outcome("gifts_per_visit", "gifts sent per product-page visit (conversion); gifts sent back or on need "
+            "no visit, so it can exceed 1", lambda f: _div(len(f.model.ledger), f.recorded("product_visits").sum()),
+            MAX, N, "without a visit"),
+    Outcome("gmv_rmb", "GMV: value of accepted product gifts, RMB", lambda f: f.model.totals["gmv"], MAX),
+    Outcome("cash_rmb", "value of accepted cash gifts (red envelopes), RMB", lambda f: f.model.totals["cash"]),
+    Outcome("refunded_rmb", "value of expired gifts refunded, RMB", lambda f: f.model.totals["refunded"], MIN),
+    Outcome("returns_rmb", "value of returned gifts refunded, RMB", lambda f: f.model.totals["returns"], MIN),
+    Outcome("commission_rmb", "platform commission net of returns, RMB",
+            lambda f: f.model.totals["commission"], MAX),
+    Outcome("reproduction_number", "R: senders caused per sender (children who sent / senders)",
+            lambda f: _div(f.caused, f.n_senders), MAX, N, _NO_SENDER),
+    Outcome("cascades", "adoption cascades (trees of senders)", lambda f: int(len(f.cascades))),
+    Outcome("single_adopter_share", "share of cascades of one sender who converted nobody",
+            lambda f: _div((f.cascades["size"] == 1).sum(), len(f.cascades)), MIN, U, _NO_CASCADE),
+    Outcome("beyond_one_step_share", "share of cascades deeper than one step (depth >= 2)",
+            lambda f: _div((f.cascades["depth"] >= 2).sum(), len(f.cascades)), MAX, U, _NO_CASCADE),
+    Outcome("mean_cascade_size", "mean senders per cascade",
+            lambda f: _div(f.cascades["size"].sum(), len(f.cascades)), MAX, N, _NO_CASCADE),
+    Outcome("largest_cascade", "senders in the largest cascade (0 without cascades)",
+            lambda f: int(_largest(f, "size", 0)), MAX),
+    Outcome("max_depth", "deepest cascade, in steps (0 without cascades)",
+            lambda f: int(f.cascades["depth"].max()) if len(f.cascades) else 0, MAX),
+    Outcome("structural_virality_largest", "structural virality of the largest cascade (mean distance between "
+            "its senders, 0 for a lone sender)", lambda f: float(_largest(f, "structural_virality", math.nan)),
+            MAX, N, _NO_CASCADE),
+    Outcome("structural_virality_top10", "mean structural virality of the 10 largest cascades",
+            lambda f: float(f.cascades.head(10)["structural_virality"].mean()) if len(f.cascades) else math.nan,
+            MAX, N, _NO_CASCADE),
+    Outcome("hhi", "HHI of GMV across merchants that were on the platform", lambda f: hhi(f.gmv), MIN, U, _NO_GMV),
+    Outcome("gini", "Gini of GMV across merchants that were on the platform", lambda f: gini(f.gmv), MIN, U,
+            _NO_GMV),
+    Outcome("top10_share", "share of GMV of the 10 largest merchants", lambda f: top_k_share(f.gmv, 10), MIN, U,
+            _NO_GMV),
+    Outcome("sme_gmv_share", "share of GMV of small and medium merchants",
+            lambda f: _segment_share(f, "sme"), MAX, U, _NO_GMV),
+    Outcome("brand_gmv_share", "share of GMV of brands",
+            lambda f: _segment_share(f, "brand"), INFO, U, _NO_GMV),
+    Outcome("active_merchants", "merchants on the platform at the end",
+            lambda f: int(f.model.merchant_table.active.sum()), MAX),
+    Outcome("merchants_joined", "merchants that joined during the run",
+            lambda f: int(f.recorded("merchants_joined").sum())),
+    Outcome("merchants_left", "merchants that left during the run",
+            lambda f: int(f.recorded("merchants_left").sum()), MIN),
+    Outcome("stockouts", "purchases lost to an empty stock", lambda f: int(f.model.merchant_table.stockouts.sum()),
+            MIN),
+    Outcome("muted_share", "share of users who muted", lambda f: _div(f.model.population.muted.sum(), f.n_users),
+            MIN, U),
+], views={
+    "batch": ("gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",
+              "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share"),
+    "run": ("adoption_share", "aware_share", "days_to_half_adoption", "gifts_sent", "gifts_accepted",
+            "gifts_expired", "acceptance_rate", "gmv_rmb", "reproduction_number", "cascades",
+            "single_adopter_share", "max_depth", "structural_virality_largest", "hhi", "gini", "top10_share",
+            "sme_gmv_share", "active_merchants", "merchants_joined", "merchants_left", "stockouts", "muted_share"),
+})
+"""The run summary's outcomes, declared once (:class:`sim.experiments.Outcome`), each a
+function of the run's :class:`RunFacts`. Views: ``"batch"``, the outcomes a batch
+compares by default; ``"run"``, those ``giftsim run`` prints."""
+
+SUMMARY_KEYS: dict[str, str] = RUN_OUTCOMES.texts()
+"""Summary key -> meaning (units in the text), from :data:`RUN_OUTCOMES`. Every value is a
+float or int. A rate, share or mean with nothing to divide (no settled gift, no visit, no
+sender, no cascade, no GMV) is undefined and reads NaN (``float("nan")``), never 0; the
+text says when (:data:`UNDEFINED_KEYS` lists those keys). Counts and money are always
+defined. ``summary.json`` writes NaN as ``null``."""
+
+UNDEFINED_KEYS: frozenset[str] = RUN_OUTCOMES.undefined()
+"""Summary keys that can be NaN (undefined); every other key is always a number."""
+
+OUTCOME_RANGE: dict[str, tuple[float, float]] = RUN_OUTCOMES.ranges()
+"""The values each summary key can take: shares in [0, 1], everything else >= 0."""
 
 
 def clip_interval(key: str, lo: float, hi: float,
                   ranges: Mapping[str, tuple[float, float]] = OUTCOME_RANGE) -> tuple[float, float]:
-    """An interval's bounds clipped to the values ``key`` can take (a t-interval around a
-    share near 0 or 1 can cross what is possible); NaN bounds stay NaN.
-
-    Parameters
-    ----------
-    key : str
-        An outcome; keys missing from ``ranges`` are not clipped.
-    lo, hi : float
-    ranges : mapping of str to (float, float), default :data:`OUTCOME_RANGE`
-
-    Returns
-    -------
-    (float, float)
-    """
-    low, high = ranges.get(key, (-math.inf, math.inf))
-    return (lo if math.isnan(lo) else max(lo, low), hi if math.isnan(hi) else min(hi, high))
+    """:func:`sim.experiments.clip_interval` with the summary's ranges by default."""
+    return _clip(key, lo, hi, ranges)
 
 
 def outcome_interval(values, key: str, level: float = 0.95,
                      ranges: Mapping[str, tuple[float, float]] = OUTCOME_RANGE) -> OutcomeInterval:
-    """Mean and Student-t interval of one outcome over runs, using the runs where it is
-    defined (NaN values are left out), bounds clipped by :func:`clip_interval`.
-
-    Parameters
-    ----------
-    values : array-like of float
-        The outcome in each run (NaN: undefined in that run).
-    key : str
-        The outcome (for its range).
-    level : float, default 0.95
-    ranges : mapping, default :data:`OUTCOME_RANGE`
-
-    Returns
-    -------
-    OutcomeInterval
-        ``n`` counts the defined values; mean NaN when ``n == 0``, bounds NaN when ``n < 2``.
-    """
-    x = np.asarray(values, dtype=np.float64).ravel()
-    x = x[~np.isnan(x)]
-    n = int(x.size)
-    m = float(x.mean()) if n else math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
-    lo, hi = clip_interval(key, m - half, m + half, ranges)
-    return OutcomeInterval(m, lo, hi, n)
+    """:func:`sim.experiments.outcome_interval` with level 0.95 and the summary's ranges
+    by default."""
+    return _interval(values, key, level, ranges)
 
 
 def adoption_forest(parent: np.ndarray, senders: np.ndarray) -> np.ndarray:
@@ -158,82 +241,17 @@ def adoption_forest(parent: np.ndarray, senders: np.ndarray) -> np.ndarray:
     return restrict(parent, senders)
 
 
-def _half_adoption_days(first_send_step: np.ndarray, steps_per_day: int) -> float:
-    """Days from the start until half of the senders had sent (NaN without senders)."""
-    if first_send_step.size == 0:
-        return float("nan")
-    k = int(np.ceil(first_send_step.size / 2)) - 1
-    return float((np.partition(first_send_step, k)[k] + 1) / steps_per_day)
-
-
-def _div(a: float, b: float) -> float:
-    """a / b as a float; NaN when there is nothing to divide by (b == 0)."""
-    return float(a / b) if b else math.nan
-
-
 def summarise(model) -> tuple[dict[str, float], pd.DataFrame]:
     """The summary of a finished (or partly run) model, and its cascade table.
 
     Returns
     -------
     summary : dict of str to float or int
-        Keys and meanings in :data:`SUMMARY_KEYS`; the keys of :data:`UNDEFINED_KEYS`
-        are NaN when undefined (e.g. ``acceptance_rate`` without a settled gift).
+        Every outcome of :data:`RUN_OUTCOMES`, in order (meanings in
+        :data:`SUMMARY_KEYS`); the keys of :data:`UNDEFINED_KEYS` are NaN when undefined
+        (e.g. ``acceptance_rate`` without a settled gift).
     cascades : pandas.DataFrame
         :func:`sim.metrics.cascades.cascade_table` of the adoption forest.
     """
-    pop, mt, led = model.population, model.merchant_table, model.ledger
-    rec = model.recorder.columns
-    n = pop.n_users
-    outcome = led.column("outcome")
-    senders = pop.senders
-    forest = adoption_forest(pop.parent, senders)
-    casc = cascade_table(forest)
-    n_senders = int(senders.sum())
-    caused = int((forest >= 0).sum())
-    ever = mt.joined_step >= 0
-    gmv = mt.gmv[ever]
-    kinds = mt.kind[ever]
-    segment = model.config.merchants.segment_codes  # kind codes of a summary segment (sme, brand)
-    total_gmv = float(gmv.sum())
-    done = model.step_index
-    top = casc.head(10)
-    summary = {
-        "users": n,
-        "days": done / model.steps_per_day,
-        "aware_share": _div(pop.aware.sum(), n),
-        "adoption_share": _div(n_senders, n),
-        "days_to_half_adoption": _half_adoption_days(pop.first_send_step[senders], model.steps_per_day),
-        "gifts_sent": len(led),
-        "gifts_accepted": int((outcome == GiftOutcome.ACCEPTED).sum()),
-        "gifts_expired": int((outcome == GiftOutcome.EXPIRED).sum()),
-        "gifts_pending": int((outcome == GiftOutcome.PENDING).sum()),
-        "acceptance_rate": _div((outcome == GiftOutcome.ACCEPTED).sum(),
-                                (outcome != GiftOutcome.PENDING).sum()),
-        "gifts_per_visit": _div(len(led), rec["product_visits"][:done].sum()),
-        "gmv_rmb": model.totals["gmv"],
-        "cash_rmb": model.totals["cash"],
-        "refunded_rmb": model.totals["refunded"],
-        "returns_rmb": model.totals["returns"],
-        "commission_rmb": model.totals["commission"],
-        "reproduction_number": _div(caused, n_senders),
-        "cascades": int(len(casc)),
-        "single_adopter_share": _div((casc["size"] == 1).sum(), len(casc)),
-        "beyond_one_step_share": _div((casc["depth"] >= 2).sum(), len(casc)),
-        "mean_cascade_size": _div(casc["size"].sum(), len(casc)),
-        "largest_cascade": int(casc["size"].iloc[0]) if len(casc) else 0,
-        "max_depth": int(casc["depth"].max()) if len(casc) else 0,
-        "structural_virality_largest": float(casc["structural_virality"].iloc[0]) if len(casc) else math.nan,
-        "structural_virality_top10": float(top["structural_virality"].mean()) if len(top) else math.nan,
-        "hhi": hhi(gmv),
-        "gini": gini(gmv),
-        "top10_share": top_k_share(gmv, 10),
-        "sme_gmv_share": _div(gmv[np.isin(kinds, segment("sme"))].sum(), total_gmv),
-        "brand_gmv_share": _div(gmv[np.isin(kinds, segment("brand"))].sum(), total_gmv),
-        "active_merchants": int(mt.active.sum()),
-        "merchants_joined": int(rec["merchants_joined"][:done].sum()),
-        "merchants_left": int(rec["merchants_left"][:done].sum()),
-        "stockouts": int(mt.stockouts.sum()),
-        "muted_share": _div(pop.muted.sum(), n),
-    }
-    return summary, casc
+    facts = run_facts(model)
+    return RUN_OUTCOMES.evaluate(facts), facts.cascades

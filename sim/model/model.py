@@ -25,6 +25,7 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
+from ..experiments.seeds import seed_streams
 from ..graph import CSRGraph, build_graph
 from ..policies import MerchantView, make_policy
 from ..scenario.schema import Scenario
@@ -38,20 +39,6 @@ from .recorder import Recorder
 from .steps.record import Tally, gather
 
 __all__ = ["GiftModel", "RunModel", "run_graph", "seed_streams"]
-
-
-def seed_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.SeedSequence]:
-    """The independent random streams of a run, derived from its seed.
-
-    Returns
-    -------
-    dict with keys ``graph``, ``population``, ``merchants``, ``dynamics``
-        ``numpy.random.SeedSequence`` children of ``SeedSequence(seed)``, always in
-        this order, so a stream does not change when another one is used more.
-    """
-    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    graph, population, merchants, dynamics = ss.spawn(4)
-    return {"graph": graph, "population": population, "merchants": merchants, "dynamics": dynamics}
 
 
 def run_graph(scenario: Scenario, streams: dict[str, np.random.SeedSequence]) -> CSRGraph:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..experiments.seeds import analysis_seed
 from .source import BatchFolder
 
 __all__ = [
@@ -89,7 +90,7 @@ def sensitivity(batch: BatchFolder) -> tuple[pd.DataFrame, list[str]]:
                          f"{' or '.join(SENSITIVITY_METHODS)}; this batch has {method!r}")
     problem = {**batch.problem, "bounds": [list(b) for b in batch.problem["bounds"]]}
     names = list(problem["names"])
-    seed = int(np.random.SeedSequence(batch.seed).generate_state(1)[0] % (2**31 - 1))
+    seed = analysis_seed(batch.seed)
     frames, skipped = [], []
     for outcome in batch.outcomes:
         y = point_means(batch, outcome)

@@ -1,5 +1,7 @@
-"""Validation errors in the user's words: pydantic's errors translated into one line per
-problem naming the file, the dotted key, the value and the allowed values, e.g.::
+"""Validation errors in the user's words, one line per problem.
+
+Pydantic's errors are translated into lines naming the file, the dotted key, the value
+and the allowed values, e.g.::
 
     scenarios/x.toml: policy.commercial_share = 1.5: must be <= 1 (allowed: 0 <= commercial_share <= 1)
 """

@@ -17,12 +17,12 @@ from scipy import stats
 
 from ..batch import BatchResults
 from ..batch.tables import defined_count
-from ..metrics import SUMMARY_KEYS
+from ..metrics import RUN_OUTCOMES, SUMMARY_KEYS
 from ..model import SERIES
 
 __all__ = ["ok_runs", "outcomes", "swept_params", "scattered_design", "curve_bands", "outcome_chart",
            "curve_chart", "distribution_chart", "param_chart", "curve_points", "series_range", "PALETTE",
-           "MAX_CURVES"]
+           "MAX_CURVES", "outcome_axis_title"]
 
 PALETTE = ["#1d3557", "#e63946", "#2a9d8f", "#f4a261", "#6a4c93", "#457b9d", "#e9c46a",
            "#8d99ae", "#bc4749", "#386641"]
@@ -85,6 +85,15 @@ def series_range(series: str) -> tuple[float, float]:
     return 0.0, np.inf
 
 
+def outcome_axis_title(outcome: str) -> str:
+    """The axis title of an outcome: its name, and which way is better as declared in
+    :data:`sim.metrics.RUN_OUTCOMES` (``hhi (lower is better)``); the name alone for an
+    outcome without a direction or not declared there."""
+    o = RUN_OUTCOMES.get(outcome)
+    phrase = o.direction.phrase if o is not None else ""
+    return f"{outcome} ({phrase})" if phrase else outcome
+
+
 def _colour(names: list[str]) -> alt.Color:
     legend = alt.Legend(orient="bottom", columns=1, labelLimit=600) if len(names) <= MAX_LEGEND else None
     return alt.Color("point_name:N", title="point", sort=names, legend=legend,
@@ -117,7 +126,8 @@ def outcome_chart(res: BatchResults, outcome: str) -> alt.Chart:
     names = _points(res)
     base = alt.Chart(_data(df)).encode(alt.Y("point_name:N", title=None, sort=names, scale=alt.Scale(domain=names),
                                       axis=alt.Axis(labelLimit=320)))
-    bars = base.mark_rule(strokeWidth=2, color="#6c757d").encode(alt.X("lo:Q", title=outcome), alt.X2("hi:Q"))
+    bars = base.mark_rule(strokeWidth=2, color="#6c757d").encode(alt.X("lo:Q", title=outcome_axis_title(outcome)),
+                                                                 alt.X2("hi:Q"))
     dots = base.mark_point(filled=True, size=70).encode(
         alt.X("mean:Q"), _colour(names),
         tooltip=["point_name:N", alt.Tooltip("mean:Q", format=",.4g"), alt.Tooltip("lo:Q", format=",.4g"),
@@ -200,7 +210,7 @@ def distribution_chart(res: BatchResults, outcome: str) -> alt.Chart:
     data = _data(df)
     box = alt.Chart(data).mark_boxplot(extent="min-max", opacity=0.35, size=18).encode(
         alt.Y("point_name:N", title=None, sort=names, scale=alt.Scale(domain=names), axis=alt.Axis(labelLimit=320)),
-        alt.X("value:Q", title=outcome), _colour(names))
+        alt.X("value:Q", title=outcome_axis_title(outcome)), _colour(names))
     dots = alt.Chart(data).mark_tick(thickness=2, size=16).encode(
         alt.Y("point_name:N", sort=names), alt.X("value:Q"), _colour(names),
         tooltip=["point_name:N", "replicate:Q", alt.Tooltip("value:Q", format=",.4g")])
@@ -226,7 +236,8 @@ def param_chart(res: BatchResults, param: str, outcome: str) -> alt.Chart:
     x_tip = "param:Q" if numeric else "param:N"
     data = _data(df)
     dots = alt.Chart(data).mark_circle(size=40, opacity=0.6, color="#457b9d").encode(
-        x, alt.Y("value:Q", title=outcome), tooltip=["point_name:N", x_tip, alt.Tooltip("value:Q", format=",.4g")])
+        x, alt.Y("value:Q", title=outcome_axis_title(outcome)),
+        tooltip=["point_name:N", x_tip, alt.Tooltip("value:Q", format=",.4g")])
     if scattered_design(res):
         means = df.groupby("point_name", sort=False).agg(param=("param", "first"), value=("value", "mean"),
                                                          runs=("value", "size")).reset_index()
