@@ -42,6 +42,7 @@ SUBSET = [
     "tests/test_schema_coverage.py",
     "tests/test_metrics.py",
     "tests/test_policies.py",
+    "tests/test_step_length.py",
     "tests/test_batch.py::test_launch_policies_plan",
     "tests/test_batch.py::test_seeds_depend_on_point_and_replicate_only",
     "tests/test_batch.py::test_run_seed_is_pinned_to_its_seedsequence_derivation",
