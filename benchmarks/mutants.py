@@ -3,7 +3,7 @@
 Each mutant replaces one exact snippet of one source file (the script stops if the snippet
 is not found exactly once, so a mutant never silently becomes a no-op) in a temporary copy
 of the project; the subset of tests runs against the copy (``PYTHONPATH`` points at it).
-A mutant is *caught* when a test fails. ``tests/test_regression.py`` (the seeded snapshot,
+A mutant is *caught* when a test fails. ``tests/model/test_regression.py`` (the seeded snapshot,
 which every intended model change also breaks) runs separately, so that the report can say
 which mutants only the snapshot caught.
 
@@ -36,21 +36,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 SUBSET = [
-    "tests/test_model.py",
-    "tests/test_properties.py",
-    "tests/test_summary_recomputed.py",
-    "tests/test_schema_coverage.py",
-    "tests/test_metrics.py",
-    "tests/test_policies.py",
-    "tests/test_step_length.py",
-    "tests/test_batch.py::test_launch_policies_plan",
-    "tests/test_batch.py::test_seeds_depend_on_point_and_replicate_only",
-    "tests/test_batch.py::test_run_seed_is_pinned_to_its_seedsequence_derivation",
+    "tests/model/test_model.py",
+    "tests/model/test_invariants.py",
+    "tests/metrics/test_summary_recomputed.py",
+    "tests/scenario/test_schema_coverage.py",
+    "tests/metrics/test_metrics.py",
+    "tests/policies/test_builtin.py",
+    "tests/model/test_step_length.py",
+    "tests/batch/test_batch.py::test_launch_policies_plan",
+    "tests/batch/test_batch.py::test_seeds_depend_on_point_and_replicate_only",
+    "tests/batch/test_batch.py::test_run_seed_is_pinned_to_its_seedsequence_derivation",
 ]
 """The fast subset run against every mutant (about a minute); entries missing from the
 tested revision are skipped."""
 
-REGRESSION = ["tests/test_regression.py::test_default_scenario_seeded_regression"]
+REGRESSION = ["tests/model/test_regression.py::test_default_scenario_seeded_regression"]
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     caught = sum(r["caught_by_subset"] or r["caught_by_regression"] for r in rows)
     only_reg = sum(r["caught_by_regression"] and not r["caught_by_subset"] for r in rows)
     print(f"\ncaught {caught}/{len(rows)} ({100 * caught / max(len(rows), 1):.0f}%); "
-          f"caught only by test_regression.py: {only_reg}")
+          f"caught only by model/test_regression.py: {only_reg}")
     if args.json:
         args.json.write_text(json.dumps({"tests_rev": args.tests_rev, "caught": caught, "total": len(rows),
                                          "regression_only": only_reg, "mutants": rows}, indent=1))

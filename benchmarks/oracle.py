@@ -1,4 +1,4 @@
-"""The oracle comparison of ``tests/test_reference.py`` as tables: engine against the
+"""The oracle comparison of ``tests/reference/test_reference.py`` as tables: engine against the
 per-agent reference on every tested outcome, and against two deliberately wrong
 references (send probability x 1.1, acceptance probability x 0.9).
 

@@ -10,7 +10,7 @@ same graph object; the default scenario has no push, induced sharing, chat entry
 gifts, so both run exactly the rules the reference implements. Set-up (users, traits,
 merchants, friend lists) and the 58 steps are timed apart; seeds 0.. for each model;
 medians over runs. Both models' mean gifts sent are shown as a sanity check (they agree
-statistically: ``tests/test_reference.py``).
+statistically: ``tests/reference/test_reference.py``).
 
 A second table bounds the ratio any numpy engine of these rules could reach: the time
 per step a 200x ratio allows, against the engine's cost per step with the same merchants

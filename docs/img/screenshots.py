@@ -8,7 +8,7 @@ builds it) and its test extra (Playwright for Python), and Debian's Chromium at
     .venv/bin/python docs/img/screenshots.py  # about a minute (35 s more with no cached layout)
 
 It starts ``giftsim viz scenarios/wechat_gift_launch.toml --seed 0`` on a free port, drives
-it headless the way ``tests/test_viz_browser.py`` does, and writes, in ``docs/img/``:
+it headless the way ``tests/viz/test_browser.py`` does, and writes, in ``docs/img/``:
 
 * ``explorer.png``: the whole explorer on day 45 (equal allocation, the scenario file);
 * ``explorer-head-boost.png``: the merchant charts (top merchants by GMV with HHI and

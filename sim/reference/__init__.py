@@ -3,7 +3,7 @@
 A readable statement of the rules, one :class:`User` agent per person and one
 :class:`Shop` agent per merchant, used as the oracle for the vectorised engine
 (:mod:`sim.model`): both are run on the same scenario and graph over many seeds and
-their outcomes compared (:mod:`sim.reference.oracle`, ``tests/test_reference.py``), and
+their outcomes compared (:mod:`sim.reference.oracle`, ``tests/reference/test_reference.py``), and
 as the baseline of the engine's speed (``benchmarks/reference.py``). Rules covered and
 not covered: see :mod:`sim.reference.model`.
 """

@@ -24,7 +24,7 @@ entry, cash gifts, and the classic modes.
 
 It trades speed for clarity (one Python object per person, one call per person
 per sub-step) and is meant for a few thousand users: it checks the vectorised engine
-statistically (``tests/test_reference.py``) and measures its speed-up
+statistically (``tests/reference/test_reference.py``) and measures its speed-up
 (``benchmarks/reference.py``).
 """
 
