@@ -8,11 +8,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..results import write_run
 from ..runner import run
 from ..scenario import Scenario, with_overrides
 
-__all__ = ["RunCost", "measure_run_cost"]
+__all__ = ["RunCost", "measure_run_cost", "runs_left"]
 
 SHORT_DAYS = 7
 """The first measured run's horizon (days)."""
@@ -92,3 +94,28 @@ def measure_run_cost(scenario: Scenario, seed: int = 0) -> RunCost:
     per_day_b = max(0.0, (b2 - b1) / (d2 - d1))
     return RunCost(t2 + per_day_t * (days - d2), int(b2 + per_day_b * (days - d2)), days, (d1, d2))
 
+
+
+def runs_left(plan, folder: str | Path) -> np.ndarray:
+    """The plan positions of the runs a ``--resume`` in batch folder ``folder`` would run:
+    those without a complete folder under ``folder/runs`` (a run id twice in the plan
+    counts once), as :func:`sim.batch.run_batch` decides. Every run when ``folder`` holds
+    no plan yet (the batch starts afresh there). Reads the folder; changes nothing.
+
+    Parameters
+    ----------
+    plan : sim.batch.Plan
+    folder : path-like
+        The batch folder (``--out``, default ``results/<batch name>``).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_left,)
+        Run positions in the plan (point-major), ascending.
+    """
+    from .runner import _runs_to_do
+
+    folder = Path(folder)
+    if not (folder / "plan.json").is_file():
+        return np.arange(plan.n_runs, dtype=np.int64)
+    return _runs_to_do(plan, folder / "runs")[0]

@@ -10,8 +10,10 @@ demand from its index. ``plan.points`` and ``plan.runs`` are lazy sequences.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -39,7 +41,7 @@ from ..scenario import (
 from .spec import BatchSpec, Range, _same_key
 
 __all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem", "sample_space", "count_runs",
-           "DEFAULT_MAX_RUNS", "FULL_CHECK_POINTS"]
+           "toml_value", "DEFAULT_MAX_RUNS", "FULL_CHECK_POINTS", "SAMPLE_CHUNK"]
 
 DEFAULT_MAX_RUNS = 10_000_000
 """Batches of more runs are refused unless ``max_runs`` (batch file) or ``--max-runs`` allows them."""
@@ -100,26 +102,50 @@ def salib_problem(spec: BatchSpec) -> dict[str, Any] | None:
     return None if space is None else space.salib_problem()
 
 
-def _sample_matrix(spec: BatchSpec, integer: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
-    """The design matrix; columns of ``integer`` keys and of the spec's ``integer`` list
-    are rounded to the nearest integer."""
+SAMPLE_CHUNK = 4096
+"""Morris trajectories drawn per call to SALib while drawing a design: memory holds the
+design (8 bytes per key and row) and one chunk, not SALib's per-trajectory arrays."""
+
+
+def _draw(spec: BatchSpec, n: int, integer: set[str] | frozenset[str]) -> np.ndarray:
+    """The first ``n`` base samples of the design (all of it when ``n = spec.sample.n``):
+    a Sobol or Morris design's rows are drawn in order from one seeded stream, so its
+    first blocks do not depend on ``n`` (Latin's strata do: draw it whole). Columns of
+    ``integer`` keys and of the spec's ``integer`` list are rounded to the nearest integer.
+
+    Returns
+    -------
+    ndarray of float64, shape (rows, D)
+        ``rows`` = n (Latin), n (2 D + 2) or n (D + 2) (Sobol), n (D + 1) (Morris).
+    """
     from SALib.sample import latin, morris
     from SALib.sample import sobol as sobol_sample
 
     s = spec.sample
     problem = salib_problem(spec)
     seed = sampler_seed(spec.seed)
+    d = len(s.bounds)
     if s.method == "latin":
-        x = latin.sample(problem, s.n, seed=seed)
+        x = np.asarray(latin.sample(problem, n, seed=seed), dtype=np.float64)
     elif s.method == "sobol":
-        x = sobol_sample.sample(problem, s.n, calc_second_order=s.second_order, seed=seed)
-    else:
-        x = morris.sample(problem, s.n, num_levels=s.levels, seed=seed)
-    x = np.asarray(x, dtype=np.float64)
+        x = np.asarray(sobol_sample.sample(problem, n, calc_second_order=s.second_order, seed=seed),
+                       dtype=np.float64)
+    else:  # one bit generator through every chunk (SALib wraps it, sharing its state; a Generator it
+        # would spawn from): the same draws, in the same order, as one call with the seed
+        rng = np.random.PCG64(seed)
+        x = np.empty((n * (d + 1), d), dtype=np.float64)
+        for t in range(0, n, SAMPLE_CHUNK):
+            k = min(SAMPLE_CHUNK, n - t)
+            x[t * (d + 1):(t + k) * (d + 1)] = morris.sample(problem, k, num_levels=s.levels, seed=rng)
     for j, name in enumerate(problem["names"]):
         if name in s.integer or name in integer:
             x[:, j] = np.rint(x[:, j])
     return x
+
+
+def _sample_matrix(spec: BatchSpec, integer: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
+    """The whole design matrix (see :func:`_draw`)."""
+    return _draw(spec, spec.sample.n, integer)
 
 
 def _integer_keys(keys, raws: list[dict[str, Any]]) -> set[str]:
@@ -146,7 +172,7 @@ def _check_integer_sample(spec: BatchSpec, integer: set[str], raws: list[dict[st
         kinds = [f for f in fields if f is not None]
         if not kinds:
             raise ScenarioError(f"{source}: sample.integer[{i}] = {key!r}: is not a scenario key (of "
-                                f"{spec.base or 'the scenarios'}); allowed: number keys of bounds")
+                                f"{spec.base or 'the scenarios'} or its variants); allowed: number keys of bounds")
         if not all(float in _kinds(f) for f in kinds):
             raise ScenarioError(f"{source}: sample.integer[{i}] = {key!r}: is not a number key; allowed: number "
                                 "(float) keys of bounds (integer keys are rounded without being listed)")
@@ -200,16 +226,42 @@ def _sweep_values(spec: BatchSpec, integer: set[str], source: str) -> list[list[
     return lists
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def toml_value(value: Any) -> str:
+    """``value`` written as a TOML value: strings in double quotes, ``true``/``false``,
+    dates as ``2024-12-19``, floats to 6 significant digits, lists ``[a, b]``, tables
+    ``{ key = value }`` (never a Python repr)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+        text = f"{value:.6g}"
+        return text if any(c in text for c in ".e") else text + ".0"  # 1.0, not the integer 1
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        items = ", ".join(f"{k if _BARE_KEY.fullmatch(str(k)) else json.dumps(str(k))} = {toml_value(v)}"
+                          for k, v in value.items())
+        return f"{{ {items} }}" if items else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return str(value)
+
+
 def _label(value: Any) -> str:
+    """A swept or sampled value in a point name: a table with a ``rule``, ``dist`` or
+    ``kind`` as ``tag(key=value, ...)``, anything else as TOML (:func:`toml_value`)."""
     if isinstance(value, dict):
         for tag in ("rule", "dist", "kind"):
-            if tag in value:
-                rest = ", ".join(f"{k}={v}" for k, v in value.items() if k != tag)
-                return f"{value[tag]}({rest})" if rest else str(value[tag])
-        return json.dumps(value, sort_keys=True)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+            if isinstance(value.get(tag), str):
+                rest = ", ".join(f"{k}={toml_value(v)}" for k, v in value.items() if k != tag)
+                return f"{value[tag]}({rest})" if rest else value[tag]
+    return toml_value(value)
 
 
 def _point_name(variant: str, params: dict[str, Any], show_variant: bool) -> str:
@@ -262,6 +314,8 @@ def count_runs(spec: BatchSpec) -> tuple[int, int]:
 
 
 def _check_limit(spec: BatchSpec, source: str, max_runs: int | None) -> tuple[int, int]:
+    if max_runs is not None and not (isinstance(max_runs, int) and max_runs >= 1):
+        raise ValueError(f"max_runs must be a whole number >= 1, got {max_runs!r}")
     points, runs = count_runs(spec)
     limit = max_runs if max_runs is not None else (spec.max_runs or DEFAULT_MAX_RUNS)
     if runs > limit:
@@ -338,6 +392,7 @@ class Plan:
         self._combos = n_points // len(self._variants)
         self.problem = salib_problem(spec)
         self._matrix: np.ndarray | None = None
+        self._head: np.ndarray | None = None
         self._cache: OrderedDict[int, Point] = OrderedDict()
         self._cache_size = max(8, n_points if n_points <= FULL_CHECK_POINTS else 0)
         self._ids: OrderedDict[int, Callable[[int], str]] = OrderedDict()
@@ -353,17 +408,33 @@ class Plan:
     # ------------------------------------------------------------------ the design
     @property
     def sample_matrix(self) -> np.ndarray | None:
-        """The sampled design (rows = points of one variant), drawn on first use."""
+        """The sampled design (rows = points of one variant), drawn in full on first use.
+
+        Memory: 8 bytes per key and row (a design of 9 M rows of 8 keys: 576 MB), plus
+        while drawing one chunk of :data:`SAMPLE_CHUNK` Morris trajectories, or for Sobol
+        SALib's base sequence and a scaled copy (about twice the design in all)."""
         if self.spec.sample is not None and self._matrix is None:
             m = _sample_matrix(self.spec, self._integer)
             m.setflags(write=False)
             self._matrix = m
         return self._matrix
 
+    def _sample_row(self, c: int) -> np.ndarray:
+        """Row ``c`` of the design; a Sobol or Morris design's first block (one base sample)
+        is drawn alone until a later row is asked for (the cost estimate and ``giftsim check``
+        need only the first point: no design drawn in full)."""
+        if self._matrix is None and self.spec.sample.method != "latin":
+            if self._head is None:
+                self._head = _draw(self.spec, 1, self._integer)
+                self._head.setflags(write=False)
+            if c < len(self._head):
+                return self._head[c]
+        return self.sample_matrix[c]
+
     def _combo(self, c: int) -> dict[str, Any]:
         """The swept or sampled keys' values of combination ``c`` (a fresh copy)."""
         if self.spec.sample is not None:
-            row = self.sample_matrix[c]
+            row = self._sample_row(c)
             return {k: (int(x) if k in self._integer else float(x)) for k, x in zip(self._keys, row)}
         out: dict[str, Any] = {}
         for k, vals in zip(reversed(self._keys), reversed(self._values)):  # the last key varies fastest
@@ -531,16 +602,17 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
     raw_of = _RawFiles(Path(folder), source)
     variants = _variants(spec, source, raw_of)
     _check_variants(spec, Path(folder), source, variants)
-    raws = [raw_of(rel, where)[0] for _, rel, _, where in variants]
     design = "sample.bounds" if spec.sample is not None else "sweep"
     keys = list(spec.sample.bounds) if spec.sample is not None else list(spec.sweep)
     _check_set_once(variants, keys, design, source)
+    raws = [_variant_raw(raw_of(rel, where), overrides, f"{source}: variants[{vname!r}].set")
+            for vname, rel, overrides, where in variants]
     values, integer, checked = _design(spec, keys, raws, variants, source)
     _check_nested(variants, keys, checked, design, source)
     defs = [_VariantDef(vname, rel, tuple(overrides.items()), where, raw_of(rel, where))
             for vname, rel, overrides, where in variants]
     plan = Plan(spec, source, defs, keys, values, frozenset(integer), n_points)
-    if spec.sample is not None and plan.sample_matrix is not None and n_points <= FULL_CHECK_POINTS:
+    if spec.sample is not None and n_points <= FULL_CHECK_POINTS:  # a larger design is drawn when needed
         if len(plan.sample_matrix) * len(defs) != n_points:  # the count formula is SALib's
             raise AssertionError(f"sample rows {len(plan.sample_matrix)} != {n_points // len(defs)}")
     mode = check if check != "auto" else ("all" if n_points <= FULL_CHECK_POINTS else "margins")
@@ -587,6 +659,15 @@ def _variants(spec: BatchSpec, source: str, raw_of: _RawFiles) -> list[_VariantR
         raw, _ = raw_of(spec.base, "base")
         variants.append((str(raw.get("name") or Path(spec.base).stem), spec.base, {}, "base"))
     return variants
+
+
+def _variant_raw(raw_origin: tuple[dict[str, Any], dict[str, str]], overrides: dict[str, Any],
+                 source: str) -> dict[str, Any]:
+    """A variant's scenario as its points start from (its file with its ``set`` applied):
+    what a swept or sampled key's type is looked up in (a table only a variant brings in,
+    ``policy.allocation = { rule = "head_boost" }``, has ``head_count`` an integer)."""
+    raw, origin = raw_origin
+    return apply_overrides(raw, list(overrides.items()), dict(origin), source=source) if overrides else raw
 
 
 def _check_variants(spec: BatchSpec, folder: Path, source: str, variants: list[_VariantRow]) -> None:

@@ -130,9 +130,12 @@ class Sample(_Strict):
     """A sampled design over numeric scenario keys, drawn with SALib."""
 
     method: Literal["latin", "sobol", "morris"]
-    n: StrictInt = Field(ge=1, le=1_000_000)
+    n: StrictInt = Field(ge=1)
     """Base sample size: Latin gives n points, Sobol n (2 D + 2) (with second order) or
-    n (D + 2), Morris n (D + 1) for D parameters. Sobol needs a power of 2 (64, 128...)."""
+    n (D + 2), Morris n (D + 1) for D parameters. Sobol needs a power of 2 (64, 128...).
+    No cap of its own: the design's runs (points x replicates) are counted from these
+    formulas and refused above the batch's run limit (``max_runs`` or ``--max-runs``)
+    before anything is drawn."""
     bounds: Bounds = Field(min_length=1)
     integer: list[str] = []
     """Keys of ``bounds`` whose sampled values are rounded to integers. Integer scenario

@@ -21,7 +21,7 @@ from ..batch import run_batch
 from ..batch.tables import defined_count
 from ..experiments import Direction
 from ..metrics import RUN_OUTCOMES
-from .check_cmd import describe_batch
+from .check_cmd import describe_batch, max_runs_arg
 from .common import (
     ExitCode,
     Interrupted,
@@ -56,7 +56,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--dask-local", type=int, metavar="N",
                        help="start a Dask LocalCluster with N workers and run there")
     p.add_argument("--quiet", action="store_true", help="log lines instead of a progress bar")
-    p.add_argument("--max-runs", type=int, default=None, metavar="N",
+    p.add_argument("--max-runs", type=max_runs_arg, default=None, metavar="N",
                    help="refuse a batch of more than N runs (default: the batch file's max_runs, else 10,000,000)")
     p.set_defaults(func=main)
 
@@ -267,7 +267,8 @@ def _batch(args: argparse.Namespace, note_start) -> int:
     evaluator = evaluator_from_args(args)  # not started yet: run_batch starts it once the folder is accepted
     # the number of runs and an estimate of time and disk at once (refused above the limit), on
     # stderr: standard output holds the batch's own output (a refused batch prints its error alone)
-    describe_batch(args.batchfile, args.max_runs, workers=args.workers or args.dask_local, out=err_console)
+    describe_batch(args.batchfile, args.max_runs, workers=args.workers or args.dask_local, out=err_console,
+                   resume_in=(args.out or True) if args.resume else None)
     kwargs = dict(out=args.out, resume=args.resume, evaluator=evaluator, max_runs=args.max_runs)
     failed = 0
     if args.quiet:

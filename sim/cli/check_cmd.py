@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from rich.markup import escape
 
 from ..batch import load_batch, make_plan
-from ..batch.estimate import RunCost, measure_run_cost
+from ..batch.estimate import RunCost, measure_run_cost, runs_left
 from ..batch.executors import default_workers
 from ..batch.plan import FULL_CHECK_POINTS, Plan
 from ..calibrate import load_calibration
@@ -15,8 +17,7 @@ from ..graph import check_graph_file
 from ..scenario import load_scenario
 from .common import ExitCode, console, file_kind
 
-__all__ = ["add_parser", "main", "describe_batch", "plan_summary"]
-
+__all__ = ["add_parser", "main", "describe_batch", "plan_summary", "max_runs_arg"]
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add the ``check`` (validate scenario, batch and calibration files; run nothing) subcommand to ``sub``."""
@@ -27,10 +28,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "its errors.",
     )
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--max-runs", type=int, default=None, metavar="N",
+    p.add_argument("--max-runs", type=max_runs_arg, default=None, metavar="N",
                    help="refuse a batch of more than N runs (default: the batch file's max_runs, else 10,000,000)")
     p.set_defaults(func=main)
 
+def max_runs_arg(text: str) -> int:
+    """``--max-runs N``: a whole number of runs >= 1 (``10000000``, ``10_000_000`` or ``1e7``).
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Otherwise (argparse prints it naming the flag and exits with code 2).
+    """
+    try:
+        n = int(text)
+    except ValueError:
+        try:
+            d = Decimal(text)
+        except InvalidOperation:
+            d = None
+        if d is None or not d.is_finite() or d != d.to_integral_value():
+            raise argparse.ArgumentTypeError(f"{text!r}: is not a whole number; allowed: a whole number of runs "
+                                             ">= 1, e.g. 10000000 or 1e7") from None
+        n = int(d)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text}: must be >= 1 (allowed: 1 <= --max-runs)")
+    return n
 
 def main(args: argparse.Namespace) -> int:
     """Run ``giftsim check`` with parsed ``args``; returns the exit code."""
@@ -61,13 +84,11 @@ def main(args: argparse.Namespace) -> int:
             console.print(str(err), soft_wrap=True, markup=False)
     return int(ExitCode.BAD_INPUT) if bad else 0
 
-
 def _duration(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
             return f"{seconds / size:.2g} {unit}" if seconds < 10 * size else f"{seconds / size:,.0f} {unit}"
     return f"{seconds:.2g} s"
-
 
 def _size(n: float) -> str:
     for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
@@ -75,29 +96,35 @@ def _size(n: float) -> str:
             return f"{n / size:.2g} {unit}" if n < 10 * size else f"{n / size:,.0f} {unit}"
     return f"{n:.0f} B"
 
-
-def plan_summary(plan: Plan, cost: RunCost | None, workers: int | None = None) -> str:
+def plan_summary(plan: Plan, cost: RunCost | None, workers: int | None = None, runs: int | None = None) -> str:
     """One line: the number of runs (points x replicates) and, given ``cost``, about how
-    long they take with 1 worker and with ``workers`` (default all cores), and their size."""
+    long they take with 1 worker and with ``workers`` (default all cores), and their size.
+    ``runs``: only that many are left to run (a resumed batch): the estimate is for those."""
     text = f"{plan.n_runs:,} runs ({plan.n_points:,} points x {plan.spec.replicates:,} replicates)"
     if cost is None:
         return text
+    n = plan.n_runs if runs is None else runs
+    if runs is not None:
+        text += f", {runs:,} left to run"
     workers = workers or default_workers()
-    total = cost.seconds * plan.n_runs
+    total = cost.seconds * n
     time_text = f"about {_duration(total)} with 1 worker"
     if workers > 1:
         time_text += f", {_duration(total / workers)} with {workers}"
     how = (f"extrapolated from {' and '.join(map(str, cost.measured_days))}-day runs" if cost.extrapolated
            else f"one {cost.days}-day run measured")
-    return (f"{text}; {time_text}, {_size(cost.bytes * plan.n_runs)} on disk ({_duration(cost.seconds)} and "
-            f"{_size(cost.bytes)} a run: the first point's, {how})")
+    whose = "the first point's" if runs is None else "the first remaining run's"
+    return (f"{text}; {time_text}, {_size(cost.bytes * n)} on disk ({_duration(cost.seconds)} and "
+            f"{_size(cost.bytes)} a run: {whose}, {how})")
 
-
-def describe_batch(path, max_runs: int | None = None, workers: int | None = None, out=None) -> Plan:
+def describe_batch(path, max_runs: int | None = None, workers: int | None = None, out=None, *,
+                   resume_in=None) -> Plan:
     """Print a batch file's number of runs at once (refusing it above the limit), then
     about how long and how much disk they take, from one measured run of its first point.
     Returns the plan, its points not yet validated (see :meth:`Plan.check_all`).
-    ``out`` is the rich console to print to (default standard output).
+    ``out`` is the rich console to print to (default standard output). ``resume_in``
+    (``True`` for the default ``results/<batch name>``, or a folder) estimates only the
+    runs a ``--resume`` there would run, from one of them; none left: nothing is measured.
 
     Raises
     ------
@@ -109,7 +136,18 @@ def describe_batch(path, max_runs: int | None = None, workers: int | None = None
     plan = make_plan(spec, folder, source=str(path), max_runs=max_runs, check="none")
     out = out or console
     out.print(f"{escape(str(path))}: {plan_summary(plan, None)} ...", highlight=False)
-    first = plan.points[0]
-    cost = measure_run_cost(first.scenario, seed=plan.runs[0].seed)
-    out.print(f"{escape(str(path))}: {plan_summary(plan, cost, workers)}", highlight=False, soft_wrap=True)
+    left = None
+    if resume_in is not None and resume_in is not False:
+        where = Path("results") / spec.name if resume_in is True else Path(resume_in)
+        left = runs_left(plan, where)
+        if not len(left):
+            out.print(f"{escape(str(path))}: every run is complete in {escape(str(where))}; nothing left to run",
+                      highlight=False, soft_wrap=True)
+            return plan
+        if len(left) == plan.n_runs:  # nothing done there yet: the whole batch, as without --resume
+            left = None
+    first = plan.runs[0 if left is None else int(left[0])]
+    cost = measure_run_cost(plan.points[first.point].scenario, seed=first.seed)
+    summary = plan_summary(plan, cost, workers, runs=None if left is None else len(left))
+    out.print(f"{escape(str(path))}: {summary}", highlight=False, soft_wrap=True)
     return plan
