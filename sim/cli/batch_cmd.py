@@ -25,6 +25,7 @@ from .check_cmd import describe_batch
 from .common import (
     ExitCode,
     Interrupted,
+    caused_by_interrupt,
     console,
     err_console,
     evaluator_from_args,
@@ -255,9 +256,13 @@ def main(args: argparse.Namespace) -> int:
         try:
             return _batch(args, note_start)
         except KeyboardInterrupt:
-            how = f" by {signals[0]}" if signals else ""
-            raise Interrupted(f"interrupted{how}; finished runs are kept; continue with --resume" if started else
-                              f"interrupted{how} while planning, before any run started; nothing was run") from None
+            pass
+        except Exception as err:  # a library may report a Ctrl-C as its own error (see caused_by_interrupt)
+            if not (signals or caused_by_interrupt(err)):
+                raise
+        how = " by SIGTERM" if signals[:1] == ["SIGTERM"] else ""
+        raise Interrupted(f"interrupted{how}; finished runs are kept; continue with --resume" if started else
+                          f"interrupted{how} while planning, before any run started; nothing was run") from None
 
 
 def _batch(args: argparse.Namespace, note_start) -> int:
