@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from .errors import ScenarioError
 from .introspection import TAG_KEYS, allows_none, is_integer_field, schema_field
 from .reading import MAX_DEPTH, too_deep
-from .text import dotted_key, inline_value
+from .text import dotted_key, inline_value, toml_value
 from .values import node_at
 
 __all__ = ["OverrideSource", "apply_overrides", "is_override", "nested_override_problem", "parse_override"]
@@ -184,6 +184,10 @@ def _refuse_too_deep(raw: Mapping[str, Any], pairs: list[tuple[str, Any]], sourc
                             f"in the scenario; {allowed}")
 
 
+def _cut(text: str, width: int = 100) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _shown(parts: list[str | int]) -> str:
     return dotted_key(parts[:6]) + ("..." if len(parts) > 6 else "")
 
@@ -219,9 +223,13 @@ def _set_key(out: dict[str, Any], key: str, value: Any, origin: dict[str, str] |
     for i, part in enumerate(parts[:-1]):
         nxt = node.setdefault(part, {})
         if not isinstance(nxt, dict):
-            raise ScenarioError(
-                f"{source} {key}: {'.'.join(parts[: i + 1])} is a value, not a table"
-            )
+            prefix = ".".join(parts[: i + 1])
+            if isinstance(nxt, list):  # occasions.0.lift: a dotted key names tables only, never list items
+                raise ScenarioError(
+                    f"{source} {key}: {prefix} is a list, not a table, and a dotted key cannot reach inside a "
+                    f"list; allowed: set the whole list, e.g. {prefix} = {_cut(toml_value(nxt))}"
+                )
+            raise ScenarioError(f"{source} {key}: {prefix} is a value, not a table")
         node = nxt
     field = schema_field(parts, out)
     if origin is not None:

@@ -85,3 +85,12 @@ def test_load_scenario_refuses_a_deep_table_and_names_a_table_without_its_rule(t
         load_scenario, p, [("policy.allocation", _nested(3000))])
     assert _refusal(load_scenario, p, [("policy.allocation", {"boost": 5})]) == (f"{p} (--set): policy.allocation: must name its rule (rule = \"...\"); "
                                "allowed rules: cold_start, equal, head_boost, sales_proportional")
+
+
+def test_a_key_inside_a_list_says_it_is_a_list_and_what_is_allowed():
+    # sweeping "occasions.0.lift" said "occasions is a value, not a table"
+    raw = {**RAW, "occasions": [{"name": "x", "date": "2025-01-01", "lift": 2.0}]}
+    assert _refusal(apply_overrides, raw, [("occasions.0.lift", 0.5)], source="b.toml [lift=0.5]") == (
+        "b.toml [lift=0.5] occasions.0.lift: occasions is a list, not a table, and a dotted key cannot reach inside "
+        'a list; allowed: set the whole list, e.g. occasions = [{ name = "x", date = "2025-01-01", lift = 2.0 }]')
+    assert _refusal(apply_overrides, RAW, [("graph.n.x", 1)]) == "--set graph.n.x: graph.n is a value, not a table"
