@@ -31,6 +31,7 @@ from .common import (
     evaluator_from_args,
     expect_kind,
     fmt,
+    refuse_out_below_a_file,
     sigterm_as_interrupt,
 )
 
@@ -246,6 +247,7 @@ def _print_comparison_summary(outcome, comp, outcomes) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run ``giftsim batch`` with parsed ``args``; returns the exit code."""
+    refuse_out_below_a_file(args.out, "batch")  # before planning: the argument is wrong, not the disk
     started = False  # on_start was called: the folder holds the plan and runs have begun
 
     def note_start(total: int) -> None:

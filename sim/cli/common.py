@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..experiments import Evaluator
 
 __all__ = ["ExitCode", "console", "err_console", "fail", "fmt", "file_kind", "expect_kind", "Interrupted",
-           "sigterm_as_interrupt", "caused_by_interrupt", "evaluator_from_args"]
+           "sigterm_as_interrupt", "caused_by_interrupt", "evaluator_from_args", "refuse_out_below_a_file"]
 
 # piped output (logs, CI) gets 120 columns rather than rich's 80, so tables stay readable
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -151,6 +151,30 @@ def expect_kind(path, kind: str) -> None:
     found = file_kind(path)
     if found != kind:
         raise wrong_kind(path, found, kind)
+
+
+def refuse_out_below_a_file(out: str | None, what: str) -> None:
+    """Refuse ``--out`` naming a file, or a path below one, before any work: creating the
+    folder would fail with "Not a directory" (exit 4, "cannot write results") though it is
+    the argument that is wrong. ``what`` names what the folder holds (``batch``).
+
+    Raises
+    ------
+    ValueError
+        ``--out PATH: is a file, not a folder; ...`` or ``--out PATH: FILE is a file, ...``
+        (exit 2).
+    """
+    from pathlib import Path
+
+    from ..results import file_in_the_way
+
+    if out is None:
+        return
+    file = file_in_the_way(out)
+    if file is not None:
+        where = "is a file" if file == Path(out) else f"{file} is a file"
+        raise ValueError(f"--out {out}: {where}, not a folder; give a folder for the {what} "
+                         "(it is created if missing)")
 
 
 def evaluator_from_args(args) -> Evaluator:

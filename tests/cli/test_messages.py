@@ -116,6 +116,37 @@ def test_out_naming_a_file_is_exit_2(tmp_path, capsys, out):
     assert (tmp_path / "afile").read_text() == "keep me"
 
 
+@pytest.mark.parametrize("out", ["afile", "afile/sub"])
+@pytest.mark.parametrize("command", ["batch", "calibrate"])
+def test_out_of_a_batch_or_calibration_naming_a_file_is_exit_2_before_planning(tmp_path, capsys, monkeypatch,
+                                                                               command, out):
+    # was exit 4 "cannot write results: [Errno 20] Not a directory" after planning and
+    # estimating; --out naming the file itself said "use --out for a new folder"
+    import sim.cli.batch_cmd as batch_cmd
+
+    monkeypatch.setattr(batch_cmd, "describe_batch", lambda *a, **k: pytest.fail("planned"))
+    (tmp_path / "afile").write_text("keep me")
+    work = tiny_batch(tmp_path, "") if command == "batch" else ROOT / "scenarios" / "calibrate_plausibility.toml"
+    code = main([command, str(work), "--out", str(tmp_path / out)])
+    err = capsys.readouterr().err
+    what = "is a file" if out == "afile" else f"{tmp_path / 'afile'} is a file"
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip() == (f"error: --out {tmp_path / out}: {what}, not a folder; give a folder for the "
+                           f"{command if command == 'batch' else 'calibration'} (it is created if missing)")
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_a_default_results_folder_below_a_file_is_exit_2(tmp_path, capsys, monkeypatch):
+    # without --out: results/<name> below a file named "results" (the library's check)
+    b = tiny_batch(tmp_path, "")
+    (tmp_path / "results").write_text("not a folder")
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", str(b), "--workers", "1"]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert ("error: results/b: results is a file, not a folder; give the batch a folder elsewhere (--out)"
+            in err), err
+
+
 def test_run_takes_the_path_of_a_scenario_file(tmp_path):
     p = write(tmp_path, "tiny.toml", TINY)
     expected = run(load_scenario(p), seed=1).summary

@@ -86,6 +86,20 @@ def test_default_kind_is_scenario_and_out_writes_the_file(tmp_path, capsys):
     assert json.loads(target.read_text(encoding="utf-8")) == printed
 
 
+def test_out_naming_a_folder_or_a_path_below_a_file_is_exit_2(tmp_path, capsys):
+    # was exit 4 "cannot write results: [Errno 21] Is a directory" / "[Errno 20] Not a directory"
+    assert main(["schema", "batch", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (f"error: --out {tmp_path}: is a folder; give a file name for the "
+                                               f"schema, e.g. --out {tmp_path / 'giftsim-batch.schema.json'}")
+    (tmp_path / "f").write_text("keep me")
+    assert main(["schema", "batch", "--out", str(tmp_path / "f" / "x.json")]) == 2
+    assert capsys.readouterr().err.strip() == (f"error: --out {tmp_path / 'f' / 'x.json'}: {tmp_path / 'f'} is a "
+                                               "file, not a folder; give a file name in a folder")
+    assert (tmp_path / "f").read_text() == "keep me"
+    assert main(["schema", "batch", "--out", str(tmp_path / "new" / "b.json")]) == 0  # its folder is created
+    assert json.loads((tmp_path / "new" / "b.json").read_text(encoding="utf-8"))["title"] == "giftsim batch file"
+
+
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(SCENARIOS)))
 def test_every_shipped_file_validates_against_its_kinds_schema(schemas, path):
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
