@@ -175,6 +175,9 @@ AGREE = [
     (EXTENDS + "[[occasions]]\nname = 'a'\nlift = 1\n", False),  # arrays are replaced whole: items complete
     (MINIMAL + "[time]\nstep_hours = 5\n", False),
     (MINIMAL + "[time]\nstart = 'soon'\n", False),  # format date
+    (MINIMAL.replace('"x"', '"a/b"'), False),  # the name is a folder under results/
+    (MINIMAL.replace('"x"', '".hidden"'), False),
+    (MINIMAL.replace('"x"', '"wechat_v2.1-b"'), True),
 ]
 
 
@@ -201,6 +204,16 @@ def test_batch_outcomes_and_calibration_targets_are_named(schemas):
     assert _errors(schemas, "calibration", good + "[targets.gmv]\nvalue = 1.0\nscale = 1.0\n")
 
 
+@pytest.mark.parametrize("kind, rest", [("batch", 'base = "x.toml"\n'), ("calibration", 'base = "x.toml"\n'
+                                         'parameters = { "gifts.send_probability" = [0.1, 0.5] }\n'
+                                         '[targets.gmv_rmb]\nvalue = 1.0\nscale = 1.0\n')])
+def test_batch_and_calibration_names_carry_the_folder_pattern(schemas, kind, rest):
+    # name = "a/b" validated against the schema though the loader refuses it
+    assert _errors(schemas, kind, 'name = "ok_1.2-x"\n' + rest) == []
+    for bad in ("a/b", "-x", ".x", "a b"):
+        assert _errors(schemas, kind, f'name = "{bad}"\n' + rest), bad
+
+
 def test_unknown_kind_is_refused(capsys):
     with pytest.raises(SystemExit) as info:
         main(["schema", "sceanrio"])
@@ -210,3 +223,7 @@ def test_unknown_kind_is_refused(capsys):
 def test_readme_shows_the_editor_hook():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "giftsim schema scenario" in readme and "#:schema" in readme
+    # what the schema cannot check is said where the editor is set up
+    editor = readme.split("### Editor support", 1)[1].split("\n## ", 1)[0]
+    flat = " ".join(editor.split())
+    assert "rules across keys (`graph.m` below `graph.n`" in flat and "are checked by `giftsim check FILE`" in flat

@@ -94,3 +94,13 @@ def test_a_key_inside_a_list_says_it_is_a_list_and_what_is_allowed():
         "b.toml [lift=0.5] occasions.0.lift: occasions is a list, not a table, and a dotted key cannot reach inside "
         'a list; allowed: set the whole list, e.g. occasions = [{ name = "x", date = "2025-01-01", lift = 2.0 }]')
     assert _refusal(apply_overrides, RAW, [("graph.n.x", 1)]) == "--set graph.n.x: graph.n is a value, not a table"
+
+
+def test_a_key_given_twice_keeps_its_last_value_as_the_readme_says():
+    assert apply_overrides(RAW, [("graph.n", 300), ("graph.n", 200)])["graph"]["n"] == 200
+    assert apply_overrides(RAW, [("graph.n", 200), ("graph.n", 300)])["graph"]["n"] == 300
+    from ..conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "a key given twice (`--set x=1 --set x=2`) keeps its last value" in readme
+    assert "Overrides never depend on the order" not in readme
