@@ -17,8 +17,11 @@ what the file readers add:
 - calibration (:class:`sim.calibrate.CalibrationSpec`): targets are named by
   :data:`sim.calibrate.TARGET_METRICS`.
 
+Each kind's ``name`` (a folder under ``results/``) carries the pattern the loaders check
+(:data:`sim.scenario.errors.FOLDER_NAME_PATTERN`: ``name = "a/b"`` fails in the editor).
 What a schema cannot say is left to ``giftsim check``: a value that depends on another
-(``gifts.expiry_hours`` a multiple of ``time.step_hours``, dates within the period),
+(``graph.m`` below ``graph.n``, ``gifts.expiry_hours`` a multiple of ``time.step_hours``,
+dates within the period),
 graph files, the scenario files and dotted keys a batch or calibration names. TOML dates
 (``2025-01-29``) are checked as strings of JSON Schema format ``date``, as TOML editors
 (Taplo) present them.
@@ -76,11 +79,23 @@ def _head(schema: dict[str, Any], kind: str, model: str) -> dict[str, Any]:
     return out
 
 
+def _name_pattern(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the results-folder name pattern on its ``name`` property (the models
+    check it with a validator, which pydantic cannot put in a schema by itself)."""
+    from .scenario.errors import FOLDER_NAME_PATTERN
+
+    name = schema["properties"]["name"]
+    name["pattern"] = f"^{FOLDER_NAME_PATTERN}$"
+    name.setdefault("description", "Letters, digits, '_', '.' and '-', not starting with '.' or '-' (it names a "
+                                   "folder under results/).")
+    return schema
+
+
 def _batch() -> dict[str, Any]:
     from .batch.spec import BatchSpec
     from .metrics import SUMMARY_KEYS
 
-    schema = BatchSpec.model_json_schema()
+    schema = _name_pattern(BatchSpec.model_json_schema())
     schema["properties"]["outcomes"]["items"] = {"enum": list(SUMMARY_KEYS)}
     return _head(schema, "batch", "sim.batch.spec.BatchSpec")
 
@@ -88,7 +103,7 @@ def _batch() -> dict[str, Any]:
 def _calibration() -> dict[str, Any]:
     from .calibrate.spec import TARGET_METRICS, CalibrationSpec
 
-    schema = CalibrationSpec.model_json_schema()
+    schema = _name_pattern(CalibrationSpec.model_json_schema())
     schema["properties"]["targets"]["propertyNames"] = {"enum": list(TARGET_METRICS)}
     return _head(schema, "calibration", "sim.calibrate.spec.CalibrationSpec")
 
@@ -96,7 +111,7 @@ def _calibration() -> dict[str, Any]:
 def _scenario() -> dict[str, Any]:
     from .scenario.schema import Scenario
 
-    full = Scenario.model_json_schema()
+    full = _name_pattern(Scenario.model_json_schema())
     defs: dict[str, Any] = full.pop("$defs")
     partial_defs: dict[str, Any] = {}
 

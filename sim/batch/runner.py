@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..experiments.evaluators import Evaluator, describe, make_evaluator, preflight
-from ..results import ResultsError, git_commit, is_complete, versions
+from ..results import ResultsError, file_in_the_way, git_commit, is_complete, versions
 from ..results.atomic import atomic_path, write_json_atomic
 from .plan import Plan, make_plan
 from .spec import load_batch
@@ -232,10 +232,12 @@ def _check_folder(folder: Path, plan: Plan, resume: bool, batch_file: Any) -> No
     ------
     BatchExistsError
     """
+    file = file_in_the_way(folder)
+    if file is not None:
+        what = "is a file" if file == folder else f"{file} is a file"
+        raise BatchExistsError(f"{folder}: {what}, not a folder; give the batch a folder elsewhere (--out)")
     if not folder.exists():
         return
-    if not folder.is_dir():
-        raise BatchExistsError(f"{folder}: is a file, not a batch folder; use --out for a new folder")
     plan_file = folder / "plan.json"
     if plan_file.exists():
         if not resume:

@@ -29,6 +29,7 @@ from ..experiments.evaluators import Evaluator, make_evaluator, map_ordered
 from ..experiments.roles import ParameterSpace, Role
 from ..experiments.seeds import run_seed
 from ..metrics import outcome_interval
+from ..results import file_in_the_way
 from ..results.atomic import write_text_atomic
 from ..runner import run
 from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
@@ -157,10 +158,13 @@ def check_out_folder(folder: Path, force: bool = False) -> None:
     ------
     CalibrationExistsError
     """
+    file = file_in_the_way(folder)
+    if file is not None:
+        what = "is a file" if file == folder else f"{file} is a file"
+        raise CalibrationExistsError(f"{folder}: {what}, not a folder; give the calibration a folder elsewhere "
+                                     "(--out)")
     if not folder.exists():
         return
-    if not folder.is_dir():
-        raise CalibrationExistsError(f"{folder}: is a file, not a folder; use --out for a new folder")
     if (folder / "plan.json").exists():
         raise CalibrationExistsError(f"{folder}: is a batch folder (it holds plan.json); "
                                      "use --out for a new folder")

@@ -14,7 +14,7 @@ import sys
 
 from .. import __version__
 from . import batch_cmd, calibrate_cmd, check_cmd, logging_setup, report_cmd, run_cmd, schema_cmd, validate_cmd, viz_cmd
-from .common import ExitCode, Interrupted, fail
+from .common import ExitCode, Interrupted, caused_by_interrupt, fail
 
 __all__ = ["main", "build_parser", "ExitCode"]
 
@@ -46,8 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        with logging_setup.logging_to(args.verbose, args.log_file):
-            return int(args.func(args))
+        try:
+            with logging_setup.logging_to(args.verbose, args.log_file):
+                return int(args.func(args))
+        except Exception as err:  # a Ctrl-C a library wrapped in its own error is still an interrupt
+            if caused_by_interrupt(err):
+                raise KeyboardInterrupt from err
+            raise
     except (ScenarioError, GraphFileError, GraphConfigError, BatchExistsError) as err:
         return fail(str(err), ExitCode.BAD_INPUT)
     except ValueError as err:

@@ -25,11 +25,13 @@ from .check_cmd import describe_batch, max_runs_arg
 from .common import (
     ExitCode,
     Interrupted,
+    caused_by_interrupt,
     console,
     err_console,
     evaluator_from_args,
     expect_kind,
     fmt,
+    refuse_out_below_a_file,
     sigterm_as_interrupt,
 )
 
@@ -95,6 +97,16 @@ def _mean_and_interval(m: float, lo: float, hi: float) -> str:
     return f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]"
 
 
+def _one_run_per_point(comp) -> bool:
+    """Whether every point of the comparison rests on one successful run (``replicates =
+    1``): no point has an interval, and titles must not promise one."""
+    return len(comp) > 0 and int(comp["n"].max()) <= 1
+
+
+ONE_RUN = "one run per point, so no interval"
+"""Title words of a comparison where every point has one run (``replicates = 1``)."""
+
+
 def _marker(row, outcome: str) -> str:
     k = defined_count(row, outcome)
     return f" (n={k})" if 0 < k < int(row["n"]) else ""
@@ -117,9 +129,11 @@ def _print_comparison(outcome) -> None:
             m, lo, hi = float(row[f"{o}_mean"]), float(row[f"{o}_lo"]), float(row[f"{o}_hi"])
             mark = _marker(row, o)
             marked |= bool(mark)
-            cells.append("-" if math.isnan(m) else f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]{mark}")
+            interval = "" if math.isnan(lo) or math.isnan(hi) else f" [{fmt(lo)}, {fmt(hi)}]"
+            cells.append("-" if math.isnan(m) else f"{fmt(m)}{interval}{mark}")
         rows.append((o, cells))
-    table = Table(title=escape(f"{outcome.plan.spec.name}: mean [95% interval] over replicates"),
+    what = ONE_RUN if _one_run_per_point(comp) else "mean [95% interval] over replicates"
+    table = Table(title=escape(f"{outcome.plan.spec.name}: {what}"),
                   header_style="bold", caption=escape(UNDEFINED_NOTE) if marked else None)
     table.add_column("outcome")
     for _, row in comp.iterrows():
@@ -156,10 +170,12 @@ def _print_comparison_rows(outcome, comp, outcomes) -> None:
     note = f"{UNDEFINED_NOTE}; " if marked else ""
     note += f"{CLIPPED_NOTE}; " if clipped else ""
     # every text is escaped: "[interval]" or "[lo, hi]" would otherwise be read as rich markup and vanish
-    table = Table(title=escape(f"{outcome.plan.spec.name}: mean \u00b1 half-width of the 95% interval over replicates"
-                               + (" (mean [interval] where it was clipped)" if clipped else "")),
+    what = (ONE_RUN if _one_run_per_point(comp) else "mean \u00b1 half-width of the 95% interval over replicates"
+            + (" (mean [interval] where it was clipped)" if clipped else ""))
+    table = Table(title=escape(f"{outcome.plan.spec.name}: {what}"),
                   header_style="bold",
-                  caption=escape(f"{note}all outcomes and intervals: {outcome.folder / 'comparison.csv'}"
+                  caption=escape(f"{note}all outcomes{'' if _one_run_per_point(comp) else ' and intervals'}: "
+                                 f"{outcome.folder / 'comparison.csv'}"
                                  f"{more}; figures: giftsim report {outcome.folder}"))
     table.add_column("point", max_width=name_w, overflow="fold")
     table.add_column("n", justify="right")
@@ -200,8 +216,10 @@ def _print_comparison_summary(outcome, comp, outcomes) -> None:
     # the points named there (a sampled point's name lists every key: its own table, full
     # width); every point in comparison.csv and the report
     marked = clipped = False
-    table = Table(title=escape(f"{outcome.plan.spec.name}: {len(comp)} points, the best and the worst point "
-                               "mean of each outcome (mean over replicates \u00b1 half-width of its 95% interval)"),
+    what = (f"the best and the worst point value of each outcome ({ONE_RUN})" if _one_run_per_point(comp) else
+            "the best and the worst point mean of each outcome (mean over replicates \u00b1 half-width of its 95% "
+            "interval)")
+    table = Table(title=escape(f"{outcome.plan.spec.name}: {len(comp)} points, {what}"),
                   header_style="bold")
     table.add_column("outcome")
     table.add_column("points", justify="right")
@@ -239,12 +257,14 @@ def _print_comparison_summary(outcome, comp, outcomes) -> None:
         points.add_row(str(i), escape(named[i]))
     console.print(points)
     # a path stays whole on one line (copied from the terminal)
-    console.print(escape(f"every point's mean and interval: {outcome.folder / 'comparison.csv'}; "
+    every = "every point's value" if _one_run_per_point(comp) else "every point's mean and interval"
+    console.print(escape(f"{every}: {outcome.folder / 'comparison.csv'}; "
                          f"figures: giftsim report {outcome.folder}"), soft_wrap=True)
 
 
 def main(args: argparse.Namespace) -> int:
     """Run ``giftsim batch`` with parsed ``args``; returns the exit code."""
+    refuse_out_below_a_file(args.out, "batch")  # before planning: the argument is wrong, not the disk
     started = False  # on_start was called: the folder holds the plan and runs have begun
 
     def note_start(total: int) -> None:
@@ -255,9 +275,13 @@ def main(args: argparse.Namespace) -> int:
         try:
             return _batch(args, note_start)
         except KeyboardInterrupt:
-            how = f" by {signals[0]}" if signals else ""
-            raise Interrupted(f"interrupted{how}; finished runs are kept; continue with --resume" if started else
-                              f"interrupted{how} while planning, before any run started; nothing was run") from None
+            pass
+        except Exception as err:  # a library may report a Ctrl-C as its own error (see caused_by_interrupt)
+            if not (signals or caused_by_interrupt(err)):
+                raise
+        how = " by SIGTERM" if signals[:1] == ["SIGTERM"] else ""
+        raise Interrupted(f"interrupted{how}; finished runs are kept; continue with --resume" if started else
+                          f"interrupted{how} while planning, before any run started; nothing was run") from None
 
 
 def _batch(args: argparse.Namespace, note_start) -> int:

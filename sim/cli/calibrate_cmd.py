@@ -9,7 +9,7 @@ from rich.table import Table
 
 from ..calibrate import calibrate
 from ..scenario import is_integer_field, load_scenario, schema_field
-from .common import console, evaluator_from_args, expect_kind, fmt
+from .common import console, evaluator_from_args, expect_kind, fmt, refuse_out_below_a_file
 
 __all__ = ["add_parser", "main"]
 
@@ -34,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def main(args: argparse.Namespace) -> int:
     """Run ``giftsim calibrate`` with parsed ``args``; returns the exit code."""
     expect_kind(args.calibfile, "calibration")
+    refuse_out_below_a_file(args.out, "calibration")
     evaluator = evaluator_from_args(args)
     with console.status("calibrating (differential evolution)..."):
         res = calibrate(args.calibfile, evaluator=evaluator, out=args.out, force=args.force)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ..experiments import Evaluator
 
 __all__ = ["ExitCode", "console", "err_console", "fail", "fmt", "file_kind", "expect_kind", "Interrupted",
-           "sigterm_as_interrupt", "evaluator_from_args"]
+           "sigterm_as_interrupt", "caused_by_interrupt", "evaluator_from_args", "refuse_out_below_a_file"]
 
 # piped output (logs, CI) gets 120 columns rather than rich's 80, so tables stay readable
 console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -44,24 +44,55 @@ class Interrupted(KeyboardInterrupt):
 def sigterm_as_interrupt() -> Iterator[list[str]]:
     """While the body runs, SIGTERM raises KeyboardInterrupt in the main thread, as Ctrl-C
     does, so that a batch stopped by ``kill`` (or a job scheduler) stops its workers,
-    keeps its finished runs and says so, instead of dying at once with exit 143. The
-    list it yields gets ``"SIGTERM"`` when that happened. A second SIGTERM while the
-    first is handled is ignored. Outside the main thread nothing changes."""
+    keeps its finished runs and says so, instead of dying at once with exit 143.
+
+    The list it yields records each signal received, ``"SIGINT"`` (Ctrl-C, which still
+    raises KeyboardInterrupt as before) or ``"SIGTERM"``: a command that sees another
+    exception after a signal knows it was interrupted, even when a library caught the
+    KeyboardInterrupt and raised its own error instead (pydantic reports one raised in a
+    serializer as ``PydanticSerializationError``). A second SIGTERM while the first is
+    handled is ignored. Outside the main thread, or when SIGINT is ignored, that signal's
+    handling is left as it is."""
     got: list[str] = []
     if threading.current_thread() is not threading.main_thread():
         yield got
         return
 
-    def handler(signum, frame):
-        if not got:
+    def on_term(signum, frame):
+        if "SIGTERM" not in got:
             got.append("SIGTERM")
             raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous_int = signal.getsignal(signal.SIGINT)
+
+    def on_int(signum, frame):
+        got.append("SIGINT")
+        previous_int(signum, frame)  # Python's own handler: raises KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    if callable(previous_int):
+        signal.signal(signal.SIGINT, on_int)
     try:
         yield got
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if callable(previous_int):
+            signal.signal(signal.SIGINT, previous_int)
+
+
+def caused_by_interrupt(err: BaseException) -> bool:
+    """Whether ``err`` is a KeyboardInterrupt, or was raised from one or while one was
+    handled (its ``__cause__`` / ``__context__`` chain holds one): a library that wraps a
+    Ctrl-C in its own error (pydantic: ``Error calling function ...: KeyboardInterrupt``)
+    must still end the command as an interrupt (exit 130), not as bad input."""
+    seen: set[int] = set()
+    e: BaseException | None = err
+    while e is not None and id(e) not in seen:
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        seen.add(id(e))
+        e = e.__cause__ if e.__cause__ is not None else e.__context__
+    return False
 
 
 def fail(message: str, code: ExitCode) -> int:
@@ -120,6 +151,30 @@ def expect_kind(path, kind: str) -> None:
     found = file_kind(path)
     if found != kind:
         raise wrong_kind(path, found, kind)
+
+
+def refuse_out_below_a_file(out: str | None, what: str) -> None:
+    """Refuse ``--out`` naming a file, or a path below one, before any work: creating the
+    folder would fail with "Not a directory" (exit 4, "cannot write results") though it is
+    the argument that is wrong. ``what`` names what the folder holds (``batch``).
+
+    Raises
+    ------
+    ValueError
+        ``--out PATH: is a file, not a folder; ...`` or ``--out PATH: FILE is a file, ...``
+        (exit 2).
+    """
+    from pathlib import Path
+
+    from ..results import file_in_the_way
+
+    if out is None:
+        return
+    file = file_in_the_way(out)
+    if file is not None:
+        where = "is a file" if file == Path(out) else f"{file} is a file"
+        raise ValueError(f"--out {out}: {where}, not a folder; give a folder for the {what} "
+                         "(it is created if missing)")
 
 
 def evaluator_from_args(args) -> Evaluator:

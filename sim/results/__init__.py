@@ -1,6 +1,7 @@
 """Results on disk: run folders written atomically, read back, and their manifests."""
 
 from .atomic import atomic_path, write_bytes_atomic, write_json_atomic, write_text_atomic
+from .paths import file_in_the_way
 from .store import (
     TABLES,
     ResultsError,
@@ -23,6 +24,7 @@ __all__ = [
     "write_bytes_atomic",
     "write_json_atomic",
     "write_text_atomic",
+    "file_in_the_way",
     "TABLES",
     "ResultsError",
     "git_commit",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["KeyProblem", "ScenarioError", "folder_name"]
+__all__ = ["FOLDER_NAME_PATTERN", "KeyProblem", "ScenarioError", "folder_name"]
 
 _UNSET = object()
 
@@ -44,6 +44,11 @@ class KeyProblem(ValueError):
         return self.value is not _UNSET
 
 
+FOLDER_NAME_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
+"""A name that becomes a folder under ``results/`` (scenario, batch, calibration), as a
+regular expression matched whole (:func:`folder_name`; the JSON Schemas give it anchored)."""
+
+
 def folder_name(name: str) -> str:
     """Check a name that becomes a folder under ``results/`` (a scenario, batch or
     calibration name): letters, digits, ``_``, ``.`` and ``-``, not starting with a dot or
@@ -56,7 +61,7 @@ def folder_name(name: str) -> str:
     """
     import re
 
-    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", name):
+    if re.fullmatch(FOLDER_NAME_PATTERN, name):
         return name
     what = "it names a folder under results/"
     bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "_.-"))})

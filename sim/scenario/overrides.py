@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from .errors import ScenarioError
 from .introspection import TAG_KEYS, allows_none, is_integer_field, schema_field
 from .reading import MAX_DEPTH, too_deep
-from .text import inline_value
+from .text import dotted_key, inline_value, toml_value
 from .values import node_at
 
 __all__ = ["OverrideSource", "apply_overrides", "is_override", "nested_override_problem", "parse_override"]
@@ -129,11 +129,12 @@ def nested_override_problem(pairs: Iterable[tuple[str, Any]]) -> str | None:
 
 def _apply(raw: dict[str, Any], overrides: Iterable[tuple[str, Any]], origin: dict[str, str] | None,
            source: str, round_floats: bool) -> dict[str, Any]:
-    out = copy.deepcopy(raw)
     # shallow keys first (a table before the keys inside it), so the order given never
     # matters; a key given twice keeps its last value
     pairs = sorted(overrides, key=lambda kv: kv[0].count("."))
     source = OverrideSource(source)
+    _refuse_too_deep(raw, pairs, source)  # before anything recursive (deepcopy, pydantic) sees them
+    out = copy.deepcopy(raw)
     problem = nested_override_problem(pairs)
     if problem is not None:
         raise ScenarioError(f"{source}: {problem}")
@@ -161,6 +162,34 @@ def _apply(raw: dict[str, Any], overrides: Iterable[tuple[str, Any]], origin: di
             _set_key(out, key, value, origin, source, round_floats)
             written.add(tuple(key.split(".")))
     return out
+
+
+def _refuse_too_deep(raw: Mapping[str, Any], pairs: list[tuple[str, Any]], source: str) -> None:
+    """Refuse a value (or ``raw``) nesting tables or arrays deeper than :data:`MAX_DEPTH`
+    where it would sit in the scenario, naming its key: a value built in Python (the API
+    takes any dict) is not checked by the file reader, and thousands of levels exhaust the
+    interpreter's stack in ``copy.deepcopy`` (RecursionError)."""
+    allowed = f"allowed: at most {MAX_DEPTH} levels of tables and arrays"
+    for key, value in pairs:
+        placed = value
+        for part in reversed(key.split(".")):  # as deep as it will sit in the scenario
+            placed = {part: placed}
+        deep = too_deep(placed)
+        if deep is not None:
+            raise ScenarioError(f"{source} {key}: the value nests tables or arrays more than {MAX_DEPTH} levels "
+                                f"deep ({_shown(deep)}); {allowed}")
+    deep = too_deep(raw)
+    if deep is not None:
+        raise ScenarioError(f"{source}: {_shown(deep)}: tables or arrays nested more than {MAX_DEPTH} levels deep "
+                            f"in the scenario; {allowed}")
+
+
+def _cut(text: str, width: int = 100) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _shown(parts: list[str | int]) -> str:
+    return dotted_key(parts[:6]) + ("..." if len(parts) > 6 else "")
 
 
 def _seed_defaults(out: dict[str, Any], parts: list[str]) -> None:
@@ -194,9 +223,13 @@ def _set_key(out: dict[str, Any], key: str, value: Any, origin: dict[str, str] |
     for i, part in enumerate(parts[:-1]):
         nxt = node.setdefault(part, {})
         if not isinstance(nxt, dict):
-            raise ScenarioError(
-                f"{source} {key}: {'.'.join(parts[: i + 1])} is a value, not a table"
-            )
+            prefix = ".".join(parts[: i + 1])
+            if isinstance(nxt, list):  # occasions.0.lift: a dotted key names tables only, never list items
+                raise ScenarioError(
+                    f"{source} {key}: {prefix} is a list, not a table, and a dotted key cannot reach inside a "
+                    f"list; allowed: set the whole list, e.g. {prefix} = {_cut(toml_value(nxt))}"
+                )
+            raise ScenarioError(f"{source} {key}: {prefix} is a value, not a table")
         node = nxt
     field = schema_field(parts, out)
     if origin is not None:

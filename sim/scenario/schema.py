@@ -729,6 +729,10 @@ class PolicyConfig(_Strict):
             raise ValueError(
                 f"must be a table with a rule; allowed rules: {', '.join(registered_rules())}"
             )
+        if "rule" not in value:  # a table of parameters alone: which rule they are for is unknown
+            raise ValueError(
+                f"must name its rule (rule = \"...\"); allowed rules: {', '.join(registered_rules())}"
+            )
         rule = value.get("rule")
         if rule not in registered_rules():
             raise ValueError(

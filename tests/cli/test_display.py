@@ -110,6 +110,27 @@ def test_console_comparison_keeps_bracketed_text_from_rich_markup(monkeypatch, t
     assert "trial[x]: 40 points" in flat and f"{folder / 'comparison.csv'}" in flat
 
 
+@pytest.mark.parametrize("n_points", [512, 8, 3])
+def test_console_titles_promise_no_interval_with_one_replicate(monkeypatch, tmp_path, n_points):
+    # replicates = 1 (t/sob.toml, 512 points): the title said "(mean over replicates ± half-width
+    # of its 95% interval)" though no interval was shown
+    comp = _comparison(n_points)
+    comp["n"] = 1
+    for o in ("gifts_sent", "acceptance_rate", "hhi"):
+        comp[f"{o}_lo"] = comp[f"{o}_hi"] = np.nan
+    flat = " ".join(_print(monkeypatch, comp, "sob", tmp_path).split())
+    title = {512: "sob: 512 points, the best and the worst point value of each outcome (one run per point, so no "
+                  "interval)", 8: "sob: one run per point, so no interval", 3: "sob: one run per point, so no interval"}
+    assert title[n_points] in flat
+    assert "interval:" not in flat and "intervals:" not in flat  # the path to comparison.csv promises none either
+    assert "95% interval" not in flat and "replicates" not in flat and "[-, -]" not in flat
+    top = comp["gifts_sent_mean"].idxmax()
+    assert f"{comp.loc[top, 'gifts_sent_mean']:.4g}" in flat
+    # two replicates at one point: intervals there, the usual title
+    comp.loc[0, "n"] = 2
+    assert "95% interval" in " ".join(_print(monkeypatch, comp, "sob", tmp_path).split())
+
+
 def test_console_rows_fold_long_point_names_instead_of_squeezing_the_outcomes(monkeypatch, tmp_path):
     comp = _comparison(8)
     comp["point_name"] = [f"{n},annoyance_decay=0.{i}1234,accept_intercept=1.{i}5678,onboarding=0.{i}" * 2

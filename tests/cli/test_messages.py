@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel, model_serializer
 
 from sim import load_scenario, run
 from sim.cli import main
@@ -115,6 +116,37 @@ def test_out_naming_a_file_is_exit_2(tmp_path, capsys, out):
     assert (tmp_path / "afile").read_text() == "keep me"
 
 
+@pytest.mark.parametrize("out", ["afile", "afile/sub"])
+@pytest.mark.parametrize("command", ["batch", "calibrate"])
+def test_out_of_a_batch_or_calibration_naming_a_file_is_exit_2_before_planning(tmp_path, capsys, monkeypatch,
+                                                                               command, out):
+    # was exit 4 "cannot write results: [Errno 20] Not a directory" after planning and
+    # estimating; --out naming the file itself said "use --out for a new folder"
+    import sim.cli.batch_cmd as batch_cmd
+
+    monkeypatch.setattr(batch_cmd, "describe_batch", lambda *a, **k: pytest.fail("planned"))
+    (tmp_path / "afile").write_text("keep me")
+    work = tiny_batch(tmp_path, "") if command == "batch" else ROOT / "scenarios" / "calibrate_plausibility.toml"
+    code = main([command, str(work), "--out", str(tmp_path / out)])
+    err = capsys.readouterr().err
+    what = "is a file" if out == "afile" else f"{tmp_path / 'afile'} is a file"
+    assert code == ExitCode.BAD_INPUT
+    assert err.strip() == (f"error: --out {tmp_path / out}: {what}, not a folder; give a folder for the "
+                           f"{command if command == 'batch' else 'calibration'} (it is created if missing)")
+    assert (tmp_path / "afile").read_text() == "keep me"
+
+
+def test_a_default_results_folder_below_a_file_is_exit_2(tmp_path, capsys, monkeypatch):
+    # without --out: results/<name> below a file named "results" (the library's check)
+    b = tiny_batch(tmp_path, "")
+    (tmp_path / "results").write_text("not a folder")
+    monkeypatch.chdir(tmp_path)
+    assert main(["batch", str(b), "--workers", "1"]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert ("error: results/b: results is a file, not a folder; give the batch a folder elsewhere (--out)"
+            in err), err
+
+
 def test_run_takes_the_path_of_a_scenario_file(tmp_path):
     p = write(tmp_path, "tiny.toml", TINY)
     expected = run(load_scenario(p), seed=1).summary
@@ -198,6 +230,58 @@ def test_ctrl_c_while_planning_does_not_promise_finished_runs(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert "interrupted while planning, before any run started; nothing was run" in err
     assert "--resume" not in err
+
+
+class _Dumped(BaseModel):
+    """A model whose serializer is interrupted, as Scenario's ``_omit_gift_mode`` was by a Ctrl-C."""
+
+    x: int = 1
+
+    @model_serializer(mode="wrap")
+    def _interrupted(self, handler):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_that_pydantic_wraps_while_planning_is_still_an_interrupt(tmp_path, capsys, monkeypatch):
+    # Ctrl-C inside a pydantic serializer came out as PydanticSerializationError (a
+    # ValueError): exit 2 "error: Error calling function `_omit_gift_mode`: KeyboardInterrupt"
+    import sim.cli.batch_cmd as batch_cmd
+
+    monkeypatch.setattr(batch_cmd, "run_batch", lambda *a, **k: _Dumped().model_dump())
+    b = tiny_batch(tmp_path, "")
+    assert main(["batch", str(b), "--out", str(tmp_path / "o")]) == ExitCode.INTERRUPTED
+    err = capsys.readouterr().err
+    assert "interrupted while planning, before any run started; nothing was run" in err
+    assert "Error calling function" not in err and "--resume" not in err
+
+
+def test_ctrl_c_that_a_library_swallows_while_planning_is_still_an_interrupt(tmp_path, capsys, monkeypatch):
+    # a library that catches the KeyboardInterrupt and raises its own error, unchained: the
+    # recorded SIGINT says what happened (signal.raise_signal runs the handler before it returns)
+    import sim.cli.batch_cmd as batch_cmd
+
+    def library_call(*args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            raise RuntimeError("the library lost its connection") from None
+
+    monkeypatch.setattr(batch_cmd, "run_batch", library_call)
+    b = tiny_batch(tmp_path, "")
+    assert main(["batch", str(b), "--out", str(tmp_path / "o")]) == ExitCode.INTERRUPTED
+    err = capsys.readouterr().err
+    assert "interrupted while planning, before any run started; nothing was run" in err
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+
+
+def test_a_wrapped_ctrl_c_in_run_is_an_interrupt(tmp_path, capsys, monkeypatch):
+    import sim.cli.run_cmd as run_cmd
+
+    monkeypatch.setattr(run_cmd, "run", lambda *a, **k: _Dumped().model_dump())
+    p = write(tmp_path, "s.toml", TINY)
+    assert main(["run", str(p), "--out", str(tmp_path / "o")]) == ExitCode.INTERRUPTED
+    err = capsys.readouterr().err
+    assert "interrupted; nothing was written" in err and "Error calling function" not in err
 
 
 def test_sigterm_mid_batch_stops_like_ctrl_c_and_resume_completes(tmp_path):
