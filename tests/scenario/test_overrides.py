@@ -83,8 +83,12 @@ def test_load_scenario_refuses_a_deep_table_and_names_a_table_without_its_rule(t
     p.write_text('name = "s"\n[graph]\nkind = "complete"\nn = 5\n', encoding="utf-8")
     assert "policy.allocation: the value nests tables or arrays more than 20" in _refusal(
         load_scenario, p, [("policy.allocation", _nested(3000))])
-    assert _refusal(load_scenario, p, [("policy.allocation", {"boost": 5})]) == (f"{p} (--set): policy.allocation: must name its rule (rule = \"...\"); "
-                               "allowed rules: cold_start, equal, head_boost, sales_proportional")
+    from sim.policies import registered_rules
+
+    # every registered rule is listed (test modules register their own rules when collected)
+    assert _refusal(load_scenario, p, [("policy.allocation", {"boost": 5})]) == (
+        f"{p} (--set): policy.allocation: must name its rule (rule = \"...\"); "
+        f"allowed rules: {', '.join(registered_rules())}")
 
 
 def test_a_key_inside_a_list_says_it_is_a_list_and_what_is_allowed():

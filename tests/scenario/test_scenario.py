@@ -70,7 +70,7 @@ def test_with_overrides_revalidates(wechat):
     ("[policy]\ncommercial_share = nan\n", ["policy.commercial_share", "finite"]),
     ("[policy]\nallocation = { rule = \"loudest\" }\n", ["policy.allocation", "unknown allocation rule 'loudest'", "equal, head_boost"]),
     ("[policy]\nallocation = { boost = 5 }\n", ["policy.allocation: must name its rule (rule = \"...\"); allowed "
-                                              "rules: cold_start, equal, head_boost, sales_proportional"]),
+                                              "rules: cold_start, ", "equal, head_boost, sales_proportional"]),
     ("[policy.allocation]\nrule = \"head_boost\"\nboost = 0.5\n", ["policy.allocation.boost = 0.5", ">= 1"]),
     ("[population]\nactivity = { dist = \"lognormal\", median = 1, sigma = 1 }\n", ["population.activity", "probability in [0, 1]"]),
     ("[population]\nbudget = { dist = \"pareto\" }\n", ["population.budget", "unknown dist 'pareto'", "lognormal"]),
