@@ -16,11 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..experiments import outcomes as outcome_types
 from ..experiments.outcomes import NON_NEGATIVE as N
 from ..experiments.outcomes import UNIT_RANGE as U
 from ..experiments.outcomes import Direction, Outcome, OutcomeInterval, OutcomeRegistry
-from ..experiments.outcomes import clip_interval as _clip
-from ..experiments.outcomes import outcome_interval as _interval
 from ..model.states import GiftOutcome
 from .cascades import cascade_table, restrict
 from .concentration import gini, hhi, top_k_share
@@ -213,14 +212,14 @@ OUTCOME_RANGE: dict[str, tuple[float, float]] = RUN_OUTCOMES.ranges()
 def clip_interval(key: str, lo: float, hi: float,
                   ranges: Mapping[str, tuple[float, float]] = OUTCOME_RANGE) -> tuple[float, float]:
     """:func:`sim.experiments.clip_interval` with the summary's ranges by default."""
-    return _clip(key, lo, hi, ranges)
+    return outcome_types.clip_interval(key, lo, hi, ranges)
 
 
 def outcome_interval(values, key: str, level: float = 0.95,
                      ranges: Mapping[str, tuple[float, float]] = OUTCOME_RANGE) -> OutcomeInterval:
     """:func:`sim.experiments.outcome_interval` with level 0.95 and the summary's ranges
     by default."""
-    return _interval(values, key, level, ranges)
+    return outcome_types.outcome_interval(values, key, level, ranges)
 
 
 def adoption_forest(parent: np.ndarray, senders: np.ndarray) -> np.ndarray:

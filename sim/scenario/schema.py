@@ -478,11 +478,14 @@ class MerchantTypeConfig(_Strict):
     orders per merchant (optimism > 1)."""
     segment: Literal["brand", "sme", "other"] = "other"
     """Which GMV share of the summary counts this kind: ``brand`` (``brand_gmv_share``),
-    ``sme`` (``sme_gmv_share``: small and medium merchants) or ``other`` (neither)."""
+    ``sme`` (``sme_gmv_share``: small and medium merchants) or ``other`` (neither). A
+    classification, not a behaviour: the built-in kinds follow domain.md §3 (brands, small
+    and medium merchants, white-label merchants); a new kind counts in neither share."""
     head: bool = False
     """A head kind (imported top merchants): the ``head_boost`` allocation rule boosts
     every merchant of it whatever its followers, unless ``policy.allocation.head_kinds``
-    names the kinds itself."""
+    names the kinds itself. Built in: brands only (domain.md §2, Douyin bringing over
+    Tmall's top merchants), the rule's former fixed ``head_kinds = ["brand"]``."""
     colour: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
     """Colour of the kind in charts, ``#rrggbb``; leave it out for one of a fixed palette
     (chosen by the kind's position)."""

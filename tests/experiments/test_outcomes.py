@@ -24,16 +24,9 @@ from sim.model import make_model
 from sim.runner import collect, run
 from sim.scenario import validate_scenario
 
-from ..metrics.test_summary_recomputed import recompute_summary
+from ..metrics.test_summary_recomputed import busy_base, recompute_summary
 
-BUSY = {"name": "busy", "graph": {"kind": "holme_kim", "n": 300, "m": 4, "p": 0.3, "seed": 3},
-        "time": {"start": "2025-01-01", "end": "2025-02-04"},
-        "rollout": {"schedule": [{"date": "2025-01-01", "share": 1.0}]},
-        "gifts": {"send_probability": 0.5},
-        "population": {"pay_forward": 0.5, "reciprocity": 0.2},
-        "merchants": {"review_days": 3, "exit_after": 2,
-                      "sme": {"count": 12, "fixed_cost_per_week": 60.0, "initial_stock": 3}},
-        "policy": {"commercial_share": 0.1, "push": {"enabled": True, "reach": 0.3}}}
+BUSY = {**busy_base("busy"), "policy": {"commercial_share": 0.1, "push": {"enabled": True, "reach": 0.3}}}
 
 
 def _same(a, b) -> bool:

@@ -222,6 +222,19 @@ def test_every_summary_outcome_recomputed_from_the_tables(raw, seed):
 
 
 # --------------------------------------------------------------------------- busy runs
+def busy_base(name: str) -> dict:
+    """A busy 35-day scenario on a 300-user Holme-Kim graph (gifting, pay-forward,
+    reciprocity, merchants joining and leaving), as a raw document to add tables to."""
+    return {"name": name, "graph": {"kind": "holme_kim", "n": 300, "m": 4, "p": 0.3, "seed": 3},
+            "time": {"start": "2025-01-01", "end": "2025-02-04"},
+            "rollout": {"schedule": [{"date": "2025-01-01", "share": 1.0}]},
+            "gifts": {"send_probability": 0.5},
+            "population": {"pay_forward": 0.5, "reciprocity": 0.2},
+            "merchants": {"review_days": 3, "exit_after": 2,
+                          "sme": {"count": 12, "fixed_cost_per_week": 60.0, "initial_stock": 3}},
+            "policy": {}}
+
+
 BUSY = {
     "daily_head_boost": {"policy": {"commercial_share": 0.06, "allocation": {"rule": "head_boost", "boost": 8.0,
                                                                             "head_count": 3}}},
@@ -238,14 +251,7 @@ BUSY = {
 
 @pytest.mark.parametrize("name", list(BUSY))
 def test_busy_runs_define_every_outcome_and_match_the_recomputation(name):
-    raw = {"name": name, "graph": {"kind": "holme_kim", "n": 300, "m": 4, "p": 0.3, "seed": 3},
-           "time": {"start": "2025-01-01", "end": "2025-02-04"},
-           "rollout": {"schedule": [{"date": "2025-01-01", "share": 1.0}]},
-           "gifts": {"send_probability": 0.5},
-           "population": {"pay_forward": 0.5, "reciprocity": 0.2},
-           "merchants": {"review_days": 3, "exit_after": 2,
-                         "sme": {"count": 12, "fixed_cost_per_week": 60.0, "initial_stock": 3}},
-           "policy": {}}
+    raw = busy_base(name)
     for table, values in BUSY[name].items():
         raw[table] = {**raw.get(table, {}), **values}
     res = run(validate_scenario(raw, "<busy>"), 5)
