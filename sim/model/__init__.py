@@ -8,7 +8,7 @@ from .merchants import Merchant, MerchantTable
 from .model import GiftModel, seed_streams
 from .population import Population
 from .recorder import SERIES, Recorder
-from .states import AwareVia, GiftOutcome, GiftSource, InvitationOutcome
+from .states import TRIGGER_OF_SOURCE, AwareVia, GiftOutcome, GiftSource, InvitationOutcome, Trigger
 
 __all__ = [
     "GiftModel",
@@ -28,5 +28,7 @@ __all__ = [
     "AwareVia",
     "GiftOutcome",
     "GiftSource",
+    "Trigger",
+    "TRIGGER_OF_SOURCE",
     "InvitationOutcome",
 ]

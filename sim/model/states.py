@@ -7,7 +7,7 @@ its kind in ``MerchantConfig.kind_names``.
 
 from enum import IntEnum
 
-__all__ = ["GiftOutcome", "GiftSource", "AwareVia", "InvitationOutcome"]
+__all__ = ["GiftOutcome", "GiftSource", "Trigger", "TRIGGER_OF_SOURCE", "AwareVia", "InvitationOutcome"]
 
 
 class GiftOutcome(IntEnum):
@@ -27,6 +27,29 @@ class GiftSource(IntEnum):
     RECIPROCITY = 3  # sending a gift back to the friend who gave one
     PAY_FORWARD = 4  # sending a gift on to another friend after receiving one
     CHAT = 5  # the gift entry of the chat menu (no product page needed)
+    GROUP = 6  # a chat group: a group gift box or group red envelope, or sending one back to the group
+    OCCASION = 7  # spontaneous, driven by an occasion (a friend's birthday, a festival), from the chat entry
+
+
+class Trigger(IntEnum):
+    """What triggered a gift, the categories R and the first-gift counts are reported by
+    (:data:`TRIGGER_OF_SOURCE` maps each :class:`GiftSource` to one)."""
+
+    RECEIVED_GIFT = 0  # sending back (reciprocity) or on (pay-forward) after receiving a gift
+    INVITATION = 1  # an induced-sharing invitation
+    FEED = 2  # a commercial impression in the feed
+    PUSH = 3  # a platform push
+    CHAT_ENTRY = 4  # the chat menu's gift entry, unprompted
+    GROUP = 5  # a chat group's gift or red envelope
+    OCCASION = 6  # occasion-driven and spontaneous (a birthday, a festival)
+
+
+TRIGGER_OF_SOURCE: dict[GiftSource, Trigger] = {
+    GiftSource.IMPRESSION: Trigger.FEED, GiftSource.PUSH: Trigger.PUSH, GiftSource.INVITE: Trigger.INVITATION,
+    GiftSource.RECIPROCITY: Trigger.RECEIVED_GIFT, GiftSource.PAY_FORWARD: Trigger.RECEIVED_GIFT,
+    GiftSource.CHAT: Trigger.CHAT_ENTRY, GiftSource.GROUP: Trigger.GROUP, GiftSource.OCCASION: Trigger.OCCASION,
+}
+"""The trigger of each gift source."""
 
 
 class InvitationOutcome(IntEnum):
@@ -53,3 +76,5 @@ class AwareVia(IntEnum):
     INVITE = 2
     GIFT = 3
     CHAT = 4
+    GROUP = 5
+    OCCASION = 6
