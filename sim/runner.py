@@ -35,7 +35,8 @@ class RunResult:
         :data:`sim.model.SERIES`.
     gifts : pandas.DataFrame
         One row per gift: ``gift_id`` and :data:`sim.model.GIFT_COLUMNS` (``source`` and
-        ``outcome`` as the names of :class:`GiftSource` / :class:`GiftOutcome`).
+        ``outcome`` as the names of :class:`GiftSource` / :class:`GiftOutcome`), then
+        ``trigger`` (the name of its :class:`Trigger`, :data:`TRIGGER_OF_SOURCE`).
     invitations : pandas.DataFrame
         One row per induced-sharing invitation (:func:`invitations_frame`; empty
         without induced sharing): who invited whom to which product, when, how it ended
@@ -113,10 +114,12 @@ def series_table(model: GiftModel | ClassicModel) -> pd.DataFrame:
 
 def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunResult:
     """Turn a (finished or partly run) model into a :class:`RunResult`."""
-    from .model.states import AwareVia, GiftOutcome, GiftSource
+    from .metrics.triggers import gift_triggers
+    from .model.states import AwareVia, GiftOutcome, GiftSource, Trigger
 
     series = series_table(model)
     gifts = pd.DataFrame(model.ledger.to_columns())
+    gifts["trigger"] = _enum_names(gift_triggers(gifts["source"].to_numpy()), Trigger)
     gifts["source"] = _enum_names(gifts["source"].to_numpy(), GiftSource)
     gifts["outcome"] = _enum_names(gifts["outcome"].to_numpy(), GiftOutcome)
     invitations = invitations_frame(model.invitations.to_columns())

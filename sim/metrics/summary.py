@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,8 @@ from ..experiments.outcomes import Direction, Outcome, OutcomeInterval, OutcomeR
 from ..model.states import GiftOutcome
 from .cascades import cascade_table, restrict
 from .concentration import gini, hhi, top_k_share
+from .lift import LIFT_WINDOW_DAYS, ReceiveGiveLift, receive_give_lift
+from .triggers import TRIGGER_NAMES, first_gift_triggers, first_gifts_by_trigger
 
 __all__ = ["adoption_forest", "summarise", "run_facts", "RunFacts", "RUN_OUTCOMES", "SUMMARY_KEYS",
            "UNDEFINED_KEYS", "OUTCOME_RANGE", "OutcomeInterval", "clip_interval", "outcome_interval"]
@@ -78,6 +81,20 @@ class RunFacts:
         """Gifts with ``outcome``."""
         return int((self.outcome == outcome).sum())
 
+    @cached_property
+    def first_gifts(self) -> dict[str, int]:
+        """Senders by the trigger of their first gift (:mod:`sim.metrics.triggers`)."""
+        led = self.model.ledger
+        return first_gifts_by_trigger(first_gift_triggers(led.column("sender"), led.column("source"), self.n_users))
+
+    @cached_property
+    def lift(self) -> ReceiveGiveLift:
+        """The lift from receiving to giving over :data:`sim.metrics.lift.LIFT_WINDOW_DAYS`
+        days (:func:`sim.metrics.lift.receive_give_lift`)."""
+        led, spd = self.model.ledger, self.model.steps_per_day
+        return receive_give_lift(led.column("sender"), led.column("recipient"), led.column("step_sent") // spd,
+                                 self.n_users, self.steps_done // spd, delivered=~led.column("withheld"))
+
 
 def run_facts(model) -> RunFacts:
     """The :class:`RunFacts` of ``model``."""
@@ -117,6 +134,33 @@ def _largest(f: RunFacts, column: str, default: float) -> float:
 
 
 _NO_SENDER, _NO_CASCADE, _NO_GMV = "without senders", "without cascades", "without GMV"
+_NO_COHORT = f"without a first gift received at least {LIFT_WINDOW_DAYS} days before the last day"
+
+
+def _trigger_outcomes() -> list[Outcome]:
+    """Issue 14 (metrics): R by trigger, first gifts by trigger and the receive-give lift."""
+    n = LIFT_WINDOW_DAYS
+    return [
+        Outcome("reproduction_number_gift", "R by trigger: new senders whose first gift followed a received gift "
+                "(sent back or paid forward), per sender", lambda f: _div(f.first_gifts["received_gift"], f.n_senders),
+                MAX, N, _NO_SENDER),
+        Outcome("reproduction_number_invitation", "R by trigger: new senders whose first gift followed a friend's "
+                "invitation, per sender", lambda f: _div(f.first_gifts["invitation"], f.n_senders), MAX, N, _NO_SENDER),
+        *[Outcome(f"first_gifts_{t}", f"senders whose first gift's trigger was {t.replace('_', ' ')}",
+                  lambda f, t=t: f.first_gifts[t]) for t in TRIGGER_NAMES],
+        Outcome("receive_give_lift", f"lift from receiving to giving (Kizilcec et al. 2018): chance of giving within "
+                f"{n} days after a first gift received, over that of users who had received none by the window's "
+                "end, pooled over days by treated cohort size", lambda f: f.lift.lift, INFO, N,
+                _NO_COHORT + " or without a control user who gave"),
+        Outcome("receive_give_treated_rate", f"share of users first receiving a gift on a day who gave within the "
+                f"next {n} days (pooled)", lambda f: f.lift.treated_rate, INFO, U, _NO_COHORT),
+        Outcome("receive_give_control_rate", f"share of users who had received nothing by a window's end who gave in "
+                f"that {n}-day window (pooled, weighted as the treated)", lambda f: f.lift.control_rate, INFO, U,
+                _NO_COHORT),
+        Outcome("receive_give_treated_users", f"users in the lift's treated cohorts (first gift received at least "
+                f"{n} days before the last day)", lambda f: f.lift.treated_users),
+    ]
+
 
 RUN_OUTCOMES = OutcomeRegistry([
     Outcome("users", "users in the social graph", lambda f: f.n_users),
@@ -183,13 +227,16 @@ RUN_OUTCOMES = OutcomeRegistry([
             MIN),
     Outcome("muted_share", "share of users who muted", lambda f: _div(f.model.population.muted.sum(), f.n_users),
             MIN, U),
+    *_trigger_outcomes(),
 ], views={
     "batch": ("gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",
-              "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share"),
+              "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share",
+              "reproduction_number_gift", "first_gifts_received_gift", "receive_give_lift"),
     "run": ("adoption_share", "aware_share", "days_to_half_adoption", "gifts_sent", "gifts_accepted",
             "gifts_expired", "acceptance_rate", "gmv_rmb", "reproduction_number", "cascades",
             "single_adopter_share", "max_depth", "structural_virality_largest", "hhi", "gini", "top10_share",
-            "sme_gmv_share", "active_merchants", "merchants_joined", "merchants_left", "stockouts", "muted_share"),
+            "sme_gmv_share", "active_merchants", "merchants_joined", "merchants_left", "stockouts", "muted_share",
+            "reproduction_number_gift", "first_gifts_received_gift", "first_gifts_feed", "receive_give_lift"),
 })
 """The run summary's outcomes, declared once (:class:`sim.experiments.Outcome`), each a
 function of the run's :class:`RunFacts`. Views: ``"batch"``, the outcomes a batch

@@ -22,6 +22,7 @@ GIFT_COLUMNS: dict[str, np.dtype] = {
     "step_settled": np.dtype(np.int32),  # -1 while pending
     "seen": np.dtype(np.bool_),  # the recipient opened the gift box
     "returned": np.dtype(np.bool_),  # accepted, then returned to the merchant
+    "withheld": np.dtype(np.bool_),  # not delivered (a paired run's treatment): never seen, expires, refunded
 }
 """Columns of the ledger and their dtypes."""
 
@@ -49,7 +50,7 @@ class GiftLedger(ColumnBuffer):
         ids = self.add_rows(int(np.shape(sender)[0]), dict(
             sender=sender, recipient=recipient, merchant=merchant, price=price, tie=tie, source=source,
             step_sent=step, deadline=deadline, outcome=GiftOutcome.PENDING, step_settled=-1, seen=False,
-            returned=False))
+            returned=False, withheld=False))
         self.pending = np.concatenate([self.pending, ids])
         return ids
 

@@ -36,6 +36,7 @@ from .invitations import InvitationLog
 from .merchants import DemandWindow, Merchant, MerchantTable
 from .population import Population
 from .recorder import Recorder
+from .states import GiftOutcome
 from .steps.record import Tally, gather
 
 __all__ = ["GiftModel", "RunModel", "run_graph", "seed_streams"]
@@ -172,6 +173,21 @@ class GiftModel(RunModel):
     def button_visible(self, users: np.ndarray) -> np.ndarray:
         """Whether each user sees the gift button now (rollout or unlocked), bool (k,)."""
         return self.now.sees_button(self.population, users)
+
+    def withhold(self, ids: np.ndarray) -> None:
+        """Do not deliver gifts ``ids`` (int64): their recipients never see them; they expire
+        at their deadline and are refunded (a paired run's treatment, :mod:`sim.metrics.causal`).
+
+        Raises
+        ------
+        ValueError
+            If a gift is not pending or was already seen.
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        led = self.ledger
+        if ids.size and (np.any(led.column("outcome")[ids] != GiftOutcome.PENDING) or np.any(led.column("seen")[ids])):
+            raise ValueError("only pending gifts not yet seen can be withheld")
+        led.set("withheld", ids, True)
 
     def merchant_view(self, expected_impressions: float) -> MerchantView:
         """The merchants' public state for the traffic policy."""
