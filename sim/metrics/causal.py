@@ -30,15 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..experiments.seeds import seed_streams
 from ..model import GiftModel
 from ..model.model import run_graph
 from ..model.states import GiftOutcome
-from ..experiments.seeds import seed_streams
 from ..scenario.schema import Scenario
 from .lift import LIFT_WINDOW_DAYS
 
-__all__ = ["PAIRED_SELECTION_KEY", "PairedEffect", "paired_gift_effect", "paired_gift_effects", "pooled_ratio",
-           "selected_users"]
+__all__ = ["PAIRED_SELECTION_KEY", "PairedEffect", "PairedRuns", "paired_runs", "paired_gift_effect",
+           "paired_gift_effects", "pooled_ratio", "selected_users"]
 
 PAIRED_SELECTION_KEY = 2**32 - 14
 """The spawn key of the selection's own ``SeedSequence`` child of the run's seed (never one
@@ -101,13 +101,12 @@ def _gave(model: GiftModel, users: np.ndarray, first_step: int, last_step: int) 
 
 
 def _check(scenario: Scenario, day: int, window_days: int, share: float) -> int:
-    """Steps per day, after checking the arguments (ValueError naming the argument)."""
+    """Steps per day, after checking the arguments (ValueError naming the argument); the
+    window of ``window_days`` days after ``day`` must end inside the run."""
     spd = scenario.time.steps_per_day
     n_days = scenario.time.n_steps // spd
     if scenario.mode.kind != "gift":
         raise ValueError(f"paired runs need a gift-mode scenario, got mode {scenario.mode.kind!r}")
-    if window_days < 1:
-        raise ValueError(f"window_days must be >= 1, got {window_days}")
     if not 0.0 < share <= 1.0:
         raise ValueError(f"share must be in (0, 1], got {share}")
     if not 0 <= day <= n_days - 1 - window_days:
@@ -116,8 +115,28 @@ def _check(scenario: Scenario, day: int, window_days: int, share: float) -> int:
     return spd
 
 
-def paired_gift_effect(scenario: Scenario, seed: int, *, day: int, window_days: int = LIFT_WINDOW_DAYS,
-                       share: float = 0.5, first_only: bool = True) -> PairedEffect:
+@dataclass(frozen=True, eq=False)
+class PairedRuns:
+    """The two finished runs of a pair (:func:`paired_runs`).
+
+    Attributes
+    ----------
+    delivered, withheld : GiftModel
+        The run as is, and the run with the chosen gifts withheld.
+    treated : ndarray of bool, shape (n_users,)
+        Selected users sent a gift on the day (their gifts of that day withheld).
+    withheld_ids : ndarray of int64
+        The gifts withheld (ids of the withheld run's ledger).
+    """
+
+    delivered: GiftModel
+    withheld: GiftModel
+    treated: np.ndarray
+    withheld_ids: np.ndarray
+
+
+def paired_runs(scenario: Scenario, seed: int, *, day: int, share: float = 0.5,
+                first_only: bool = True) -> PairedRuns:
     """Run ``scenario`` twice from ``seed``: as is, and with the gifts sent on ``day`` to a
     random ``share`` of the users withheld (see the module doc).
 
@@ -127,25 +146,24 @@ def paired_gift_effect(scenario: Scenario, seed: int, *, day: int, window_days: 
         A gift-mode scenario.
     seed : int
     day : int
-        The day of the intervention (0 = the run's first day); day + window_days must be a
-        day of the run.
-    window_days : int, default 30
+        The day of the intervention (0 = the run's first day).
     share : float, default 0.5
-        Probability that a user is selected, in (0, 1].
+        Probability that a user is selected (:func:`selected_users`), in (0, 1].
     first_only : bool, default True
         Treat only users sent no gift before ``day`` (the effect of a FIRST gift received);
         gifts to other selected users are delivered.
 
     Returns
     -------
-    PairedEffect
+    PairedRuns
 
     Raises
     ------
     ValueError
-        If the scenario is not in gift mode, or ``day``, ``window_days`` or ``share`` are out of range.
+        If the scenario is not in gift mode, ``day`` is not a day of the run or ``share``
+        is out of range.
     """
-    spd = _check(scenario, day, window_days, share)
+    spd = _check(scenario, day, 0, share)
     graph = run_graph(scenario, seed_streams(seed))
     runs = [GiftModel(scenario, seed=seed, graph=graph) for _ in range(2)]
     chosen = selected_users(seed, graph.n_users, share)
@@ -158,7 +176,7 @@ def paired_gift_effect(scenario: Scenario, seed: int, *, day: int, window_days: 
     received_before[led.column("recipient")] = True
     eligible = chosen & ~received_before if first_only else chosen
     treated = np.zeros(graph.n_users, dtype=bool)
-    withheld = 0
+    withheld = []
     for t in range(lo, hi + 1):
         for m in runs:
             m.step()
@@ -167,13 +185,42 @@ def paired_gift_effect(scenario: Scenario, seed: int, *, day: int, window_days: 
                              & (led.column("outcome") == GiftOutcome.PENDING) & ~led.column("seen"))
         runs[1].withhold(ids)
         treated[rec[ids]] = True
-        withheld += int(ids.size)
+        withheld.append(ids)
     for m in runs:
         m.run()
+    return PairedRuns(delivered=runs[0], withheld=runs[1], treated=treated, withheld_ids=np.concatenate(withheld))
+
+
+def paired_gift_effect(scenario: Scenario, seed: int, *, day: int, window_days: int = LIFT_WINDOW_DAYS,
+                       share: float = 0.5, first_only: bool = True) -> PairedEffect:
+    """The causal effect of receiving on giving from one pair of runs (:func:`paired_runs`):
+    the treated users' giving on days day+1 .. day+window_days in both runs.
+
+    Parameters
+    ----------
+    scenario, seed, day, share, first_only
+        As :func:`paired_runs`.
+    window_days : int, default 30
+        N; day + window_days must be a day of the run.
+
+    Returns
+    -------
+    PairedEffect
+
+    Raises
+    ------
+    ValueError
+        If the scenario is not in gift mode, or ``day``, ``window_days`` or ``share`` are out of range.
+    """
+    if window_days < 1:
+        raise ValueError(f"window_days must be >= 1, got {window_days}")
+    spd = _check(scenario, day, window_days, share)
+    pair = paired_runs(scenario, seed, day=day, share=share, first_only=first_only)
     first, last = (day + 1) * spd, (day + 1 + window_days) * spd - 1
-    return PairedEffect(seed=int(seed), day=day, window_days=window_days, treated=int(treated.sum()),
-                        withheld=withheld, gave_delivered=_gave(runs[0], treated, first, last),
-                        gave_withheld=_gave(runs[1], treated, first, last))
+    return PairedEffect(seed=int(seed), day=day, window_days=window_days, treated=int(pair.treated.sum()),
+                        withheld=int(pair.withheld_ids.size),
+                        gave_delivered=_gave(pair.delivered, pair.treated, first, last),
+                        gave_withheld=_gave(pair.withheld, pair.treated, first, last))
 
 
 def paired_gift_effects(scenario: Scenario, seeds: Iterable[int], *, day: int, window_days: int = LIFT_WINDOW_DAYS,

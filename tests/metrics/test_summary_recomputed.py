@@ -69,6 +69,38 @@ def cascade_trees(users: pd.DataFrame) -> pd.DataFrame:
     return df.sort_values(["size", "root"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
 
+TRIGGERS = {"impression": "feed", "push": "push", "invite": "invitation", "reciprocity": "received_gift",
+            "pay_forward": "received_gift", "chat": "chat_entry", "group": "group", "occasion": "occasion"}
+
+
+def lift_by_definition(gifts: pd.DataFrame, n_users: int, n_days: int, spd: int, n: int = 30) -> tuple:
+    """Kizilcec et al.'s lift, literally: for each day d whose n-day window ends inside the
+    run, the users first sent a (delivered) gift on d, the users sent none by d + n, and the
+    share of each who sent a gift on days d+1 .. d+n; rates pooled with the treated as
+    weights. Returns (lift, treated rate, control rate, treated users)."""
+    day = (gifts["step_sent"] // spd).tolist()
+    delivered = (~gifts["withheld"]).tolist()
+    first: dict[int, int] = {}
+    for r, d, ok in zip(gifts["recipient"].tolist(), day, delivered):
+        if ok:
+            first[r] = min(first.get(r, d), d)
+    gave: dict[int, set] = {}
+    for s, d in zip(gifts["sender"].tolist(), day):
+        gave.setdefault(s, set()).add(d)
+    a = tn = 0
+    cw = 0.0
+    for d in range(n_days - n):
+        treated = [u for u in range(n_users) if first.get(u) == d]
+        control = [u for u in range(n_users) if first.get(u, n_days) > d + n]
+        if treated and control:
+            a += sum(any(d < t <= d + n for t in gave.get(u, ())) for u in treated)
+            cw += len(treated) * sum(any(d < t <= d + n for t in gave.get(u, ())) for u in control) / len(control)
+            tn += len(treated)
+    if not tn:
+        return NAN, NAN, NAN, 0
+    return (a / cw if cw else NAN), a / tn, cw / tn, tn
+
+
 def recompute_summary(res, n_users: int) -> dict[str, float]:
     """Every summary key from the run's tables (see the module doc)."""
     sc = res.scenario
@@ -137,6 +169,16 @@ def recompute_summary(res, n_users: int) -> dict[str, float]:
     out["merchants_left"] = int(merchants["left"].sum())
     out["stockouts"] = int(series["stockouts"].sum())
     out["muted_share"] = int(series["muted_users"].iloc[-1]) / n_users
+
+    # issue 14 (metrics): first gifts and R by trigger, the receive-give lift
+    first = gifts.drop_duplicates("sender")["source"].astype(str).map(TRIGGERS)
+    for t in ("received_gift", "invitation", "feed", "push", "chat_entry", "group", "occasion"):
+        out[f"first_gifts_{t}"] = int((first == t).sum())
+    out["reproduction_number_gift"] = _div(out["first_gifts_received_gift"], len(senders))
+    out["reproduction_number_invitation"] = _div(out["first_gifts_invitation"], len(senders))
+    lift = lift_by_definition(gifts, n_users, len(series) // spd, spd)
+    for key, value in zip(("lift", "treated_rate", "control_rate", "treated_users"), lift, strict=True):
+        out[f"receive_give_{key}"] = value
     return out
 
 
@@ -262,7 +304,8 @@ def test_busy_runs_define_every_outcome_and_match_the_recomputation(name):
     gmv_keys = {"hhi", "gini", "top10_share", "sme_gmv_share", "brand_gmv_share"}
     assert {k for k, v in want.items() if isinstance(v, float) and math.isnan(v)} == (gmv_keys if cash else set())
     for key in ("gifts_accepted", "gifts_expired", "refunded_rmb", "cascades", "merchants_left", "reproduction_number",
-                "beyond_one_step_share") + (("cash_rmb",) if cash else ("gmv_rmb", "returns_rmb", "commission_rmb")):
+                "beyond_one_step_share", "reproduction_number_gift", "first_gifts_received_gift",
+                "receive_give_lift", "receive_give_treated_users") + (("cash_rmb",) if cash else ("gmv_rmb", "returns_rmb", "commission_rmb")):
         assert want[key] > 0, key
     assert want["largest_cascade"] >= 3 and want["max_depth"] >= 2
     if not cash:

@@ -27,6 +27,9 @@ EXPECTED_UNDEFINED = {
     "single_adopter_share", "beyond_one_step_share", "mean_cascade_size",
     "structural_virality_largest", "structural_virality_top10", "hhi", "gini", "top10_share",
     "sme_gmv_share", "brand_gmv_share",
+    # issue 14: metrics (R by trigger without a sender; the lift without a cohort in time)
+    "reproduction_number_gift", "reproduction_number_invitation", "receive_give_lift",
+    "receive_give_treated_rate", "receive_give_control_rate",
 }
 
 
