@@ -142,3 +142,13 @@ def test_lift_is_large_when_receiving_pulls():
     got = receive_give_lift(g["sender"].to_numpy(), g["recipient"].to_numpy(), g["step_sent"].to_numpy(),
                             res.summary["users"], int(res.summary["days"]), window_days=7)
     assert got.lift > 1.5
+
+
+def test_receipt_day_moves_the_cohorts():
+    # the hand-built ledger with user 1's gift counted as received on day 1 (say, accepted then):
+    # user 1 joins user 2's cohort (day 1), and its own gift on day 1 no longer lies after receipt
+    sender = np.array([0, 1, 4, 4, 3])
+    recipient = np.array([1, 2, 2, 2, 0])
+    day = np.array([0, 1, 2, 3, 4])
+    got = receive_give_lift(sender, recipient, day, 5, 5, window_days=2, receipt_day=np.array([1, 1, 2, 3, 4]))
+    assert got.cohorts == 1 and got.treated_users == 2 and got.treated_rate == 0.0
