@@ -1,4 +1,6 @@
-"""Metrics of a run: cascades (depth, size, structural virality, R), concentration, summary."""
+"""Metrics of a run: cascades (depth, size, structural virality, R), concentration, triggers,
+the receive-give lift, summary. The paired-run causal estimate is in
+:mod:`sim.metrics.causal` (imported on use: it runs the model)."""
 
 from .cascades import (
     cascade_table,
@@ -9,6 +11,7 @@ from .cascades import (
     subtree_sizes,
 )
 from .concentration import gini, hhi, lorenz_curve, top_k_share
+from .lift import LIFT_WINDOW_DAYS, ReceiveGiveLift, receive_give_lift
 from .summary import (
     OUTCOME_RANGE,
     RUN_OUTCOMES,
@@ -22,6 +25,7 @@ from .summary import (
     run_facts,
     summarise,
 )
+from .triggers import TRIGGER_NAMES, first_gift_triggers, first_gifts_by_trigger, gift_triggers
 
 __all__ = [
     "cascade_table",
@@ -45,4 +49,11 @@ __all__ = [
     "outcome_interval",
     "adoption_forest",
     "summarise",
+    "LIFT_WINDOW_DAYS",
+    "ReceiveGiveLift",
+    "receive_give_lift",
+    "TRIGGER_NAMES",
+    "gift_triggers",
+    "first_gift_triggers",
+    "first_gifts_by_trigger",
 ]

@@ -89,3 +89,20 @@ def test_bad_arguments_are_refused(small):
         paired_runs(small, 1, day=3, share=0.0)
     with pytest.raises(ValueError, match="window_days"):
         paired_gift_effect(small, 1, day=3, window_days=0)
+
+
+def test_invariants_hold_at_every_step_with_withheld_gifts(small):
+    from sim.model import GiftModel
+    from tests.model.test_model import check_invariants
+
+    m = GiftModel(small, seed=2)
+    while m.step_index <= DAY:
+        m.step()
+    led = m.ledger
+    ids = np.flatnonzero(led.column("step_sent") == DAY)[::2]
+    m.withhold(ids)
+    assert ids.size >= 3
+    while m.running:
+        m.step()
+        check_invariants(m)
+    assert (led.column("outcome")[ids] == GiftOutcome.EXPIRED).all() and not led.column("seen")[ids].any()
