@@ -51,9 +51,12 @@ def first_gift_triggers(sender: np.ndarray, source: np.ndarray, n_users: int) ->
     ndarray of int8, shape (n_users,)
         Trigger code of the user's first gift; -1 for users who never sent.
     """
+    sender = np.asarray(sender, dtype=np.int64)
+    first = np.full(n_users, sender.size, dtype=np.int64)
+    np.minimum.at(first, sender, np.arange(sender.size, dtype=np.int64))  # each sender's earliest row
     out = np.full(n_users, -1, dtype=np.int8)
-    users, first = np.unique(np.asarray(sender, dtype=np.int64), return_index=True)
-    out[users] = gift_triggers(np.asarray(source)[first])
+    sent = first < sender.size
+    out[sent] = gift_triggers(np.asarray(source)[first[sent]])
     return out
 
 
