@@ -27,7 +27,7 @@ from ..graph import CSRGraph
 from ..scenario import ScenarioError
 from ..scenario.schema import BassMode, IndependentCascadeMode, Scenario
 from .bass import add_to_friends, bass_step
-from .calendar import Calendar
+from ..calendar import Calendar
 from .gifts import GiftLedger
 from .ic import ic_step
 from .merchants import MerchantTable
