@@ -100,7 +100,7 @@ def birthday_intents(world: World, now: Now, rate: float, book: BirthdayBook | N
     ok = np.flatnonzero(pop.aware[friend] & active[friend] & ~pop.muted[friend] & now.sees_button(pop, friend))
     p = rate * pop.propensity[friend[ok]] * now.per_step(pop, friend[ok])
     go = ok[rng.random(ok.size) < p]
-    if go.size and not world.item.cash and not shares.sum() > 0:  # no merchant on the platform
+    if go.size == 0 or not (world.item.cash or shares.sum() > 0):  # nobody, or no merchant on the platform
         return NO_INTENTS
     n = go.size
     return Intents(user=friend[go], merchant=np.asarray(world.item.chat_merchants(n, shares, rng), dtype=np.int64),
