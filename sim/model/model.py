@@ -25,12 +25,12 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
+from ..calendar import Calendar, run_occasions
 from ..experiments.seeds import seed_streams
 from ..graph import CSRGraph, build_graph
 from ..policies import MerchantView, make_policy
 from ..scenario.schema import Scenario
 from . import steps
-from ..calendar import Calendar, run_occasions
 from .gifts import GiftLedger
 from .invitations import InvitationLog
 from .merchants import DemandWindow, Merchant, MerchantTable

@@ -129,7 +129,8 @@ def push_visits(world: World, now: Now, sc: Scenario, users: np.ndarray,
     clicked = pushed[rng.random(pushed.size) < click]
     if to_chat:
         clicked = clicked[now.sees_button(pop, clicked)]
-        return Visits.of(clicked, world.item.chat_merchants(clicked.size, shares, rng), GiftSource.CHAT), int(pushed.size)
+        chat = Visits.of(clicked, world.item.chat_merchants(clicked.size, shares, rng), GiftSource.CHAT)
+        return chat, int(pushed.size)
     merchant = rng.choice(world.merchants.n_merchants, size=clicked.size, p=shares)
     return Visits.of(clicked, merchant, GiftSource.PUSH), int(pushed.size)
 
