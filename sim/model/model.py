@@ -3,12 +3,14 @@
 :meth:`GiftModel.step` is the day's order in one list; each sub-step is a short function
 in its own module under :mod:`sim.model.steps` (see ``docs/model.md`` for the rules):
 
-1. ``begin_step``       calendar (date, occasion lift, rollout share); restock deliveries
+1. ``begin_step``       calendar (date, occasion lift, rollout share; monthly budgets renewed);
+                        restock deliveries
 2. ``draw_activity``    who opens WeChat in this step
 3. ``settle_gifts``     recipients open gift boxes and accept; expired gifts are refunded
 4. ``allocate_traffic`` the policy splits commercial impressions among merchants; clicks,
                         pushes, invitations and the chat entry become visits
-5. ``send_gifts``       reciprocity, pay-it-forward and visits become gifts (budget, stock);
+   ``birthday_gifts``   friends of the day's birthday users intend gifts to them (when on)
+5. ``send_gifts``       reciprocity, pay-it-forward, birthday gifts and visits become gifts (budget, stock);
                         under induced sharing senders invite friends (the invitation log)
 6. ``update_annoyance`` annoyance fades; users past their threshold mute
 7. ``update_merchants`` restock; periodic review: leave, enter (both decided by the
