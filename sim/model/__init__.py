@@ -1,6 +1,6 @@
 """The simulation engine: users, gifts, merchants and the model that steps them."""
 
-from .calendar import Calendar
+from ..calendar import Calendar
 from .classic import ClassicModel, make_model
 from .gifts import GIFT_COLUMNS, GiftLedger
 from .invitations import INVITATION_COLUMNS, InvitationLog

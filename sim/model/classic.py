@@ -23,11 +23,11 @@ from collections import defaultdict
 
 import numpy as np
 
+from ..calendar import Calendar
 from ..graph import CSRGraph
 from ..scenario import ScenarioError
 from ..scenario.schema import BassMode, IndependentCascadeMode, Scenario
 from .bass import add_to_friends, bass_step
-from .calendar import Calendar
 from .gifts import GiftLedger
 from .ic import ic_step
 from .merchants import MerchantTable

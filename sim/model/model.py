@@ -3,12 +3,14 @@
 :meth:`GiftModel.step` is the day's order in one list; each sub-step is a short function
 in its own module under :mod:`sim.model.steps` (see ``docs/model.md`` for the rules):
 
-1. ``begin_step``       calendar (date, occasion lift, rollout share); restock deliveries
+1. ``begin_step``       calendar (date, occasion lift, rollout share; monthly budgets renewed);
+                        restock deliveries
 2. ``draw_activity``    who opens WeChat in this step
 3. ``settle_gifts``     recipients open gift boxes and accept; expired gifts are refunded
 4. ``allocate_traffic`` the policy splits commercial impressions among merchants; clicks,
                         pushes, invitations and the chat entry become visits
-5. ``send_gifts``       reciprocity, pay-it-forward and visits become gifts (budget, stock);
+   ``birthday_gifts``   friends of the day's birthday users intend gifts to them (when on)
+5. ``send_gifts``       reciprocity, pay-it-forward, birthday gifts and visits become gifts (budget, stock);
                         under induced sharing senders invite friends (the invitation log)
 6. ``update_annoyance`` annoyance fades; users past their threshold mute
 7. ``update_merchants`` restock; periodic review: leave, enter (both decided by the
@@ -25,12 +27,12 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
+from ..calendar import Calendar, run_occasions
 from ..experiments.seeds import seed_streams
 from ..graph import CSRGraph, build_graph
 from ..policies import MerchantView, make_policy
 from ..scenario.schema import Scenario
 from . import steps
-from .calendar import Calendar
 from .gifts import GiftLedger
 from .invitations import InvitationLog
 from .merchants import DemandWindow, Merchant, MerchantTable
@@ -120,11 +122,13 @@ class GiftModel(RunModel):
                  graph: CSRGraph | None = None) -> None:
         super().__init__(scenario, seed=seed, graph=graph)
         streams, graph, time = self.streams, self.graph, scenario.time
-        self.calendar = Calendar.build(time, scenario.rollout, scenario.occasions)
-        self.population = Population.draw(
-            scenario.population, graph.n_users, step_hours=time.step_hours,
-            rng=np.random.default_rng(streams["population"]),
-        )
+        self.calendar = Calendar.build(time, scenario.rollout, run_occasions(scenario))
+        prng = np.random.default_rng(streams["population"])
+        self.population = Population.draw(scenario.population, graph.n_users, step_hours=time.step_hours, rng=prng)
+        self.birthdays = None  # users by birthday, drawn (after the traits) only with birthday gifts on
+        if scenario.calendar.birthday_gift_rate > 0:
+            self.population.draw_birthdays(prng)
+            self.birthdays = steps.occasions.BirthdayBook.of(self.population.birthday)
         self.merchant_table = MerchantTable.draw(
             scenario.merchants, price_cap=scenario.gifts.price_cap,
             steps_per_day=self.steps_per_day, rng=np.random.default_rng(streams["merchants"]),
@@ -203,7 +207,7 @@ class GiftModel(RunModel):
         active = self.draw_activity()
         settled = self.settle_gifts(active)
         traffic = self.allocate_traffic(active)
-        sent = self.send_gifts(traffic.visits, settled.accepted)
+        sent = self.send_gifts(traffic.visits, settled.accepted, self.birthday_gifts(active, traffic.shares))
         newly_muted = self.update_annoyance()
         moves = self.update_merchants(settled.units_kept)
         self.record(day, active, settled, traffic, sent, newly_muted, moves)
@@ -216,7 +220,10 @@ class GiftModel(RunModel):
             self.step()
 
     def begin_step(self) -> steps.DayValues:
-        """Calendar values of the step; restock orders that arrived go into stock."""
+        """Calendar values of the step (monthly budgets renewed on a month's first day);
+        restock orders that arrived go into stock."""
+        if self.config.population.budget_period == "month" and self.calendar.month_start[self.step_index]:
+            self.population.renew_budgets()
         return steps.begin.begin_step(self.step_index, self.calendar, self.demand, self.merchant_table,
                                       self.merchant_agents)
 
@@ -235,9 +242,17 @@ class GiftModel(RunModel):
         chat_open = self.chat_from_step is not None and self.step_index >= self.chat_from_step
         return steps.traffic.allocate_traffic(self.world, self.now, self.config, self.policy, active, chat_open)
 
-    def send_gifts(self, visits: steps.Visits, accepted: np.ndarray) -> steps.Sent:
+    def birthday_gifts(self, active: np.ndarray, shares: np.ndarray | None) -> steps.Intents:
+        """The step's birthday-gift intents (:func:`sim.model.steps.occasions.birthday_intents`)."""
+        return steps.occasions.birthday_intents(self.world, self.now, self.config.calendar.birthday_gift_rate,
+                                                self.birthdays, int(self.calendar.birthday[self.step_index]),
+                                                active, shares)
+
+    def send_gifts(self, visits: steps.Visits, accepted: np.ndarray,
+                   occasion: steps.Intents | None = None) -> steps.Sent:
         """Gift intents become gifts (:func:`sim.model.steps.send.send_gifts`)."""
-        return steps.send.send_gifts(self.world, self.now, self.config, visits, accepted, self.expiry_steps)
+        return steps.send.send_gifts(self.world, self.now, self.config, visits, accepted, self.expiry_steps,
+                                     occasion)
 
     def update_annoyance(self) -> int:
         """Users past their threshold mute; annoyance fades. Returns the users who muted."""

@@ -39,7 +39,15 @@ class Population:
         Remaining gift budget, RMB.
     start_budget : float64
         Budget at the start of the run, RMB (a copy of the draw, never changed): at every
-        step ``budget == start_budget - prices of the user's gifts not refunded``.
+        step ``budget == grants * start_budget - prices of the user's gifts not refunded
+        - lapsed``.
+    grants : int
+        Budgets granted so far: 1, plus one per monthly renewal (:meth:`renew_budgets`).
+    lapsed : float64
+        Unspent budget lost at monthly renewals, RMB (0 with one budget for the run).
+    birthday : int16
+        Day of a common year, 0-364, of the user's birthday; -1 when birthdays are off
+        (:meth:`draw_birthdays`).
     unlocked : bool
         Sees the gift button because they received a gift.
     aware : bool
@@ -74,6 +82,9 @@ class Population:
     muted: np.ndarray
     muted_step: np.ndarray
     invite_id: np.ndarray
+    lapsed: np.ndarray
+    birthday: np.ndarray
+    grants: int = 1
 
     @classmethod
     def blank(cls, n_users: int) -> Population:
@@ -97,6 +108,8 @@ class Population:
             muted=np.zeros(n_users, dtype=bool),
             muted_step=np.full(n_users, -1, dtype=np.int32),
             invite_id=np.full(n_users, -1, dtype=np.int64),
+            lapsed=zeros(),
+            birthday=np.full(n_users, -1, dtype=np.int16),
         )
 
     @classmethod
@@ -127,6 +140,19 @@ class Population:
         pop.budget = cfg.budget.sample(rng, n_users)
         pop.start_budget = pop.budget.copy()
         return pop
+
+    def draw_birthdays(self, rng: np.random.Generator) -> None:
+        """Give each user a birthday, uniform over the 365 days of a common year
+        (``birthday``, int16 in 0-364), drawn from ``rng``."""
+        self.birthday = rng.integers(0, 365, size=self.n_users, dtype=np.int16)
+
+    def renew_budgets(self) -> None:
+        """A new budget period: unspent budget lapses (into ``lapsed``), every user's budget
+        becomes their draw (``start_budget``) again; refunds of earlier gifts go to the
+        new budget. O(n_users), once a month."""
+        self.lapsed += self.budget
+        self.budget[:] = self.start_budget
+        self.grants += 1
 
     @property
     def n_users(self) -> int:

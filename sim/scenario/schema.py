@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from ..policies import AllocationParams, EqualParams, params_class, registered_rules
+from .calendar_config import CalendarConfig, PushEvent
 from .distributions import (
     Beta,
     Constant,
@@ -66,6 +67,7 @@ __all__ = [
     "PushConfig",
     "InducedSharingConfig",
     "PolicyConfig",
+    "CalendarConfig",
     "GiftMode",
     "IndependentCascadeMode",
     "BassMode",
@@ -310,7 +312,11 @@ class PopulationConfig(_Strict):
     shopping_propensity: ProbabilityDist = Beta(a=2.0, b=8.0)
     """Multiplier of the chance to gift on a product-page visit (assumption: mean 0.2)."""
     budget: NonNegativeDist = LogNormal(median=500.0, sigma=1.0)
-    """Gift budget for the whole run, RMB; refunds return to it (assumption)."""
+    """Gift budget for the whole run, RMB; refunds return to it (assumption). With
+    ``budget_period = "month"``, the budget of each calendar month instead."""
+    budget_period: Literal["run", "month"] = "run"
+    """``run``: one budget for the whole run (default); ``month``: renewed to the user's
+    draw of ``budget`` on the first day of each calendar month, unspent money lapses."""
     reciprocity: ProbabilityDist = Beta(a=2.0, b=8.0)
     """Chance of sending a gift back on accepting one (assumption: mean 0.2)."""
     pay_forward: ProbabilityDist = Beta(a=2.0, b=8.0)
@@ -689,6 +695,10 @@ class PushConfig(_Strict):
     """Chance that a push leads to a product page."""
     annoyance: NonNeg = 1.0
     """Annoyance added per push received."""
+    events: list[PushEvent] = Field(default=[], max_length=10_000)
+    """Dated push campaigns (e.g. the 2015 Spring Festival gala "shake"): on each event's
+    date its ``reach`` and ``click_through`` replace the above, pushes go out even if
+    ``enabled`` is false (default: none)."""
 
 
 class InducedSharingConfig(_Strict):
@@ -837,6 +847,8 @@ class Scenario(_Strict):
     """The merchant pool and its decisions."""
     policy: PolicyConfig = PolicyConfig()
     """The platform's traffic-allocation policy."""
+    calendar: CalendarConfig = CalendarConfig()
+    """The yearly calendar of occasions and birthdays (off by default)."""
     mode: ModeConfig = GiftMode()
     """Which mechanisms run: ``gift`` (the full model, default), or a classic model for
     validation: ``independent_cascade`` or ``bass`` (see their classes)."""
@@ -881,6 +893,7 @@ class Scenario(_Strict):
                 "gifts.expiry_hours",
                 f"must be a multiple of time.step_hours ({self.time.step_hours})", self.gifts.expiry_hours,
             )
+        self.calendar.check_years(self.time.start, self.time.end)
         if isinstance(self.mode, BassMode):
             dt_days = self.time.step_hours / 24.0
             if (self.mode.p + self.mode.q) * dt_days > 1.0:

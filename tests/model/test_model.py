@@ -15,14 +15,16 @@ from ..conftest import small_scenario
 
 
 def check_budgets(m: GiftModel) -> None:
-    """Money is conserved per user: budget == start_budget - sum of the prices of the user's
-    gifts that were not refunded (neither expired nor returned; pending gifts are spent)."""
+    """Money is conserved per user: budget == grants * start_budget - sum of the prices of the
+    user's gifts that were not refunded (neither expired nor returned; pending gifts are spent)
+    - budget lapsed at monthly renewals (grants 1 and nothing lapsed with one budget a run)."""
     led, pop = m.ledger, m.population
     kept = (led.column("outcome") != GiftOutcome.EXPIRED) & ~led.column("returned")
     spend = np.bincount(led.column("sender")[kept], weights=led.column("price")[kept], minlength=pop.n_users)
     # float sums in another order: a tolerance of 1e-9 of the money in play (1 cent is 1e-2)
-    tol = 1e-9 * (1.0 + np.abs(pop.start_budget))
-    bad = np.flatnonzero(np.abs(pop.budget - (pop.start_budget - spend)) > tol)
+    granted = pop.grants * pop.start_budget
+    tol = 1e-9 * (1.0 + np.abs(granted))
+    bad = np.flatnonzero(np.abs(pop.budget - (granted - spend - pop.lapsed)) > tol)
     assert bad.size == 0, (f"budget not conserved for {bad.size} users, e.g. user {bad[0]}: budget "
                            f"{pop.budget[bad[0]]!r}, start {pop.start_budget[bad[0]]!r}, spend {spend[bad[0]]!r}")
 

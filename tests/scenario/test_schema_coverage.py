@@ -708,6 +708,59 @@ EFFECTS += [
 ]
 
 
+# issue 14: calendar
+_YEARLY = [{"name": "fixed", "date": "2025-01-05", "lift": 1.0, "lead_days": 0, "lag_days": 0},
+           {"name": "gregorian", "month": 1, "day": 10, "lift": 2.0, "lead_days": 1, "lag_days": 1},
+           {"name": "lunar", "lunar_month": 12, "lunar_day": 20, "lift": 3.0, "lead_days": 0, "lag_days": 0}]
+
+
+def _check_yearly(new, ref):
+    # the yearly calendar replaces the dated occasions: 2025-01-05, 01-09..11, lunar 12-20 = 2025-01-19
+    want = np.ones(21)
+    want[4], want[8:11], want[18] = 2.0, [2.0, 3.0, 2.0], 4.0
+    assert new.series["occasion_lift"].to_numpy() == pytest.approx(want)
+    assert {new.m.calendar.occasion[i] for i in (4, 9, 18)} == {"fixed", "gregorian", "lunar"}
+    assert ref.series["occasion_lift"].max() == pytest.approx(2.0)
+
+
+def _check_birthdays(new, ref):
+    assert new.source("occasion") > 5 and ref.source("occasion") == 0
+    b = new.m.population.birthday
+    g = new.gifts[new.gifts["source"] == "occasion"]
+    assert np.array_equal(b[g["recipient"].to_numpy()], new.m.calendar.birthday[g["step_sent"].to_numpy()])
+
+
+def _check_budget_period(new, ref):
+    # 100 RMB a month: the February budget lets users who spent January's gift again
+    assert new.m.population.grants == 2 and ref.m.population.grants == 1
+    assert new.s["gifts_sent"] > ref.s["gifts_sent"]
+    assert new.m.population.lapsed.sum() > 0 and ref.m.population.lapsed.sum() == 0
+
+
+def _check_push_events(new, ref):
+    pushes = new.series["pushes"].to_numpy()
+    assert np.flatnonzero(pushes).tolist() == [4] and pushes[4] == new.series["active_users"][4]
+    assert new.source("push") == 0 and ref.series["pushes"].sum() == 0  # click_through 0
+
+
+EFFECTS += [
+    Effect("calendar_yearly", ("calendar.yearly", "calendar.occasions.name", "calendar.occasions.date",
+                               "calendar.occasions.month", "calendar.occasions.day", "calendar.occasions.lunar_month",
+                               "calendar.occasions.lunar_day", "calendar.occasions.lift",
+                               "calendar.occasions.lead_days", "calendar.occasions.lag_days"),
+           {"calendar": {"yearly": True, "occasions": _YEARLY}}, _check_yearly),
+    Effect("birthday_gift_rate", ("calendar.birthday_gift_rate",), {"calendar": {"birthday_gift_rate": 1.0}},
+           _check_birthdays, base={"time": {"start": "2025-01-01", "end": "2025-03-31"}}),
+    Effect("budget_period", ("population.budget_period",), {"population": {"budget_period": "month"}},
+           _check_budget_period, base={"time": {"start": "2025-01-20", "end": "2025-02-09"},
+                                       "occasions": [{"name": "o", "date": "2025-01-25", "lift": 1.0}],
+                                       "population": {"budget": 100.0}}),
+    Effect("push_events", ("policy.push.events.date", "policy.push.events.reach", "policy.push.events.click_through"),
+           {"policy": {"push": {"events": [{"date": "2025-01-05", "reach": 1.0, "click_through": 0.0}]}}},
+           _check_push_events),
+]
+
+
 # --------------------------------------------------------------------------- explicit tests
 def test_graph_file_and_file_tie_strengths(tmp_path):
     p = tmp_path / "g.txt"

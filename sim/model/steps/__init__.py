@@ -6,6 +6,7 @@
 3. :mod:`.settle`     recipients open gift boxes, accept or let expire (refund)
 4. :mod:`.traffic`    the policy splits commercial impressions; pushes, invitations and
                       the chat entry -> :class:`Visits`
+   :mod:`.occasions`  birthday gifts -> :class:`Intents` (when on)
 5. :mod:`.send`       reciprocity, pay-it-forward and visits -> :class:`Intents` -> gifts;
                       induced-sharing invitations
 6. :mod:`.annoyance`  users past their threshold mute; annoyance fades
@@ -18,11 +19,11 @@ differs between product and cash gifts is in :mod:`.item`. Every random draw com
 ``World.rng``, in the order the modules document.
 """
 
-from . import activity, annoyance, begin, merchants, record, send, settle, traffic
+from . import activity, annoyance, begin, merchants, occasions, record, send, settle, traffic
 from .carriers import DayValues, Intents, MerchantMoves, Sent, Settled, Traffic, Visits
 from .item import Cash, GiftItem, Products, make_item
 from .world import Now, World
 
-__all__ = ["activity", "annoyance", "begin", "merchants", "record", "send", "settle", "traffic",
+__all__ = ["activity", "annoyance", "begin", "merchants", "occasions", "record", "send", "settle", "traffic",
            "DayValues", "Intents", "MerchantMoves", "Sent", "Settled", "Traffic", "Visits",
            "Cash", "GiftItem", "Products", "make_item", "Now", "World"]

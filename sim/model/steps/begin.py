@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..calendar import Calendar
+from ...calendar import Calendar
 from ..merchants import DemandWindow, Merchant, MerchantTable
 from .carriers import DayValues
 

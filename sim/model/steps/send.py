@@ -42,12 +42,14 @@ then the chat entry, then a push, then an ad (lower first)."""
 
 
 def send_gifts(world: World, now: Now, sc: Scenario, visits: Visits, accepted: np.ndarray,
-               expiry_steps: int) -> Sent:
-    """Turn the step's accepted gifts (ids, int64) and ``visits`` into gifts; gifts sent in
-    step t can be accepted until step t + ``expiry_steps``."""
+               expiry_steps: int, occasion: Intents | None = None) -> Sent:
+    """Turn the step's accepted gifts (ids, int64), ``occasion`` intents (birthday gifts,
+    :mod:`sim.model.steps.occasions`; after reciprocity and pay-it-forward, before visits)
+    and ``visits`` into gifts; gifts sent in step t can be accepted until step t + ``expiry_steps``."""
     from_gifts = intents_from_accepted(world, accepted)
     from_visits, newly_aware = intents_from_visits(world, now, sc, visits)
-    intents = first_per_sender(world, now, Intents.concat([from_gifts, from_visits]))
+    parts = [from_gifts, occasion, from_visits] if occasion is not None and occasion.size else [from_gifts, from_visits]
+    intents = first_per_sender(world, now, Intents.concat(parts))
     intents, unaffordable, lost = afford_and_stock(world, now, draw_recipients(world, intents))
     new_senders = write_gifts(world, now, intents, expiry_steps)
     invites = induced_invitations(world, now, sc, intents)

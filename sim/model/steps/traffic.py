@@ -19,8 +19,11 @@ entries, their products.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
+from ...calendar import push_event_on
 from ...policies import AllocationPolicy, MerchantView, normalise
 from ...scenario.schema import MerchantConfig, Scenario
 from ..merchants import DemandWindow, MerchantTable
@@ -56,7 +59,7 @@ def allocate_traffic(world: World, now: Now, sc: Scenario, policy: AllocationPol
     if chat_open and world.item.chat_open():
         parts.append(chat_visits(world, now, sc.gifts.chat_entry_rate, users, shares))
     return Traffic(visits=Visits.concat([p for p in parts if p is not None]),
-                   commercial_impressions=total, pushes=pushes)
+                   commercial_impressions=total, pushes=pushes, shares=shares)
 
 
 def merchant_view(table: MerchantTable, demand: DemandWindow, now: Now, expected_impressions: float,
@@ -110,13 +113,24 @@ def push_visits(world: World, now: Now, sc: Scenario, users: np.ndarray,
                 shares: np.ndarray) -> tuple[Visits | None, int]:
     """Pushes reach each of ``users`` with probability ``reach * s`` (adding annoyance);
     each is clicked with probability ``click_through`` and lands on a product drawn by
-    ``shares``. Returns the visits (None when pushes are off) and the pushes sent."""
+    ``shares``. On the date of a ``push.events`` campaign its reach and click-through
+    apply, pushes on or off; a campaign's click on a cash gift opens the chat's gift entry
+    (the 2015 gala "shake"). Returns the visits (None when pushes are off) and the pushes sent."""
     push, pop, rng = sc.policy.push, world.population, world.rng
-    if not (push.enabled and users.size and world.merchants.active.any()):
+    event = push_event_on(push.events, sc.time.start + dt.timedelta(days=now.step // now.steps_per_day)) \
+        if push.events else None
+    on, reach, click = (True, event.reach, event.click_through) if event else (push.enabled, push.reach,
+                                                                                 push.click_through)
+    to_chat = event is not None and world.item.cash
+    if not (on and users.size and (to_chat or world.merchants.active.any())):
         return None, 0
-    pushed = users[rng.random(users.size) < push.reach * now.per_step(pop, users)]
+    pushed = users[rng.random(users.size) < reach * now.per_step(pop, users)]
     pop.annoyance[pushed] += push.annoyance
-    clicked = pushed[rng.random(pushed.size) < push.click_through]
+    clicked = pushed[rng.random(pushed.size) < click]
+    if to_chat:
+        clicked = clicked[now.sees_button(pop, clicked)]
+        chat = Visits.of(clicked, world.item.chat_merchants(clicked.size, shares, rng), GiftSource.CHAT)
+        return chat, int(pushed.size)
     merchant = rng.choice(world.merchants.n_merchants, size=clicked.size, p=shares)
     return Visits.of(clicked, merchant, GiftSource.PUSH), int(pushed.size)
 
