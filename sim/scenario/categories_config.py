@@ -56,11 +56,13 @@ class CategoryConfig(_Strict):
     price: PositiveDist
     """Product price, RMB, clipped to ``gifts.price_cap`` (required for a new category)."""
     gift_suitability: Annotated[StrictFloat, Field(ge=0.0, le=100.0)] = 1.0
-    """Multiplier of the chance to gift on a product-page visit (1: as an uncategorised
-    product; assumption, range 0.3-3; the product of all multipliers is capped at 1)."""
+    """Multiplier of the chance to gift on a product-page visit (1: as a product without
+    category; the chance, with all its factors, is capped at 1). Built-in values and their
+    sources and ranges: docs/model.md, Product categories (range 0.3-3); a new category: 1."""
     return_rate: Share = 0.2
-    """Chance of return for a product of quality 0; it falls linearly to 0 at quality 1
-    (assumption for a new category: 0.2, as a merchant kind's default)."""
+    """Chance of return for a product of quality 0; it falls linearly to 0 at quality 1.
+    Built-in values, sources and ranges: docs/model.md, Product categories (apparel 0.8,
+    Yicai Global); a new category: 0.2, a merchant kind's default (assumption)."""
 
 
 class _PartialTable:

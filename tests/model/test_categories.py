@@ -11,10 +11,9 @@ import pytest
 
 from sim import run
 from sim.cli import main
-from sim.model import GiftModel
+from sim.model import GiftModel, GiftSource
 from sim.model.categories import draw_kind_products
 from sim.model.merchants import MerchantTable
-from sim.model import GiftSource
 from sim.model.steps import Visits, send
 from sim.reference.model import unsupported
 from sim.results.store import run_id
