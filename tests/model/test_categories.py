@@ -241,3 +241,21 @@ def test_invariants_with_categories(seed):
 def test_reference_model_lists_categories_as_unsupported():
     assert unsupported(scenario()) == []
     assert unsupported(scenario(merchants={"sme": {"categories": {"books": 1.0}}})) == ["merchants.sme.categories"]
+
+
+def test_a_batch_keeps_the_category_column(tmp_path):
+    from sim.batch import load_results, run_batch
+
+    from ..tiny_batch import TINY
+    (tmp_path / "tiny.toml").write_text(TINY + "[merchants.sme]\ncategories = { books = 1, food = 1 }\n")
+    spec = tmp_path / "b.toml"
+    spec.write_text('name = "b"\nbase = "tiny.toml"\nreplicates = 2\nseed = 3\n'
+                    '[sweep]\n"categories.books.gift_suitability" = [0.5, 3.0]\n')
+    out = run_batch(spec, out=tmp_path / "b", workers=1)
+    m = load_results(out.folder).merchants
+    assert out.completed == 4 and len(m) == 4 * 34
+    assert str(m["category"].dtype) == "category" and list(m["category"].cat.categories) == list(BUILTIN)
+    sme = m["kind"] == "sme"
+    assert set(m.loc[sme, "category"]) == {"books", "food"} and m.loc[~sme, "category"].isna().all()
+    books = m[m["category"] == "books"]
+    assert set(books.groupby("point")["gift_suitability"].first()) == {0.5, 3.0}
