@@ -77,6 +77,8 @@ def test_defaults_stay_out_of_dumps_and_dumps_round_trip():
      "merchants.sme.categories = {books = 0.0, food = 0.0}: has no positive weight"),
     ({"merchants": {"sme": {"categories": {}}}}, "merchants.sme.categories = {}: has no positive weight"),
     ({"merchants": {"sme": {"categories": 3}}}, "merchants.sme.categories = 3: must be a table"),
+    ({"categories": {f"c{i}": {"price": 1.0} for i in range(95)}},
+     "categories.c94: is category 101; allowed: at most 100 categories (the 6 built-in ones included)"),
 ])
 def test_bad_values_get_one_message_naming_the_key(tables, says):
     text = refused(tables)
