@@ -136,6 +136,8 @@ def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunRe
     merchants = pd.DataFrame(model.merchant_table.as_columns())
     merchants["kind"] = pd.Categorical.from_codes(merchants["kind"].to_numpy().astype(np.int64),
                                                   model.config.merchants.kind_names)
+    merchants["category"] = pd.Categorical.from_codes(merchants["category"].to_numpy().astype(np.int64),
+                                                      model.config.categories.names)  # -1: none (NaN)
     summary, cascades = summarise(model)
     return RunResult(
         scenario=model.config,

@@ -19,7 +19,9 @@ from dataclasses import dataclass, fields
 import mesa
 import numpy as np
 
+from ..scenario.categories_config import CategoriesConfig
 from ..scenario.schema import MerchantConfig
+from .categories import draw_kind_products
 
 __all__ = ["MerchantTable", "Merchant", "DemandWindow", "admit_entrants"]
 
@@ -31,7 +33,9 @@ class MerchantTable:
     Traits: ``kind`` (int8 code, the position in ``MerchantConfig.kind_names``), ``price`` (RMB), ``quality`` [0, 1],
     ``appeal`` (click multiplier), ``commission`` and ``unit_cost_share`` (shares),
     ``fixed_cost_per_week`` (RMB), ``reorder_point``, ``restock_quantity`` (units),
-    ``lead_steps``, ``return_prob`` (per delivered gift), ``expectation``.
+    ``lead_steps``, ``return_prob`` (per delivered gift), ``expectation``; ``category``
+    (int8 code, the position in ``CategoriesConfig.names``, -1 for none) and
+    ``gift_suitability`` (multiplier of the chance to gift on a visit, 1 for none).
 
     State: ``active`` (on the platform), ``left`` (left for good), ``joined_step`` and
     ``left_step`` (int32, -1), ``followers``, ``stock`` (units in the warehouse),
@@ -70,14 +74,26 @@ class MerchantTable:
     revenue: np.ndarray
     period_revenue: np.ndarray
     period_cogs: np.ndarray
+    category: np.ndarray | None = None
+    gift_suitability: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        # a table built without categories: none (-1), suitability 1
+        n = self.kind.shape[0]
+        if self.category is None:
+            self.category = np.full(n, -1, dtype=np.int8)
+        if self.gift_suitability is None:
+            self.gift_suitability = np.ones(n)
 
     @classmethod
     def draw(cls, cfg: MerchantConfig, *, price_cap: float, steps_per_day: int,
-             rng: np.random.Generator) -> MerchantTable:
+             rng: np.random.Generator, categories: CategoriesConfig | None = None) -> MerchantTable:
         """Draw the merchant pool from the scenario (kinds in ``cfg.kind_names`` order).
 
         Prices are clipped to [0.01, price_cap] RMB. Of each type, round(count *
-        joined_at_start) merchants, chosen at random, start on the platform.
+        joined_at_start) merchants, chosen at random, start on the platform. A kind with
+        ``categories`` weights takes its merchants' categories, prices and return rates
+        from ``categories`` (:func:`~sim.model.categories.draw_kind_products`).
         """
         cols: dict[str, list[np.ndarray]] = {}
 
@@ -88,7 +104,10 @@ class MerchantTable:
             n = t.count
             quality = t.quality.sample(rng, n)
             add("kind", np.full(n, kind, dtype=np.int8))
-            add("price", np.clip(t.price.sample(rng, n), 0.01, price_cap))
+            products = draw_kind_products(t, categories, n, rng)
+            add("price", np.clip(products.price, 0.01, price_cap))
+            add("category", products.category)
+            add("gift_suitability", products.gift_suitability)
             add("quality", quality)
             add("appeal", t.appeal.sample(rng, n))
             add("followers", np.floor(t.followers.sample(rng, n)))
@@ -98,7 +117,7 @@ class MerchantTable:
             add("reorder_point", np.full(n, t.reorder_point, dtype=np.int64))
             add("restock_quantity", np.full(n, t.restock_quantity, dtype=np.int64))
             add("lead_steps", np.full(n, t.lead_days * steps_per_day, dtype=np.int64))
-            add("return_prob", t.return_rate * (1.0 - quality))
+            add("return_prob", products.return_rate * (1.0 - quality))
             add("expectation", np.full(n, t.expectation))
             start = np.zeros(n, dtype=bool)
             start[rng.permutation(n)[: int(round(n * t.joined_at_start))]] = True

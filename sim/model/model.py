@@ -132,6 +132,7 @@ class GiftModel(RunModel):
         self.merchant_table = MerchantTable.draw(
             scenario.merchants, price_cap=scenario.gifts.price_cap,
             steps_per_day=self.steps_per_day, rng=np.random.default_rng(streams["merchants"]),
+            categories=scenario.categories,
         )
         self.merchant_agents = [Merchant(self, i) for i in range(self.merchant_table.n_merchants)]
         self.merchants = AgentSet(self.merchant_agents, random=self.random)

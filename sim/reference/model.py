@@ -60,6 +60,7 @@ def unsupported(scenario: Scenario) -> list[str]:
         out.append(f"gifts.item = {scenario.gifts.item!r}")
     if scenario.time.step_hours != 24:
         out.append("time.step_hours other than 24")
+    out += [f"merchants.{name}.categories" for name, t in scenario.merchants.kinds().items() if t.categories]
     return out
 
 

@@ -91,6 +91,8 @@ def _type_name(ann: Any) -> str:
         return " or ".join(dict.fromkeys(_type_name(a) for a in args))
     if origin in (list, tuple):
         return f"list of {_type_name(args[0])}" if args else "list"
+    if origin is dict:
+        return f"table of {_type_name(args[1])}" if args else "table"
     if isinstance(ann, type) and issubclass(ann, BaseModel):
         return "table"
     if ann is dt.date:

@@ -33,6 +33,7 @@ from pydantic.fields import FieldInfo
 
 from ..policies import AllocationParams, EqualParams, params_class, registered_rules
 from .calendar_config import CalendarConfig, PushEvent
+from .categories_config import CategoriesConfig, CategoryWeights, check_kind_categories
 from .distributions import (
     Beta,
     Constant,
@@ -62,6 +63,7 @@ __all__ = [
     "MerchantTypeConfig",
     "MerchantConfig",
     "KIND_ROLE_KEYS",
+    "KIND_OPTIONAL_KEYS",
     "MAX_MERCHANT_KINDS",
     "MAX_MERCHANTS",
     "PushConfig",
@@ -497,7 +499,15 @@ class MerchantTypeConfig(_Strict):
     (chosen by the kind's position)."""
     label: str | None = Field(default=None, min_length=1, max_length=40)
     """Name of the kind in charts; leave it out for the table's name."""
+    categories: CategoryWeights | None = None
+    """Product categories of the kind's merchants, name -> weight (e.g. ``{books = 1, food =
+    2}``; names from ``[categories]``): each merchant draws one by these weights, then its
+    price and return rate from the category (this kind's ``price`` and ``return_rate`` are
+    then unused); leave it out for no category (as before categories existed)."""
 
+
+KIND_OPTIONAL_KEYS = ("categories",)
+"""Keys of a merchant type whose default is None (off); a dump leaves them out when None."""
 
 KIND_ROLE_KEYS = ("segment", "head", "colour", "label")
 """Keys of a merchant type that say how the kind is counted and shown, not how its
@@ -618,6 +628,9 @@ class MerchantConfig(_Strict):
             for key in KIND_ROLE_KEYS:
                 want = getattr(default, key) if default is not None else MerchantTypeConfig.model_fields[key].default
                 if key in table and table[key] == want:
+                    del table[key]
+            for key in KIND_OPTIONAL_KEYS:
+                if table.get(key, 0) is None:
                     del table[key]
         return data
 
@@ -845,6 +858,9 @@ class Scenario(_Strict):
     2025-01-29, Valentine's Day)."""
     merchants: MerchantConfig = MerchantConfig()
     """The merchant pool and its decisions."""
+    categories: CategoriesConfig = CategoriesConfig()
+    """Product categories (price, gift suitability, returns) that merchant kinds may draw
+    from (their ``categories`` weights); unused unless a kind gives weights."""
     policy: PolicyConfig = PolicyConfig()
     """The platform's traffic-allocation policy."""
     calendar: CalendarConfig = CalendarConfig()
@@ -872,10 +888,13 @@ class Scenario(_Strict):
         data = handler(self)
         if isinstance(self.mode, GiftMode) and isinstance(data, dict):
             data.pop("mode", None)
+        if self.categories.is_default() and isinstance(data, dict):
+            data.pop("categories", None)  # likewise before product categories existed
         return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        check_kind_categories(self.merchants.kinds(), self.categories)
         alloc, kinds = self.policy.allocation, self.merchants.kind_names
         for key in type(alloc).KIND_FIELDS:  # parameters naming merchant kinds
             unknown = [n for n in getattr(alloc, key) or () if n not in kinds]

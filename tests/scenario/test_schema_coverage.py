@@ -862,6 +862,57 @@ for _k in KINDS:
     EXEMPT[f"merchants.{_k}.label"] = "chart label only, changes no number"
 
 
+# issue 14: categories
+CATEGORIES = ("books", "small_appliances", "food", "apparel", "beauty", "luxury")
+
+
+def _category_effects(c: str) -> list[Effect]:
+    """Every merchant sells category ``c``: its price, returns and gift suitability show."""
+    only = {"merchants": {k: {"categories": {c: 1.0}} for k in KINDS}, "population": {"budget": 1e5}}
+    at_q0 = merge(only, {"merchants": {k: {"quality": 0.0} for k in KINDS},
+                         "categories": {c: {"return_rate": 0.0}}})
+
+    def price(new, ref):
+        assert np.all(new.merchants["price"] == 33.0) and np.all(new.merchants["category"] == c)
+        assert not np.any(ref.merchants["price"] == 33.0)
+        sold = new.gifts[new.gifts["merchant"] >= 0]
+        assert len(sold) > 5 and np.all(sold["price"] == 33.0)
+
+    def return_rate(new, ref):
+        acc, acc_ref = (r.gifts[r.gifts["outcome"] == "accepted"] for r in (new, ref))
+        assert len(acc) > 5 and acc["returned"].all() and len(acc_ref) > 5 and not acc_ref["returned"].any()
+
+    def suitability(new, ref):
+        assert new.s["gifts_sent"] == 0 and ref.s["gifts_sent"] > 20
+        assert np.all(new.merchants["gift_suitability"] == 0.0)
+
+    key = f"categories.{c}."
+    return [
+        Effect(f"{c}.price", (key + "price",), {"categories": {c: {"price": 33.0}}}, price, base=only),
+        Effect(f"{c}.return_rate", (key + "return_rate",), {"categories": {c: {"return_rate": 1.0}}}, return_rate,
+               base=at_q0),
+        Effect(f"{c}.gift_suitability", (key + "gift_suitability",), {"categories": {c: {"gift_suitability": 0.0}}},
+               suitability, base=only),
+    ]
+
+
+def _kind_categories_effect(k: str) -> Effect:
+    def categories(new, ref):
+        rows, rows_ref = new.kind_rows(k), ref.kind_rows(k)
+        assert len(rows) > 0 and (rows["category"] == "luxury").all() and rows_ref["category"].isna().all()
+        assert rows["price"].median() > 1000 > rows_ref["price"].median()
+        others = new.merchants[new.merchants["kind"] != k]
+        assert others["category"].isna().all()
+
+    return Effect(f"{k}.categories", (f"merchants.{k}.categories",), {"merchants": {k: {"categories": {"luxury": 1.0}}}},
+                  categories)
+
+
+for _c in CATEGORIES:
+    EFFECTS += _category_effects(_c)
+EFFECTS += [_kind_categories_effect(_k) for _k in KINDS]
+
+
 EXPLICIT: dict[str, str] = {
     "graph.path": "test_graph_file_and_file_tie_strengths",
     "graph.seed": "test_graph_seed_keeps_one_graph_across_run_seeds",

@@ -56,6 +56,10 @@ class GiftItem:
         """Which visits (by :class:`GiftSource`, int8) can lead to a gift, bool."""
         raise NotImplementedError
 
+    def gift_suitability(self, merchant: np.ndarray) -> np.ndarray:
+        """Multiplier of the chance to gift on a visit to each merchant's page, float64."""
+        raise NotImplementedError
+
 
 class Products(GiftItem):
     """Gifts are merchants' products, over the run's :class:`MerchantTable`."""
@@ -85,6 +89,10 @@ class Products(GiftItem):
     def sends_from(self, source: np.ndarray) -> np.ndarray:
         """Every visit can."""
         return np.ones(source.shape[0], dtype=bool)
+
+    def gift_suitability(self, merchant: np.ndarray) -> np.ndarray:
+        """The product category's ``gift_suitability`` (1 for a merchant without category)."""
+        return self.mt.gift_suitability[merchant]
 
     def sold(self, merchant: np.ndarray) -> np.ndarray:
         """Whether each product is still on sale (its merchant is active), bool."""
@@ -181,6 +189,10 @@ class Cash(Products):
     def sends_from(self, source: np.ndarray) -> np.ndarray:
         """Only the chat entry sends cash."""
         return source == GiftSource.CHAT
+
+    def gift_suitability(self, merchant: np.ndarray) -> np.ndarray:
+        """Cash has no product category: 1.0."""
+        return np.ones(merchant.shape[0])
 
     def sold(self, merchant: np.ndarray) -> np.ndarray:
         """Cash is always available."""

@@ -3,7 +3,8 @@
 Intents, by priority: reciprocity and pay-it-forward from gifts accepted in this step (on
 the gift's product page), then visits (invitation, chat entry, push, impression; in random
 order among visits of one source), each sending with probability send_probability *
-propensity * occasion lift (* send_boost under induced sharing). The sender must see the
+propensity * occasion lift (* send_boost under induced sharing) * the product category's
+``gift_suitability`` (1 for a merchant without category), capped at 1. The sender must see the
 gift button and not be muted. A visitor who sees the button becomes aware (a cascade root,
 or the inviter's child). The recipient is a friend drawn by tie strength (pay-it-forward
 excludes the giver; reciprocity returns to the giver). The gift needs price <= remaining
@@ -85,7 +86,8 @@ def intents_from_accepted(world: World, accepted: np.ndarray) -> Intents:
 
 def intents_from_visits(world: World, now: Now, sc: Scenario, visits: Visits) -> tuple[Intents, int]:
     """Visitors who see the button (and are not muted) become aware; each such visit
-    leads to an intent with probability send_probability * propensity * lift (* boost).
+    leads to an intent with probability send_probability * propensity * lift (* boost) *
+    the product category's gift suitability (1 without categories), capped at 1.
     Intents are ordered by source priority, in random order within a source.
 
     Returns
@@ -106,7 +108,8 @@ def intents_from_visits(world: World, now: Now, sc: Scenario, visits: Visits) ->
                               & (pop.aware_via[vu[by_invite]] == AwareVia.INVITE)]
         world.invitations.mark_made_aware(visits.invitation[by_invite])
     boost = induced.send_boost if induced.enabled else 1.0
-    p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * now.lift * boost, 0.0, 1.0)
+    suits = world.item.gift_suitability(visits.merchant)
+    p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * now.lift * boost * suits, 0.0, 1.0)
     go = np.flatnonzero(vis & (rng.random(vu.size) < p_send))
     go = go[rng.permutation(go.size)]
     go = go[np.argsort(VISIT_PRIORITY[visits.source[go]], kind="stable")]
