@@ -119,9 +119,10 @@ class MarketState:
                 "ad_spend": self.ad_spend.copy()}
 
 
-def channel_profits(orders_feed: np.ndarray, orders_other: np.ndarray, *, price: np.ndarray, unit_cost_share: np.ndarray,
-                    shop_commission: np.ndarray, expectation: np.ndarray, mini_program: np.ndarray,
-                    feed_per_shop_merchant: float, mini_cost: float) -> tuple[np.ndarray, np.ndarray]:
+def channel_profits(orders_feed: np.ndarray, orders_other: np.ndarray, *, price: np.ndarray,
+                    unit_cost_share: np.ndarray, shop_commission: np.ndarray, expectation: np.ndarray,
+                    mini_program: np.ndarray, feed_per_shop_merchant: float,
+                    mini_cost: float) -> tuple[np.ndarray, np.ndarray]:
     """Expected profit of a review period in the shop and in the mini program, RMB, each
     float64 of the merchants' shape (fixed costs common to both left out).
 

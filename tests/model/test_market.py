@@ -195,6 +195,8 @@ def test_bought_impressions_cap():
     active = np.array([True, True, True, False])
     assert list(bought_impressions(rate, active, 1000)) == [10, 30, 60, 0]
     assert list(bought_impressions(rate, active, 50)) == [5, 15, 30, 0]
+    assert list(bought_impressions(rate, active, 3)) == [0, 1, 2, 0]  # remainders 0.3, 0.9, 0.8
+    assert list(bought_impressions(rate, active, 0)) == [0, 0, 0, 0]
 
 
 def test_paid_traffic_spend_and_share():

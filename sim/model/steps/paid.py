@@ -22,13 +22,18 @@ __all__ = ["paid_visits", "bought_impressions"]
 
 def bought_impressions(ad_rate: np.ndarray, active: np.ndarray, cap: int) -> np.ndarray:
     """Paid impressions shown this step per merchant, int64 (n_merchants,): the ``ad_rate``
-    of active merchants; when their sum exceeds ``cap``, each is scaled by cap / sum and
-    rounded down (so the total never exceeds ``cap``)."""
+    of active merchants; when their sum exceeds ``cap``, the cap is shared in proportion
+    to them (largest remainders; ties to the lower index), so the total is ``cap``."""
     want = np.where(active, ad_rate, 0).astype(np.int64)
     total = int(want.sum())
-    if total > cap:
-        want = np.floor(want * (cap / total)).astype(np.int64)
-    return want
+    if total <= cap:
+        return want
+    exact = want * (cap / total)
+    got = np.floor(exact).astype(np.int64)
+    short = cap - int(got.sum())
+    if short > 0:
+        got[np.argsort(-(exact - got), kind="stable")[:short]] += 1
+    return got
 
 
 def paid_visits(world: World, now: Now, sc: Scenario, users: np.ndarray) -> tuple[Visits | None, int, float]:
