@@ -249,3 +249,47 @@ def test_invariants_with_every_market_mechanism_on(seed):
     assert st.ad_spend == pytest.approx(st.paid_impressions * 50.0 / 1000)
     assert np.all(t.commission[st.mini_program] == 0)
     assert np.all(t.commission[~st.mini_program] == st.shop_commission[~st.mini_program])
+
+
+def test_review_profit_books_ad_spend_and_mini_program_cost():
+    sc = small_scenario(merchants={"market": {"mini_program_cost_per_week": 14.0}, "exit_after": 3,
+                                   "white_label": {"channel": "mini_program"}})
+    m = GiftModel(sc, seed=1)
+    t, st = m.merchant_table, m.merchant_table.market
+    shop = int(np.flatnonzero(t.active & ~st.mini_program)[0])
+    mini = int(np.flatnonzero(t.active & st.mini_program)[0])
+    for i in (shop, mini):
+        t.period_revenue[i], t.period_cogs[i], st.period_ad_spend[i] = 100.0, 30.0, 12.5
+        m.merchant_agents[i].review()
+    fixed = t.fixed_cost_per_week
+    assert m.merchant_agents[shop].profits[-1] == pytest.approx(100 - 30 - fixed[shop] - 12.5)
+    assert m.merchant_agents[mini].profits[-1] == pytest.approx(100 - 30 - (fixed[mini] + 14.0) - 12.5)
+
+
+def test_budget_rule_closed_form_and_spend_within_budget():
+    from sim.scenario.market_config import PaidTrafficConfig
+    sc = small_scenario(policy={"commercial_share": 0.2, "paid_traffic": {"enabled": True, "ad_budget_share": 0.25,
+                                                                          "cpm_rmb": 30.0}})
+    m = GiftModel(sc, seed=1)
+    st = m.merchant_table.market
+    active = np.array([True] * 3 + [False] * (m.merchant_table.n_merchants - 3))
+    revenue = np.zeros(m.merchant_table.n_merchants)
+    revenue[:4] = [700.0, 10.0, -50.0, 900.0]
+    st.set_ad_rates(active, revenue, sc.policy.paid_traffic, review_steps=7)
+    assert list(st.ad_rate[:4]) == [int(0.25 * 700 * 1000 / 30 / 7), int(0.25 * 10 * 1000 / 30 / 7), 0, 0]
+    st.set_ad_rates(active, revenue, PaidTrafficConfig(), review_steps=7)  # off: rates unchanged
+    assert st.ad_rate[0] == 833
+    m = run_model(sc)
+    st, t = m.merchant_table.market, m.merchant_table
+    assert 0 < st.ad_spend.sum() <= 0.25 * t.revenue.sum()
+
+
+def test_per_10k_users_checked_against_a_file_graph_when_the_model_is_built(tmp_path):
+    n = 100_001  # three kinds of one merchant per user: 300,003 merchants
+    path = tmp_path / "path.txt"
+    path.write_text("\n".join(f"{i} {i + 1}" for i in range(n - 1)), encoding="utf-8")
+    sc = small_scenario(graph={"kind": "edgelist", "path": str(path)},
+                        merchants={k: {"per_10k_users": 10_000.0} for k in ("brand", "sme", "white_label")})
+    with pytest.raises(ScenarioError, match=r"merchants.white_label.per_10k_users: brings the merchants of all "
+                                            r"kinds to 300,003 on 100,001 users; allowed: at most 300,000"):
+        GiftModel(sc, seed=1)
