@@ -54,7 +54,7 @@ class MarketConfig(_Strict):
     """The "megaphone" (domain.md §1: the gift feature "tells merchants they can sell
     here"): a merchant off the platform expects the platform's recent orders per merchant
     times ``1 + visibility_weight * aware_share``, ``aware_share`` the share of users who
-    know the gift feature at the review. Assumption; range 0-5 (0: entry sees sales only,
+    know the gift feature (at the end of the step before the review). Assumption; range 0-5 (0: entry sees sales only,
     as before; 1: a platform where everyone knows the feature looks twice as good);
     neutral: 0."""
     reentry_after_days: StrictInt | None = Field(default=None, ge=0, le=36_500)
