@@ -93,10 +93,12 @@ class PaidTrafficConfig(_Strict):
     per thousand in ordinary cities, 90 in key cities and 140 in Beijing and Shanghai
     (Marbridge Daily, 2015-01-22, from Tencent's deck); agencies quote 50-180. Range
     40-180."""
-    max_per_user: Annotated[StrictFloat, Field(ge=0.0, le=1_000.0)] = 5.0
-    """Ad load: most paid impressions per active user per step (with daily steps, per
-    day). Assumption; range 1-20 (WeChat Moments: at most one ad per user per 48 h in
-    2015; feeds show several)."""
+    max_per_user: Annotated[StrictFloat, Field(ge=0.0, le=1_000.0)] = 0.5
+    """Ad load: most paid impressions per active unmuted user per day (shared among a
+    day's steps). Assumption: 0.5, as many as the organic commercial impressions of the
+    default feed (20 impressions x 2.5% commercial share, domain.md §2), so that paid
+    traffic at most doubles commerce's share of the feed; range 0.25-5 (WeChat Moments:
+    at most one ad per user per 48 h in 2015; Douyin's ~25% commercial share: 5)."""
 
 
 def omit_defaults(data: dict, key: str, default: BaseModel) -> None:

@@ -254,7 +254,8 @@ BUSY = {
     # issue 14: market (paid traffic, a kind in its own mini program)
     "market_paid_mini_program": {"merchants": {"white_label": {"channel": "mini_program", "joined_at_start": 1.0,
                                                                "fixed_cost_per_week": 0.0}},
-                                 "policy": {"paid_traffic": {"enabled": True, "ad_budget_share": 0.3}}},
+                                 "policy": {"paid_traffic": {"enabled": True, "ad_budget_share": 0.3,
+                                                            "max_per_user": 5.0}}},
 }
 
 

@@ -200,7 +200,8 @@ def test_bought_impressions_cap():
 
 
 def test_paid_traffic_spend_and_share():
-    sc = small_scenario(policy={"commercial_share": 0.2, "paid_traffic": {"enabled": True, "cpm_rmb": 80.0}})
+    sc = small_scenario(policy={"commercial_share": 0.2, "paid_traffic": {"enabled": True, "cpm_rmb": 80.0,
+                                                                          "max_per_user": 5.0}})
     m = run_model(sc, steps=7)
     st, t = m.merchant_table.market, m.merchant_table
     assert st.paid_impressions.sum() == 0  # nothing bought before the first review
