@@ -228,6 +228,11 @@ RUN_OUTCOMES = OutcomeRegistry([
     Outcome("muted_share", "share of users who muted", lambda f: _div(f.model.population.muted.sum(), f.n_users),
             MIN, U),
     *_trigger_outcomes(),
+    # issue 14: market
+    Outcome("ad_revenue_rmb", "platform revenue from merchants' paid impressions (policy.paid_traffic), RMB",
+            lambda f: f.model.merchant_table.market.ad_revenue),
+    Outcome("mini_program_merchants", "merchants on the platform selling from their own mini program at the end",
+            lambda f: int((f.model.merchant_table.market.mini_program & f.model.merchant_table.active).sum())),
 ], views={
     "batch": ("gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",
               "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share",

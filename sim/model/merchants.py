@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import mesa
 import numpy as np
 
 from ..scenario.categories_config import CategoriesConfig
-from ..scenario.schema import MerchantConfig
 from .categories import draw_kind_products
+from ..scenario.market_config import PaidTrafficConfig
+from ..scenario.schema import MerchantConfig
+from .market import MarketState
 
 __all__ = ["MerchantTable", "Merchant", "DemandWindow", "admit_entrants"]
 
@@ -43,6 +45,8 @@ class MerchantTable:
     arrived); cumulative counts ``orders``, ``accepted``, ``returned``, ``stockouts``,
     ``impressions`` and money ``gmv``, ``revenue`` (net of commission and returns, RMB);
     ``period_revenue`` and ``period_cogs`` since the last review.
+
+    ``market``: the channel and paid-traffic state (:class:`sim.model.market.MarketState`).
     """
 
     kind: np.ndarray
@@ -76,6 +80,7 @@ class MerchantTable:
     period_cogs: np.ndarray
     category: np.ndarray | None = None
     gift_suitability: np.ndarray | None = None
+    market: MarketState | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         # a table built without categories: none (-1), suitability 1
@@ -87,11 +92,14 @@ class MerchantTable:
 
     @classmethod
     def draw(cls, cfg: MerchantConfig, *, price_cap: float, steps_per_day: int,
-             rng: np.random.Generator, categories: CategoriesConfig | None = None) -> MerchantTable:
+             rng: np.random.Generator, n_users: int | None = None,
+             paid: PaidTrafficConfig | None = None, categories: CategoriesConfig | None = None) -> MerchantTable:
         """Draw the merchant pool from the scenario (kinds in ``cfg.kind_names`` order).
 
         Prices are clipped to [0.01, price_cap] RMB. Of each type, round(count *
-        joined_at_start) merchants, chosen at random, start on the platform. A kind with
+        joined_at_start) merchants, chosen at random, start on the platform; the count is
+        the kind's ``pool_size(n_users)`` (``per_10k_users`` when given). ``paid``: the
+        policy's paid traffic (default: off), for :attr:`market`. A kind with
         ``categories`` weights takes its merchants' categories, prices and return rates
         from ``categories`` (:func:`~sim.model.categories.draw_kind_products`).
         """
@@ -101,7 +109,7 @@ class MerchantTable:
             cols.setdefault(name, []).append(values)
 
         for kind, t in enumerate(cfg.types()):
-            n = t.count
+            n = t.pool_size(n_users)
             quality = t.quality.sample(rng, n)
             add("kind", np.full(n, kind, dtype=np.int8))
             products = draw_kind_products(t, categories, n, rng)
@@ -133,7 +141,9 @@ class MerchantTable:
         for name in ("orders", "accepted", "returned", "stockouts", "impressions", "gmv",
                      "revenue", "period_revenue", "period_cogs"):
             data[name] = np.zeros(m, dtype=np.float64)
-        return cls(**data)
+        table = cls(**data)
+        table.market = MarketState.build(cfg, table.kind, table.commission, paid or PaidTrafficConfig())
+        return table
 
     @property
     def n_merchants(self) -> int:
@@ -151,9 +161,12 @@ class MerchantTable:
         return self.active & (self.stock - self.reserved + self.incoming <= self.reorder_point)
 
     def as_columns(self) -> dict[str, np.ndarray]:
-        """Copies of every column, plus ``merchant`` ids."""
+        """Copies of every column, plus ``merchant`` ids (and the market's columns when a
+        market mechanism is on)."""
         out = {"merchant": np.arange(self.n_merchants, dtype=np.int32)}
-        out.update({f.name: getattr(self, f.name).copy() for f in fields(self)})
+        out.update({f.name: getattr(self, f.name).copy() for f in fields(self) if f.name != "market"})
+        if self.market is not None and self.market.shown:
+            out.update(self.market.columns())
         return out
 
 
@@ -218,12 +231,14 @@ class Merchant(mesa.Agent):
         merchant has ``exit_after`` periods of grace).
 
         Profit of a period = revenue (net of commission and returns) - cost of goods
-        shipped - fixed cost for the period.
+        shipped - fixed cost for the period (with the mini program's cost while in it) -
+        paid impressions bought in it.
         """
         t, i, model = self.table, self.index, self.model
         if t.active[i]:
             horizon = model.config.merchants.exit_after
-            self.profits.append(t.period_revenue[i] - t.period_cogs[i] - self.period_fixed_cost)
+            self.profits.append(t.period_revenue[i] - t.period_cogs[i] - self.period_fixed_cost
+                                - t.market.period_ad_spend[i])
             if len(self.profits) > horizon:
                 self.profits.popleft()
             if len(self.profits) == horizon and sum(self.profits) < 0:
@@ -235,8 +250,12 @@ class Merchant(mesa.Agent):
 
     @property
     def period_fixed_cost(self) -> float:
-        """Fixed cost of one review period, RMB."""
-        return float(self.table.fixed_cost_per_week[self.index] * self.model.review_days / 7.0)
+        """Fixed cost of one review period, RMB (in its mini program, plus
+        ``merchants.market.mini_program_cost_per_week``)."""
+        weekly = self.table.fixed_cost_per_week[self.index]
+        if self.table.market.mini_program[self.index]:
+            weekly = weekly + self.model.config.merchants.market.mini_program_cost_per_week
+        return float(weekly * self.model.review_days / 7.0)
 
     def expected_profit(self, orders: float) -> float:
         """Profit the merchant expects from a review period on the platform, RMB, if the
@@ -248,17 +267,24 @@ class Merchant(mesa.Agent):
 
 
 def admit_entrants(agents: list[Merchant], table: MerchantTable, *, period_sales: float, room: int | None,
-                   step: int) -> None:
+                   step: int, reentry_steps: int | None = None) -> None:
     """Free entry at a review: merchants off the platform join while entry pays.
 
-    Candidates (never on the platform, or not yet joined) are taken in order of the
-    profit they would expect as the next entrant (ties by index). Each joins if its
-    expected profit is positive when ``period_sales`` (units accepted and not returned
-    in the last review period) are shared among the active merchants plus itself, until
-    ``room`` admissions are used (None: no cap). Sets ``active`` and ``joined_step``.
+    Candidates (never on the platform, or not yet joined; with ``reentry_steps`` also
+    those that left at least that many steps ago) are taken in order of the profit they
+    would expect as the next entrant (ties by index). Each joins if its expected profit
+    is positive when ``period_sales`` (units accepted and not returned in the last review
+    period, times the visibility factor of the caller) are shared among the active
+    merchants plus itself, until ``room`` admissions are used (None: no cap). Sets
+    ``active`` and ``joined_step``; a merchant coming back is no longer ``left`` and has
+    a new grace period.
     """
     n_active = int(table.active.sum())
-    pool = [a for a in agents if not table.active[a.index] and not table.left[a.index]]
+    if reentry_steps is not None:
+        back = table.left & (table.left_step <= step - reentry_steps)
+    else:
+        back = np.zeros_like(table.left)
+    pool = [a for a in agents if not table.active[a.index] and (not table.left[a.index] or back[a.index])]
     pool.sort(key=lambda a: (-a.expected_profit(period_sales / (n_active + 1)), a.index))
     for agent in pool:
         if room is not None and room <= 0:
@@ -267,6 +293,9 @@ def admit_entrants(agents: list[Merchant], table: MerchantTable, *, period_sales
             continue
         table.active[agent.index] = True
         table.joined_step[agent.index] = step
+        if table.left[agent.index]:
+            table.left[agent.index] = False
+            agent.profits.clear()
         n_active += 1
         if room is not None:
             room -= 1

@@ -31,6 +31,7 @@ from ..calendar import Calendar, run_occasions
 from ..experiments.seeds import seed_streams
 from ..graph import CSRGraph, build_graph
 from ..policies import MerchantView, make_policy
+from ..scenario.errors import ScenarioError
 from ..scenario.schema import Scenario
 from . import steps
 from .gifts import GiftLedger
@@ -41,7 +42,21 @@ from .recorder import Recorder
 from .states import GiftOutcome
 from .steps.record import Tally, gather
 
-__all__ = ["GiftModel", "RunModel", "run_graph", "seed_streams"]
+__all__ = ["GiftModel", "RunModel", "run_graph", "seed_streams", "check_pool"]
+
+
+def check_pool(scenario: Scenario, n_users: int) -> None:
+    """Refuse merchant pools (``per_10k_users``) too large for the graph's ``n_users``
+    users, before any merchant is drawn.
+
+    Raises
+    ------
+    ScenarioError
+        Naming the key and the allowed total.
+    """
+    problem = scenario.merchants.pool_problem(n_users)
+    if problem is not None:
+        raise ScenarioError(f"{problem[0]}: {problem[1]}")
 
 
 def run_graph(scenario: Scenario, streams: dict[str, np.random.SeedSequence]) -> CSRGraph:
@@ -129,10 +144,11 @@ class GiftModel(RunModel):
         if scenario.calendar.birthday_gift_rate > 0:
             self.population.draw_birthdays(prng)
             self.birthdays = steps.occasions.BirthdayBook.of(self.population.birthday)
+        check_pool(scenario, graph.n_users)
         self.merchant_table = MerchantTable.draw(
             scenario.merchants, price_cap=scenario.gifts.price_cap,
             steps_per_day=self.steps_per_day, rng=np.random.default_rng(streams["merchants"]),
-            categories=scenario.categories,
+            n_users=graph.n_users, paid=scenario.policy.paid_traffic, categories=scenario.categories,
         )
         self.merchant_agents = [Merchant(self, i) for i in range(self.merchant_table.n_merchants)]
         self.merchants = AgentSet(self.merchant_agents, random=self.random)
@@ -268,7 +284,9 @@ class GiftModel(RunModel):
         review = steps.merchants.is_review_step(self.step_index, self.review_steps)
         moves = steps.merchants.update_merchants(
             self.merchant_table, self.merchant_agents, self.merchants, self.config.merchants,
-            step=self.step_index, review_steps=self.review_steps, period_sales=sales)
+            step=self.step_index, review_steps=self.review_steps, period_sales=sales,
+            paid=self.config.policy.paid_traffic, ledger=self.ledger, aware_share=self.tally.aware / self.graph.n_users,
+            steps_per_day=self.steps_per_day)
         self.period_sales = 0.0 if review else sales
         return moves
 

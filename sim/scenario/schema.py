@@ -43,6 +43,7 @@ from .distributions import (
     ProbabilityDist,
 )
 from .errors import KeyProblem, folder_name
+from .market_config import MARKET_KIND_KEYS, MAX_PER_10K_USERS, Channel, MarketConfig, PaidTrafficConfig, omit_defaults
 
 __all__ = [
     "Scenario",
@@ -504,6 +505,21 @@ class MerchantTypeConfig(_Strict):
     2}``; names from ``[categories]``): each merchant draws one by these weights, then its
     price and return rate from the category (this kind's ``price`` and ``return_rate`` are
     then unused); leave it out for no category (as before categories existed)."""
+    per_10k_users: Annotated[StrictFloat, Field(ge=0.0, le=MAX_PER_10K_USERS)] | None = None
+    """Potential merchants per 10,000 users: when given, the pool is round(per_10k_users *
+    users / 10,000) and ``count`` is ignored, so that the market scales with the graph.
+    Assumption; neutral: None (``count``)."""
+    channel: Channel = "shop"
+    """Where the kind sells: ``shop`` (the platform's shop, as before), ``mini_program``
+    (own mini program: no commission, no organic feed impressions) or ``choose`` (at each
+    review, the one with the higher expected profit; see :mod:`sim.model.market`)."""
+
+    def pool_size(self, n_users: int | None) -> int:
+        """Potential merchants of the kind: ``count``, or round(per_10k_users * n_users /
+        10,000) when ``per_10k_users`` is given and ``n_users`` known."""
+        if self.per_10k_users is None or n_users is None:
+            return self.count
+        return int(round(self.per_10k_users * n_users / 10_000))
 
 
 KIND_OPTIONAL_KEYS = ("categories",)
@@ -573,6 +589,8 @@ class MerchantConfig(_Strict):
     cap."""
     demand_window_days: StrictInt = Field(default=7, ge=1, le=365)
     """Days of orders a merchant (and ``sales_proportional``) looks back on."""
+    market: MarketConfig = MarketConfig()
+    """Entry with visibility, re-entry, mini-program cost (issue 14; neutral by default)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -625,13 +643,14 @@ class MerchantConfig(_Strict):
             if not isinstance(table, dict):
                 continue
             default = builtin[name] if name in builtin else None
-            for key in KIND_ROLE_KEYS:
+            for key in KIND_ROLE_KEYS + MARKET_KIND_KEYS:
                 want = getattr(default, key) if default is not None else MerchantTypeConfig.model_fields[key].default
                 if key in table and table[key] == want:
                     del table[key]
             for key in KIND_OPTIONAL_KEYS:
                 if table.get(key, 0) is None:
                     del table[key]
+        omit_defaults(data, "market", MarketConfig())
         return data
 
     @property
@@ -661,7 +680,20 @@ class MerchantConfig(_Strict):
     def emptied(self) -> MerchantConfig:
         """The same kinds with no merchants (``count = 0`` each): the classic modes' pool."""
         data = self.model_dump(by_alias=True)
-        return MerchantConfig.model_validate({**data, **{n: {**data[n], "count": 0} for n in self.kind_names}})
+        return MerchantConfig.model_validate({**data, **{n: {**data[n], "count": 0, "per_10k_users": None}
+                                                       for n in self.kind_names}})
+
+    def pool_problem(self, n_users: int) -> tuple[str, str] | None:
+        """(dotted key, message) when the pools of ``n_users`` users (``per_10k_users``)
+        bring the merchants of all kinds above :data:`MAX_MERCHANTS`, else None."""
+        total = 0
+        for name, t in self.kinds().items():
+            total += t.pool_size(n_users)
+            if total > MAX_MERCHANTS:
+                key = f"merchants.{name}.{'count' if t.per_10k_users is None else 'per_10k_users'}"
+                return key, (f"brings the merchants of all kinds to {total:,} on {n_users:,} users; allowed: at "
+                             f"most {MAX_MERCHANTS:,} in all")
+        return None
 
     def kind_labels(self) -> tuple[str, ...]:
         """Chart names of the kinds (``label``, else the name), indexed by kind code."""
@@ -745,6 +777,15 @@ class PolicyConfig(_Strict):
     """Platform push (off for WeChat, domain.md §2)."""
     induced_sharing: InducedSharingConfig = InducedSharingConfig()
     """Induced sharing (off for WeChat, domain.md §2)."""
+    paid_traffic: PaidTrafficConfig = PaidTrafficConfig()
+    """Paid traffic on top of the organic allocation (issue 14; off by default)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_default_paid_traffic(self, handler):
+        data = handler(self)  # left out at its default: scenarios keep their run ids
+        if isinstance(data, dict):
+            omit_defaults(data, "paid_traffic", PaidTrafficConfig())
+        return data
 
     @field_validator("allocation", mode="before")
     @classmethod
@@ -922,6 +963,10 @@ class Scenario(_Strict):
                     f"{dt_days:g} days = {(self.mode.p + self.mode.q) * dt_days:g} is above 1; "
                     "allowed: (p + q) * time.step_hours / 24 <= 1 (a probability per step)"
                 )
+        users = static_users(self.graph)
+        problem = self.merchants.pool_problem(users) if users is not None else None
+        if problem is not None:
+            raise KeyProblem(problem[0], problem[1])
         if isinstance(self.mode, IndependentCascadeMode):
             users = static_users(self.graph)
             if users is not None and self.mode.seeds > users:

@@ -179,6 +179,11 @@ def recompute_summary(res, n_users: int) -> dict[str, float]:
     lift = lift_by_definition(gifts, n_users, len(series) // spd, spd)
     for key, value in zip(("lift", "treated_rate", "control_rate", "treated_users"), lift, strict=True):
         out[f"receive_give_{key}"] = value
+    # issue 14: market (the merchants table has these columns only when a market mechanism is on)
+    shown = "ad_spend" in merchants
+    out["ad_revenue_rmb"] = float(merchants["ad_spend"].sum()) if shown else 0.0
+    out["mini_program_merchants"] = int((merchants["active"] & (merchants["channel"] == "mini_program")).sum()) \
+        if shown else 0
     return out
 
 
@@ -288,6 +293,11 @@ BUSY = {
                                              "induced_sharing": {"enabled": True, "fanout": 3}}},
     "cash_and_products": {"gifts": {"item": "cash", "chat_entry_rate": 0.15, "send_probability": 0.6},
                           "policy": {"commercial_share": 0.3}},
+    # issue 14: market (paid traffic, a kind in its own mini program)
+    "market_paid_mini_program": {"merchants": {"white_label": {"channel": "mini_program", "joined_at_start": 1.0,
+                                                               "fixed_cost_per_week": 0.0}},
+                                 "policy": {"paid_traffic": {"enabled": True, "ad_budget_share": 0.3,
+                                                            "max_per_user": 5.0}}},
 }
 
 
@@ -308,6 +318,8 @@ def test_busy_runs_define_every_outcome_and_match_the_recomputation(name):
                 "receive_give_lift", "receive_give_treated_users") + (("cash_rmb",) if cash else ("gmv_rmb", "returns_rmb", "commission_rmb")):
         assert want[key] > 0, key
     assert want["largest_cascade"] >= 3 and want["max_depth"] >= 2
+    if name.startswith("market"):
+        assert want["ad_revenue_rmb"] > 0 and want["mini_program_merchants"] > 0
     if not cash:
         assert 0 < want["sme_gmv_share"] < 1 and 0 < want["brand_gmv_share"] < 1
         # several merchants sell, so a top-10 share differs from a top-1 share

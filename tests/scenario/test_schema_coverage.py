@@ -913,6 +913,89 @@ for _c in CATEGORIES:
 EFFECTS += [_kind_categories_effect(_k) for _k in KINDS]
 
 
+
+# issue 14: market
+def _market_kind_effects(k: str) -> list[Effect]:
+    def per_capita(new, ref):
+        assert len(new.kind_rows(k)) == 6 != len(ref.kind_rows(k))  # round(400 * 150 / 10,000)
+
+    def channel(new, ref):
+        rows = new.kind_rows(k)
+        assert (rows["impressions"] == 0).all() and (rows["commission"] == 0).all()
+        assert (rows["channel"] == "mini_program").all() and ref.kind_rows(k)["impressions"].sum() > 0
+
+    return [
+        Effect(f"{k}.per_10k_users", (f"merchants.{k}.per_10k_users",),
+               {"merchants": {k: {"per_10k_users": 400.0}}}, per_capita),
+        Effect(f"{k}.channel", (f"merchants.{k}.channel",), {"merchants": {k: {"channel": "mini_program"}}}, channel,
+               base={"merchants": {k: {"joined_at_start": 1.0}}}),
+    ]
+
+
+for _k in KINDS:
+    EFFECTS += _market_kind_effects(_k)
+
+
+def _check_visibility(new, ref):
+    assert new.s["merchants_joined"] > ref.s["merchants_joined"]
+
+
+def _came_back(r) -> int:
+    t = r.m.merchant_table
+    return int(((t.joined_step > t.left_step) & (t.left_step >= 0)).sum())
+
+
+def _check_reentry(new, ref):
+    assert _came_back(new) > 0 == _came_back(ref)
+
+
+def _check_mini_cost(new, ref):
+    assert new.kind_rows("brand")["left"].all() and not ref.kind_rows("brand")["left"].any()
+
+
+def _check_paid_on(new, ref):
+    assert new.s["ad_revenue_rmb"] > 0 == ref.s["ad_revenue_rmb"]
+    assert new.merchants["paid_impressions"].sum() > 0 and "paid_impressions" not in ref.merchants
+
+
+def _check_budget_share(new, ref):
+    assert new.s["ad_revenue_rmb"] == 0 < ref.s["ad_revenue_rmb"]
+
+
+def _check_cpm(new, ref):
+    for r, cpm in ((new, 100.0), (ref, 40.0)):
+        assert r.merchants["paid_impressions"].sum() > 0
+        assert np.allclose(r.merchants["ad_spend"], r.merchants["paid_impressions"] * cpm / 1000)
+
+
+def _check_ad_load(new, ref):
+    per_step = 0.02 * 150  # at most max_per_user * active users a step
+    assert 0 < new.merchants["paid_impressions"].sum() <= per_step * 21 < ref.merchants["paid_impressions"].sum()
+
+
+_ENTRY = {"merchants": {"sme": {"joined_at_start": 0.2, "fixed_cost_per_week": 150.0}}}
+_BACK = {"merchants": {"review_days": 3, "exit_after": 1, "sme": {"fixed_cost_per_week": 100.0, "expectation": 5.0}}}
+_MINI = {"merchants": {"brand": {"channel": "mini_program", "joined_at_start": 1.0, "fixed_cost_per_week": 0.0,
+                                 "unit_cost_share": 0.0}, "exit_after": 1}}
+_PAID = {"policy": {"paid_traffic": {"enabled": True, "ad_budget_share": 0.5}}}
+EFFECTS += [
+    Effect("market.visibility_weight", ("merchants.market.visibility_weight",),
+           {"merchants": {"market": {"visibility_weight": 5.0}}}, _check_visibility, base=_ENTRY),
+    Effect("market.reentry_after_days", ("merchants.market.reentry_after_days",),
+           {"merchants": {"market": {"reentry_after_days": 3}}}, _check_reentry, base=_BACK),
+    Effect("market.mini_program_cost_per_week", ("merchants.market.mini_program_cost_per_week",),
+           {"merchants": {"market": {"mini_program_cost_per_week": 1e6}}}, _check_mini_cost, base=_MINI),
+    Effect("paid_traffic.enabled", ("policy.paid_traffic.enabled",),
+           {"policy": {"paid_traffic": {"enabled": True}}}, _check_paid_on,
+           base={"policy": {"paid_traffic": {"ad_budget_share": 0.5}}}),
+    Effect("paid_traffic.ad_budget_share", ("policy.paid_traffic.ad_budget_share",),
+           {"policy": {"paid_traffic": {"ad_budget_share": 0.0}}}, _check_budget_share, base=_PAID),
+    Effect("paid_traffic.cpm_rmb", ("policy.paid_traffic.cpm_rmb",),
+           {"policy": {"paid_traffic": {"cpm_rmb": 100.0}}}, _check_cpm, base=_PAID),
+    Effect("paid_traffic.max_per_user", ("policy.paid_traffic.max_per_user",),
+           {"policy": {"paid_traffic": {"max_per_user": 0.02}}}, _check_ad_load, base=_PAID),
+]
+
 EXPLICIT: dict[str, str] = {
     "graph.path": "test_graph_file_and_file_tie_strengths",
     "graph.seed": "test_graph_seed_keeps_one_graph_across_run_seeds",

@@ -12,9 +12,14 @@ cash gifts), each such user who sees the gift button opens it with probability
 for cash). Every pending invitation of an active user is seen and ends in the invitation
 log (visited, declined, muted or unavailable).
 
+Merchants in their own mini program (:mod:`sim.model.market`) take no part in the
+organic split nor in pushes (their shares go to the shop merchants); with
+``policy.paid_traffic`` on, merchants' bought impressions come last
+(:mod:`sim.model.steps.paid`).
+
 The generator is drawn in this order: impressions, the policy's weights, the split,
 clicks, click slots; pushes, their clicks, their products; invitation clicks; chat
-entries, their products.
+entries, their products; paid impressions' viewers, their clicks.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from ...scenario.schema import MerchantConfig, Scenario
 from ..merchants import DemandWindow, MerchantTable
 from ..states import GiftSource, InvitationOutcome
 from .carriers import Traffic, Visits
+from .paid import paid_visits
 from .world import Now, World
 
 __all__ = ["allocate_traffic", "merchant_view", "draw_impressions", "click_visits", "push_visits",
@@ -52,12 +58,16 @@ def allocate_traffic(world: World, now: Now, sc: Scenario, policy: AllocationPol
     pop.annoyance[users] += k * sc.policy.ad_annoyance
     total = int(k.sum())
     view = merchant_view(world.merchants, world.demand, now, total, sc.merchants)
-    shares = normalise(policy.weights(view, world.rng), world.merchants.active)
-    parts = [click_visits(world, sc.gifts.click_through, users, k, shares)]
-    pushed, pushes = push_visits(world, now, sc, users, shares)
+    weights = policy.weights(view, world.rng)
+    shares = normalise(weights, world.merchants.active)
+    market = world.merchants.market
+    feed = normalise(weights, market.organic(world.merchants.active)) if market.mini_program.any() else shares
+    parts = [click_visits(world, sc.gifts.click_through, users, k, feed)]
+    pushed, pushes = push_visits(world, now, sc, users, feed)
     parts += [pushed, invitation_visits(world, now, sc, active)]
     if chat_open and world.item.chat_open():
         parts.append(chat_visits(world, now, sc.gifts.chat_entry_rate, users, shares))
+    parts.append(paid_visits(world, now, sc, users)[0])
     return Traffic(visits=Visits.concat([p for p in parts if p is not None]),
                    commercial_impressions=total, pushes=pushes, shares=shares)
 
@@ -96,7 +106,7 @@ def click_visits(world: World, click_through: float, users: np.ndarray, k: np.nd
     and match the clicks to impression slots uniformly at random. None without clicks."""
     mt, rng = world.merchants, world.rng
     total = int(k.sum())
-    if total == 0 or not mt.active.any():
+    if total == 0 or not shares.any():  # no merchant to show (none active, or all in mini programs)
         return None
     per_m = rng.multinomial(total, shares)
     mt.impressions += per_m
@@ -122,7 +132,7 @@ def push_visits(world: World, now: Now, sc: Scenario, users: np.ndarray,
     on, reach, click = (True, event.reach, event.click_through) if event else (push.enabled, push.reach,
                                                                                  push.click_through)
     to_chat = event is not None and world.item.cash
-    if not (on and users.size and (to_chat or world.merchants.active.any())):
+    if not (on and users.size and (to_chat or shares.any())):
         return None, 0
     pushed = users[rng.random(users.size) < reach * now.per_step(pop, users)]
     pop.annoyance[pushed] += push.annoyance
