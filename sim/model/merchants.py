@@ -20,9 +20,9 @@ import mesa
 import numpy as np
 
 from ..scenario.categories_config import CategoriesConfig
-from .categories import draw_kind_products
 from ..scenario.market_config import PaidTrafficConfig
 from ..scenario.schema import MerchantConfig
+from .categories import draw_kind_products
 from .market import MarketState
 
 __all__ = ["MerchantTable", "Merchant", "DemandWindow", "admit_entrants"]
