@@ -65,6 +65,16 @@ class MarketState:
     shown: bool
 
     @classmethod
+    def in_shop(cls, commission: np.ndarray) -> MarketState:
+        """Every merchant in the platform's shop, no paid traffic (a table built without a
+        scenario); ``commission`` (float64, (n_merchants,)) is the shop's."""
+        n = commission.shape[0]
+        return cls(mini_program=np.zeros(n, dtype=bool), chooser=np.zeros(n, dtype=bool),
+                   shop_commission=commission.copy(), ad_rate=np.zeros(n, dtype=np.int64),
+                   paid_impressions=np.zeros(n, dtype=np.int64), ad_spend=np.zeros(n),
+                   period_ad_spend=np.zeros(n), switches=np.zeros(n, dtype=np.int64), shown=False)
+
+    @classmethod
     def build(cls, cfg: MerchantConfig, kind: np.ndarray, commission: np.ndarray,
               paid: PaidTrafficConfig) -> MarketState:
         """The state at the start: kinds with ``channel = "mini_program"`` in their mini

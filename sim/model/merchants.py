@@ -83,12 +83,14 @@ class MerchantTable:
     market: MarketState | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        # a table built without categories: none (-1), suitability 1
+        # a table built by hand: no categories (-1), suitability 1, every merchant in the shop
         n = self.kind.shape[0]
         if self.category is None:
             self.category = np.full(n, -1, dtype=np.int8)
         if self.gift_suitability is None:
             self.gift_suitability = np.ones(n)
+        if self.market is None:  # every merchant in the shop, no paid traffic
+            self.market = MarketState.in_shop(self.commission)
 
     @classmethod
     def draw(cls, cfg: MerchantConfig, *, price_cap: float, steps_per_day: int,
