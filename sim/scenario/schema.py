@@ -41,6 +41,7 @@ from .distributions import (
     ProbabilityDist,
 )
 from .errors import KeyProblem, folder_name
+from .groups_config import GroupsConfig
 
 __all__ = [
     "Scenario",
@@ -837,6 +838,8 @@ class Scenario(_Strict):
     """The merchant pool and its decisions."""
     policy: PolicyConfig = PolicyConfig()
     """The platform's traffic-allocation policy."""
+    groups: GroupsConfig = GroupsConfig()
+    """Chat groups and group gifts (off by default; :mod:`sim.scenario.groups_config`)."""
     mode: ModeConfig = GiftMode()
     """Which mechanisms run: ``gift`` (the full model, default), or a classic model for
     validation: ``independent_cascade`` or ``bass`` (see their classes)."""
@@ -860,6 +863,8 @@ class Scenario(_Strict):
         data = handler(self)
         if isinstance(self.mode, GiftMode) and isinstance(data, dict):
             data.pop("mode", None)
+        if self.groups == GroupsConfig() and isinstance(data, dict):  # likewise groups off (issue #14)
+            data.pop("groups", None)
         return data
 
     @model_validator(mode="after")

@@ -126,11 +126,13 @@ class DayValues:
 @dataclass(frozen=True)
 class Traffic:
     """What the traffic sub-step brought: the ``visits`` and its counts
-    (``commercial_impressions`` shown, ``pushes`` sent)."""
+    (``commercial_impressions`` shown, ``pushes`` sent), and the policy's ``shares`` of the
+    step (float64, (n_merchants,); products of the chat entry and of group gifts)."""
 
     visits: Visits
     commercial_impressions: int = 0
     pushes: int = 0
+    shares: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def allocate_traffic(world: World, now: Now, sc: Scenario, policy: AllocationPol
     if chat_open and world.item.chat_open():
         parts.append(chat_visits(world, now, sc.gifts.chat_entry_rate, users, shares))
     return Traffic(visits=Visits.concat([p for p in parts if p is not None]),
-                   commercial_impressions=total, pushes=pushes)
+                   commercial_impressions=total, pushes=pushes, shares=shares)
 
 
 def merchant_view(table: MerchantTable, demand: DemandWindow, now: Now, expected_impressions: float,
