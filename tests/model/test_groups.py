@@ -135,7 +135,6 @@ def test_groups_file_errors_name_the_line(tmp_path, text, message):
 
 def test_bad_group_size_and_cli_messages(tmp_path):
     from sim.scenario import ScenarioError, validate_scenario
-    from sim.scenario.errors import KeyProblem  # noqa: F401
     base = {"name": "x", "graph": {"kind": "complete", "n": 5}}
     with pytest.raises(ScenarioError, match="groups.max_size"):
         validate_scenario({**base, "groups": {"max_size": 0}}, "<t>")

@@ -289,7 +289,7 @@ def send_boxes(world: World, now: Now, sc: Scenario, state: GroupState, launches
                expiry_steps: int) -> Sent:
     """Send the boxes of ``launches`` (module docstring): one per user, the sender sees the
     button and is not muted, the product is sold; priced, within budget, in stock."""
-    pop, rng, item, cfg, led = world.population, world.rng, world.item, sc.groups, world.ledger
+    pop, rng, item, cfg = world.population, world.rng, world.item, sc.groups
     _, first = np.unique(launches.user, return_index=True)
     launches = launches.take(np.sort(first))
     ok = now.sees_button(pop, launches.user) & ~pop.muted[launches.user] & item.sold(launches.merchant)
