@@ -151,7 +151,8 @@ def generate_groups(graph: CSRGraph, cfg, rng: np.random.Generator) -> GroupTabl
     friend = (rng.random(f.size) < cfg.friend_share) & (deg > 0)
     pos = np.minimum((rng.random(f.size) * deg).astype(np.int64), np.maximum(deg - 1, 0))
     other = rng.integers(0, n, f.size)
-    member = np.where(friend, graph.indices[graph.indptr[f] + pos * friend].astype(np.int64), other)
+    member = other.astype(np.int64)
+    member[friend] = graph.indices[graph.indptr[f[friend]] + pos[friend]]
     grp = np.concatenate([np.arange(g), np.repeat(np.arange(g), slots)])
     usr = np.concatenate([founders, member])
     key = np.unique(grp * n + usr)

@@ -194,8 +194,9 @@ RUN_OUTCOMES = OutcomeRegistry([
     Outcome("group_gifts", "group gift boxes and group red envelopes sent to chat groups",
             lambda f: _group(f, "boxes", 0)),
     Outcome("group_claims", "units (shares) of group gifts claimed", lambda f: _group(f, "claims", 0)),
-    Outcome("group_send_back_per_rmb", "RMB sent back to the group within 24 hours of a claim per RMB claimed "
-            "(Yuan et al. 2019: 0.18)", lambda f: _div(_group(f, "send_back_rmb", 0.0), _group(f, "claimed_rmb", 0.0)),
+    Outcome("group_send_back_per_rmb", "RMB a claimer sends to the group on the step of the claim (within 24 "
+            "hours with daily steps) per RMB claimed (Yuan et al. 2019: 0.18)",
+            lambda f: _div(_group(f, "send_back_rmb", 0.0), _group(f, "claimed_rmb", 0.0)),
             INFO, N, "without group claims"),
 ], views={
     "batch": ("gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",

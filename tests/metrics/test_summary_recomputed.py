@@ -137,7 +137,22 @@ def recompute_summary(res, n_users: int) -> dict[str, float]:
     out["merchants_left"] = int(merchants["left"].sum())
     out["stockouts"] = int(series["stockouts"].sum())
     out["muted_share"] = int(series["muted_users"].iloc[-1]) / n_users
+    out.update(recompute_groups(gifts))  # issue 14: groups
     return out
+
+
+def recompute_groups(gifts) -> dict[str, float]:
+    """Group outcomes from the gifts table: a box is a (sender, step_sent) of group rows
+    (one box per user per step); a claim is an accepted group row; RMB sent back are the
+    boxes a user sent to a group on a step on which they claimed from it."""
+    g = gifts[gifts["group"] >= 0]
+    boxes = g.groupby(["sender", "group", "step_sent"], observed=True)["price"].sum().reset_index()
+    claims = g[g["outcome"] == "accepted"]
+    keys = set(zip(claims["recipient"], claims["group"], claims["step_settled"]))
+    back = [k in keys for k in zip(boxes["sender"], boxes["group"], boxes["step_sent"])]
+    claimed = float(claims["price"].sum())
+    return {"group_gifts": len(boxes), "group_claims": len(claims),
+            "group_send_back_per_rmb": float(boxes["price"][back].sum()) / claimed if claimed else NAN}
 
 
 def assert_summary_matches(res, n_users: int) -> dict[str, float]:
@@ -210,6 +225,10 @@ def raw_scenarios(draw):
         del merchants["max_admissions_per_week"]
     if raw["gifts"]["chat_entry_from"] is None:
         del raw["gifts"]["chat_entry_from"]
+    if draw(st.booleans()):  # issue 14: groups
+        raw["groups"] = {"enabled": True, "group_gift_rate": draw(st.floats(0, 0.3)),
+                         "unit_share": draw(st.floats(0.1, 1)), "claim_probability": draw(st.floats(0, 1)),
+                         "send_back_per_rmb": draw(st.floats(0, 0.2))}
     return raw
 
 
@@ -245,7 +264,8 @@ BUSY = {
                                   "policy": {"commercial_share": 0.1, "push": {"enabled": True, "reach": 0.3},
                                              "induced_sharing": {"enabled": True, "fanout": 3}}},
     "cash_and_products": {"gifts": {"item": "cash", "chat_entry_rate": 0.15, "send_probability": 0.6},
-                          "policy": {"commercial_share": 0.3}},
+                          "policy": {"commercial_share": 0.3},
+                          "groups": {"enabled": True, "group_gift_rate": 0.05}},  # issue 14: groups
 }
 
 
@@ -260,7 +280,10 @@ def test_busy_runs_define_every_outcome_and_match_the_recomputation(name):
     # definition could leave at 0 are not
     cash = name.startswith("cash")
     gmv_keys = {"hhi", "gini", "top10_share", "sme_gmv_share", "brand_gmv_share"}
-    assert {k for k, v in want.items() if isinstance(v, float) and math.isnan(v)} == (gmv_keys if cash else set())
+    no_groups = set() if "groups" in BUSY[name] else {"group_send_back_per_rmb"}
+    assert {k for k, v in want.items() if isinstance(v, float) and math.isnan(v)} == (gmv_keys if cash else set()) | no_groups
+    if "groups" in BUSY[name]:
+        assert want["group_gifts"] > 0 and want["group_claims"] > 0 and want["group_send_back_per_rmb"] > 0
     for key in ("gifts_accepted", "gifts_expired", "refunded_rmb", "cascades", "merchants_left", "reproduction_number",
                 "beyond_one_step_share") + (("cash_rmb",) if cash else ("gmv_rmb", "returns_rmb", "commission_rmb")):
         assert want[key] > 0, key

@@ -67,9 +67,15 @@ class GroupState:
         ``box * n_users + user`` of each claim from a box with units still pending.
     next_box : int
     boxes, send_backs, claims : int
-        Boxes sent, of which sent back; units claimed (since the start).
+        Boxes sent, of which by the send-back rule; units claimed (since the start).
     claimed_rmb, send_back_rmb : float
-        RMB claimed; RMB of the boxes sent back (on the claim's step, so within 24 hours).
+        RMB claimed; RMB of the boxes a user sent to a group on a step on which they claimed
+        from it (the send-backs, and a started box that happens to go to that group: as
+        Yuan et al. count RMB sent to the group within 24 hours, whatever the motive).
+    step_claims : ndarray of int64
+        ``user * n_groups + group`` of the step's claims.
+    rule_back_rmb : float
+        RMB of the boxes sent by the send-back rule only.
     """
 
     table: GroupTable
@@ -83,6 +89,8 @@ class GroupState:
     claims: int = 0
     claimed_rmb: float = 0.0
     send_back_rmb: float = 0.0
+    step_claims: np.ndarray = field(default_factory=lambda: _E)
+    rule_back_rmb: float = 0.0
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep the pending units where ``mask`` (bool over :attr:`units`) holds."""
@@ -172,6 +180,7 @@ def claim_units(world: World, now: Now, sc: Scenario, state: GroupState,
     led, pop, rng, cfg = world.ledger, world.population, world.rng, sc.groups
     claimable = led.column("step_sent")[state.units] < now.step
     u_ids, u_box, u_lucky = state.units[claimable], state.box[claimable], state.lucky[claimable]
+    state.step_claims = _E
     if u_ids.size == 0:
         return Settled(accepted=_E), Launches.empty()
     starts, _ = _runs(u_box)
@@ -201,6 +210,7 @@ def claim_units(world: World, now: Now, sc: Scenario, state: GroupState,
     back = rng.random(ids.size) < -np.expm1(-hazard)
     state.keep(~np.isin(state.units, ids))
     state.claim_keys = np.concatenate([state.claim_keys, u_box[at] * n + claimer])
+    state.step_claims = np.unique(claimer * state.table.n_groups + grp[bpos])
     state.claims += int(ids.size)
     state.claimed_rmb += float(amount.sum())
     settled = Settled(accepted=_E, gifts_accepted=int(ids.size), gifts_returned=booked.returned,
@@ -341,7 +351,9 @@ def _write(world: World, now: Now, state: GroupState, launches: Launches, k: np.
     totals = np.bincount(np.repeat(np.arange(k.size), k), weights=unit_price, minlength=k.size)
     state.boxes += int(k.size)
     state.send_backs += int(launches.send_back.sum())
-    state.send_back_rmb += float(totals[launches.send_back].sum())
+    back = np.isin(launches.user * state.table.n_groups + launches.group, state.step_claims)
+    state.send_back_rmb += float(totals[back].sum())
+    state.rule_back_rmb += float(totals[launches.send_back].sum())
     first_time = ~pop.senders[launches.user]
     pop.senders[launches.user] = True
     pop.first_send_step[launches.user[first_time]] = t
