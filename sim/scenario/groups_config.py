@@ -58,14 +58,17 @@ class GroupsConfig(BaseModel):
     claim_probability: StrictFloat = Field(default=0.6, ge=0.0, le=1.0)
     """Chance that an active member opens the group chat on a day a box is claimable
     (claims are first come first served, in random order; assumption; range 0.2-0.9)."""
-    send_back_base: StrictFloat = Field(default=0.02, ge=0.0, le=20.0)
+    send_back_base: StrictFloat = Field(default=0.005, ge=0.0, le=20.0)
     """Send-back hazard at 0 RMB received: a claimer sends a group gift back to the group on
     the day of the claim with probability 1 - exp(-(send_back_base + send_back_per_rmb * a)
     * L), a the amount received (RMB), L = ``send_back_luckiest`` for the luckiest draw of a
-    red envelope, else 1 (assumption; range 0-0.2; neutral 0 with send_back_per_rmb 0)."""
-    send_back_per_rmb: StrictFloat = Field(default=0.01, ge=0.0, le=10.0)
-    """Send-back hazard per RMB received (see ``send_back_base``; assumption, range 0-0.05,
-    calibrated to Yuan et al.'s 0.18 RMB sent back per RMB received within 24 hours)."""
+    red envelope, else 1 (assumption: 0.005 with send_back_per_rmb 0.003 gives 0.19 RMB sent
+    back per RMB claimed in red_envelope_2014 with group_gift_rate 0.01; range 0-0.1; neutral 0
+    with send_back_per_rmb 0)."""
+    send_back_per_rmb: StrictFloat = Field(default=0.003, ge=0.0, le=10.0)
+    """Send-back hazard per RMB received (see ``send_back_base``; assumption, range 0-0.02,
+    set so that red envelopes send back about Yuan et al.'s 0.18 RMB per RMB received within
+    24 hours; for product group gifts, whose boxes cost k prices, about 0)."""
     send_back_luckiest: StrictFloat = Field(default=2.0, ge=1.0, le=20.0)
     """Multiplier of the send-back hazard for the luckiest draw (the largest share of a red
     envelope; Yuan et al.: much stronger; assumption, range 1-5; neutral 1)."""

@@ -764,8 +764,10 @@ EFFECTS += [
            or pytest.fail("send_back_base"),
            base=merge(_GRP, {"groups": {"send_back_base": 0.0, "send_back_per_rmb": 0.0}})),
     Effect("send_back_per_rmb", ("groups.send_back_per_rmb",), {"groups": {"send_back_per_rmb": 0.0}},
-           lambda new, ref: (new.s["group_send_back_per_rmb"] == 0 < ref.s["group_send_back_per_rmb"])
-           or pytest.fail("send_back_per_rmb"), base=merge(_GRP, {"groups": {"send_back_base": 0.0}})),
+           lambda new, ref: (new.m.groups.send_backs == 0 < ref.m.groups.send_backs
+                             and new.s["group_send_back_per_rmb"] < 0.5 * ref.s["group_send_back_per_rmb"])
+           or pytest.fail("send_back_per_rmb"),
+           base=merge(_GRP, {"groups": {"send_back_base": 0.0, "send_back_per_rmb": 0.02}})),
     Effect("send_back_luckiest", ("groups.send_back_luckiest",), {"groups": {"send_back_luckiest": 10.0}},
            lambda new, ref: (new.m.groups.send_backs / new.s["group_claims"]
                              > 1.5 * ref.m.groups.send_backs / ref.s["group_claims"]) or pytest.fail("luckiest"),
