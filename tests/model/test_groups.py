@@ -308,3 +308,14 @@ def test_invariants_with_groups_under_random_scenarios():
             m.step()
             check_group_invariants(m)
     check()
+
+
+def test_groups_file_path_is_relative_to_the_scenario_file(tmp_path):
+    from sim.scenario import load_scenario
+    (tmp_path / "g.txt").write_text("0 1\n1 2\n", encoding="utf-8")
+    (tmp_path / "groups.txt").write_text("0 1 2\n", encoding="utf-8")
+    (tmp_path / "s.toml").write_text('name = "s"\n[graph]\nkind = "edgelist"\npath = "g.txt"\n'
+                                     '[groups]\nenabled = true\nfile = "groups.txt"\n', encoding="utf-8")
+    sc = load_scenario(tmp_path / "s.toml")
+    assert sc.groups.file == str((tmp_path / "groups.txt").resolve())
+    assert GiftModel(sc, seed=1).groups.table.members.tolist() == [0, 1, 2]
