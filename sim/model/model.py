@@ -102,6 +102,8 @@ class GiftModel(RunModel):
     invitations : InvitationLog
         Every induced-sharing invitation and how it ended (see :class:`RunModel`).
     recorder : Recorder
+    groups : steps.groups.GroupState or None
+        The chat groups and the group gifts in flight; None without ``groups.enabled``.
     world : steps.World
         The state the sub-steps work on (the objects above, the item and the generator).
     demand : DemandWindow
@@ -141,7 +143,6 @@ class GiftModel(RunModel):
         self.demand = DemandWindow(self.demand_window_steps, self.merchant_table.n_merchants)
         self.item = steps.make_item(scenario.gifts, self.merchant_table)
         self.groups = steps.groups.build_groups(scenario, graph, streams["groups"])
-        """The chat groups and group gifts in flight (:class:`steps.groups.GroupState`), None when off."""
         self.chat_from_step = self.item.chat_from_step(scenario.gifts, time.start, self.steps_per_day)
         self.world = steps.World(
             population=self.population, merchants=self.merchant_table, ledger=self.ledger,
