@@ -11,7 +11,7 @@ import numpy as np
 
 __all__ = ["run_seed", "seed_streams", "STREAMS", "sampler_seed", "SAMPLER_POINT", "analysis_seed"]
 
-STREAMS = ("graph", "population", "merchants", "dynamics")
+STREAMS = ("graph", "population", "merchants", "dynamics", "groups")
 """The random streams of a run, in the order they are spawned (:func:`seed_streams`)."""
 
 SAMPLER_POINT = 2**31 - 1
@@ -55,7 +55,7 @@ def seed_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Seed
 
     Returns
     -------
-    dict with keys ``graph``, ``population``, ``merchants``, ``dynamics``
+    dict with keys ``graph``, ``population``, ``merchants``, ``dynamics``, ``groups``
         ``numpy.random.SeedSequence`` children of ``SeedSequence(seed)``, always in
         this order (:data:`STREAMS`), so a stream does not change when another one is used more.
     """

@@ -4,6 +4,7 @@ from .build import build_graph, graph_file_facts, graph_problems
 from .check import check_graph_file
 from .csr import CleanEdges, CleanupReport, CSRGraph, clean_edges, to_csr
 from .generators import GraphConfigError, generate
+from .groups import GroupsFileError, GroupTable, generate_groups, read_groups_file
 from .io import GraphFileError, read_edgelist, read_graph_file, read_networkx_file
 
 __all__ = [
@@ -22,4 +23,8 @@ __all__ = [
     "read_edgelist",
     "read_graph_file",
     "read_networkx_file",
+    "GroupTable",
+    "GroupsFileError",
+    "generate_groups",
+    "read_groups_file",
 ]

@@ -128,6 +128,13 @@ def _segment_share(f: RunFacts, segment: str) -> float:
     return _div(f.gmv[np.isin(f.kinds, codes)].sum(), f.total_gmv)
 
 
+def _group(f: RunFacts, name: str, default: float) -> float:
+    """Counter ``name`` of the run's group gifts (:class:`sim.model.steps.groups.GroupState`);
+    ``default`` without groups."""
+    state = getattr(f.model, "groups", None)
+    return default if state is None else getattr(state, name)
+
+
 def _largest(f: RunFacts, column: str, default: float) -> float:
     """``column`` of the largest cascade; ``default`` without cascades."""
     return f.cascades[column].iloc[0] if len(f.cascades) else default
@@ -233,6 +240,14 @@ RUN_OUTCOMES = OutcomeRegistry([
             lambda f: f.model.merchant_table.market.ad_revenue),
     Outcome("mini_program_merchants", "merchants on the platform selling from their own mini program at the end",
             lambda f: int((f.model.merchant_table.market.mini_program & f.model.merchant_table.active).sum())),
+    # issue 14: groups (0 / undefined without [groups])
+    Outcome("group_gifts", "group gift boxes and group red envelopes sent to chat groups",
+            lambda f: _group(f, "boxes", 0)),
+    Outcome("group_claims", "units (shares) of group gifts claimed", lambda f: _group(f, "claims", 0)),
+    Outcome("group_send_back_per_rmb", "RMB a claimer sends to the group on the step of the claim (within 24 "
+            "hours with daily steps) per RMB claimed (Yuan et al. 2019: 0.18)",
+            lambda f: _div(_group(f, "send_back_rmb", 0.0), _group(f, "claimed_rmb", 0.0)),
+            INFO, N, "without group claims"),
 ], views={
     "batch": ("gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",
               "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share",

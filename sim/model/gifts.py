@@ -23,6 +23,7 @@ GIFT_COLUMNS: dict[str, np.dtype] = {
     "seen": np.dtype(np.bool_),  # the recipient opened the gift box
     "returned": np.dtype(np.bool_),  # accepted, then returned to the merchant
     "withheld": np.dtype(np.bool_),  # not delivered (a paired run's treatment): never seen, expires, refunded
+    "group": np.dtype(np.int32),  # the chat group of a group gift's unit, -1 for a person-to-person gift
 }
 """Columns of the ledger and their dtypes."""
 
@@ -32,6 +33,9 @@ class GiftLedger(ColumnBuffer):
 
     Gift ids are row numbers, in the order gifts were sent. Columns are
     :data:`GIFT_COLUMNS`; read them with :meth:`column` (a view of the filled rows).
+    A group gift is one row per claimable unit (share), ``group`` >= 0, recipient -1 until
+    claimed; its pending units are not in :attr:`pending` but kept by the groups sub-step
+    (:mod:`sim.model.steps.groups`).
 
     Notes
     -----
@@ -45,13 +49,16 @@ class GiftLedger(ColumnBuffer):
         """Ids of gifts still pending, ascending (int64)."""
 
     def append(self, *, sender, recipient, merchant, price, tie, source, step: int,
-               deadline: int) -> np.ndarray:
-        """Record new pending gifts; return their ids (int64, shape (k,))."""
+               deadline: int, group=-1, index_pending: bool = True) -> np.ndarray:
+        """Record new pending gifts; return their ids (int64, shape (k,)). ``group``: the
+        chat group of group-gift units (-1: person to person); ``index_pending`` False leaves
+        them out of :attr:`pending` (group units: their sub-step keeps them)."""
         ids = self.add_rows(int(np.shape(sender)[0]), dict(
             sender=sender, recipient=recipient, merchant=merchant, price=price, tie=tie, source=source,
             step_sent=step, deadline=deadline, outcome=GiftOutcome.PENDING, step_settled=-1, seen=False,
-            returned=False, withheld=False))
-        self.pending = np.concatenate([self.pending, ids])
+            returned=False, withheld=False, group=group))
+        if index_pending:
+            self.pending = np.concatenate([self.pending, ids])
         return ids
 
     def settle(self, ids: np.ndarray, outcome: GiftOutcome, step: int) -> None:

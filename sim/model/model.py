@@ -11,7 +11,8 @@ in its own module under :mod:`sim.model.steps` (see ``docs/model.md`` for the ru
                         pushes, invitations and the chat entry become visits
    ``birthday_gifts``   friends of the day's birthday users intend gifts to them (when on)
 5. ``send_gifts``       reciprocity, pay-it-forward, birthday gifts and visits become gifts (budget, stock);
-                        under induced sharing senders invite friends (the invitation log)
+                        under induced sharing senders invite friends (the invitation log);
+                        with ``groups.enabled``, ``group_gifts``: chat groups' gift boxes
 6. ``update_annoyance`` annoyance fades; users past their threshold mute
 7. ``update_merchants`` restock; periodic review: leave, enter (both decided by the
                         merchant agents, :mod:`sim.model.merchants`)
@@ -119,6 +120,8 @@ class GiftModel(RunModel):
     invitations : InvitationLog
         Every induced-sharing invitation and how it ended (see :class:`RunModel`).
     recorder : Recorder
+    groups : steps.groups.GroupState or None
+        The chat groups and the group gifts in flight; None without ``groups.enabled``.
     world : steps.World
         The state the sub-steps work on (the objects above, the item and the generator).
     demand : DemandWindow
@@ -161,6 +164,7 @@ class GiftModel(RunModel):
         self.demand_window_steps = scenario.merchants.demand_window_days * self.steps_per_day
         self.demand = DemandWindow(self.demand_window_steps, self.merchant_table.n_merchants)
         self.item = steps.make_item(scenario.gifts, self.merchant_table)
+        self.groups = steps.groups.build_groups(scenario, graph, streams["groups"])
         self.chat_from_step = self.item.chat_from_step(scenario.gifts, time.start, self.steps_per_day)
         self.world = steps.World(
             population=self.population, merchants=self.merchant_table, ledger=self.ledger,
@@ -225,6 +229,8 @@ class GiftModel(RunModel):
         settled = self.settle_gifts(active)
         traffic = self.allocate_traffic(active)
         sent = self.send_gifts(traffic.visits, settled.accepted, self.birthday_gifts(active, traffic.shares))
+        if self.groups is not None:
+            settled, sent = self.group_gifts(active, traffic, settled, sent)
         newly_muted = self.update_annoyance()
         moves = self.update_merchants(settled.units_kept)
         self.record(day, active, settled, traffic, sent, newly_muted, moves)
@@ -271,6 +277,15 @@ class GiftModel(RunModel):
         return steps.send.send_gifts(self.world, self.now, self.config, visits, accepted, self.expiry_steps,
                                      occasion)
 
+    def group_gifts(self, active: np.ndarray, traffic: steps.Traffic, settled: steps.Settled,
+                    sent: steps.Sent) -> tuple[steps.Settled, steps.Sent]:
+        """Chat groups' gift boxes (:func:`sim.model.steps.groups.group_gifts`); returns
+        ``settled`` and ``sent`` with the group gifts' counts added."""
+        chat_open = self.chat_from_step is not None and self.step_index >= self.chat_from_step
+        g_settled, g_sent = steps.groups.group_gifts(self.world, self.now, self.config, self.groups, active,
+                                                     traffic.shares, chat_open, self.expiry_steps)
+        return steps.groups.merge_counts(settled, g_settled), steps.groups.merge_counts(sent, g_sent)
+
     def update_annoyance(self) -> int:
         """Users past their threshold mute; annoyance fades. Returns the users who muted."""
         return steps.annoyance.update_annoyance(self.population, step=self.step_index,
@@ -296,4 +311,5 @@ class GiftModel(RunModel):
         self.tally.add(settled, sent, newly_muted)
         self.recorder.record(self.step_index, gather(
             day, int(np.count_nonzero(active)), settled, traffic, sent, moves, self.tally,
-            gifts_pending=int(self.ledger.pending.size), active_merchants=int(self.merchant_table.active.sum())))
+            gifts_pending=int(self.ledger.pending.size) + (0 if self.groups is None else int(self.groups.units.size)),
+            active_merchants=int(self.merchant_table.active.sum())))

@@ -151,7 +151,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] =
 
 
 def _resolve_override_path(key: str, value: Any) -> Any:
-    if key == "graph.path" and isinstance(value, str) and value and not Path(value).is_absolute():
+    if key in ("graph.path", "groups.file") and isinstance(value, str) and value and not Path(value).is_absolute():
         return str(Path(value).expanduser().resolve())
     return value
 

@@ -157,6 +157,11 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
         p = Path(graph["path"]).expanduser()
         if not p.is_absolute():
             graph["path"] = str((base / p).resolve())
+    groups = raw.get("groups")
+    if isinstance(groups, dict) and isinstance(groups.get("file"), str) and groups["file"]:
+        p = Path(groups["file"]).expanduser()
+        if not p.is_absolute():
+            groups["file"] = str((base / p).resolve())
 
 
 def _same_variant(base: Mapping[str, Any], top: Mapping[str, Any]) -> bool:

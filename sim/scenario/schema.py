@@ -43,6 +43,7 @@ from .distributions import (
     ProbabilityDist,
 )
 from .errors import KeyProblem, folder_name
+from .groups_config import GroupsConfig
 from .market_config import MARKET_KIND_KEYS, MAX_PER_10K_USERS, Channel, MarketConfig, PaidTrafficConfig, omit_defaults
 
 __all__ = [
@@ -906,6 +907,8 @@ class Scenario(_Strict):
     """The platform's traffic-allocation policy."""
     calendar: CalendarConfig = CalendarConfig()
     """The yearly calendar of occasions and birthdays (off by default)."""
+    groups: GroupsConfig = GroupsConfig()
+    """Chat groups and group gifts (off by default; :mod:`sim.scenario.groups_config`)."""
     mode: ModeConfig = GiftMode()
     """Which mechanisms run: ``gift`` (the full model, default), or a classic model for
     validation: ``independent_cascade`` or ``bass`` (see their classes)."""
@@ -931,6 +934,8 @@ class Scenario(_Strict):
             data.pop("mode", None)
         if self.categories.is_default() and isinstance(data, dict):
             data.pop("categories", None)  # likewise before product categories existed
+        if self.groups == GroupsConfig() and isinstance(data, dict):  # likewise groups off (issue #14)
+            data.pop("groups", None)
         return data
 
     @model_validator(mode="after")

@@ -184,7 +184,22 @@ def recompute_summary(res, n_users: int) -> dict[str, float]:
     out["ad_revenue_rmb"] = float(merchants["ad_spend"].sum()) if shown else 0.0
     out["mini_program_merchants"] = int((merchants["active"] & (merchants["channel"] == "mini_program")).sum()) \
         if shown else 0
+    out.update(recompute_groups(gifts))  # issue 14: groups
     return out
+
+
+def recompute_groups(gifts) -> dict[str, float]:
+    """Group outcomes from the gifts table: a box is a (sender, step_sent) of group rows
+    (one box per user per step); a claim is an accepted group row; RMB sent back are the
+    boxes a user sent to a group on a step on which they claimed from it."""
+    g = gifts[gifts["group"] >= 0]
+    boxes = g.groupby(["sender", "group", "step_sent"], observed=True)["price"].sum().reset_index()
+    claims = g[g["outcome"] == "accepted"]
+    keys = set(zip(claims["recipient"], claims["group"], claims["step_settled"]))
+    back = [k in keys for k in zip(boxes["sender"], boxes["group"], boxes["step_sent"])]
+    claimed = float(claims["price"].sum())
+    return {"group_gifts": len(boxes), "group_claims": len(claims),
+            "group_send_back_per_rmb": float(boxes["price"][back].sum()) / claimed if claimed else NAN}
 
 
 def assert_summary_matches(res, n_users: int) -> dict[str, float]:
@@ -257,6 +272,10 @@ def raw_scenarios(draw):
         del merchants["max_admissions_per_week"]
     if raw["gifts"]["chat_entry_from"] is None:
         del raw["gifts"]["chat_entry_from"]
+    if draw(st.booleans()):  # issue 14: groups
+        raw["groups"] = {"enabled": True, "group_gift_rate": draw(st.floats(0, 0.3)),
+                         "unit_share": draw(st.floats(0.1, 1)), "claim_probability": draw(st.floats(0, 1)),
+                         "send_back_per_rmb": draw(st.floats(0, 0.2))}
     return raw
 
 
@@ -292,7 +311,8 @@ BUSY = {
                                   "policy": {"commercial_share": 0.1, "push": {"enabled": True, "reach": 0.3},
                                              "induced_sharing": {"enabled": True, "fanout": 3}}},
     "cash_and_products": {"gifts": {"item": "cash", "chat_entry_rate": 0.15, "send_probability": 0.6},
-                          "policy": {"commercial_share": 0.3}},
+                          "policy": {"commercial_share": 0.3},
+                          "groups": {"enabled": True, "group_gift_rate": 0.05}},  # issue 14: groups
     # issue 14: market (paid traffic, a kind in its own mini program)
     "market_paid_mini_program": {"merchants": {"white_label": {"channel": "mini_program", "joined_at_start": 1.0,
                                                                "fixed_cost_per_week": 0.0}},
@@ -312,7 +332,10 @@ def test_busy_runs_define_every_outcome_and_match_the_recomputation(name):
     # definition could leave at 0 are not
     cash = name.startswith("cash")
     gmv_keys = {"hhi", "gini", "top10_share", "sme_gmv_share", "brand_gmv_share"}
-    assert {k for k, v in want.items() if isinstance(v, float) and math.isnan(v)} == (gmv_keys if cash else set())
+    no_groups = set() if "groups" in BUSY[name] else {"group_send_back_per_rmb"}
+    assert {k for k, v in want.items() if isinstance(v, float) and math.isnan(v)} == (gmv_keys if cash else set()) | no_groups
+    if "groups" in BUSY[name]:
+        assert want["group_gifts"] > 0 and want["group_claims"] > 0 and want["group_send_back_per_rmb"] > 0
     for key in ("gifts_accepted", "gifts_expired", "refunded_rmb", "cascades", "merchants_left", "reproduction_number",
                 "beyond_one_step_share", "reproduction_number_gift", "first_gifts_received_gift",
                 "receive_give_lift", "receive_give_treated_users") + (("cash_rmb",) if cash else ("gmv_rmb", "returns_rmb", "commission_rmb")):

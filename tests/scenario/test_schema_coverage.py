@@ -761,6 +761,73 @@ EFFECTS += [
 ]
 
 
+# issue 14: groups
+_GRP = {"groups": {"enabled": True, "group_gift_rate": 0.05}, "gifts": {"item": "cash", "chat_entry_rate": 0.05}}
+
+
+def _group_rows(r):
+    return r.gifts[r.gifts["group"] >= 0]
+
+
+def _in_group_friend_share(r) -> float:
+    tab, edges = r.m.groups.table, _edges(r)
+    pairs = friends = 0
+    for k in range(tab.n_groups):
+        mem = sorted(tab.members[tab.indptr[k]:tab.indptr[k + 1]].tolist())
+        pairs += len(mem) * (len(mem) - 1) // 2
+        friends += sum((a, b) in edges for i, a in enumerate(mem) for b in mem[i + 1:])
+    return friends / pairs
+
+
+def _check_groups_on(new, ref):
+    assert new.s["group_gifts"] > 10 and len(_group_rows(new)) > 10 and (new.gifts["source"] == "group").any()
+    assert ref.s["group_gifts"] == 0 and ref.m.groups is None and (ref.gifts["group"] == -1).all()
+
+
+def _units_per_box(r) -> float:
+    return len(_group_rows(r)) / r.s["group_gifts"]
+
+
+EFFECTS += [
+    Effect("groups_enabled", ("groups.enabled",), {"groups": {"enabled": True, "group_gift_rate": 0.05}},
+           _check_groups_on, base={"gifts": {"item": "cash", "chat_entry_rate": 0.05}}),
+    Effect("group_gift_rate", ("groups.group_gift_rate",), {"groups": {"group_gift_rate": 0.2}},
+           lambda new, ref: (new.s["group_gifts"] > 2 * ref.s["group_gifts"] > 0) or pytest.fail("rate"),
+           base=merge(_GRP, {"groups": {"send_back_base": 0.0, "send_back_per_rmb": 0.0}})),
+    Effect("memberships_per_user", ("groups.memberships_per_user",), {"groups": {"memberships_per_user": 6.0}},
+           lambda new, ref: (new.m.groups.table.members.size > 1.6 * ref.m.groups.table.members.size)
+           or pytest.fail("memberships"), base=_GRP),
+    Effect("group_size", ("groups.size",), {"groups": {"size": 2.0}},
+           lambda new, ref: (np.all(new.m.groups.table.sizes == 2) and ref.m.groups.table.sizes.mean() > 5)
+           or pytest.fail("size"), base=_GRP),
+    Effect("group_max_size", ("groups.max_size",), {"groups": {"max_size": 3}},
+           lambda new, ref: (new.m.groups.table.sizes.max() == 3 < ref.m.groups.table.sizes.max())
+           or pytest.fail("max_size"), base=_GRP),
+    Effect("friend_share", ("groups.friend_share",), {"groups": {"friend_share": 0.0}},
+           lambda new, ref: (_in_group_friend_share(new) < 0.5 * _in_group_friend_share(ref))
+           or pytest.fail("friend_share"), base=_GRP),
+    Effect("unit_share", ("groups.unit_share",), {"groups": {"unit_share": 1.0}},
+           lambda new, ref: (_units_per_box(new) > 1.5 * _units_per_box(ref)) or pytest.fail("unit_share"),
+           base=_GRP),
+    Effect("claim_probability", ("groups.claim_probability",), {"groups": {"claim_probability": 0.0}},
+           lambda new, ref: (new.s["group_claims"] == 0 < ref.s["group_claims"]) or pytest.fail("claims"),
+           base=_GRP),
+    Effect("send_back_base", ("groups.send_back_base",), {"groups": {"send_back_base": 0.5}},
+           lambda new, ref: (new.m.groups.send_backs > 20 and ref.m.groups.send_backs == 0)
+           or pytest.fail("send_back_base"),
+           base=merge(_GRP, {"groups": {"send_back_base": 0.0, "send_back_per_rmb": 0.0}})),
+    Effect("send_back_per_rmb", ("groups.send_back_per_rmb",), {"groups": {"send_back_per_rmb": 0.0}},
+           lambda new, ref: (new.m.groups.send_backs == 0 < ref.m.groups.send_backs
+                             and new.s["group_send_back_per_rmb"] < 0.5 * ref.s["group_send_back_per_rmb"])
+           or pytest.fail("send_back_per_rmb"),
+           base=merge(_GRP, {"groups": {"send_back_base": 0.0, "send_back_per_rmb": 0.02}})),
+    Effect("send_back_luckiest", ("groups.send_back_luckiest",), {"groups": {"send_back_luckiest": 10.0}},
+           lambda new, ref: (new.m.groups.send_backs / new.s["group_claims"]
+                             > 1.5 * ref.m.groups.send_backs / ref.s["group_claims"]) or pytest.fail("luckiest"),
+           base=merge(_GRP, {"groups": {"send_back_base": 0.05, "send_back_per_rmb": 0.0}})),
+]
+
+
 # --------------------------------------------------------------------------- explicit tests
 def test_graph_file_and_file_tie_strengths(tmp_path):
     p = tmp_path / "g.txt"
@@ -1003,6 +1070,7 @@ EXPLICIT: dict[str, str] = {
     "policy.allocation.budget_days": "test_cold_start_parameters",
     "policy.allocation.prior_conversion": "test_cold_start_parameters",
     "policy.allocation.prior_impressions": "test_cold_start_parameters",
+    "groups.file": "test_groups_file",  # issue 14: groups
 }
 """Keys covered by a test of their own (named) rather than an :data:`EFFECTS` entry."""
 
@@ -1012,6 +1080,17 @@ def test_parameter_moves_the_run(effect):
     ref = run_raw(effect.base, seed=effect.seed, steps=effect.steps)
     new = run_raw(merge(effect.base, effect.set), seed=effect.seed, steps=effect.steps)
     effect.check(new, ref)
+
+
+def test_groups_file(tmp_path):
+    # issue 14: groups. A file of two groups replaces the generated ones.
+    f = tmp_path / "groups.txt"
+    f.write_text("0 1 2 3\n4 5\n", encoding="utf-8")
+    r = run_raw(merge(_GRP, {"groups": {"file": str(f)}}))
+    tab = r.m.groups.table
+    assert tab.n_groups == 2 and tab.members.tolist() == [0, 1, 2, 3, 4, 5]
+    assert set(_group_rows(r)["sender"]) <= set(range(6)) and len(_group_rows(r)) > 0
+    assert run_raw(_GRP).m.groups.table.n_groups > 2
 
 
 # --------------------------------------------------------------------------- the meta-tests

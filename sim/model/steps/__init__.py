@@ -9,6 +9,7 @@
    :mod:`.occasions`  birthday gifts -> :class:`Intents` (when on)
 5. :mod:`.send`       reciprocity, pay-it-forward and visits -> :class:`Intents` -> gifts;
                       induced-sharing invitations
+5b. :mod:`.groups`    (groups on) chat groups' gift boxes: claims, expiry, send-backs, new boxes
 6. :mod:`.annoyance`  users past their threshold mute; annoyance fades
 7. :mod:`.merchants`  restock; periodic review: leave, enter
 8. :mod:`.record`     the step's counts (:class:`~sim.model.recorder.StepCounts`)
@@ -19,11 +20,11 @@ differs between product and cash gifts is in :mod:`.item`. Every random draw com
 ``World.rng``, in the order the modules document.
 """
 
-from . import activity, annoyance, begin, merchants, occasions, record, send, settle, traffic
+from . import activity, annoyance, begin, groups, merchants, occasions, record, send, settle, traffic
 from .carriers import DayValues, Intents, MerchantMoves, Sent, Settled, Traffic, Visits
 from .item import Cash, GiftItem, Products, make_item
 from .world import Now, World
 
-__all__ = ["activity", "annoyance", "begin", "merchants", "occasions", "record", "send", "settle", "traffic",
+__all__ = ["activity", "annoyance", "begin", "groups", "merchants", "occasions", "record", "send", "settle", "traffic",
            "DayValues", "Intents", "MerchantMoves", "Sent", "Settled", "Traffic", "Visits",
            "Cash", "GiftItem", "Products", "make_item", "Now", "World"]

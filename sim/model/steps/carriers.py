@@ -126,8 +126,9 @@ class DayValues:
 @dataclass(frozen=True)
 class Traffic:
     """What the traffic sub-step brought: the ``visits`` and its counts
-    (``commercial_impressions`` shown, ``pushes`` sent) and the policy's ``shares`` of the
-    step (float64 (n_merchants,), None if not computed)."""
+    (``commercial_impressions`` shown, ``pushes`` sent), and the policy's ``shares`` of the
+    step (float64, (n_merchants,), None if not computed; products of the chat entry, birthday and
+    group gifts)."""
 
     visits: Visits
     commercial_impressions: int = 0
