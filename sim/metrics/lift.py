@@ -154,6 +154,7 @@ def receive_give_lift(sender: np.ndarray, recipient: np.ndarray, day: np.ndarray
     recipient = np.asarray(recipient, dtype=np.int64)
     day = np.asarray(day, dtype=np.int64)
     ok = np.ones(sender.size, dtype=bool) if delivered is None else np.asarray(delivered, dtype=bool)
+    ok = ok & (recipient >= 0)  # a group gift's unit nobody claimed was received by nobody
     last_d = n_days - 1 - window_days
     nan = math.nan
     if last_d < 0:

@@ -90,10 +90,14 @@ class RunFacts:
     @cached_property
     def lift(self) -> ReceiveGiveLift:
         """The lift from receiving to giving over :data:`sim.metrics.lift.LIFT_WINDOW_DAYS`
-        days (:func:`sim.metrics.lift.receive_give_lift`)."""
+        days (:func:`sim.metrics.lift.receive_give_lift`); a group gift's unit counts as
+        received on the day it was claimed."""
         led, spd = self.model.ledger, self.model.steps_per_day
+        # a group gift's unit is received when claimed (its step_settled), any other gift when sent
+        received = np.where(led.column("group") >= 0, led.column("step_settled"), led.column("step_sent")) // spd
         return receive_give_lift(led.column("sender"), led.column("recipient"), led.column("step_sent") // spd,
-                                 self.n_users, self.steps_done // spd, delivered=~led.column("withheld"))
+                                 self.n_users, self.steps_done // spd, delivered=~led.column("withheld"),
+                                 receipt_day=received)
 
 
 def run_facts(model) -> RunFacts:

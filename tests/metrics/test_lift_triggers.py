@@ -75,6 +75,10 @@ def test_lift_on_a_hand_built_ledger():
     got = receive_give_lift(sender, recipient, day, 5, 5, window_days=2,
                             delivered=np.array([False, True, True, True, True]))
     assert got.treated_users == 1 and got.treated_rate == 0.0 and got.lift == 0.0
+    # a group gift's unit nobody claimed (recipient -1) on day 0 is received by nobody: the
+    # last user (4) must not become treated through index -1
+    got = receive_give_lift(np.r_[sender, 3], np.r_[recipient, -1], np.r_[day, 0], 5, 5, window_days=2)
+    assert got.treated_users == 2 and got.lift == pytest.approx(1.5)
 
 
 def test_lift_undefined_when_the_run_is_shorter_than_the_window():

@@ -75,13 +75,14 @@ TRIGGERS = {"impression": "feed", "push": "push", "invite": "invitation", "recip
 
 def lift_by_definition(gifts: pd.DataFrame, n_users: int, n_days: int, spd: int, n: int = 30) -> tuple:
     """Kizilcec et al.'s lift, literally: for each day d whose n-day window ends inside the
-    run, the users first sent a (delivered) gift on d, the users sent none by d + n, and the
+    run, the users first sent a (delivered) gift on d (a group gift's unit: claimed on d), the users sent none by d + n, and the
     share of each who sent a gift on days d+1 .. d+n; rates pooled with the treated as
     weights. Returns (lift, treated rate, control rate, treated users)."""
     day = (gifts["step_sent"] // spd).tolist()
-    delivered = (~gifts["withheld"]).tolist()
+    received = (gifts["step_settled"].where(gifts["group"] >= 0, gifts["step_sent"]) // spd).tolist()
+    delivered = (~gifts["withheld"] & (gifts["recipient"] >= 0)).tolist()
     first: dict[int, int] = {}
-    for r, d, ok in zip(gifts["recipient"].tolist(), day, delivered):
+    for r, d, ok in zip(gifts["recipient"].tolist(), received, delivered):
         if ok:
             first[r] = min(first.get(r, d), d)
     gave: dict[int, set] = {}
