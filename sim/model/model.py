@@ -36,6 +36,7 @@ from .invitations import InvitationLog
 from .merchants import DemandWindow, Merchant, MerchantTable
 from .population import Population
 from .recorder import Recorder
+from .response import Response
 from .steps.record import Tally, gather
 
 __all__ = ["GiftModel", "RunModel", "run_graph", "seed_streams"]
@@ -142,7 +143,8 @@ class GiftModel(RunModel):
         self.chat_from_step = self.item.chat_from_step(scenario.gifts, time.start, self.steps_per_day)
         self.world = steps.World(
             population=self.population, merchants=self.merchant_table, ledger=self.ledger,
-            invitations=self.invitations, graph=graph, item=self.item, demand=self.demand, rng=self.rng)
+            invitations=self.invitations, graph=graph, item=self.item, demand=self.demand, rng=self.rng,
+            response=Response(scenario.population.response, graph.n_users, self.step_days))
         self.period_sales = 0.0  # units accepted and kept since the last review
         pop = self.population
         self.tally = Tally(aware=int(np.count_nonzero(pop.aware)), senders=int(np.count_nonzero(pop.senders)),
@@ -187,7 +189,7 @@ class GiftModel(RunModel):
         active = self.draw_activity()
         settled = self.settle_gifts(active)
         traffic = self.allocate_traffic(active)
-        sent = self.send_gifts(traffic.visits, settled.accepted)
+        sent = self.send_gifts(traffic.visits, settled.accepted, active)
         newly_muted = self.update_annoyance()
         moves = self.update_merchants(settled.units_kept)
         self.record(day, active, settled, traffic, sent, newly_muted, moves)
@@ -219,9 +221,11 @@ class GiftModel(RunModel):
         chat_open = self.chat_from_step is not None and self.step_index >= self.chat_from_step
         return steps.traffic.allocate_traffic(self.world, self.now, self.config, self.policy, active, chat_open)
 
-    def send_gifts(self, visits: steps.Visits, accepted: np.ndarray) -> steps.Sent:
-        """Gift intents become gifts (:func:`sim.model.steps.send.send_gifts`)."""
-        return steps.send.send_gifts(self.world, self.now, self.config, visits, accepted, self.expiry_steps)
+    def send_gifts(self, visits: steps.Visits, accepted: np.ndarray, active: np.ndarray | None = None) -> steps.Sent:
+        """Gift intents become gifts (:func:`sim.model.steps.send.send_gifts`); ``active``
+        (bool (n_users,), default everyone) can act on kept pay-forward intents."""
+        return steps.send.send_gifts(self.world, self.now, self.config, visits, accepted, self.expiry_steps,
+                                     active)
 
     def update_annoyance(self) -> int:
         """Users past their threshold mute; annoyance fades. Returns the users who muted."""
