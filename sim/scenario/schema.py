@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from ..policies import AllocationParams, EqualParams, params_class, registered_rules
+from .behaviour_config import ResponseConfig
 from .distributions import (
     Beta,
     Constant,
@@ -40,7 +41,6 @@ from .distributions import (
     PositiveDist,
     ProbabilityDist,
 )
-from .behaviour_config import ResponseConfig
 from .errors import KeyProblem, folder_name
 
 __all__ = [

@@ -184,3 +184,33 @@ def test_default_wechat_pay_forward_outnumbers_reciprocity_and_the_pull_is_weake
         later = g.merge(acc.rename("first_accepted"), left_on="sender", right_index=True)
         shares.append(later.loc[later["step_sent"] >= later["first_accepted"], "sender"].nunique() / acc.size)
     assert np.mean(shares) < 0.25
+
+
+@pytest.mark.parametrize("key, value, allowed", [
+    ("half_saturation", 0.0, "allowed: 0 < half_saturation <= 1000"),
+    ("max_multiplier", -1.0, "allowed: 0 <= max_multiplier <= 100"),
+    ("novelty_half_life_days", 0.0, "allowed: 0 < novelty_half_life_days <= 3650"),
+    ("habit_gain", 1e9, "allowed: 0 <= habit_gain <= 100"),
+    ("colour", 1.0, "habit_half_life_days"),  # an unknown key: the message lists the allowed keys
+])
+def test_bad_response_values_get_one_message_naming_the_key(tmp_path, key, value, allowed):
+    from sim.scenario import load_scenario
+    from tests.conftest import error_of
+
+    p = tmp_path / "bad.toml"
+    p.write_text(f'name = "bad"\n[graph]\nkind = "complete"\nn = 5\n[population.response]\nenabled = true\n'
+                 f'{key} = {value}\n', encoding="utf-8")
+    msg = error_of(load_scenario, p)
+    assert f"population.response.{key}" in msg and "bad.toml" in msg and len(msg.splitlines()) == 1, msg
+    assert allowed in msg, msg
+
+
+def test_bad_pay_forward_days_names_the_key(tmp_path):
+    from sim.scenario import load_scenario
+    from tests.conftest import error_of
+
+    p = tmp_path / "bad.toml"
+    p.write_text('name = "bad"\n[graph]\nkind = "complete"\nn = 5\n[population]\npay_forward_days = 0\n',
+                 encoding="utf-8")
+    msg = error_of(load_scenario, p)
+    assert "population.pay_forward_days" in msg and "1 <= pay_forward_days <= 365" in msg, msg

@@ -22,7 +22,8 @@ entry sends) is the item's (:mod:`sim.model.steps.item`). Under induced sharing 
 sender invites ``fanout`` friends to the product page (the invitation log).
 
 The generator is drawn in this order: reciprocity, pay-it-forward, the due steps of kept
-pay-forward intents; visits' send draws, their order; recipients; cash amounts; the order buyers reach the stock; invited friends.
+pay-forward intents; visits' send draws, their order; recipients; cash amounts; the order
+buyers reach the stock; invited friends.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...graph import CSRGraph
+from ..forwards import PendingForwards
 from ..gifts import GiftLedger
 from ..invitations import InvitationLog
 from ..merchants import DemandWindow, MerchantTable
-from ..forwards import PendingForwards
 from ..population import Population
 from ..response import Response
 from .item import GiftItem
