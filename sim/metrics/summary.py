@@ -20,7 +20,7 @@ from ..experiments import outcomes as outcome_types
 from ..experiments.outcomes import NON_NEGATIVE as N
 from ..experiments.outcomes import UNIT_RANGE as U
 from ..experiments.outcomes import Direction, Outcome, OutcomeInterval, OutcomeRegistry
-from ..model.states import GiftOutcome
+from ..model.states import GiftOutcome, GiftSource
 from .cascades import cascade_table, restrict
 from .concentration import gini, hhi, top_k_share
 
@@ -183,6 +183,11 @@ RUN_OUTCOMES = OutcomeRegistry([
             MIN),
     Outcome("muted_share", "share of users who muted", lambda f: _div(f.model.population.muted.sum(), f.n_users),
             MIN, U),
+    # issue 14: behaviour (reciprocity and pay-forward as separate decisions)
+    Outcome("gifts_sent_back", "gifts sent back to the giver of an accepted gift (direct reciprocity)",
+            lambda f: int(np.count_nonzero(f.model.ledger.column("source") == GiftSource.RECIPROCITY))),
+    Outcome("gifts_paid_forward", "gifts passed on to another friend after accepting one (pay-forward)",
+            lambda f: int(np.count_nonzero(f.model.ledger.column("source") == GiftSource.PAY_FORWARD))),
 ], views={
     "batch": ("gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",
               "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share"),
