@@ -21,7 +21,7 @@ from ..experiments import outcomes as outcome_types
 from ..experiments.outcomes import NON_NEGATIVE as N
 from ..experiments.outcomes import UNIT_RANGE as U
 from ..experiments.outcomes import Direction, Outcome, OutcomeInterval, OutcomeRegistry
-from ..model.states import GiftOutcome
+from ..model.states import GiftOutcome, GiftSource
 from .cascades import cascade_table, restrict
 from .concentration import gini, hhi, top_k_share
 from .lift import LIFT_WINDOW_DAYS, ReceiveGiveLift, receive_give_lift
@@ -252,6 +252,11 @@ RUN_OUTCOMES = OutcomeRegistry([
             "hours with daily steps) per RMB claimed (Yuan et al. 2019: 0.18)",
             lambda f: _div(_group(f, "send_back_rmb", 0.0), _group(f, "claimed_rmb", 0.0)),
             INFO, N, "without group claims"),
+    # issue 14: behaviour (reciprocity and pay-forward as separate decisions)
+    Outcome("gifts_sent_back", "gifts sent back to the giver of an accepted gift (direct reciprocity)",
+            lambda f: int(np.count_nonzero(f.model.ledger.column("source") == GiftSource.RECIPROCITY))),
+    Outcome("gifts_paid_forward", "gifts passed on to another friend after accepting one (pay-forward)",
+            lambda f: int(np.count_nonzero(f.model.ledger.column("source") == GiftSource.PAY_FORWARD))),
 ], views={
     "batch": ("gifts_sent", "adoption_share", "days_to_half_adoption", "reproduction_number", "gmv_rmb",
               "acceptance_rate", "hhi", "gini", "top10_share", "sme_gmv_share", "active_merchants", "muted_share",

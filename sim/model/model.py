@@ -40,6 +40,7 @@ from .invitations import InvitationLog
 from .merchants import DemandWindow, Merchant, MerchantTable
 from .population import Population
 from .recorder import Recorder
+from .response import Response
 from .states import GiftOutcome
 from .steps.record import Tally, gather
 
@@ -168,7 +169,8 @@ class GiftModel(RunModel):
         self.chat_from_step = self.item.chat_from_step(scenario.gifts, time.start, self.steps_per_day)
         self.world = steps.World(
             population=self.population, merchants=self.merchant_table, ledger=self.ledger,
-            invitations=self.invitations, graph=graph, item=self.item, demand=self.demand, rng=self.rng)
+            invitations=self.invitations, graph=graph, item=self.item, demand=self.demand, rng=self.rng,
+            response=Response(scenario.population.response, graph.n_users, self.step_days))
         self.period_sales = 0.0  # units accepted and kept since the last review
         pop = self.population
         self.tally = Tally(aware=int(np.count_nonzero(pop.aware)), senders=int(np.count_nonzero(pop.senders)),
@@ -228,7 +230,7 @@ class GiftModel(RunModel):
         active = self.draw_activity()
         settled = self.settle_gifts(active)
         traffic = self.allocate_traffic(active)
-        sent = self.send_gifts(traffic.visits, settled.accepted, self.birthday_gifts(active, traffic.shares))
+        sent = self.send_gifts(traffic.visits, settled.accepted, active, self.birthday_gifts(active, traffic.shares))
         if self.groups is not None:
             settled, sent = self.group_gifts(active, traffic, settled, sent)
         newly_muted = self.update_annoyance()
@@ -271,11 +273,13 @@ class GiftModel(RunModel):
                                                 self.birthdays, int(self.calendar.birthday[self.step_index]),
                                                 active, shares)
 
-    def send_gifts(self, visits: steps.Visits, accepted: np.ndarray,
+    def send_gifts(self, visits: steps.Visits, accepted: np.ndarray, active: np.ndarray | None = None,
                    occasion: steps.Intents | None = None) -> steps.Sent:
-        """Gift intents become gifts (:func:`sim.model.steps.send.send_gifts`)."""
+        """Gift intents become gifts (:func:`sim.model.steps.send.send_gifts`); ``active``
+        (bool (n_users,), default everyone) can act on kept pay-forward intents; ``occasion``:
+        the step's birthday-gift intents."""
         return steps.send.send_gifts(self.world, self.now, self.config, visits, accepted, self.expiry_steps,
-                                     occasion)
+                                     active, occasion)
 
     def group_gifts(self, active: np.ndarray, traffic: steps.Traffic, settled: steps.Settled,
                     sent: steps.Sent) -> tuple[steps.Settled, steps.Sent]:

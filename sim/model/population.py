@@ -26,7 +26,9 @@ class Population:
     propensity : float64
         Shopping propensity in [0, 1], multiplies the chance to gift on a visit.
     reciprocity, pay_forward : float64
-        Chances, on accepting a gift, of sending one back / on to another friend.
+        Chances, on accepting a gift, of sending one back / on to another friend: two
+        independent decisions (:mod:`sim.model.steps.send`), each multiplied by the
+        user's response to stimuli (:mod:`sim.model.response`) when it is on.
     mute_threshold : float64
         Annoyance at which the user mutes.
     rollout_rank : float64

@@ -17,10 +17,11 @@ Rules covered: everything the default WeChat scenario uses (activity, commercial
 impressions, any registered allocation policy, clicks and visits, one gift per sender
 per step by priority, recipients by tie strength, budgets, stock with reservation and
 stockouts, logistic acceptance, expiry and refunds, returns, reciprocity and
-pay-it-forward, awareness and cascade parents, annoyance and muting, occasions and the
-staged rollout, merchants' restock, review, exit and entry with the onboarding cap).
+pay-it-forward as two independent decisions (after sending back, paying forward later),
+awareness and cascade parents, annoyance and muting, occasions and the staged rollout,
+merchants' restock, review, exit and entry with the onboarding cap).
 Not covered (refused with ValueError): platform push, induced sharing, the chat-menu
-entry, cash gifts, and the classic modes.
+entry, cash gifts, the response to stimuli (``population.response``), and the classic modes.
 
 It trades speed for clarity (one Python object per person, one call per person
 per sub-step) and is meant for a few thousand users: it checks the vectorised engine
@@ -61,6 +62,8 @@ def unsupported(scenario: Scenario) -> list[str]:
     if scenario.time.step_hours != 24:
         out.append("time.step_hours other than 24")
     out += [f"merchants.{name}.categories" for name, t in scenario.merchants.kinds().items() if t.categories]
+    if scenario.population.response.enabled:
+        out.append("population.response.enabled")
     return out
 
 
@@ -148,6 +151,7 @@ class ReferenceModel(mesa.Model):
         self.people = AgentSet(self.users, random=self.random)  # Mesa activates users through it
         self.pending: list[Gift] = []
         self.n_gifts = 0
+        self.kept_forwards: list[tuple] = []  # (user, shop, giver, due step, last step)
         self.period_sales = 0  # units accepted and kept since the last review
         self.merchants_left = 0
         self.counts: dict[str, float] = dict.fromkeys((
@@ -287,15 +291,24 @@ class ReferenceModel(mesa.Model):
         self.counts["product_visits"] += sum(len(user.visits) for user in self.users)
 
     def send_gifts(self, accepted: list[Gift]) -> None:
-        """Gift intents by priority (sending back, paying forward, product-page visits);
+        """Gift intents by priority (sending back, kept pay-forward intents due now, paying
+        forward, product-page visits);
         each user sends at most one gift per step, the first intent they can act on."""
         giving_back, paying_forward = [], []  # (user, shop, recipient or None, tie, giver)
-        for gift in accepted:
+        window, t = self.config.population.pay_forward_days * self.steps_per_day, self.step_index
+        for gift in accepted:  # two independent decisions; both: back now, forward later
             r = gift.recipient
-            if self.random.random() < r.reciprocity:
+            back = self.random.random() < r.reciprocity
+            forward = self.random.random() < r.pay_forward
+            if back:
                 giving_back.append((r, gift.shop, gift.sender, gift.tie, None))
-            elif self.random.random() < r.pay_forward:
+            if forward and not back:
                 paying_forward.append((r, gift.shop, None, 0.0, gift.sender))
+            elif forward:
+                self.kept_forwards.append((r, gift.shop, gift.sender, t + self.random.randint(1, window), t + window))
+        due = [k for k in self.kept_forwards if k[3] <= t and k[0].active]
+        self.kept_forwards = [k for k in self.kept_forwards if not (k[3] <= t and k[0].active) and k[4] > t]
+        paying_forward = [(u, shop, None, 0.0, giver) for u, shop, giver, _, _ in due] + paying_forward
         visiting = []
         for user in self.users:
             shop = user.visit_intent()

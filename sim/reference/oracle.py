@@ -53,6 +53,8 @@ ORACLE_SCENARIO: dict = {
     "graph": {"kind": "holme_kim", "n": 600, "m": 4, "p": 0.3, "seed": 11},
     "policy": {"commercial_share": 0.2, "ad_annoyance": 0.08},
     "gifts": {"send_probability": 0.5},
+    "population": {"reciprocity": {"dist": "beta", "a": 2.0, "b": 8.0},
+                   "pay_forward": {"dist": "beta", "a": 3.0, "b": 7.0}},
     "merchants": {
         "sme": {"initial_stock": 2, "restock_quantity": 2, "lead_days": 4, "reorder_point": 1},
         "white_label": {"initial_stock": 2, "restock_quantity": 2, "lead_days": 4, "reorder_point": 1},
@@ -60,8 +62,9 @@ ORACLE_SCENARIO: dict = {
 }
 """The scenario of the oracle comparison: the default WeChat rules (staged rollout,
 occasions, equal allocation, merchants' reviews) on a 600-user Holme-Kim graph, made
-busy: 8x the commercial share, twice the send probability, scarce stock for small
-merchants and white labels, and enough ad annoyance that about a quarter of users mute."""
+busy: 8x the commercial share, twice the send probability, reciprocity and pay-forward
+(means 0.2 and 0.3, so that many recipients do both and pay forward on a later day), scarce
+stock for small merchants and white labels, and enough ad annoyance that about a quarter of users mute."""
 
 TESTED_OUTCOMES: list[str] = [
     "gifts_sent", "gifts_accepted", "gifts_expired", "gifts_returned", "gmv_rmb", "refunded_rmb", "senders",

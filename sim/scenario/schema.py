@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from ..policies import AllocationParams, EqualParams, params_class, registered_rules
+from .behaviour_config import ResponseConfig
 from .calendar_config import CalendarConfig, PushEvent
 from .categories_config import CategoriesConfig, CategoryWeights, check_kind_categories
 from .distributions import (
@@ -321,12 +322,21 @@ class PopulationConfig(_Strict):
     budget_period: Literal["run", "month"] = "run"
     """``run``: one budget for the whole run (default); ``month``: renewed to the user's
     draw of ``budget`` on the first day of each calendar month, unspent money lapses."""
-    reciprocity: ProbabilityDist = Beta(a=2.0, b=8.0)
-    """Chance of sending a gift back on accepting one (assumption: mean 0.2)."""
-    pay_forward: ProbabilityDist = Beta(a=2.0, b=8.0)
-    """Chance of sending a gift on to another friend on accepting one, if not sending one
-    back (assumption: mean 0.2, so about a third of recipients send a gift on or back;
-    Leskovec, Adamic & Huberman 2007 find about a third of buyers recommend)."""
+    reciprocity: ProbabilityDist = Beta(a=1.0, b=19.0)
+    """Chance of sending a gift back to the giver on accepting one (assumption: mean 0.05,
+    half the pay-forward chance: Kizilcec et al. 2018 found most receivers pay forward rather
+    than reciprocate; range of the mean 0.01-0.2). Decided independently of ``pay_forward``."""
+    pay_forward: ProbabilityDist = Beta(a=1.0, b=9.0)
+    """Chance of sending a gift on to another friend on accepting one, decided independently of
+    sending one back (assumption: mean 0.1, so that pay-forward gifts outnumber gifts sent back,
+    Kizilcec et al. 2018; range of the mean 0.02-0.3; Leskovec, Adamic & Huberman 2007 find
+    about a third of buyers recommend, an upper bound)."""
+    pay_forward_days: StrictInt = Field(default=3, ge=1, le=365)
+    """A recipient who sends a gift back and also decides to pay forward pays forward on a
+    day drawn uniformly from the next this many days, at their first active step from then
+    on (assumption; range 1-30)."""
+    response: ResponseConfig = ResponseConfig()
+    """The response to stimuli: saturation, novelty decay and habit (issue 14; off by default)."""
     mute_threshold: PositiveDist = LogNormal(median=5.0, sigma=0.5)
     """Annoyance at which a user mutes commerce, pushes and invitations (assumption)."""
     annoyance_decay: Share = 0.1

@@ -124,6 +124,8 @@ def recompute_summary(res, n_users: int) -> dict[str, float]:
     out["gifts_accepted"] = int(acc.sum())
     out["gifts_expired"] = int(exp.sum())
     out["gifts_pending"] = int(pend.sum())
+    out["gifts_sent_back"] = int((gifts["source"].astype(str) == "reciprocity").sum())  # issue 14: behaviour
+    out["gifts_paid_forward"] = int((gifts["source"].astype(str) == "pay_forward").sum())
     out["acceptance_rate"] = _div(acc.sum(), acc.sum() + exp.sum())
     out["gifts_per_visit"] = _div(len(gifts), series["product_visits"].sum())
     out["gmv_rmb"] = float(price[acc & product].sum())

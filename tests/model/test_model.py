@@ -154,8 +154,11 @@ def test_commercial_impressions_match_their_expectation():
     assert m.merchant_table.impressions.sum() == imp.sum()
 
 
-def test_reciprocity_returns_to_the_giver_and_pay_forward_does_not():
-    sc = small_scenario(population={"reciprocity": 0.5, "pay_forward": 0.5})
+@pytest.mark.parametrize("reciprocity, pay_forward", [(0.5, 0.0), (0.0, 0.5)])
+def test_reciprocity_returns_to_the_giver_and_pay_forward_does_not(reciprocity, pay_forward):
+    # one at a time: with both, a pay-forward kept from an earlier step may go to the giver of
+    # a gift accepted in the step it is sent (it excludes the giver of the gift it pays forward)
+    sc = small_scenario(population={"reciprocity": reciprocity, "pay_forward": pay_forward})
     m = GiftModel(sc, seed=8)
     m.run()
     led = m.ledger
@@ -165,7 +168,7 @@ def test_reciprocity_returns_to_the_giver_and_pay_forward_does_not():
     steps = led.column("step_settled")
     back = np.flatnonzero(src == GiftSource.RECIPROCITY)
     fwd = np.flatnonzero(src == GiftSource.PAY_FORWARD)
-    assert back.size > 20 and fwd.size > 20
+    assert (back.size > 20) == (reciprocity > 0) and (fwd.size > 20) == (pay_forward > 0)
     accepted_pairs = {(int(r[i]), int(s[i]), int(steps[i])) for i in np.flatnonzero(acc)}
     # a gift sent back goes to someone who gave the sender a gift accepted that same step
     assert all((int(s[i]), int(r[i]), int(led.column("step_sent")[i])) in accepted_pairs for i in back)

@@ -287,10 +287,28 @@ def test_reciprocity_returns_to_the_giver_before_pay_forward():
     g1 = add_gift(w, sender=2, recipient=3)
     w.population.reciprocity[1] = 1.0
     w.population.pay_forward[3] = 1.0
-    it = send.intents_from_accepted(w, np.array([g1, g0]))
+    it = send.intents_from_accepted(w, NOW, small_scenario(), np.array([g1, g0]))
     assert it.user.tolist() == [1, 3] and it.recipient.tolist() == [0, -1] and it.exclude.tolist() == [-1, 2]
     assert it.source.tolist() == [GiftSource.RECIPROCITY, GiftSource.PAY_FORWARD]
     assert it.tie.tolist() == [0.5, 0.0]
+    assert w.forwards.size == 0  # nobody decided both
+
+
+def test_sending_back_and_paying_forward_keeps_the_forward_for_a_later_step():
+    w = tiny_world()
+    g0 = add_gift(w, sender=0, recipient=1)
+    w.population.reciprocity[1] = 1.0
+    w.population.pay_forward[1] = 1.0
+    sc = small_scenario(population={"pay_forward_days": 2})
+    it = send.intents_from_accepted(w, NOW, sc, np.array([g0]))
+    assert it.user.tolist() == [1] and it.source.tolist() == [GiftSource.RECIPROCITY]
+    f = w.forwards
+    assert f.user.tolist() == [1] and f.giver.tolist() == [0] and f.deadline.tolist() == [NOW.step + 2]
+    assert NOW.step < f.due[0] <= NOW.step + 2
+    later = Now(step=int(f.due[0]), button_share=1.0, lift=1.0)
+    it = send.intents_from_accepted(w, later, sc, np.zeros(0, dtype=np.int64))
+    assert it.user.tolist() == [1] and it.source.tolist() == [GiftSource.PAY_FORWARD] and it.exclude.tolist() == [0]
+    assert f.size == 0
 
 
 def test_visits_make_aware_and_order_intents_by_source():

@@ -81,7 +81,7 @@ def test_reference_calendar_matches_the_engine_calendar(wechat):
 
 @pytest.mark.parametrize("override", [
     ("policy.push.enabled", True), ("policy.induced_sharing.enabled", True),
-    ("gifts.chat_entry_from", "2025-01-17"), ("gifts.item", "cash"),
+    ("gifts.chat_entry_from", "2025-01-17"), ("gifts.item", "cash"), ("population.response.enabled", True),
 ])
 def test_reference_refuses_rules_it_does_not_implement(wechat, override):
     with pytest.raises(ValueError, match="does not implement"):

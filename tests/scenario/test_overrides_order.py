@@ -46,7 +46,7 @@ def test_a_sweep_and_a_variant_reach_into_default_distributions(tmp_path):
               '[sweep]\n"population.pay_forward.a" = [1.5, 3.0]\n')
     plan = plan_batch(p)
     assert [pt.scenario.population.pay_forward.a for pt in plan.points] == [1.5, 3.0]
-    assert all(pt.scenario.population.pay_forward.b == 8.0 for pt in plan.points)
+    assert all(pt.scenario.population.pay_forward.b == 9.0 for pt in plan.points)  # the default Beta(1, 9)
     assert all(pt.scenario.population.budget.median == 100.0 for pt in plan.points)
 
 

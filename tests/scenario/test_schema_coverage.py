@@ -828,6 +828,64 @@ EFFECTS += [
 ]
 
 
+# issue 14: behaviour
+_RESP = {"population": {"response": {"enabled": True}}}
+
+
+def _more(key: str = "gifts_sent", source: tuple[str, ...] = ()):
+    """Check: the changed run has more gifts (of ``source`` if given) than the reference."""
+    def count(r):
+        return sum(r.source(x) for x in source) if source else r.s[key]
+
+    def check(new, ref):
+        assert count(new) > 1.2 * count(ref) and count(ref) > 3, (count(new), count(ref))
+    return check
+
+
+def _fewer(key: str = "gifts_sent", source: tuple[str, ...] = ()):
+    """Check: the changed run has fewer gifts (of ``source`` if given) than the reference."""
+    more = _more(key, source)
+    return lambda new, ref: more(ref, new)
+
+
+def _check_response_on(new, ref):
+    assert new.m.world.response.stimulus.value.size == 150 and ref.m.world.response.stimulus.value.size == 0
+    assert new.m.world.response.stimulus.value.max() > 0 and new.s["gifts_sent"] < ref.s["gifts_sent"]
+
+
+def _check_forward_days(new, ref):
+    nf, rf = new.m.world.forwards, ref.m.world.forwards
+    assert nf.size > rf.size and np.all(nf.deadline - nf.due < 20 * 1) and np.all(rf.deadline - rf.due < 3)
+    assert (nf.deadline - nf.due).max() > 3
+
+
+EFFECTS += [
+    Effect("pay_forward_days", ("population.pay_forward_days",), {"population": {"pay_forward_days": 20}},
+           _check_forward_days),
+    Effect("response_enabled", ("population.response.enabled",), _RESP, _check_response_on),
+    Effect("half_saturation", ("population.response.half_saturation",),
+           {"population": {"response": {"half_saturation": 0.01}}}, _more(), base=_RESP),
+    Effect("max_multiplier", ("population.response.max_multiplier",),
+           {"population": {"response": {"max_multiplier": 0.0}}}, _check_no_gifts, base=_RESP),
+    Effect("gift_weight", ("population.response.gift_weight",), {"population": {"response": {"gift_weight": 20.0}}},
+           _more(source=("reciprocity", "pay_forward")), base=_RESP),
+    Effect("impression_weight", ("population.response.impression_weight",),
+           {"population": {"response": {"impression_weight": 1.0}}}, _more(), base=_RESP),
+    Effect("push_weight", ("population.response.push_weight",), {"population": {"response": {"push_weight": 20.0}}},
+           _more(source=("push",)), base=merge(_RESP, _PUSH)),
+    Effect("invitation_weight", ("population.response.invitation_weight",),
+           {"population": {"response": {"invitation_weight": 20.0}}}, _more(source=("invite",)),
+           base=merge(_RESP, merge(_IND, {"policy": {"induced_sharing": {"fanout": 5, "click_through": 1.0}}}))),
+    Effect("novelty_half_life_days", ("population.response.novelty_half_life_days",),
+           {"population": {"response": {"novelty_half_life_days": 0.05}}}, _fewer(), base=_RESP),
+    Effect("habit_gain", ("population.response.habit_gain",), {"population": {"response": {"habit_gain": 10.0}}},
+           _more(), base=_RESP),
+    Effect("habit_half_life_days", ("population.response.habit_half_life_days",),
+           {"population": {"response": {"habit_half_life_days": 0.05}}}, _fewer(),
+           base=merge(_RESP, {"population": {"response": {"habit_gain": 10.0}}})),
+]
+
+
 # --------------------------------------------------------------------------- explicit tests
 def test_graph_file_and_file_tie_strengths(tmp_path):
     p = tmp_path / "g.txt"

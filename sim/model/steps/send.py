@@ -1,10 +1,19 @@
 """Sub-step 5: gift intents become gifts, at most one gift per sender per step.
 
-Intents, by priority: reciprocity and pay-it-forward from gifts accepted in this step (on
-the gift's product page), then visits (invitation, chat entry, push, impression; in random
+Intents, by priority: reciprocity from gifts accepted in this step (on the gift's product
+page), pay-it-forward intents kept from earlier steps and due now, pay-it-forward from gifts
+accepted in this step, then visits (invitation, chat entry, push, impression; in random
 order among visits of one source), each sending with probability send_probability *
 propensity * occasion lift (* send_boost under induced sharing) * the product category's
-``gift_suitability`` (1 for a merchant without category), capped at 1. The sender must see the
+``gift_suitability`` (1 for a merchant without category) * response, capped at 1.
+
+Sending back and paying forward are two independent decisions of the recipient of an
+accepted gift, with probabilities ``reciprocity * response`` and ``pay_forward * response``
+(response: :meth:`sim.model.response.Response.multiplier`, 1 unless
+``population.response.enabled``). One who decides only to pay forward does it now; one who
+decides both sends back now and keeps the pay-forward intent (:class:`PendingForwards`) for
+a step drawn uniformly from the next ``pay_forward_days`` days, acted on at the first active
+step from then on and dropped after the last. The sender must see the
 gift button and not be muted. A visitor who sees the button becomes aware (a cascade root,
 or the inviter's child). The recipient is a friend drawn by tie strength (pay-it-forward
 excludes the giver; reciprocity returns to the giver). The gift needs price <= remaining
@@ -13,8 +22,9 @@ are lost sales (stockouts). What differs for cash gifts (amounts, no stock, only
 entry sends) is the item's (:mod:`sim.model.steps.item`). Under induced sharing each
 sender invites ``fanout`` friends to the product page (the invitation log).
 
-The generator is drawn in this order: reciprocity, pay-it-forward; visits' send draws, their
-order; recipients; cash amounts; the order buyers reach the stock; invited friends.
+The generator is drawn in this order: reciprocity, pay-it-forward, the due steps of kept
+pay-forward intents; visits' send draws, their order; recipients; cash amounts; the order
+buyers reach the stock; invited friends.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from ..states import AwareVia, GiftSource, InvitationOutcome
 from .carriers import Intents, Sent, Visits
 from .world import Now, World
 
-__all__ = ["send_gifts", "intents_from_accepted", "intents_from_visits", "first_per_sender",
+__all__ = ["send_gifts", "intents_from_accepted", "intents_from_visits", "first_per_sender", "keep_forwards",
            "draw_recipients", "afford_and_stock", "write_gifts", "induced_invitations", "invite",
            "AWARE_VIA", "VISIT_PRIORITY"]
 
@@ -43,11 +53,13 @@ then the chat entry, then a push, then an ad (lower first)."""
 
 
 def send_gifts(world: World, now: Now, sc: Scenario, visits: Visits, accepted: np.ndarray,
-               expiry_steps: int, occasion: Intents | None = None) -> Sent:
+               expiry_steps: int, active: np.ndarray | None = None, occasion: Intents | None = None) -> Sent:
     """Turn the step's accepted gifts (ids, int64), ``occasion`` intents (birthday gifts,
     :mod:`sim.model.steps.occasions`; after reciprocity and pay-it-forward, before visits)
-    and ``visits`` into gifts; gifts sent in step t can be accepted until step t + ``expiry_steps``."""
-    from_gifts = intents_from_accepted(world, accepted)
+    and ``visits`` into gifts; gifts sent in step t can be accepted until step t +
+    ``expiry_steps``. ``active`` (bool (n_users,), default everyone): who can act on a kept
+    pay-forward intent in this step."""
+    from_gifts = intents_from_accepted(world, now, sc, accepted, active)
     from_visits, newly_aware = intents_from_visits(world, now, sc, visits)
     parts = [from_gifts, occasion, from_visits] if occasion is not None and occasion.size else [from_gifts, from_visits]
     intents = first_per_sender(world, now, Intents.concat(parts))
@@ -63,25 +75,44 @@ def _fill(n: int, value, dtype) -> np.ndarray:
     return np.full(n, value, dtype=dtype)
 
 
-def intents_from_accepted(world: World, accepted: np.ndarray) -> Intents:
-    """Recipients of the accepted gifts return a gift to the giver (reciprocity, with
-    probability ``reciprocity``) or else pass one on to another friend (pay-it-forward,
-    ``pay_forward``), on the same product: reciprocity first, then pay-it-forward."""
+def intents_from_accepted(world: World, now: Now, sc: Scenario, accepted: np.ndarray,
+                          active: np.ndarray | None = None) -> Intents:
+    """Recipients of the accepted gifts decide, independently, to send a gift back to the
+    giver (probability ``reciprocity`` x response) and to pass one on to another friend
+    (``pay_forward`` x response), on the same product. Intents in priority order: sending
+    back, kept pay-forward intents due now (of ``active`` users), paying forward now (those
+    who do not send back); those who do both keep the pay-forward for later."""
     led, pop, rng = world.ledger, world.population, world.rng
     r = led.column("recipient")[accepted].astype(np.int64)
     giver = led.column("sender")[accepted].astype(np.int64)
     gm = led.column("merchant")[accepted].astype(np.int64)
-    back = rng.random(accepted.size) < pop.reciprocity[r]
-    fwd = ~back & (rng.random(accepted.size) < pop.pay_forward[r])
-    nb, nf = int(back.sum()), int(fwd.sum())
+    resp = world.response.multiplier(r, now.step)
+    back = rng.random(accepted.size) < pop.reciprocity[r] * resp
+    fwd_draw = rng.random(accepted.size) < pop.pay_forward[r] * resp
+    fwd, later = fwd_draw & ~back, fwd_draw & back
+    keep_forwards(world, now, sc, r[later], gm[later], giver[later])
+    due_u, due_m, due_g = world.forwards.take_due(active, now.step)
+    fu, fm, fg = np.concatenate([due_u, r[fwd]]), np.concatenate([due_m, gm[fwd]]), np.concatenate([due_g, giver[fwd]])
+    nb, nf = int(back.sum()), fu.size
     return Intents(
-        user=np.concatenate([r[back], r[fwd]]), merchant=np.concatenate([gm[back], gm[fwd]]),
+        user=np.concatenate([r[back], fu]), merchant=np.concatenate([gm[back], fm]),
         source=np.concatenate([_fill(nb, GiftSource.RECIPROCITY, np.int8), _fill(nf, GiftSource.PAY_FORWARD, np.int8)]),
         recipient=np.concatenate([giver[back], _fill(nf, -1, np.int64)]),
-        exclude=np.concatenate([_fill(nb, -1, np.int64), giver[fwd]]),
+        exclude=np.concatenate([_fill(nb, -1, np.int64), fg]),
         tie=np.concatenate([led.column("tie")[accepted][back], np.zeros(nf, dtype=np.float32)]),
         price=np.zeros(nb + nf),
     )
+
+
+def keep_forwards(world: World, now: Now, sc: Scenario, user: np.ndarray, merchant: np.ndarray,
+                  giver: np.ndarray) -> None:
+    """Keep pay-forward intents (int64 arrays (k,)) for a step drawn uniformly among the
+    next ``population.pay_forward_days`` days' steps (no draw when k = 0)."""
+    if user.size == 0:
+        return
+    window = sc.population.pay_forward_days * now.steps_per_day
+    due = now.step + world.rng.integers(1, window + 1, size=user.size)
+    world.forwards.add(user, merchant, giver, due, now.step + window)
 
 
 def intents_from_visits(world: World, now: Now, sc: Scenario, visits: Visits) -> tuple[Intents, int]:
@@ -109,7 +140,9 @@ def intents_from_visits(world: World, now: Now, sc: Scenario, visits: Visits) ->
         world.invitations.mark_made_aware(visits.invitation[by_invite])
     boost = induced.send_boost if induced.enabled else 1.0
     suits = world.item.gift_suitability(visits.merchant)
-    p_send = np.clip(sc.gifts.send_probability * pop.propensity[vu] * now.lift * boost * suits, 0.0, 1.0)
+    p_send = (sc.gifts.send_probability * pop.propensity[vu] * now.lift * boost * suits
+              * world.response.multiplier(vu, now.step))
+    p_send = np.clip(p_send, 0.0, 1.0)
     go = np.flatnonzero(vis & (rng.random(vu.size) < p_send))
     go = go[rng.permutation(go.size)]
     go = go[np.argsort(VISIT_PRIORITY[visits.source[go]], kind="stable")]
@@ -179,6 +212,7 @@ def write_gifts(world: World, now: Now, gifts: Intents, expiry_steps: int) -> in
     world.ledger.append(sender=gifts.user, recipient=gifts.recipient, merchant=gifts.merchant, price=gifts.price,
                         tie=gifts.tie, source=gifts.source, step=t, deadline=t + expiry_steps)
     np.subtract.at(pop.budget, gifts.user, gifts.price)
+    world.response.sent(gifts.user, t)
     world.item.book_sent(gifts.merchant, world.demand, t)
     first_time = ~pop.senders[gifts.user]
     pop.senders[gifts.user] = True

@@ -4,8 +4,9 @@ deadline expire and are refunded.
 A gift sent in step s can be opened in steps s+1 .. s+E (E = expiry_hours /
 step_hours) and expires at the end of step s+E. Opening makes the recipient aware
 (parent = sender of the earliest gift opened) and, with ``unlock_on_receive``, shows them
-the gift button. A withheld gift (:meth:`sim.model.GiftModel.withhold`) is never opened:
-it expires at its deadline and is refunded. The accept decision is made once, on opening: logit P =
+the gift button; each gift opened is a stimulus of ``population.response.gift_weight``
+(:mod:`sim.model.response`). A withheld gift (:meth:`sim.model.GiftModel.withhold`) is never
+opened: it expires at its deadline and is refunded. The accept decision is made once, on opening: logit P =
 accept_intercept + accept_tie * tie + accept_quality * quality (quality 1 for cash).
 """
 
@@ -44,6 +45,7 @@ def settle_gifts(world: World, step: int, gifts: GiftConfig, active: np.ndarray)
     ids = pend[opened]
     led.set("seen", ids, True)
     newly_aware = pop.make_aware(rec[opened], led.column("sender")[ids], AwareVia.GIFT, step).size
+    world.response.stimulate(rec[opened], world.response.cfg.gift_weight, step)
     if gifts.unlock_on_receive:
         pop.unlocked[rec[opened]] = True
     quality = world.item.quality(led.column("merchant")[ids])

@@ -16,6 +16,8 @@ Merchants in their own mini program (:mod:`sim.model.market`) take no part in th
 organic split nor in pushes (their shares go to the shop merchants); with
 ``policy.paid_traffic`` on, merchants' bought impressions come last
 (:mod:`sim.model.steps.paid`).
+Impressions seen, pushes received and invitations seen (by unmuted users) are stimuli of
+the users' response (:mod:`sim.model.response`, weights in ``population.response``).
 
 The generator is drawn in this order: impressions, the policy's weights, the split,
 clicks, click slots; pushes, their clicks, their products; invitation clicks; chat
@@ -56,6 +58,9 @@ def allocate_traffic(world: World, now: Now, sc: Scenario, policy: AllocationPol
     users = np.flatnonzero(active & ~pop.muted)
     k = draw_impressions(world, now, sc, users)
     pop.annoyance[users] += k * sc.policy.ad_annoyance
+    if world.response.enabled:
+        seen = k > 0
+        world.response.stimulate(users[seen], k[seen] * world.response.cfg.impression_weight, now.step)
     total = int(k.sum())
     view = merchant_view(world.merchants, world.demand, now, total, sc.merchants)
     weights = policy.weights(view, world.rng)
@@ -136,6 +141,7 @@ def push_visits(world: World, now: Now, sc: Scenario, users: np.ndarray,
         return None, 0
     pushed = users[rng.random(users.size) < reach * now.per_step(pop, users)]
     pop.annoyance[pushed] += push.annoyance
+    world.response.stimulate(pushed, world.response.cfg.push_weight, now.step)
     clicked = pushed[rng.random(pushed.size) < click]
     if to_chat:
         clicked = clicked[now.sees_button(pop, clicked)]
@@ -166,6 +172,7 @@ def invitation_visits(world: World, now: Now, sc: Scenario, active: np.ndarray) 
                                 np.where(clicked, InvitationOutcome.VISITED,
                                          InvitationOutcome.DECLINED))).astype(np.int8)
     log.end(inv, outcome, now.step)
+    world.response.stimulate(invited[~muted], world.response.cfg.invitation_weight, now.step)
     pop.invite_id[invited] = -1
     return Visits.of(invited[keep], inv_m[keep], GiftSource.INVITE,
                      parent=log.column("inviter")[inv[keep]], invitation=inv[keep])

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ...graph import CSRGraph
+from ..forwards import PendingForwards
 from ..gifts import GiftLedger
 from ..invitations import InvitationLog
 from ..merchants import DemandWindow, MerchantTable
 from ..population import Population
+from ..response import Response
 from .item import GiftItem
 
 __all__ = ["World", "Now"]
@@ -33,6 +35,10 @@ class World:
     demand : DemandWindow
     rng : numpy.random.Generator
         The run's dynamics generator: every draw of a day, in a fixed order.
+    response : Response
+        The users' response to stimuli (off by default: multiplier 1).
+    forwards : PendingForwards
+        Pay-forward intents kept for a later step.
     """
 
     population: Population
@@ -43,6 +49,8 @@ class World:
     item: GiftItem
     demand: DemandWindow
     rng: np.random.Generator
+    response: Response = field(default_factory=Response.off)
+    forwards: PendingForwards = field(default_factory=PendingForwards)
 
 
 @dataclass(frozen=True)
