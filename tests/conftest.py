@@ -29,11 +29,14 @@ def error_of(fn, *args, **kwargs) -> str:
 
 
 def small_scenario(**overrides) -> Scenario:
-    """A fast scenario on a 400-user Holme-Kim graph with busy gifting, for invariant tests."""
+    """A fast scenario on a 400-user Holme-Kim graph with busy gifting, for invariant tests;
+    one budget of median 500 RMB for the run (as before monthly budgets became the default,
+    issue #14), unless ``population=...`` replaces the table."""
     raw = {
         "name": "small",
         "graph": {"kind": "holme_kim", "n": 400, "m": 4, "p": 0.3, "seed": 11},
         "time": {"start": "2024-12-19", "end": "2025-01-31"},
+        "population": {"budget_period": "run", "budget": {"dist": "lognormal", "median": 500.0, "sigma": 1.0}},
         "policy": {"commercial_share": 0.2},
         "gifts": {"send_probability": 0.5},
         "rollout": {"schedule": [{"date": "2024-12-19", "share": 1.0}]},

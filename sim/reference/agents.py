@@ -74,7 +74,8 @@ class User(mesa.Agent):
     rollout_rank : float in [0, 1)
         The user sees the gift button once the rollout share exceeds it.
     budget : float
-        Gift budget for the whole run, RMB.
+        Gift budget left, RMB: of the whole run, or of the month with monthly budgets
+        (``monthly_budget``, the draw, is then granted again on each month's first day).
     """
 
     def __init__(self, model, index: int, *, activity: float, propensity: float, reciprocity: float,
@@ -88,6 +89,7 @@ class User(mesa.Agent):
         self.mute_threshold = mute_threshold
         self.rollout_rank = rollout_rank
         self.budget = budget
+        self.monthly_budget = budget
         self.friends: list[User] = []
         self.ties: list[float] = []
         self.cum_ties: list[float] = []  # running sum of ties, for drawing a friend

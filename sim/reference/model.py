@@ -37,6 +37,7 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
+from ..calendar import run_occasions
 from ..graph import CSRGraph, build_graph
 from ..model.states import GiftOutcome
 from ..policies import MerchantView, make_policy, normalise
@@ -64,6 +65,19 @@ def unsupported(scenario: Scenario) -> list[str]:
     out += [f"merchants.{name}.categories" for name, t in scenario.merchants.kinds().items() if t.categories]
     if scenario.population.response.enabled:
         out.append("population.response.enabled")
+    if scenario.calendar.birthday_gift_rate > 0:
+        out.append("calendar.birthday_gift_rate")
+    if scenario.policy.push.events:
+        out.append("policy.push.events")
+    if scenario.groups.enabled:
+        out.append("groups.enabled")
+    if scenario.policy.paid_traffic.enabled:
+        out.append("policy.paid_traffic.enabled")
+    out += [f"merchants.{name}.{key}" for name, t in scenario.merchants.kinds().items()
+            for key, on in (("per_10k_users", t.per_10k_users is not None), ("channel", t.channel != "shop")) if on]
+    market = scenario.merchants.market
+    if market.visibility_weight > 0 or market.reentry_after_days is not None:
+        out.append("merchants.market")
     return out
 
 
@@ -146,6 +160,7 @@ class ReferenceModel(mesa.Model):
         self.impressions_per_user = pop.feed_impressions * self.step_days * scenario.policy.commercial_share
         self.annoyance_fade = (1.0 - pop.annoyance_decay) ** self.step_days
         self.policy = make_policy(scenario.policy.allocation)
+        self.occasions = run_occasions(scenario)  # the dated occasions, or the yearly calendar's
         self.users = self._make_users(graph)
         self.shops = self._make_shops()
         self.people = AgentSet(self.users, random=self.random)  # Mesa activates users through it
@@ -227,8 +242,12 @@ class ReferenceModel(mesa.Model):
     def open_day(self) -> None:
         """The day's occasion lift and rollout share; shops receive deliveries."""
         day = self.config.time.start + dt.timedelta(days=self.step_index // self.steps_per_day)
-        self.lift = occasion_lift_on(day, self.config.occasions)
+        self.lift = occasion_lift_on(day, self.occasions)
         self.rollout_share = rollout_share_on(day, self.config.rollout)
+        if (self.config.population.budget_period == "month" and day.day == 1 and self.step_index > 0
+                and self.step_index % self.steps_per_day == 0):
+            for user in self.users:  # a new month's budget: what is left of the last one lapses
+                user.budget = user.monthly_budget
         for shop in self.shops:
             shop.open_day()
 

@@ -54,7 +54,8 @@ ORACLE_SCENARIO: dict = {
     "policy": {"commercial_share": 0.2, "ad_annoyance": 0.08},
     "gifts": {"send_probability": 0.5},
     "population": {"reciprocity": {"dist": "beta", "a": 2.0, "b": 8.0},
-                   "pay_forward": {"dist": "beta", "a": 3.0, "b": 7.0}},
+                   "pay_forward": {"dist": "beta", "a": 3.0, "b": 7.0},
+                   "budget": {"dist": "lognormal", "median": 400.0, "sigma": 1.0}},
     "merchants": {
         "sme": {"initial_stock": 2, "restock_quantity": 2, "lead_days": 4, "reorder_point": 1},
         "white_label": {"initial_stock": 2, "restock_quantity": 2, "lead_days": 4, "reorder_point": 1},
@@ -63,7 +64,9 @@ ORACLE_SCENARIO: dict = {
 """The scenario of the oracle comparison: the default WeChat rules (staged rollout,
 occasions, equal allocation, merchants' reviews) on a 600-user Holme-Kim graph, made
 busy: 8x the commercial share, twice the send probability, reciprocity and pay-forward
-(means 0.2 and 0.3, so that many recipients do both and pay forward on a later day), scarce
+(means 0.2 and 0.3, so that many recipients do both and pay forward on a later day), monthly
+budgets of median 400 RMB (renewed on 2025-01-01 and 02-01: budgets bind, but not so tightly
+that refunds and renewals hide a 10% change of acceptance), scarce
 stock for small merchants and white labels, and enough ad annoyance that about a quarter of users mute."""
 
 TESTED_OUTCOMES: list[str] = [

@@ -16,7 +16,8 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
     """Occasion, rollout and chat-entry dates that do not fit the simulated period, as
     (key parts, value, message); only for the gift mode (the classic modes ignore them).
 
-    An occasion is out when its whole window, ``lead_days`` before its date to
+    Dated ``occasions`` given with ``calendar.yearly = true`` are a problem: the yearly
+    calendar replaces them. An occasion is out when its whole window, ``lead_days`` before its date to
     ``lag_days`` after, misses [time.start, time.end]: it could not change a single step.
     A rollout is out when its first point comes after time.end: the share is constant
     before the first point, so every step would get that point's share. Points before
@@ -31,7 +32,12 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
     t = sc.time
     period = f"{t.start.isoformat()} to {t.end.isoformat()} (time.start to time.end)"
     out: list[tuple[list[str | int], Any, str]] = []
-    if "occasions" in given:
+    if "occasions" in given and sc.calendar.yearly:
+        out.append((["occasions"], f"{len(sc.occasions)} dated occasions",
+                    "dated occasions are not used when calendar.yearly = true (the yearly calendar "
+                    "replaces them); allowed: leave [[occasions]] out and give a one-off occasion as a "
+                    "[[calendar.occasions]] table with a date, or calendar.yearly = false"))
+    elif "occasions" in given:
         for i, o in enumerate(sc.occasions):
             first = o.date - dt.timedelta(days=o.lead_days)
             last = o.date + dt.timedelta(days=o.lag_days)

@@ -316,12 +316,15 @@ class PopulationConfig(_Strict):
     """Mean feed impressions per active day (Poisson; assumption)."""
     shopping_propensity: ProbabilityDist = Beta(a=2.0, b=8.0)
     """Multiplier of the chance to gift on a product-page visit (assumption: mean 0.2)."""
-    budget: NonNegativeDist = LogNormal(median=500.0, sigma=1.0)
-    """Gift budget for the whole run, RMB; refunds return to it (assumption). With
-    ``budget_period = "month"``, the budget of each calendar month instead."""
-    budget_period: Literal["run", "month"] = "run"
-    """``run``: one budget for the whole run (default); ``month``: renewed to the user's
-    draw of ``budget`` on the first day of each calendar month, unspent money lapses."""
+    budget: NonNegativeDist = LogNormal(median=250.0, sigma=1.0)
+    """Gift budget of each calendar month, RMB; refunds return to it (assumption: median 250,
+    range 100-500; with the 2024-12-19 start the 58-day launch gets about the 500 RMB it
+    had as one budget for the whole run before runs of years existed). With
+    ``budget_period = "run"``, one budget for the whole run instead."""
+    budget_period: Literal["run", "month"] = "month"
+    """``month`` (default): renewed to the user's draw of ``budget`` on the first day of each
+    calendar month, unspent money lapses (a run of years needs a budget per period, issue
+    #14); ``run``: one budget for the whole run (the model before issue #14)."""
     reciprocity: ProbabilityDist = Beta(a=1.0, b=19.0)
     """Chance of sending a gift back to the giver on accepting one (assumption: mean 0.05,
     half the pay-forward chance: Kizilcec et al. 2018 found most receivers pay forward rather

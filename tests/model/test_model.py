@@ -116,7 +116,7 @@ def test_expiry_rule_is_exact_under_the_step():
 def test_unseen_expiry_matches_inactivity_probability():
     # A gift is never opened iff its recipient is inactive in the one step it can be opened.
     p_active = 0.6
-    sc = small_scenario(population={"activity": p_active}, gifts={"send_probability": 0.6})
+    sc = small_scenario(population={"activity": p_active, "budget_period": "run"}, gifts={"send_probability": 0.6})
     m = GiftModel(sc, seed=4)
     m.run()
     led = m.ledger
@@ -333,10 +333,12 @@ def test_run_refuses_a_seed_that_is_not_an_integer(small, seed):
 
 def test_refunds_of_expired_and_returned_gifts_go_back_to_the_sender():
     # quality 0 and return_rate 1: every accepted product gift is returned; a low intercept
-    # lets many gifts expire. Each sender ends with start budget - pending gifts only.
+    # lets many gifts expire. Each sender ends with start budget - pending gifts only (one
+    # budget for the run: check_budgets covers monthly budgets).
     types = {k: {"quality": 0.0, "return_rate": 1.0} for k in ("brand", "sme", "white_label")}
     sc = small_scenario(merchants=types, gifts={"accept_intercept": -1.0, "send_probability": 0.6},
-                        population={"budget": {"dist": "uniform", "low": 100.0, "high": 400.0}})
+                        population={"budget": {"dist": "uniform", "low": 100.0, "high": 400.0},
+                                    "budget_period": "run"})
     m = GiftModel(sc, seed=16)
     m.run()
     led, pop = m.ledger, m.population

@@ -15,6 +15,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from sim.calendar import run_occasions
 from sim.graph import build_graph
 from sim.model.calendar import Calendar
 from sim.reference import ReferenceModel, compare, replicate
@@ -73,15 +74,23 @@ def test_reference_conserves_money_and_stock():
 
 
 def test_reference_calendar_matches_the_engine_calendar(wechat):
-    cal = Calendar.build(wechat.time, wechat.rollout, wechat.occasions)
+    # the yearly calendar (the WeChat scenario's), over three years: the same dated occasions
+    wechat = with_overrides(wechat, [("time.end", "2027-12-31")])
+    occasions = run_occasions(wechat)
+    assert wechat.calendar.yearly and len(occasions) > 20
+    cal = Calendar.build(wechat.time, wechat.rollout, occasions)
     days = [wechat.time.start + dt.timedelta(days=i) for i in range(wechat.time.n_steps)]
-    assert [occasion_lift_on(d, wechat.occasions) for d in days] == pytest.approx(cal.lift.tolist(), abs=1e-12)
+    assert [occasion_lift_on(d, occasions) for d in days] == pytest.approx(cal.lift.tolist(), abs=1e-12)
     assert [rollout_share_on(d, wechat.rollout) for d in days] == pytest.approx(cal.rollout.tolist(), abs=1e-12)
 
 
 @pytest.mark.parametrize("override", [
     ("policy.push.enabled", True), ("policy.induced_sharing.enabled", True),
     ("gifts.chat_entry_from", "2025-01-17"), ("gifts.item", "cash"), ("population.response.enabled", True),
+    ("calendar.birthday_gift_rate", 0.01), ("groups.enabled", True), ("policy.paid_traffic.enabled", True),
+    ("merchants.brand.channel", "choose"), ("merchants.sme.per_10k_users", 50.0),
+    ("merchants.market.reentry_after_days", 30), ("merchants.market.visibility_weight", 1.0),
+    ("policy.push.events", [{"date": "2025-01-10", "reach": 0.5}]),
 ])
 def test_reference_refuses_rules_it_does_not_implement(wechat, override):
     with pytest.raises(ValueError, match="does not implement"):
