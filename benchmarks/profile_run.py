@@ -1,9 +1,10 @@
 """Where a 10^6-user gift run spends its time: wall time per sub-step of
 ``GiftModel.step`` and the functions with the most own time (cProfile).
 
-    python benchmarks/profile_run.py [--users 1000000] [--repeat 3]
+    python benchmarks/profile_run.py [--users 1000000] [--repeat 3] [--end 2027-12-31] [--merchants default]
 
-The scaled default scenario (``common.scale_scenario``; 58 days). Sub-step times are
+The scaled default scenario (``common.scale_scenario``; 58 days; ``--end`` for a longer
+run, ``--merchants default`` for the scenario's own merchant pool, as ``long_run.py``). Sub-step times are
 medians over ``--repeat`` runs timed with ``perf_counter`` around each sub-step (cheap,
 unlike a profiler); the cProfile table comes from one more run and inflates Python-heavy
 code (merchant agents) relative to numpy calls.
@@ -80,12 +81,18 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--end", default=None, help="time.end, ISO date (default: the scenario's)")
+    ap.add_argument("--merchants", choices=("default", "scaled"), default="scaled")
     args = ap.parse_args(argv)
     load0 = load_average()
     from sim.graph import build_graph
     from sim.model import GiftModel
 
     sc = scale_scenario(args.users)
+    if args.end or args.merchants == "default":
+        from long_run import scenario
+
+        sc = scenario(args.users, args.end or sc.time.end.isoformat(), args.merchants, [])
     graph = build_graph(sc.graph, rng=np.random.default_rng(1))
     _ = graph.cum_weights  # built lazily on the first gift; counted with the graph here
     runs = [timed_run(sc, graph, seed) for seed in range(1, args.repeat + 1)]
