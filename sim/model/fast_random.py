@@ -90,8 +90,8 @@ def _value_ends(u: np.ndarray, enlam: float) -> np.ndarray:
     while idx.size:
         prod *= u[idx]
         hit = prod <= enlam
-        end[idx[hit]] = True
-        prod[hit] = 1.0
+        end[idx] |= hit
+        np.copyto(prod, 1.0, where=hit)
         idx += 1
         go = large[idx]
         idx, prod = idx[go], prod[go]
