@@ -14,8 +14,8 @@ belongs to (the running product is at most 1, and rounding is monotone, so ``pro
 U``). Between such uniforms lie runs of larger ones (a run is 0.64 uniforms long on
 average at ``lam = 0.5``, at most about 15 in 10^6 values); the runs are walked together,
 one position per round, carrying each run's product. The fast path is taken for
-``lam <= 3`` (runs grow long above), with numpy's ``PCG64`` (it rewinds the generator with
-``advance``).
+``lam <= 3`` (runs grow long above) and at least :data:`MIN_SIZE` values, with numpy's
+``PCG64`` (it rewinds the generator with ``advance``).
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ import math
 
 import numpy as np
 
-__all__ = ["poisson"]
+__all__ = ["poisson", "MIN_SIZE"]
 
+MIN_SIZE = 10_000  # below, numpy's loop is as fast (the state save and rewind cost about 30 µs)
 _MAX_LAM = 3.0  # numpy uses this method below 10; longer runs of large uniforms above 3 make it slow
 
 
@@ -35,8 +36,8 @@ def poisson(rng: np.random.Generator, lam: float, size: int) -> np.ndarray:
     Parameters
     ----------
     rng : numpy.random.Generator
-        Any generator; the fast path needs a ``PCG64`` bit generator (others, and ``lam``
-        outside ``(0, 10)`` or small ``size``, call ``rng.poisson`` itself).
+        Any generator; the fast path needs a ``PCG64`` bit generator (others, ``lam``
+        outside ``(0, 3]`` and ``size`` below :data:`MIN_SIZE` call ``rng.poisson`` itself).
     lam : float
         The mean, a scalar.
     size : int
@@ -53,7 +54,7 @@ def poisson(rng: np.random.Generator, lam: float, size: int) -> np.ndarray:
     """
     lam = float(lam)
     bg = rng.bit_generator
-    if not (0.0 < lam <= _MAX_LAM) or size < 64 or type(bg) is not np.random.PCG64:
+    if not (0.0 < lam <= _MAX_LAM) or size < MIN_SIZE or type(bg) is not np.random.PCG64:
         return rng.poisson(lam, size)
     enlam = math.exp(-lam)  # libm's exp, as numpy's C code
     saved = bg.state
