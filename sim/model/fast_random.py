@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-__all__ = ["poisson", "MIN_SIZE"]
+__all__ = ["poisson", "block_size", "MIN_SIZE"]
 
 MIN_SIZE = 10_000  # below, numpy's loop is as fast (the state save and rewind cost about 30 µs)
 _MAX_LAM = 3.0  # numpy uses this method below 10; longer runs of large uniforms above 3 make it slow
@@ -58,7 +58,7 @@ def poisson(rng: np.random.Generator, lam: float, size: int) -> np.ndarray:
         return rng.poisson(lam, size)
     enlam = math.exp(-lam)  # libm's exp, as numpy's C code
     saved = bg.state
-    m = int(size * (1.0 + lam) + 8.0 * math.sqrt(size * (1.0 + lam)) + 64)
+    m = block_size(size, lam)
     while True:
         u = rng.random(m)
         ends = _value_ends(u, enlam)
@@ -73,6 +73,12 @@ def poisson(rng: np.random.Generator, lam: float, size: int) -> np.ndarray:
     values[1:] -= 1
     _rewind(bg, saved, int(ends[-1]) + 1)
     return values
+
+
+def block_size(size: int, lam: float) -> int:
+    """Uniforms drawn at first for ``size`` values of mean ``lam``: a value uses ``1 + k``
+    of them (mean ``1 + lam``, variance ``lam``), plus 8 standard deviations."""
+    return int(size * (1.0 + lam) + 8.0 * math.sqrt(size * (1.0 + lam)) + 64)
 
 
 def _value_ends(u: np.ndarray, enlam: float) -> np.ndarray:

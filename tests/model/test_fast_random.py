@@ -53,6 +53,15 @@ def test_other_cases_fall_back_to_numpy(lam, size, bitgen):
     np.testing.assert_array_equal(b.random(7), a.random(7))
 
 
+def test_too_few_uniforms_drawn_at_first(monkeypatch):
+    """When the first block of uniforms holds fewer values than asked (practically never
+    with the margin), the generator is reset and a larger block drawn: same values."""
+    monkeypatch.setattr(fast_random, "block_size", lambda size, lam: size // 3)
+    a, b = np.random.default_rng(21), np.random.default_rng(21)
+    np.testing.assert_array_equal(fast_random.poisson(b, 0.5, 30_000), a.poisson(0.5, 30_000))
+    assert b.bit_generator.state == a.bit_generator.state
+
+
 def test_bad_mean_raises_as_numpy():
     with pytest.raises(ValueError):
         fast_random.poisson(np.random.default_rng(0), -1.0, 1_000)
