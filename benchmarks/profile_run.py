@@ -1,9 +1,10 @@
 """Where a 10^6-user gift run spends its time: wall time per sub-step of
 ``GiftModel.step`` and the functions with the most own time (cProfile).
 
-    python benchmarks/profile_run.py [--users 1000000] [--repeat 3]
+    python benchmarks/profile_run.py [--users 1000000] [--repeat 3] [--end 2027-12-31] [--merchants default]
 
-The scaled default scenario (``common.scale_scenario``; 58 days). Sub-step times are
+The scaled default scenario (``common.scale_scenario``; 58 days; ``--end`` for a longer
+run, ``--merchants default`` for the scenario's own merchant pool, as ``long_run.py``). Sub-step times are
 medians over ``--repeat`` runs timed with ``perf_counter`` around each sub-step (cheap,
 unlike a profiler); the cProfile table comes from one more run and inflates Python-heavy
 code (merchant agents) relative to numpy calls.
@@ -34,15 +35,17 @@ def timed_run(sc, graph, seed: int) -> dict[str, float]:
         method = getattr(model, name)
 
         def wrapper(*a, _m=method, _n=name, **k):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             out = _m(*a, **k)
             acc[_n] += time.perf_counter() - t0
+            acc["cpu " + _n] += time.process_time() - c0
             return out
 
         setattr(model, name, wrapper)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model.run()
     acc["all steps"] = time.perf_counter() - t0
+    acc["cpu all steps"] = time.process_time() - c0
     return dict(acc)
 
 
@@ -80,12 +83,18 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--end", default=None, help="time.end, ISO date (default: the scenario's)")
+    ap.add_argument("--merchants", choices=("default", "scaled"), default="scaled")
     args = ap.parse_args(argv)
     load0 = load_average()
     from sim.graph import build_graph
     from sim.model import GiftModel
 
     sc = scale_scenario(args.users)
+    if args.end or args.merchants == "default":
+        from long_run import scenario
+
+        sc = scenario(args.users, args.end or sc.time.end.isoformat(), args.merchants, [])
     graph = build_graph(sc.graph, rng=np.random.default_rng(1))
     _ = graph.cum_weights  # built lazily on the first gift; counted with the graph here
     runs = [timed_run(sc, graph, seed) for seed in range(1, args.repeat + 1)]
@@ -101,12 +110,14 @@ def main(argv: list[str] | None = None) -> dict:
     prof_total = sum(v[2] for v in st.stats.values())
     funcs = [{"function": f"{k[2]} ({k[0].split('/')[-1]}:{k[1]})", "calls": v[1], "own_s": v[2],
               "share": v[2] / prof_total} for k, v in top]
-    rows = [{"substep": k, "seconds": v, "share": v / total, "per_step_ms": 1e3 * v / sc.time.n_steps}
-            for k, v in sorted(sub.items(), key=lambda kv: -kv[1])]
+    rows = [{"substep": k, "seconds": v, "share": v / total, "per_step_ms": 1e3 * v / sc.time.n_steps,
+             "cpu_seconds": sub["cpu " + k], "cpu_per_step_ms": 1e3 * sub["cpu " + k] / sc.time.n_steps}
+            for k, v in sorted(sub.items(), key=lambda kv: -kv[1]) if not k.startswith("cpu ")]
     table = [f"{args.users:,} users, {graph.n_friendships:,} friendships, {sc.time.n_steps} steps; "
              f"medians of {args.repeat} runs", ""]
-    table += md_table(["sub-step", "s per run", "share of steps", "ms per step"],
-                      [[r["substep"], r["seconds"], f"{100 * r['share']:.0f}%", r["per_step_ms"]] for r in rows])
+    table += md_table(["sub-step", "s per run", "share of steps", "ms per step", "CPU ms per step"],
+                      [[r["substep"], r["seconds"], f"{100 * r['share']:.0f}%", r["per_step_ms"], r["cpu_per_step_ms"]]
+                       for r in rows])
     table += ["", f"cProfile, own time (one run, {prof_total:.2f} s under the profiler):", ""]
     table += md_table(["function", "calls", "own s", "share"],
                       [[f["function"], f["calls"], f["own_s"], f"{100 * f['share']:.0f}%"] for f in funcs])

@@ -28,6 +28,8 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "scale": ([], ["--repeat", "1"]),
     "graph_io": ([], ["--repeat", "1"]),
     "profile_run": ([], ["--repeat", "1"]),
+    "long_run": ([], ["--repeat", "1"]),  # issue 14: 3 years at 10^6 users, about 35 s a run when idle
+    "exact_speedups": ([], ["--steps", "100"]),
     "ic_peers": ([], ["--cascades", "200", "60", "--ndlib-cascades", "2"]),
     "reference": ([], ["--sizes", "10000", "--engine-runs", "3", "--reference-runs", "1"]),
     "oracle": ([], ["--replicates", "30"]),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..scenario.schema import PopulationConfig
+from .arrays import first_occurrence
 from .states import AwareVia
 
 __all__ = ["Population"]
@@ -175,7 +176,7 @@ class Population:
         users = np.asarray(users, dtype=np.int64)
         if users.size == 0:
             return users
-        _, first = np.unique(users, return_index=True)
+        first = first_occurrence(users)
         first.sort()
         u = users[first]
         new = ~self.aware[u]

@@ -19,8 +19,8 @@ def update_annoyance(population: Population, *, step: int, decay: float, step_da
         Users who muted in this step.
     """
     pop = population
-    newly = ~pop.muted & (pop.annoyance >= pop.mute_threshold)
-    pop.muted |= newly
+    newly = np.flatnonzero((pop.annoyance >= pop.mute_threshold) > pop.muted)  # past it and not muted
+    pop.muted[newly] = True
     pop.muted_step[newly] = step
     pop.annoyance *= (1.0 - decay) ** step_days
-    return int(np.count_nonzero(newly))
+    return int(newly.size)

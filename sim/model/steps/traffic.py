@@ -33,6 +33,7 @@ import numpy as np
 from ...calendar import push_event_on
 from ...policies import AllocationPolicy, MerchantView, normalise
 from ...scenario.schema import MerchantConfig, Scenario
+from .. import fast_random
 from ..merchants import DemandWindow, MerchantTable
 from ..states import GiftSource, InvitationOutcome
 from .carriers import Traffic, Visits
@@ -101,7 +102,7 @@ def draw_impressions(world: World, now: Now, sc: Scenario, users: np.ndarray) ->
         lam = lam * world.population.per_active_step[users]  # a day's impressions over its active steps
     if not np.any(lam):
         return np.zeros(users.size, dtype=np.int64)
-    return world.rng.poisson(lam, users.size) if np.ndim(lam) == 0 else world.rng.poisson(lam)
+    return fast_random.poisson(world.rng, lam, users.size) if np.ndim(lam) == 0 else world.rng.poisson(lam)
 
 
 def click_visits(world: World, click_through: float, users: np.ndarray, k: np.ndarray,
