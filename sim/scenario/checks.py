@@ -16,7 +16,7 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
     """Occasion, rollout and chat-entry dates that do not fit the simulated period, as
     (key parts, value, message); only for the gift mode (the classic modes ignore them).
 
-    Dated ``occasions`` given with ``calendar.yearly = true`` are a problem: the yearly
+    Dated ``occasions`` (a non-empty list) given with ``calendar.yearly = true`` are a problem: the yearly
     calendar replaces them. An occasion is out when its whole window, ``lead_days`` before its date to
     ``lag_days`` after, misses [time.start, time.end]: it could not change a single step.
     A rollout is out when its first point comes after time.end: the share is constant
@@ -32,7 +32,7 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
     t = sc.time
     period = f"{t.start.isoformat()} to {t.end.isoformat()} (time.start to time.end)"
     out: list[tuple[list[str | int], Any, str]] = []
-    if "occasions" in given and sc.calendar.yearly:
+    if "occasions" in given and sc.calendar.yearly and sc.occasions:
         out.append((["occasions"], f"{len(sc.occasions)} dated occasions",
                     "dated occasions are not used when calendar.yearly = true (the yearly calendar "
                     "replaces them); allowed: leave [[occasions]] out and give a one-off occasion as a "

@@ -320,7 +320,8 @@ BUSY = {
     "market_paid_mini_program": {"merchants": {"white_label": {"channel": "mini_program", "joined_at_start": 1.0,
                                                                "fixed_cost_per_week": 0.0}},
                                  "policy": {"paid_traffic": {"enabled": True, "ad_budget_share": 0.3,
-                                                            "max_per_user": 5.0}}},
+                                                            "max_per_user": 5.0}},
+                                 "population": {"pay_forward": 0.5, "reciprocity": 0.2, "budget": 2000.0}},
 }
 
 

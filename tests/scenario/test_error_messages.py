@@ -238,10 +238,27 @@ def test_a_rollout_starting_after_the_run_is_an_error(tmp_path):
 
 
 def test_inherited_dates_are_checked_against_the_new_period_and_name_their_file(tmp_path):
-    p = write(tmp_path, "short.toml", f'extends = "{WECHAT}"\nname = "short"\n[time]\nend = 2025-01-10\n')
+    occasions = "".join(f'[[occasions]]\nname = "{n}"\ndate = {d}\nlift = 1.0\nlag_days = 0\n'
+                        for n, d in (("New Year", "2025-01-01"), ("Spring Festival", "2025-01-29"),
+                                     ("Valentine", "2025-02-14")))
+    base = write(tmp_path, "base.toml", SMALL + "[time]\nstart = 2024-12-19\nend = 2025-02-14\n" + occasions)
+    p = write(tmp_path, "short.toml", 'extends = "base.toml"\nname = "short"\n[time]\nend = 2025-01-10\n')
     msg = error_of(load_scenario, p)
-    assert msg.startswith(f"{WECHAT}: occasions[2].date = 2025-01-29: occasion 'Spring Festival'")
-    assert f"{WECHAT}: occasions[3].date = 2025-02-14" in msg
+    assert msg.startswith(f"{base}: occasions[1].date = 2025-01-29: occasion 'Spring Festival'")
+    assert f"{base}: occasions[2].date = 2025-02-14" in msg
+
+
+def test_dated_occasions_with_the_yearly_calendar_are_refused(tmp_path):
+    # the yearly calendar replaces the dated occasions: giving both is a mistake, named
+    p = write(tmp_path, "y.toml", f'extends = "{WECHAT}"\nname = "y"\n[[occasions]]\nname = "o"\n'
+              'date = 2025-01-05\nlift = 1.0\n')
+    msg = error_of(load_scenario, p)
+    assert "occasions = '1 dated occasions': dated occasions are not used when calendar.yearly = true" in msg
+    assert "[[calendar.occasions]] table with a date" in msg
+    # an empty list, or the same file without the yearly calendar, is fine
+    assert load_scenario(write(tmp_path, "e.toml", f'extends = "{WECHAT}"\nname = "e"\noccasions = []\n'))
+    off = write(tmp_path, "off.toml", f'extends = "{p.name}"\nname = "off"\n[calendar]\nyearly = false\n')
+    assert [o.name for o in load_scenario(off).occasions] == ["o"]
 
 
 def test_default_dates_and_classic_modes_are_not_checked(tmp_path):

@@ -731,10 +731,11 @@ def _check_birthdays(new, ref):
 
 
 def _check_budget_period(new, ref):
-    # 100 RMB a month: the February budget lets users who spent January's gift again
-    assert new.m.population.grants == 2 and ref.m.population.grants == 1
-    assert new.s["gifts_sent"] > ref.s["gifts_sent"]
-    assert new.m.population.lapsed.sum() > 0 and ref.m.population.lapsed.sum() == 0
+    # 100 RMB for the run instead of a month: users who spent January's budget cannot gift
+    # in February, when the reference's budget is renewed
+    assert new.m.population.grants == 1 and ref.m.population.grants == 2
+    assert new.s["gifts_sent"] < ref.s["gifts_sent"]
+    assert new.m.population.lapsed.sum() == 0 and ref.m.population.lapsed.sum() > 0
 
 
 def _check_push_events(new, ref):
@@ -748,10 +749,10 @@ EFFECTS += [
                                "calendar.occasions.month", "calendar.occasions.day", "calendar.occasions.lunar_month",
                                "calendar.occasions.lunar_day", "calendar.occasions.lift",
                                "calendar.occasions.lead_days", "calendar.occasions.lag_days"),
-           {"calendar": {"yearly": True, "occasions": _YEARLY}}, _check_yearly),
+           {"calendar": {"yearly": True, "occasions": _YEARLY}, "occasions": []}, _check_yearly),
     Effect("birthday_gift_rate", ("calendar.birthday_gift_rate",), {"calendar": {"birthday_gift_rate": 1.0}},
            _check_birthdays, base={"time": {"start": "2025-01-01", "end": "2025-03-31"}}),
-    Effect("budget_period", ("population.budget_period",), {"population": {"budget_period": "month"}},
+    Effect("budget_period", ("population.budget_period",), {"population": {"budget_period": "run"}},
            _check_budget_period, base={"time": {"start": "2025-01-20", "end": "2025-02-09"},
                                        "occasions": [{"name": "o", "date": "2025-01-25", "lift": 1.0}],
                                        "population": {"budget": 100.0}}),
@@ -829,7 +830,7 @@ EFFECTS += [
 
 
 # issue 14: behaviour
-_RESP = {"population": {"response": {"enabled": True}}}
+_RESP = {"population": {"response": {"enabled": True}, "budget": 1e5}}  # budgets never bind
 
 
 def _more(key: str = "gifts_sent", source: tuple[str, ...] = ()):
@@ -862,7 +863,7 @@ def _check_forward_days(new, ref):
 EFFECTS += [
     Effect("pay_forward_days", ("population.pay_forward_days",), {"population": {"pay_forward_days": 20}},
            _check_forward_days),
-    Effect("response_enabled", ("population.response.enabled",), _RESP, _check_response_on),
+    Effect("response_enabled", ("population.response.enabled",), {"population": {"response": {"enabled": True}}}, _check_response_on),
     Effect("half_saturation", ("population.response.half_saturation",),
            {"population": {"response": {"half_saturation": 0.01}}}, _more(), base=_RESP),
     Effect("max_multiplier", ("population.response.max_multiplier",),
