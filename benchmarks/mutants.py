@@ -115,7 +115,7 @@ MUTANTS = [
            "pop.activity = 1.0 - (1.0 - daily) ** (step_hours / 24.0)", "pop.activity = daily",
            "daily activity used as the per-step probability"),
     Mutant("decay_per_step", ST + "annoyance.py", "** step_days\n", "\n", "annoyance fades per step, not per day"),
-    Mutant("push_reach_per_step", ST + "traffic.py", "push.reach * now.per_step(pop, users)", "push.reach",
+    Mutant("push_reach_per_step", ST + "traffic.py", "reach * now.per_step(pop, users)", "reach",
            "push reach applied in every step of a day"),
     Mutant("demand_window_steps", M, "scenario.merchants.demand_window_days * self.steps_per_day",
            "scenario.merchants.demand_window_days", "demand window counted in steps"),

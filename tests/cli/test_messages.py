@@ -84,7 +84,7 @@ def test_extends_of_a_missing_file_names_the_file_that_extends_it(tmp_path):
 def test_set_of_an_unknown_table_carries_the_set_tag(tmp_path):
     p = write(tmp_path, "tiny.toml", TINY)
     msg = error_of(load_scenario, p, ["nonexistent.key=1"])
-    assert msg.startswith(f"{p} (--set): nonexistent: unknown key; allowed keys here: description, gifts")
+    assert msg.startswith(f"{p} (--set): nonexistent: unknown key; allowed keys here: calendar, categories, description, gifts")
     # a key of a known table had the tag already; a file's unknown table keeps the file's name
     assert error_of(load_scenario, p, ["policy.nonexistent=1"]).startswith(f"{p} (--set): policy.nonexistent = 1")
     q = write(tmp_path, "q.toml", TINY + "[nonexistent]\nkey = 1\n")

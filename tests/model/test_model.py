@@ -116,7 +116,9 @@ def test_expiry_rule_is_exact_under_the_step():
 def test_unseen_expiry_matches_inactivity_probability():
     # A gift is never opened iff its recipient is inactive in the one step it can be opened.
     p_active = 0.6
-    sc = small_scenario(population={"activity": p_active, "budget_period": "run"}, gifts={"send_probability": 0.6})
+    sc = small_scenario(population={"activity": p_active, "budget_period": "run",
+                                    "budget": {"dist": "lognormal", "median": 500.0, "sigma": 1.0}},
+                        gifts={"send_probability": 0.6})
     m = GiftModel(sc, seed=4)
     m.run()
     led = m.ledger
