@@ -15,7 +15,7 @@ from sim.calendar import Calendar, birthday_index, expand_yearly, lunar_to_solar
 from sim.model import GiftModel
 from sim.model.states import GiftOutcome, GiftSource
 from sim.runner import collect
-from sim.scenario import load_scenario, validate_scenario
+from sim.scenario import load_scenario, validate_scenario, with_overrides
 from sim.scenario.calendar_config import DEFAULT_YEARLY, YearlyOccasion
 from sim.scenario.schema import RolloutConfig, TimeConfig
 
@@ -260,3 +260,16 @@ def test_lifecycle_invariants_with_the_calendar_on(scenario, seed):
         m.step()
         check_invariants(m)
     assert m.population.grants == 2  # renewed on 1 February
+
+
+def test_the_default_wechat_launch_run_past_2026_has_a_second_and_third_spring_festival(wechat):
+    # issue 14, done when: the shipped WeChat scenario (its yearly calendar), run to the end of
+    # 2027, shows the 2026 and 2027 Spring Festivals in its daily gifts, not only 2025's
+    sc = with_overrides(wechat, [("time.end", "2027-12-31")])
+    series = collect(run(sc, seed=1)).series
+    gifts = dict(zip(series["date"].to_numpy().astype("datetime64[D]"), series["gifts_sent"]))
+    for sf in ("2026-02-17", "2027-02-06"):
+        d = np.datetime64(sf)
+        peak = np.mean([gifts[d + np.timedelta64(k, "D")] for k in range(-3, 2)])
+        march = np.mean([gifts[d + np.timedelta64(k, "D")] for k in range(30, 60)])
+        assert peak > 1.8 * march > 0, (sf, peak, march)
