@@ -139,6 +139,12 @@ def _group(f: RunFacts, name: str, default: float) -> float:
     return default if state is None else getattr(state, name)
 
 
+def _segment_active(f: RunFacts, segment: str) -> int:
+    """Merchants of the kinds in summary ``segment`` on the platform at the end."""
+    mt = f.model.merchant_table
+    return int((mt.active & np.isin(mt.kind, f.model.config.merchants.segment_codes(segment))).sum())
+
+
 def _largest(f: RunFacts, column: str, default: float) -> float:
     """``column`` of the largest cascade; ``default`` without cascades."""
     return f.cascades[column].iloc[0] if len(f.cascades) else default
@@ -230,6 +236,10 @@ RUN_OUTCOMES = OutcomeRegistry([
             lambda f: _segment_share(f, "brand"), INFO, U, _NO_GMV),
     Outcome("active_merchants", "merchants on the platform at the end",
             lambda f: int(f.model.merchant_table.active.sum()), MAX),
+    Outcome("active_sme_merchants", "small and medium merchants (kinds of segment sme) on the platform at the end",
+            lambda f: _segment_active(f, "sme"), MAX),
+    Outcome("active_brand_merchants", "brands (kinds of segment brand) on the platform at the end",
+            lambda f: _segment_active(f, "brand"), INFO),
     Outcome("merchants_joined", "merchants that joined during the run",
             lambda f: int(f.recorded("merchants_joined").sum())),
     Outcome("merchants_left", "merchants that left during the run",

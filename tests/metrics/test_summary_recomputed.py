@@ -167,6 +167,9 @@ def recompute_summary(res, n_users: int) -> dict[str, float]:
         for key in ("hhi", "gini", "top10_share", "sme_gmv_share", "brand_gmv_share"):
             out[key] = NAN
     out["active_merchants"] = int(merchants["active"].sum())
+    segment = merchants["kind"].astype(str).map({n: t.segment for n, t in sc.merchants.kinds().items()})
+    for seg in ("sme", "brand"):
+        out[f"active_{seg}_merchants"] = int((merchants["active"] & (segment == seg)).sum())
     at_start = sum(int(round(t.count * t.joined_at_start)) for t in sc.merchants.types())
     out["merchants_joined"] = int((merchants["joined_step"] >= 0).sum()) - at_start
     out["merchants_left"] = int(merchants["left"].sum())
