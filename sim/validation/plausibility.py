@@ -74,7 +74,8 @@ SWEEP: dict[str, list[tuple[str, object]]] = {
     "gifts.send_probability": [("0.125", 0.125), ("0.5", 0.5)],
     "policy.commercial_share": [("0.0125", 0.0125), ("0.05", 0.05)],
 }
-"""One-at-a-time changes from the defaults (Beta(2, 8), Beta(2, 8), 0.5, 0.25, 0.025)."""
+"""One-at-a-time changes from the defaults (pay_forward Beta(1, 9), reciprocity Beta(1, 19),
+0.5, 0.25, 0.025); since issue 14 the pay-forward's "mean 0.1" row is the default itself."""
 
 WINDOW_DAYS = 7
 """Days after a gift in which the recipient's purchase counts (Leskovec et al.: a week)."""
