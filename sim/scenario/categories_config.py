@@ -30,6 +30,7 @@ from pydantic.fields import FieldInfo
 
 from .distributions import LogNormal, PositiveDist
 from .errors import KeyProblem
+from .named_tables import complete_named_tables
 
 __all__ = ["CategoryConfig", "CategoriesConfig", "CategoryWeights", "MAX_CATEGORIES", "check_kind_categories"]
 
@@ -126,21 +127,8 @@ class CategoriesConfig(BaseModel):
     def _partial_tables(cls, data: object) -> object:
         # `[categories.apparel] return_rate = 0.5` changes only that key; any other name is
         # a new category: a table with a plain name and known keys (price required).
-        if not isinstance(data, dict):
-            return data
-        out = dict(data)
-        builtin = builtin_categories()
-        extra = [k for k in out if k not in cls.model_fields]
-        if len(builtin) + len(extra) > MAX_CATEGORIES:
-            raise KeyProblem(extra[MAX_CATEGORIES - len(builtin)],
-                             f"is category {len(builtin) + len(extra)}; allowed: at most {MAX_CATEGORIES} "
-                             f"categories (the {len(builtin)} built-in ones included)")
-        for name, given in out.items():
-            if name in builtin and isinstance(given, dict):
-                out[name] = {**builtin[name].model_dump(), **given}
-            elif name not in cls.model_fields:
-                _check_new_category(name, given)
-        return out
+        return complete_named_tables(data, cls.model_fields, builtin_categories(), most=MAX_CATEGORIES,
+                                     noun="category", plural="categories", check_new=_check_new_category)
 
     @model_serializer(mode="wrap")
     def _omit_default_builtins(self, handler):

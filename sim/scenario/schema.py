@@ -46,6 +46,7 @@ from .distributions import (
 from .errors import KeyProblem, folder_name
 from .groups_config import GroupsConfig
 from .market_config import MARKET_KIND_KEYS, MAX_PER_10K_USERS, Channel, MarketConfig, PaidTrafficConfig, omit_defaults
+from .named_tables import complete_named_tables
 
 __all__ = [
     "Scenario",
@@ -612,21 +613,9 @@ class MerchantConfig(_Strict):
         # `[merchants.sme] count = 100` changes only the count: the other keys keep the
         # type's own defaults rather than requiring a full table. Any other key not a
         # setting is a new kind: it must be a table with a plain name.
-        if not isinstance(data, dict):
-            return data
-        out = dict(data)
-        builtin = _builtin_kinds()
-        extra = [k for k in out if k not in cls.model_fields]
-        if len(builtin) + len(extra) > MAX_MERCHANT_KINDS:  # before any kind table is looked at
-            raise KeyProblem(extra[MAX_MERCHANT_KINDS - len(builtin)],
-                             f"is merchant kind {len(builtin) + len(extra)}; allowed: at most "
-                             f"{MAX_MERCHANT_KINDS} kinds (the {len(builtin)} built-in ones included)")
-        for name, given in out.items():
-            if name in builtin and isinstance(given, dict):
-                out[name] = {**builtin[name].model_dump(by_alias=True), **given}
-            elif name not in cls.model_fields:
-                _check_new_kind(name, given, cls)
-        return out
+        return complete_named_tables(data, cls.model_fields, _builtin_kinds(), most=MAX_MERCHANT_KINDS,
+                                     noun="merchant kind", plural="kinds",
+                                     check_new=lambda name, given: _check_new_kind(name, given, cls))
 
     @model_validator(mode="after")
     def _kinds_consistent(self) -> MerchantConfig:
