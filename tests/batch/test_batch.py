@@ -65,6 +65,17 @@ def test_market_scale_plans_both_policies_at_three_sizes_with_pools_per_capita()
     assert graph.n_users == 10_000 and abs(mean_degree - 2 * 88_234 / 4_039) < 1.0
 
 
+def test_market_scale_head_plans_the_fixed_head_against_brands_only_at_two_sizes():
+    """scenarios/market_scale_head.toml (docs/scenarios.md §8): the Douyin-style head of 10
+    merchants against a head of brands only, at the Facebook graph's size and at 10^5."""
+    plan = plan_batch(ROOT / "scenarios" / "market_scale_head.toml")
+    got = [(p.variant, p.scenario.graph.n, p.scenario.policy.allocation.rule, p.scenario.policy.allocation.head_count,
+            p.scenario.policy.paid_traffic.enabled) for p in plan.points]
+    assert got == [("head 10", 4_039, "head_boost", 10, True), ("head 10", 100_000, "head_boost", 10, True),
+                   ("brands only", 4_039, "head_boost", 0, True), ("brands only", 100_000, "head_boost", 0, True)]
+    assert plan.n_runs == 20
+
+
 # run_seed(master, point, replicate) = ((hi << 32) | lo) >> 1 with [hi, lo] =
 # numpy.random.SeedSequence(master, spawn_key=(point, replicate)).generate_state(2, numpy.uint32)
 # (spawn_key=(replicate,) with common random numbers); the states below were derived once by
