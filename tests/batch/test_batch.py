@@ -36,6 +36,46 @@ def test_launch_policies_plan():
     assert plan.runs[3].seed == 808018920284809348
 
 
+def test_market_scale_plans_both_policies_at_three_sizes_with_pools_per_capita():
+    """scenarios/market_scale.toml (docs/scenarios.md §8): both three-year scenarios on
+    Barabasi-Albert graphs of 10^4, 3x10^4 and 10^5 users, one fixed graph per size, each
+    point keeping its scenario's policy, its merchant pools 85 per 10^4 users; the
+    smallest graph's mean degree is within 1 of the Facebook graph's 43.7 (88,234
+    friendships among 4,039 users; Batagelj-Brandes gives 2 m less repeated picks)."""
+    from sim.graph import build_graph
+    from sim.scenario.schema import BarabasiAlbert
+
+    plan = plan_batch(ROOT / "scenarios" / "market_scale.toml")
+    assert plan.n_points == 6 and plan.n_runs == 30
+    sizes = (10_000, 30_000, 100_000)
+    expected = [(v, n) for v in ("wechat_gift_launch_3y", "douyin_style_3y") for n in sizes]
+    got = []
+    for p in plan.points:
+        g = p.scenario.graph
+        assert isinstance(g, BarabasiAlbert) and g.m == 22 and g.engine == "numpy" and g.seed == g.n
+        assert p.scenario.time.end.isoformat() == "2027-12-31"
+        pools = {k: t.pool_size(g.n) for k, t in p.scenario.merchants.kinds().items()}
+        assert pools == {"brand": g.n // 1_000, "sme": g.n // 200, "white_label": g.n // 400}
+        assert p.scenario.policy.allocation.rule == ("equal" if p.variant == "wechat_gift_launch_3y" else "head_boost")
+        got.append((p.variant, g.n))
+    assert got == expected
+    first = plan.points[0].scenario.graph
+    graph = build_graph(first, rng=np.random.default_rng(first.seed))
+    mean_degree = graph.degree.mean()
+    assert graph.n_users == 10_000 and abs(mean_degree - 2 * 88_234 / 4_039) < 1.0
+
+
+def test_market_scale_head_plans_the_fixed_head_against_brands_only_at_two_sizes():
+    """scenarios/market_scale_head.toml (docs/scenarios.md §8): the Douyin-style head of 10
+    merchants against a head of brands only, at the Facebook graph's size and at 10^5."""
+    plan = plan_batch(ROOT / "scenarios" / "market_scale_head.toml")
+    got = [(p.variant, p.scenario.graph.n, p.scenario.policy.allocation.rule, p.scenario.policy.allocation.head_count,
+            p.scenario.policy.paid_traffic.enabled) for p in plan.points]
+    assert got == [("head 10", 4_039, "head_boost", 10, True), ("head 10", 100_000, "head_boost", 10, True),
+                   ("brands only", 4_039, "head_boost", 0, True), ("brands only", 100_000, "head_boost", 0, True)]
+    assert plan.n_runs == 20
+
+
 # run_seed(master, point, replicate) = ((hi << 32) | lo) >> 1 with [hi, lo] =
 # numpy.random.SeedSequence(master, spawn_key=(point, replicate)).generate_state(2, numpy.uint32)
 # (spawn_key=(replicate,) with common random numbers); the states below were derived once by
