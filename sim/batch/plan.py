@@ -41,7 +41,7 @@ from ..scenario import (
 from .spec import BatchSpec, Range, _same_key
 
 __all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem", "sample_space", "count_runs",
-           "toml_value", "DEFAULT_MAX_RUNS", "FULL_CHECK_POINTS", "SAMPLE_CHUNK"]
+           "toml_value", "batch_relative_paths", "DEFAULT_MAX_RUNS", "FULL_CHECK_POINTS", "SAMPLE_CHUNK"]
 
 DEFAULT_MAX_RUNS = 10_000_000
 """Batches of more runs are refused unless ``max_runs`` (batch file) or ``--max-runs`` allows them."""
@@ -380,9 +380,11 @@ class Plan:
     """
 
     def __init__(self, spec: BatchSpec, source: str, variants: list[_VariantDef], keys: list[str],
-                 values: list[tuple[Any, ...]] | None, integer: frozenset[str], n_points: int):
+                 values: list[tuple[Any, ...]] | None, integer: frozenset[str], n_points: int,
+                 folder: Path | None = None):
         self.spec = spec
         self.source = source
+        self.folder = folder if folder is not None else Path.cwd()  # a file path a point sets is relative to it
         self._variants = tuple(variants)
         self._keys = tuple(keys)
         self._values = tuple(tuple(v) for v in values) if values is not None else ()
@@ -465,7 +467,8 @@ class Plan:
 
     def _resolve(self, v: _VariantDef, combo: dict[str, Any], name: str) -> Scenario:
         raw, origin = v.raw
-        pairs = [(k, copy.deepcopy(x)) for k, x in v.overrides] + list(combo.items())
+        pairs = batch_relative_paths([(k, copy.deepcopy(x)) for k, x in v.overrides] + list(combo.items()),
+                                     self.folder)
         where = f"{self.source} [{name}]"
         try:
             problem = nested_override_problem(pairs)
@@ -611,7 +614,7 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
     _check_nested(variants, keys, checked, design, source)
     defs = [_VariantDef(vname, rel, tuple(overrides.items()), where, raw_of(rel, where))
             for vname, rel, overrides, where in variants]
-    plan = Plan(spec, source, defs, keys, values, frozenset(integer), n_points)
+    plan = Plan(spec, source, defs, keys, values, frozenset(integer), n_points, Path(folder).resolve())
     if spec.sample is not None and n_points <= FULL_CHECK_POINTS:  # a larger design is drawn when needed
         if len(plan.sample_matrix) * len(defs) != n_points:  # the count formula is SALib's
             raise AssertionError(f"sample rows {len(plan.sample_matrix)} != {n_points // len(defs)}")
@@ -621,6 +624,27 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
     elif mode == "margins":
         plan.check_margins()
     return plan
+
+
+_FILE_KEYS = {"graph": "path", "groups": "file"}
+"""Tables whose key names a file: a relative path a batch sets is relative to the batch file."""
+
+
+def batch_relative_paths(pairs: list[tuple[str, Any]], folder: Path) -> list[tuple[str, Any]]:
+    """``pairs`` (dotted key, value) with each relative ``graph.path`` or ``groups.file``,
+    given as that key or inside a whole ``graph`` or ``groups`` table, made absolute from
+    the batch file's ``folder`` (a scenario file's own paths stay relative to that file)."""
+    out = []
+    for key, value in pairs:
+        table, _, leaf = key.partition(".")
+        name = _FILE_KEYS.get(table)
+        if name is not None and leaf == name and isinstance(value, str) and value and not Path(value).is_absolute():
+            value = str((folder / value).resolve())
+        elif (name is not None and not leaf and isinstance(value, dict) and isinstance(value.get(name), str)
+              and value[name] and not Path(value[name]).is_absolute()):
+            value = {**value, name: str((folder / value[name]).resolve())}
+        out.append((key, value))
+    return out
 
 
 _VariantRow = tuple[str, str, dict[str, Any], str]

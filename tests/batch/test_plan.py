@@ -338,3 +338,23 @@ def test_plan_json_is_the_resolved_plan(tmp_path):
         (i, j, run_seed(5, i, j)) for i in range(2) for j in range(2)]
     assert plan["problem"] is None and plan["sample_matrix"] is None
     assert list(pd.read_parquet(out / "runs.parquet")["run_id"]) == [r["run_id"] for r in plan["runs"]]
+
+
+def test_a_file_path_a_batch_sets_is_relative_to_the_batch_file(tmp_path, monkeypatch):
+    # issue 14 (scale trial): a graph swept as a whole table, or a groups file set by a variant,
+    # names its file relative to the batch file, as the batch docs say, from any working folder
+    (tmp_path / "g.txt").write_text("".join(f"{i} {i + 1}\n{i} {(i + 5) % 40}\n" for i in range(40)))
+    (tmp_path / "groups.txt").write_text("0 1 2\n3 4 5 6\n")
+    sub = tmp_path / "scen"
+    sub.mkdir()
+    (sub / "s.toml").write_text('name = "s"\n[graph]\nkind = "complete"\nn = 5\n')
+    (tmp_path / "b.toml").write_text(
+        'name = "b"\nreplicates = 1\n[[variants]]\nname = "v"\nscenario = "scen/s.toml"\n'
+        'set = { "groups.enabled" = true, "groups.file" = "groups.txt" }\n'
+        '[sweep]\ngraph = [{ kind = "edgelist", path = "g.txt" }]\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    sc = plan_batch(tmp_path / "b.toml").points[0].scenario
+    assert Path(sc.graph.path) == (tmp_path / "g.txt").resolve()
+    assert Path(sc.groups.file) == (tmp_path / "groups.txt").resolve()
