@@ -65,9 +65,11 @@ def _timed_run(scenario: Scenario, days: int, seed: int) -> tuple[float, int]:
 
 def measure_run_cost(scenario: Scenario, seed: int = 0) -> RunCost:
     """Run ``scenario`` for :data:`SHORT_DAYS` days (into a temporary folder, removed
-    after); run its full horizon too when that looks cheap (at most
-    :data:`FULL_BUDGET_SECONDS`), else a second short run three times as long, and
-    extrapolate time and size linearly in days from the two.
+    after), then for three times as long, and so on, while the runs measured so far and
+    the next one (about three times the last) fit in :data:`FULL_BUDGET_SECONDS`; the full
+    horizon when reached, else time and size extrapolated linearly in days from the last
+    two. A long run whose first days are quiet (a staged rollout) is so measured well into
+    its busy part: a three-year run is not judged by its first three weeks.
 
     Returns
     -------
@@ -81,19 +83,25 @@ def measure_run_cost(scenario: Scenario, seed: int = 0) -> RunCost:
     days = scenario.time.days
     d1 = min(days, SHORT_DAYS)
     t1, b1 = _timed_run(scenario, d1, seed)
-    if d1 == days:
-        return RunCost(t1, b1, days, (d1,))
-    if t1 * days / d1 <= FULL_BUDGET_SECONDS:
-        t, b = _timed_run(scenario, days, seed)
-        return RunCost(t, b, days, (d1, days))
-    d2 = min(days, 3 * d1)
-    t2, b2 = _timed_run(scenario, d2, seed)
-    if d2 == days:
-        return RunCost(t2, b2, days, (d1, d2))
-    per_day_t = max(0.0, (t2 - t1) / (d2 - d1))
-    per_day_b = max(0.0, (b2 - b1) / (d2 - d1))
-    return RunCost(t2 + per_day_t * (days - d2), int(b2 + per_day_b * (days - d2)), days, (d1, d2))
-
+    measured, spent = [(d1, t1, b1)], t1
+    while measured[-1][0] < days:
+        d_last, t_last, _ = measured[-1]
+        d = min(days, 3 * d_last)
+        if len(measured) > 1 and spent + t_last * (d / d_last) > FULL_BUDGET_SECONDS:
+            break
+        if len(measured) == 1 and d == days and t1 * days / d1 > FULL_BUDGET_SECONDS:
+            break  # the first short run already says the full horizon is too long to run
+        t, b = _timed_run(scenario, d, seed)
+        measured.append((d, t, b))
+        spent += t
+    horizons = tuple(d for d, _, _ in measured)
+    d_n, t_n, b_n = measured[-1]
+    if d_n == days:
+        return RunCost(t_n, b_n, days, horizons)
+    (d_p, t_p, b_p) = measured[-2] if len(measured) > 1 else (0, 0.0, 0)
+    per_day_t = max(0.0, (t_n - t_p) / (d_n - d_p))
+    per_day_b = max(0.0, (b_n - b_p) / (d_n - d_p))
+    return RunCost(t_n + per_day_t * (days - d_n), int(b_n + per_day_b * (days - d_n)), days, horizons)
 
 
 def runs_left(plan, folder: str | Path) -> np.ndarray:

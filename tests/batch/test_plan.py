@@ -358,3 +358,21 @@ def test_a_file_path_a_batch_sets_is_relative_to_the_batch_file(tmp_path, monkey
     sc = plan_batch(tmp_path / "b.toml").points[0].scenario
     assert Path(sc.graph.path) == (tmp_path / "g.txt").resolve()
     assert Path(sc.groups.file) == (tmp_path / "groups.txt").resolve()
+
+
+@pytest.mark.parametrize("per_day, horizons, expected", [
+    # a quiet start (a staged rollout), then a busy run: the ladder climbs to the full horizon
+    (lambda d: 0.05 + 0.0002 * d * d / 100, (7, 21, 63, 189, 567, 1108), None),
+    # an expensive run: two short runs, extrapolated linearly from them (as before)
+    (lambda d: 3.0 + 0.1 * d, (7, 21), 3.0 + 0.1 * 21 + 0.1 * (1108 - 21)),
+])
+def test_cost_is_measured_up_a_ladder_of_horizons_within_the_budget(monkeypatch, per_day, horizons, expected):
+    # issue 14: a three-year run was judged by its first three weeks (estimate 10x too low);
+    # now horizons triple while the measuring fits the budget, up to the full run if it can
+    import sim.batch.estimate as est
+    from sim.scenario import load_scenario
+    monkeypatch.setattr(est, "_timed_run", lambda sc, days, seed: (per_day(days), 1000 * days))
+    cost = est.measure_run_cost(load_scenario("scenarios/wechat_gift_launch_3y.toml"), seed=1)
+    assert cost.measured_days == horizons
+    assert cost.seconds == pytest.approx(per_day(1108) if expected is None else expected)
+    assert cost.extrapolated == (expected is not None)
