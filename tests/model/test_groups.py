@@ -123,6 +123,8 @@ def test_groups_file_reads_ids_as_in_the_graph(tmp_path):
     ("0 1\n2 99\n", "line 2: user 99 is not in the graph"),
     ("0 1\n\n3 x\n", "line 3: '3 x' is not a list of user ids"),
     ("0 1 2\n4 4\n", r"line 2: a group of 1 distinct member\(s\); allowed: at least 2"),
+    ("", r"holds no group \(every line is blank or a comment\); allowed: one group a line"),
+    ("# only a comment\n\n   \n", r"holds no group"),
 ])
 def test_groups_file_errors_name_the_line(tmp_path, text, message):
     f = tmp_path / "groups.txt"
