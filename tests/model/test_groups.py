@@ -321,3 +321,26 @@ def test_groups_file_path_is_relative_to_the_scenario_file(tmp_path):
     sc = load_scenario(tmp_path / "s.toml")
     assert sc.groups.file == str((tmp_path / "groups.txt").resolve())
     assert GiftModel(sc, seed=1).groups.table.members.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("graph, groups, code, message", [
+    ('kind = "edgelist"\npath = "g.txt"', "10 20 30\n20 99\n", 2, "groups.file = 'groups.txt': line 2: user 99 is not in"),
+    ('kind = "edgelist"\npath = "g.txt"', "# nothing yet\n", 2, "groups.file = 'groups.txt': the groups file"),
+    ('kind = "edgelist"\npath = "g.txt"', "10 20 30\n40,10\n", 0, "OK"),
+    ('kind = "complete"\nn = 5', "0 1 2\n3 5\n", 2, "line 2: user 5 is not in the graph"),
+    ('kind = "complete"\nn = 5', "0 1 2\n3 4\n", 0, "OK"),
+])
+def test_giftsim_check_reads_the_groups_file(tmp_path, monkeypatch, capsys, graph, groups, code, message):
+    """`giftsim check` (and batch plans, through the same graph-file check) refuses a bad
+    groups file before any run, naming the scenario file, groups.file and the line."""
+    from sim.cli import main
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "g.txt").write_text("10 20\n20 30\n30 40\n", encoding="utf-8")
+    (tmp_path / "groups.txt").write_text(groups, encoding="utf-8")
+    (tmp_path / "s.toml").write_text(f'name = "s"\n[time]\nstart = 2024-12-19\nend = 2025-01-31\n[graph]\n{graph}\n'
+                                     '[groups]\nenabled = true\nfile = "groups.txt"\n', encoding="utf-8")
+    assert main(["check", "s.toml"]) == code
+    out = capsys.readouterr()
+    assert message in out.out + out.err and "Traceback" not in out.err
+    if code:
+        assert "s.toml: groups.file" in out.out + out.err
