@@ -187,8 +187,8 @@ def read_groups_file(path: str | os.PathLike, graph: CSRGraph) -> GroupTable:
     GroupsFileError
         The file is missing or unreadable, a line holds something other than user ids, a
         user id is not in the graph, a group has fewer than 2 distinct members, the file
-        holds no group at all (empty, or only blank and comment lines), or it has more than :data:`MAX_GROUPS_FILE_LINES` groups; the message names the file and
-        the line.
+        holds no group at all (empty, or only blank and comment lines), or it has more
+        than :data:`MAX_GROUPS_FILE_LINES` groups; the message names the file and the line.
     """
     try:
         with open(path, encoding="utf-8") as fh:

@@ -8,6 +8,7 @@ import itertools
 import json
 import subprocess
 import sys
+import time
 import tomllib
 import tracemalloc
 from pathlib import Path
@@ -338,3 +339,28 @@ def test_plan_json_is_the_resolved_plan(tmp_path):
         (i, j, run_seed(5, i, j)) for i in range(2) for j in range(2)]
     assert plan["problem"] is None and plan["sample_matrix"] is None
     assert list(pd.read_parquet(out / "runs.parquet")["run_id"]) == [r["run_id"] for r in plan["runs"]]
+
+
+def test_cost_of_a_long_run_follows_its_later_steps(monkeypatch, wechat, tmp_path):
+    """A run of years (issue 14) costs more per day once the rollout is complete than in
+    its first weeks: the estimate measures the run from its start for the time budget and
+    extrapolates from the pace of its last steps, not from the first 7 and 21 days (which
+    were off by 0.2x to 2.6x on this scenario)."""
+    import sim.batch.estimate as estimate
+    from sim.results import write_run
+    from sim.runner import run
+    from sim.scenario import with_overrides
+    monkeypatch.setattr(estimate, "FULL_BUDGET_SECONDS", 0.2)  # as a long run on a big graph: extrapolated
+    sc = with_overrides(wechat, [("time.end", "2026-12-31")], source="test")
+    ratios, costs = [], []
+    for seed in (1, 2, 3):
+        cost = measure_run_cost(sc, seed=seed)
+        costs.append(cost)
+        actual = []
+        for k in range(2):
+            start = time.perf_counter()
+            write_run(run(sc, seed), tmp_path / f"r{seed}-{k}")
+            actual.append(time.perf_counter() - start)
+        ratios.append(cost.seconds / min(actual))
+    assert all(0.5 < r < 2.0 for r in ratios), ratios
+    assert all(c.extrapolated and c.measured_days[0] == 7 and 21 < c.measured_days[1] < c.days == 743 for c in costs)
