@@ -279,3 +279,23 @@ def test_unclaimed_group_units_mark_nobody_and_draw_no_edge(tmp_path):
     assert set(np.flatnonzero(st == UserState.RECIPIENT)) <= set(rec[rec >= 0].tolist())
     g = recent_gifts(m)
     assert len(g) > 0 and (g["recipient"] >= 0).all()
+
+
+def test_issue_14_tables_have_controls_and_they_reach_the_model(tmp_path):
+    """The explorer's sidebar covers [groups] and [calendar] (issue 14) as it covers the
+    other tables: switching groups on and raising the group gift rate gives group gifts."""
+    from sim.scenario.calendar_config import CalendarConfig
+    from sim.scenario.groups_config import GroupsConfig
+    from sim.model.states import GiftSource
+
+    sc = small_scenario(gifts__chat_entry_from="2024-12-19")
+    keys = {s.key for s in control_specs(sc)}
+    assert {f"groups.{f}" for f in _scalar_fields(GroupsConfig)} <= keys
+    assert {f"calendar.{f}" for f in _scalar_fields(CalendarConfig)} <= keys
+    s = ExplorerSession(sc, seed=1, cache=tmp_path)
+    s.set_value("groups.enabled", True)
+    s.set_value("groups.group_gift_rate", 0.05)
+    s.set_value("calendar.birthday_gift_rate", 0.2)
+    s.step(5)
+    src = s.model.ledger.column("source")
+    assert (src == GiftSource.GROUP).sum() > 0 and (src == GiftSource.OCCASION).sum() > 0
