@@ -284,9 +284,9 @@ def test_unclaimed_group_units_mark_nobody_and_draw_no_edge(tmp_path):
 def test_issue_14_tables_have_controls_and_they_reach_the_model(tmp_path):
     """The explorer's sidebar covers [groups] and [calendar] (issue 14) as it covers the
     other tables: switching groups on and raising the group gift rate gives group gifts."""
+    from sim.model.states import GiftSource
     from sim.scenario.calendar_config import CalendarConfig
     from sim.scenario.groups_config import GroupsConfig
-    from sim.model.states import GiftSource
 
     sc = small_scenario(gifts__chat_entry_from="2024-12-19")
     keys = {s.key for s in control_specs(sc)}
