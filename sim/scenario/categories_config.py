@@ -133,8 +133,8 @@ class CategoriesConfig(BaseModel):
         extra = [k for k in out if k not in cls.model_fields]
         if len(builtin) + len(extra) > MAX_CATEGORIES:
             raise KeyProblem(extra[MAX_CATEGORIES - len(builtin)],
-                             f"is category {len(builtin) + len(extra)}; allowed: at most {MAX_CATEGORIES} "
-                             f"categories (the {len(builtin)} built-in ones included)")
+                             f"is category {MAX_CATEGORIES + 1} (of {len(builtin) + len(extra)}); allowed: at most "
+                             f"{MAX_CATEGORIES} categories (the {len(builtin)} built-in ones included)")
         for name, given in out.items():
             if name in builtin and isinstance(given, dict):
                 out[name] = {**builtin[name].model_dump(), **given}
