@@ -84,6 +84,9 @@ def validate_scenario(raw: Mapping[str, Any], source: str = "<scenario>",
     gifts = raw.get("gifts")
     if isinstance(gifts, Mapping) and gifts.get("chat_entry_from") is not None:
         given.add("gifts")
+    calendar = raw.get("calendar")
+    if isinstance(calendar, Mapping) and "occasions" in calendar:
+        given.add("calendar")
     return _validate(raw, source, origin, given)
 
 
@@ -173,4 +176,5 @@ def with_overrides(scenario: Scenario, overrides: Iterable[tuple[str, Any]], sou
     pairs = [(k, _resolve_override_path(k, v)) for k, v in overrides]
     raw = apply_overrides(raw, pairs, None, source, round_floats=True)
     given = {k.split(".")[0] for k, _ in pairs} & {"occasions", "rollout", "gifts"}
+    given |= {"calendar" for k, _ in pairs if k == "calendar" or k.startswith("calendar.occasions")}
     return _validate(raw, source, None, given)
