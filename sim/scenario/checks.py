@@ -20,6 +20,7 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
     calendar replaces them. An occasion is out when its whole window, ``lead_days`` before its date to
     ``lag_days`` after, misses [time.start, time.end]: it could not change a single step;
     so is a one-off (dated) occasion of ``calendar.occasions`` with ``calendar.yearly = true``.
+    ``calendar.occasions`` given with ``calendar.yearly = false`` are a problem too: unused.
     A rollout is out when its first point comes after time.end: the share is constant
     before the first point, so every step would get that point's share. Points before
     time.start or after time.end are otherwise fine: the share inside the period
@@ -48,7 +49,11 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
                             f"does its window ({first.isoformat()} to {last.isoformat()}, lead_days "
                             "before to lag_days after), so it could not change anything; allowed: a date "
                             "whose window overlaps the period (or leave the occasion out)"))
-    if "calendar" in given and sc.calendar.yearly:
+    if "calendar" in given and not sc.calendar.yearly:
+        out.append((["calendar", "occasions"], f"{len(sc.calendar.occasions)} yearly occasions",
+                    "are used only with calendar.yearly = true (without it the dated top-level [[occasions]] "
+                    "apply); allowed: calendar.yearly = true, or leave calendar.occasions out"))
+    elif "calendar" in given:
         for i, o in enumerate(sc.calendar.occasions):
             if o.date is None:
                 continue

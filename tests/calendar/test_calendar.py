@@ -285,3 +285,17 @@ def test_a_one_off_yearly_calendar_occasion_outside_the_period_names_the_key(tmp
     load_scenario(p, ['calendar.occasions=[{name="x", month=7, day=1, lift=1.0}]'])
     from sim.scenario import with_overrides
     assert with_overrides(sc, [("time.end", "2025-01-31")]).calendar.occasions[0].date == dt.date(2025, 3, 1)
+
+
+def test_yearly_occasions_without_the_yearly_switch_are_refused(tmp_path):
+    """[[calendar.occasions]] with calendar.yearly false (the default) would be silently
+    unused: refused naming the key, as dated [[occasions]] with the switch on are."""
+    p = write(tmp_path, "c.toml", 'name = "c"\n[graph]\nkind = "holme_kim"\nn = 60\nm = 2\np = 0.3\n'
+              '[[calendar.occasions]]\nname = "520"\nmonth = 5\nday = 20\nlift = 1.0\n')
+    msg = error_of(load_scenario, p)
+    assert msg == (f"{p}: calendar.occasions = '1 yearly occasions': are used only with calendar.yearly = true "
+                   "(without it the dated top-level [[occasions]] apply); allowed: calendar.yearly = true, or "
+                   "leave calendar.occasions out")
+    write(tmp_path, "c.toml", p.read_text().replace("[[calendar.occasions]]", "[calendar]\nyearly = true\n"
+                                                     "[[calendar.occasions]]"))
+    assert load_scenario(p).calendar.occasions[0].name == "520"
