@@ -70,7 +70,7 @@ def _ring(n: int) -> CSRGraph:
 
 
 def test_generated_groups_sizes_membership_and_in_group_friends():
-    m = GiftModel(small_scenario(groups=ON), seed=1)
+    m = GiftModel(small_scenario(groups=ON, gifts__chat_entry_from="2024-12-19"), seed=1)
     tab, g = m.groups.table, m.graph
     sizes = tab.sizes
     assert tab.n_groups > 50 and sizes.min() >= 2 and sizes.max() <= 500
@@ -91,9 +91,10 @@ def test_generated_groups_sizes_membership_and_in_group_friends():
         friends += sum((a, b) in edges for i, a in enumerate(mem) for b in mem[i + 1:])
     assert friends / pairs > 5 * (g.indices.size / (g.n_users * (g.n_users - 1)))  # far above random pairs
     # seeded: the same seed gives the same groups, another seed others
-    again = GiftModel(small_scenario(groups=ON), seed=1).groups.table
+    sc = small_scenario(groups=ON, gifts__chat_entry_from="2024-12-19")
+    again = GiftModel(sc, seed=1).groups.table
     assert np.array_equal(again.members, tab.members)
-    assert not np.array_equal(GiftModel(small_scenario(groups=ON), seed=2).groups.table.members, tab.members)
+    assert not np.array_equal(GiftModel(sc, seed=2).groups.table.members, tab.members)
 
 
 def test_friend_share_one_makes_every_member_a_friend_of_the_founder():
@@ -344,3 +345,22 @@ def test_giftsim_check_reads_the_groups_file(tmp_path, monkeypatch, capsys, grap
     assert message in out.out + out.err and "Traceback" not in out.err
     if code:
         assert "s.toml: groups.file" in out.out + out.err
+
+
+def test_group_gifts_without_a_chat_entry_are_refused(tmp_path):
+    """Group gifts start from the chat menu's entry: with product gifts and no
+    gifts.chat_entry_from, a group_gift_rate above 0 would send nothing, silently; refused
+    naming the key. Cash gifts (red envelopes) always have the chat entry."""
+    from sim.scenario import load_scenario
+
+    from ..conftest import error_of
+    base = 'name = "s"\n[graph]\nkind = "complete"\nn = 20\n[groups]\nenabled = true\ngroup_gift_rate = 0.05\n'
+    p = tmp_path / "s.toml"
+    p.write_text(base, encoding="utf-8")
+    assert error_of(load_scenario, p) == (
+        f"{p}: groups.group_gift_rate = 0.05: group gifts start from the chat menu's gift entry, which this "
+        "scenario does not have (gifts.chat_entry_from is left out), so none would be sent; allowed: set "
+        "gifts.chat_entry_from (e.g. 2025-01-17), or group_gift_rate = 0")
+    assert load_scenario(p, ["gifts.chat_entry_from=2025-01-17"]).groups.group_gift_rate == 0.05
+    assert load_scenario(p, ['gifts.item="cash"']).groups.enabled
+    assert not load_scenario(p, ["groups.enabled=false"]).groups.enabled  # switched off: nothing to say
