@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tempfile
 import time
 from dataclasses import dataclass
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..model import make_model
 from ..results import write_run
-from ..runner import run
+from ..runner import collect, run
 from ..scenario import Scenario, with_overrides
 
 __all__ = ["RunCost", "measure_run_cost", "runs_left"]
@@ -21,7 +23,7 @@ SHORT_DAYS = 7
 
 FULL_BUDGET_SECONDS = 5.0
 """The full horizon is measured when the short run suggests it takes at most this long;
-otherwise it is extrapolated from two short runs."""
+otherwise the run is measured from its start for this long and the rest extrapolated."""
 
 
 @dataclass(frozen=True)
@@ -63,13 +65,42 @@ def _timed_run(scenario: Scenario, days: int, seed: int) -> tuple[float, int]:
     return seconds, size
 
 
+def _budgeted_run(scenario: Scenario, seed: int, budget: float) -> tuple[float, int, int]:
+    """Run ``scenario`` from its first step until it ends or ``budget`` seconds have passed,
+    and write it (partly run, if so) into a temporary folder.
+
+    Returns (seconds, bytes, days done): for a run cut short, the seconds are those spent
+    plus the steps left at the mean pace of the last quarter of the steps done (later
+    steps cost more than the first ones: the rollout grows, gifts accumulate), plus the
+    time it took to write the partial run.
+    """
+    start = time.perf_counter()
+    model = make_model(scenario, seed=seed)
+    stamps = []
+    while model.running and (not stamps or stamps[-1] - start <= budget):
+        model.step()
+        stamps.append(time.perf_counter())
+    done = model.step_index
+    left = model.n_steps - done
+    with tempfile.TemporaryDirectory(prefix="giftsim-estimate-") as tmp:
+        before = time.perf_counter()
+        folder = write_run(collect(model), Path(tmp) / "run")
+        write_seconds = time.perf_counter() - before
+        size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+    seconds = stamps[-1] - start + write_seconds
+    if left:
+        tail = max(1, done // 4)
+        pace = (stamps[-1] - stamps[-1 - tail]) / tail if done > tail else (stamps[-1] - start) / done
+        seconds += pace * left
+    return seconds, size, math.ceil(done / model.steps_per_day)
+
+
 def measure_run_cost(scenario: Scenario, seed: int = 0) -> RunCost:
     """Run ``scenario`` for :data:`SHORT_DAYS` days (into a temporary folder, removed
-    after), then for three times as long, and so on, while the runs measured so far and
-    the next one (about three times the last) fit in :data:`FULL_BUDGET_SECONDS`; the full
-    horizon when reached, else time and size extrapolated linearly in days from the last
-    two. A long run whose first days are quiet (a staged rollout) is so measured well into
-    its busy part: a three-year run is not judged by its first three weeks.
+    after); run its full horizon too when that looks cheap (at most
+    :data:`FULL_BUDGET_SECONDS`), else run it from the start for at most
+    :data:`FULL_BUDGET_SECONDS` and extrapolate the time from the pace of its last steps,
+    the size linearly in days from the two runs.
 
     Returns
     -------
@@ -83,25 +114,16 @@ def measure_run_cost(scenario: Scenario, seed: int = 0) -> RunCost:
     days = scenario.time.days
     d1 = min(days, SHORT_DAYS)
     t1, b1 = _timed_run(scenario, d1, seed)
-    measured, spent = [(d1, t1, b1)], t1
-    while measured[-1][0] < days:
-        d_last, t_last, _ = measured[-1]
-        d = min(days, 3 * d_last)
-        if len(measured) > 1 and spent + t_last * (d / d_last) > FULL_BUDGET_SECONDS:
-            break
-        if len(measured) == 1 and d == days and t1 * days / d1 > FULL_BUDGET_SECONDS:
-            break  # the first short run already says the full horizon is too long to run
-        t, b = _timed_run(scenario, d, seed)
-        measured.append((d, t, b))
-        spent += t
-    horizons = tuple(d for d, _, _ in measured)
-    d_n, t_n, b_n = measured[-1]
-    if d_n == days:
-        return RunCost(t_n, b_n, days, horizons)
-    (d_p, t_p, b_p) = measured[-2] if len(measured) > 1 else (0, 0.0, 0)
-    per_day_t = max(0.0, (t_n - t_p) / (d_n - d_p))
-    per_day_b = max(0.0, (b_n - b_p) / (d_n - d_p))
-    return RunCost(t_n + per_day_t * (days - d_n), int(b_n + per_day_b * (days - d_n)), days, horizons)
+    if d1 == days:
+        return RunCost(t1, b1, days, (d1,))
+    if t1 * days / d1 <= FULL_BUDGET_SECONDS:
+        t, b = _timed_run(scenario, days, seed)
+        return RunCost(t, b, days, (d1, days))
+    t2, b2, d2 = _budgeted_run(scenario, seed, FULL_BUDGET_SECONDS)
+    if d2 >= days:
+        return RunCost(t2, b2, days, (d1, days))
+    per_day_b = max(0.0, (b2 - b1) / (d2 - d1)) if d2 > d1 else b2 / d2
+    return RunCost(t2, int(b2 + per_day_b * (days - d2)), days, (d1, d2))
 
 
 def runs_left(plan, folder: str | Path) -> np.ndarray:

@@ -16,10 +16,24 @@ from ..runner import check_seed, run
 from ..scenario import ScenarioError, load_scenario
 from .common import console, expect_kind, fmt
 
-__all__ = ["add_parser", "main", "free_folder"]
+__all__ = ["add_parser", "main", "free_folder", "shown_outcomes"]
 
 SHOWN = RUN_OUTCOMES.view("run")
-"""The outcomes the summary table shows (``cash_rmb`` too when a run has cash gifts)."""
+"""The outcomes the summary table always shows."""
+
+SHOWN_WHEN_ON = ("cash_rmb", *(k for k in RUN_OUTCOMES if k.startswith("first_gifts_") and k not in SHOWN),
+                 "gifts_sent_back", "gifts_paid_forward", "group_gifts", "group_claims", "group_send_back_per_rmb",
+                 "ad_revenue_rmb", "mini_program_merchants")
+"""Outcomes the summary table adds when the run gives them a value other than 0 or undefined:
+the mechanisms it used (cash gifts, every trigger of first gifts, reciprocity and pay-forward,
+groups, paid traffic, mini programs), so that the first gifts shown add up to the senders."""
+
+
+def shown_outcomes(summary) -> tuple[str, ...]:
+    """The summary keys ``giftsim run`` prints for ``summary``: :data:`SHOWN`, then those of
+    :data:`SHOWN_WHEN_ON` with a value other than 0 and NaN."""
+    extra = tuple(k for k in SHOWN_WHEN_ON if k in summary and summary[k] == summary[k] and summary[k] != 0)
+    return SHOWN + extra
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -87,8 +101,7 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("outcome")
         table.add_column("value", justify="right")
         table.add_column("meaning", style="dim")
-        shown = SHOWN + (("cash_rmb",) if result.summary.get("cash_rmb") else ())
-        for k in shown:
+        for k in shown_outcomes(result.summary):
             table.add_row(k, fmt(result.summary[k]), RUN_OUTCOMES[k].text())
         console.print(table)
         console.print("graph: " + "; ".join(result.graph_report))

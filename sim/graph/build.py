@@ -9,15 +9,17 @@ from __future__ import annotations
 import dataclasses
 import os
 from functools import lru_cache
+from types import SimpleNamespace
 
 import numpy as np
 
 from ..scenario.schema import FileGraph
 from .csr import CleanEdges, CSRGraph, to_csr
 from .generators import generate
+from .groups import GroupsFileError, read_groups_file
 from .io import GraphFileError, read_graph_file
 
-__all__ = ["build_graph", "GraphFileError", "graph_file_facts", "graph_problems"]
+__all__ = ["build_graph", "GraphFileError", "graph_file_facts", "graph_problems", "groups_file_problems"]
 
 
 @lru_cache(maxsize=8)
@@ -80,7 +82,8 @@ def _shown(path: str) -> str:
 def graph_problems(scenario) -> list[tuple[list[str], object, str]]:
     """What stops a scenario's graph file from being used, found before any run: a
     missing, unreadable or malformed file, ``tie_strength = "file"`` without a weight
-    column, or more independent-cascade seeds (``mode.seeds``) than the file has users.
+    column, more independent-cascade seeds (``mode.seeds``) than the file has users, or
+    a bad groups file (:func:`groups_file_problems`).
 
     Returns (key parts, value, message) triples, as :func:`sim.scenario.date_problems`;
     empty for a generated graph or a good file. The file is read once per process (see
@@ -88,7 +91,7 @@ def graph_problems(scenario) -> list[tuple[list[str], object, str]]:
     """
     cfg = scenario.graph
     if not isinstance(cfg, FileGraph):
-        return []
+        return groups_file_problems(scenario)
     try:
         users, weighted = graph_file_facts(cfg.path, cfg.kind)
     except GraphFileError as err:
@@ -103,12 +106,63 @@ def graph_problems(scenario) -> list[tuple[list[str], object, str]]:
         out.append((["graph", "tie_strength"], "file",
                     f"the graph file (graph.path = {_shown(cfg.path)!r}) has no weights; allowed: a weight "
                     "column (u v weight) or a tie_strength distribution"))
+    out += groups_file_problems(scenario)
     seeds = getattr(scenario.mode, "seeds", None)
     if getattr(scenario.mode, "kind", None) == "independent_cascade" and seeds is not None and seeds > users:
         out.append((["mode", "seeds"], seeds,
                     f"is more than the {users:,} users of the graph file (graph.path = {_shown(cfg.path)!r}); "
                     f"allowed: 1 <= seeds <= {users}"))
     return out
+
+
+def groups_file_problems(scenario) -> list[tuple[list[str], object, str]]:
+    """What stops a scenario's groups file (``groups.file`` with ``groups.enabled``) from
+    being used, found before any run: everything :func:`sim.graph.read_groups_file` refuses
+    (a missing or unreadable file, a line that is not user ids, a user id not in the graph,
+    a group of fewer than 2, a file with no group). The ids are checked against the graph
+    file's ids, or 0..n-1 for a generated graph with a fixed ``n`` (other generated graphs
+    are left to the run's start). Each (groups file, graph) pair is read once per process
+    while neither file changes. Returns (key parts, value, message) triples as
+    :func:`graph_problems`.
+    """
+    groups = getattr(scenario, "groups", None)
+    if groups is None or not groups.enabled or groups.file is None:
+        return []
+    cfg = scenario.graph
+    if isinstance(cfg, FileGraph):
+        try:
+            st = os.stat(cfg.path)
+        except OSError:
+            return []  # reported as graph.path
+        graph_key = (os.path.realpath(cfg.path), cfg.kind, st.st_size, st.st_mtime_ns)
+    elif isinstance(getattr(cfg, "n", None), int):
+        graph_key = ("generated", cfg.n)
+    else:
+        return []  # a graph whose size is known only once generated: checked when the run starts
+    try:
+        st = os.stat(groups.file)
+        file_key = (os.path.realpath(groups.file), st.st_size, st.st_mtime_ns)
+    except OSError:
+        file_key = (groups.file, -1, -1)
+    text = _groups_file_problem(groups.file, file_key, cfg if isinstance(cfg, FileGraph) else None, graph_key)
+    return [] if text is None else [(["groups", "file"], _shown(groups.file), text)]
+
+
+@lru_cache(maxsize=64)
+def _groups_file_problem(path: str, file_key: tuple, file_graph: FileGraph | None, graph_key: tuple) -> str | None:
+    try:
+        users = _read(file_graph) if file_graph is not None else SimpleNamespace(n_users=graph_key[1], labels=None)
+    except GraphFileError:
+        return None  # reported as graph.path
+    try:
+        read_groups_file(path, users)  # CleanEdges: n_users and labels, as the graph built from it
+    except GroupsFileError as err:
+        text = str(err)
+        for prefix in (f"{path}: ", f"{path}, "):
+            if text.startswith(prefix):
+                return text[len(prefix):]
+        return text
+    return None
 
 
 def build_graph(cfg, *, rng: np.random.Generator) -> CSRGraph:

@@ -10,7 +10,8 @@ have in-group friends (the founder's ego network and the triangles around it).
 
 A groups file (:func:`read_groups_file`): one group a line, the members' user ids as in the
 graph file (0..n-1 for a generated graph), separated by white space or commas; ``#``
-starts a comment, blank lines are skipped; a repeated id in a line counts once.
+starts a comment, blank lines are skipped; a repeated id in a line counts once; a file
+with no group at all is refused (a wrong file, not a run without groups).
 """
 
 from __future__ import annotations
@@ -185,9 +186,9 @@ def read_groups_file(path: str | os.PathLike, graph: CSRGraph) -> GroupTable:
     ------
     GroupsFileError
         The file is missing or unreadable, a line holds something other than user ids, a
-        user id is not in the graph, a group has fewer than 2 distinct members, or the file
-        has more than :data:`MAX_GROUPS_FILE_LINES` groups; the message names the file and
-        the line.
+        user id is not in the graph, a group has fewer than 2 distinct members, the file
+        holds no group at all (empty, or only blank and comment lines), or it has more
+        than :data:`MAX_GROUPS_FILE_LINES` groups; the message names the file and the line.
     """
     try:
         with open(path, encoding="utf-8") as fh:
@@ -221,5 +222,7 @@ def read_groups_file(path: str | os.PathLike, graph: CSRGraph) -> GroupTable:
         grp.append(np.full(users.size, len(grp), dtype=np.int64))
         usr.append(users)
     if not grp:
-        return GroupTable.from_pairs(np.empty(0), np.empty(0), 0, graph.n_users)
+        raise GroupsFileError(f"{path}: the groups file (groups.file) holds no group (every line is blank or a "
+                              "comment); allowed: one group a line, at least 2 user ids each (or leave groups.file "
+                              "out to generate the groups, or set groups.enabled = false)")
     return GroupTable.from_pairs(np.concatenate(grp), np.concatenate(usr), len(grp), graph.n_users)

@@ -173,7 +173,8 @@ def paired_runs(scenario: Scenario, seed: int, *, day: int, share: float = 0.5,
             m.step()
     led = runs[1].ledger
     received_before = np.zeros(graph.n_users, dtype=bool)
-    received_before[led.column("recipient")] = True
+    rec = led.column("recipient")
+    received_before[rec[rec >= 0]] = True  # a group gift's unclaimed unit (-1) was received by nobody
     eligible = chosen & ~received_before if first_only else chosen
     treated = np.zeros(graph.n_users, dtype=bool)
     withheld = []
@@ -181,7 +182,7 @@ def paired_runs(scenario: Scenario, seed: int, *, day: int, share: float = 0.5,
         for m in runs:
             m.step()
         rec = led.column("recipient")
-        ids = np.flatnonzero((led.column("step_sent") == t) & eligible[rec]
+        ids = np.flatnonzero((led.column("step_sent") == t) & (rec >= 0) & eligible[rec]
                              & (led.column("outcome") == GiftOutcome.PENDING) & ~led.column("seen"))
         runs[1].withhold(ids)
         treated[rec[ids]] = True

@@ -11,14 +11,18 @@ from .schema import Scenario
 __all__ = ["date_problems"]
 
 
-def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", "gifts")
+def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", "gifts", "calendar", "groups")
                   ) -> list[tuple[list[str | int], Any, str]]:
     """Occasion, rollout and chat-entry dates that do not fit the simulated period, as
     (key parts, value, message); only for the gift mode (the classic modes ignore them).
 
     Dated ``occasions`` (a non-empty list) given with ``calendar.yearly = true`` are a problem: the yearly
     calendar replaces them. An occasion is out when its whole window, ``lead_days`` before its date to
-    ``lag_days`` after, misses [time.start, time.end]: it could not change a single step.
+    ``lag_days`` after, misses [time.start, time.end]: it could not change a single step;
+    so is a one-off (dated) occasion of ``calendar.occasions`` with ``calendar.yearly = true``.
+    ``calendar.occasions`` given with ``calendar.yearly = false`` are a problem too: unused;
+    so is a ``groups.group_gift_rate`` above 0 with groups on, product gifts and no chat
+    entry (``gifts.chat_entry_from`` left out): group gifts start from the chat entry.
     A rollout is out when its first point comes after time.end: the share is constant
     before the first point, so every step would get that point's share. Points before
     time.start or after time.end are otherwise fine: the share inside the period
@@ -47,6 +51,29 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
                             f"does its window ({first.isoformat()} to {last.isoformat()}, lead_days "
                             "before to lag_days after), so it could not change anything; allowed: a date "
                             "whose window overlaps the period (or leave the occasion out)"))
+    if "calendar" in given and not sc.calendar.yearly:
+        out.append((["calendar", "occasions"], f"{len(sc.calendar.occasions)} yearly occasions",
+                    "are used only with calendar.yearly = true (without it the dated top-level [[occasions]] "
+                    "apply); allowed: calendar.yearly = true, or leave calendar.occasions out"))
+    elif "calendar" in given:
+        for i, o in enumerate(sc.calendar.occasions):
+            if o.date is None:
+                continue
+            first = o.date - dt.timedelta(days=o.lead_days)
+            last = o.date + dt.timedelta(days=o.lag_days)
+            if last < t.start or first > t.end:
+                out.append((["calendar", "occasions", i, "date"], o.date,
+                            f"one-off occasion {o.name!r} lies outside the simulated period {period}, and so "
+                            f"does its window ({first.isoformat()} to {last.isoformat()}), so it could not change "
+                            "anything; allowed: a date whose window overlaps the period, a yearly rule (month "
+                            "and day, or lunar_month and lunar_day), or leave the occasion out"))
+    g = sc.groups
+    if ("groups" in given and g.enabled and g.group_gift_rate > 0 and sc.gifts.item == "product"
+            and sc.gifts.chat_entry_from is None):
+        out.append((["groups", "group_gift_rate"], g.group_gift_rate,
+                    "group gifts start from the chat menu's gift entry, which this scenario does not have "
+                    "(gifts.chat_entry_from is left out), so none would be sent; allowed: set "
+                    "gifts.chat_entry_from (e.g. 2025-01-17), or group_gift_rate = 0"))
     if "rollout" in given:
         p = sc.rollout.schedule[0]
         if p.date > t.end:

@@ -40,8 +40,8 @@ def complete_named_tables(data: object, settings: Container[str], builtin: Mappi
     out = dict(data)
     extra = [k for k in out if k not in settings]
     if len(builtin) + len(extra) > most:
-        raise KeyProblem(extra[most - len(builtin)], f"is {noun} {len(builtin) + len(extra)}; allowed: at most "
-                         f"{most} {plural} (the {len(builtin)} built-in ones included)")
+        raise KeyProblem(extra[most - len(builtin)], f"is {noun} {most + 1} (of {len(builtin) + len(extra)}); "
+                         f"allowed: at most {most} {plural} (the {len(builtin)} built-in ones included)")
     for name, given in out.items():
         if name in builtin and isinstance(given, dict):
             out[name] = {**builtin[name].model_dump(by_alias=True), **given}

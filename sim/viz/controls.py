@@ -24,7 +24,7 @@ from ..scenario.introspection import field_bounds
 __all__ = ["ControlSpec", "control_specs", "apply_overrides", "set_override", "SECTIONS",
            "ROLLOUT_SPEED", "rollout_speed_schedule"]
 
-SECTIONS = ("policy", "gifts", "population", "merchants")
+SECTIONS = ("policy", "gifts", "population", "merchants", "groups", "calendar")
 """Scenario tables whose scalar fields become controls, in display order."""
 
 ROLLOUT_SPEED = "rollout.speed"

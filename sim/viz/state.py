@@ -59,7 +59,8 @@ def user_states(model: GiftModel) -> np.ndarray:
     s = np.zeros(p.n_users, dtype=np.int8)
     s[_button_visible(model)] = UserState.BUTTON
     s[p.aware] = UserState.AWARE
-    s[model.ledger.column("recipient")] = UserState.RECIPIENT
+    rec = model.ledger.column("recipient")
+    s[rec[rec >= 0]] = UserState.RECIPIENT  # an unclaimed group-gift unit has no recipient (-1)
     s[p.senders] = UserState.SENDER
     s[p.muted] = UserState.MUTED
     return s
@@ -73,12 +74,12 @@ def state_counts(states: np.ndarray) -> dict[str, int]:
 
 def recent_gifts(model: GiftModel, days: float = 3.0) -> pd.DataFrame:
     """Gifts sent in the last ``days`` days: ``sender``, ``recipient``, ``outcome`` (int8),
-    ``step_sent``."""
+    ``step_sent``; units of a group gift not (yet) claimed have no recipient and are left out."""
     led = model.ledger
     steps = max(1, int(round(days * model.steps_per_day)))
     sent = led.column("step_sent")
     lo = model.step_index - steps
-    idx = np.flatnonzero(sent >= lo)
+    idx = np.flatnonzero((sent >= lo) & (led.column("recipient") >= 0))
     return pd.DataFrame({
         "sender": led.column("sender")[idx], "recipient": led.column("recipient")[idx],
         "outcome": led.column("outcome")[idx], "step_sent": sent[idx],

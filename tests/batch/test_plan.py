@@ -25,7 +25,7 @@ from sim.batch.spec import load_batch
 from sim.batch.tables import param_value
 from sim.cli import main as cli_main
 from sim.results import run_id, run_id_maker
-from sim.scenario import apply_overrides, kind_of, load_raw, read_toml, validate_scenario, value_at
+from sim.scenario import apply_overrides, kind_of, load_raw, read_toml, validate_scenario, value_at, with_overrides
 
 from ..conftest import SCENARIOS, error_of, write
 from ..tiny_batch import TINY
@@ -360,19 +360,27 @@ def test_a_file_path_a_batch_sets_is_relative_to_the_batch_file(tmp_path, monkey
     assert Path(sc.groups.file) == (tmp_path / "groups.txt").resolve()
 
 
-@pytest.mark.parametrize("per_day, horizons, expected", [
-    # a quiet start (a staged rollout), then a busy run: the ladder climbs to the full horizon
-    (lambda d: 0.05 + 0.0002 * d * d / 100, (7, 21, 63, 189, 567, 1108), None),
-    # an expensive run: two short runs, extrapolated linearly from them (as before)
-    (lambda d: 3.0 + 0.1 * d, (7, 21), 3.0 + 0.1 * 21 + 0.1 * (1108 - 21)),
-])
-def test_cost_is_measured_up_a_ladder_of_horizons_within_the_budget(monkeypatch, per_day, horizons, expected):
-    # issue 14: a three-year run was judged by its first three weeks (estimate 10x too low);
-    # now horizons triple while the measuring fits the budget, up to the full run if it can
-    import sim.batch.estimate as est
-    from sim.scenario import load_scenario
-    monkeypatch.setattr(est, "_timed_run", lambda sc, days, seed: (per_day(days), 1000 * days))
-    cost = est.measure_run_cost(load_scenario("scenarios/wechat_gift_launch_3y.toml"), seed=1)
-    assert cost.measured_days == horizons
-    assert cost.seconds == pytest.approx(per_day(1108) if expected is None else expected)
-    assert cost.extrapolated == (expected is not None)
+def test_cost_of_a_long_run_follows_the_pace_of_its_later_steps(monkeypatch, wechat):
+    """A run of years (issue 14) costs more per day once the rollout is complete than in its
+    first weeks: past the 7-day run the estimate runs the scenario from its start for the time
+    budget and extrapolates from the pace of its last steps (with a clock whose steps slow
+    down linearly, the pace of the last quarter, not the mean pace), not from 7 and 21 days."""
+    import sim.batch.estimate as estimate
+
+    class Clock:  # each reading advances by 0.001 s more than the one before: steps slow down
+        now, tick = 0.0, 0.0
+
+        def perf_counter(self):
+            self.tick += 0.001
+            self.now += self.tick
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr(estimate, "time", clock)
+    monkeypatch.setattr(estimate, "FULL_BUDGET_SECONDS", 0.5)
+    sc = with_overrides(wechat, [("time.end", "2026-12-31")], source="test")
+    cost = estimate.measure_run_cost(sc, seed=1)
+    assert cost.extrapolated and cost.measured_days[0] == 7 and 21 < cost.measured_days[1] < cost.days == 743
+    done = cost.measured_days[1]
+    # the last steps took about done x 0.001 s each, more than the mean of all done so far
+    assert cost.seconds > (cost.days - done) * 0.001 * done * 0.8

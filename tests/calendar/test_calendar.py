@@ -273,3 +273,42 @@ def test_the_default_wechat_launch_run_past_2026_has_a_second_and_third_spring_f
         peak = np.mean([gifts[d + np.timedelta64(k, "D")] for k in range(-3, 2)])
         march = np.mean([gifts[d + np.timedelta64(k, "D")] for k in range(30, 60)])
         assert peak > 1.8 * march > 0, (sf, peak, march)
+
+
+def test_a_one_off_yearly_calendar_occasion_outside_the_period_names_the_key(tmp_path):
+    """A dated occasion of [[calendar.occasions]] whose window misses the period could not
+    change anything: refused like a top-level dated occasion, in a file and with --set; an
+    inherited one is not re-checked when an override moves the period."""
+    p = write(tmp_path, "c.toml", 'name = "c"\n[graph]\nkind = "holme_kim"\nn = 60\nm = 2\np = 0.3\n'
+              "[time]\nstart = 2024-12-19\nend = 2025-03-10\n[rollout]\nschedule = [{date = 2024-12-19, share = 1.0}]\n"
+              '[calendar]\nyearly = true\n[[calendar.occasions]]\nname = "launch party"\ndate = 2030-01-01\n'
+              "lift = 1.0\n")
+    msg = error_of(load_scenario, p)
+    assert msg.startswith(f"{p}: calendar.occasions[0].date = 2030-01-01: one-off occasion 'launch party' lies "
+                          "outside the simulated period 2024-12-19 to 2025-03-10")
+    assert "allowed: a date whose window overlaps the period, a yearly rule" in msg and len(msg.splitlines()) == 1
+    write(tmp_path, "c.toml", p.read_text().replace("2030-01-01", "2025-03-01"))
+    sc = load_scenario(p)
+    assert error_of(load_scenario, p, ['calendar.occasions=[{name="x", date=2026-05-01, lift=1.0}]']).startswith(
+        f"{p} (--set): calendar.occasions[0].date = 2026-05-01: one-off occasion 'x'")
+    # moving the period away from the file's occasion names both keys, as for [[occasions]]
+    assert "time.end = 2025-01-31: conflicts with calendar.occasions[0].date = 2025-03-01" in error_of(
+        load_scenario, p, ["time.end=2025-01-31"])
+    # a yearly rule anywhere is fine; an inherited dated one is not re-checked by with_overrides
+    load_scenario(p, ['calendar.occasions=[{name="x", month=7, day=1, lift=1.0}]'])
+    from sim.scenario import with_overrides
+    assert with_overrides(sc, [("time.end", "2025-01-31")]).calendar.occasions[0].date == dt.date(2025, 3, 1)
+
+
+def test_yearly_occasions_without_the_yearly_switch_are_refused(tmp_path):
+    """[[calendar.occasions]] with calendar.yearly false (the default) would be silently
+    unused: refused naming the key, as dated [[occasions]] with the switch on are."""
+    p = write(tmp_path, "c.toml", 'name = "c"\n[graph]\nkind = "holme_kim"\nn = 60\nm = 2\np = 0.3\n'
+              '[[calendar.occasions]]\nname = "520"\nmonth = 5\nday = 20\nlift = 1.0\n')
+    msg = error_of(load_scenario, p)
+    assert msg == (f"{p}: calendar.occasions = '1 yearly occasions': are used only with calendar.yearly = true "
+                   "(without it the dated top-level [[occasions]] apply); allowed: calendar.yearly = true, or "
+                   "leave calendar.occasions out")
+    write(tmp_path, "c.toml", p.read_text().replace("[[calendar.occasions]]", "[calendar]\nyearly = true\n"
+                                                     "[[calendar.occasions]]"))
+    assert load_scenario(p).calendar.occasions[0].name == "520"

@@ -172,3 +172,25 @@ def test_a_refused_batch_prints_no_progress_bar(tmp_path, capsys):
         cap = capsys.readouterr()
         assert "error" in cap.err, argv
         assert "runs," not in cap.out and "0/?" not in cap.out and "batch" not in cap.out, (argv, cap.out)
+
+
+def test_run_table_shows_the_mechanisms_the_run_used(tmp_path, capsys):
+    """Issue 14: the printed first gifts by trigger add up to the senders (group, chat and
+    birthday first gifts included), reciprocity and pay-forward are shown, and the group
+    outcomes appear only when the run had groups."""
+    assert main(["run", "scenarios/wechat_chat_entry.toml", "--seed", "2", "--out", str(tmp_path),
+                 "--set", "groups.enabled=true", "--set", "groups.group_gift_rate=0.01",
+                 "--set", "calendar.birthday_gift_rate=0.05"]) == 0
+    out = capsys.readouterr().out
+    (folder,) = list(tmp_path.iterdir())
+    summary = read_run(folder)["summary"]
+    shown = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in out.splitlines()
+             if line.startswith("│") and line.split("│")[1].strip()}
+    firsts = {k: int(v.replace(",", "")) for k, v in shown.items() if k.startswith("first_gifts_")}
+    assert {"first_gifts_group", "first_gifts_occasion", "first_gifts_chat_entry"} <= set(firsts)
+    assert sum(firsts.values()) == round(summary["adoption_share"] * summary["users"])
+    assert {"gifts_sent_back", "gifts_paid_forward", "group_gifts", "group_send_back_per_rmb"} <= set(shown)
+    assert "first_gifts_push" not in shown and "ad_revenue_rmb" not in shown  # 0 in this run
+    assert main(["run", "scenarios/wechat_gift_launch.toml", "--seed", "2", "--out", str(tmp_path / "b")]) == 0
+    out = capsys.readouterr().out
+    assert "gifts_paid_forward" in out and "group_gifts" not in out and "group_send_back_per_rmb" not in out

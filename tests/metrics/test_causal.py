@@ -106,3 +106,19 @@ def test_invariants_hold_at_every_step_with_withheld_gifts(small):
         m.step()
         check_invariants(m)
     assert (led.column("outcome")[ids] == GiftOutcome.EXPIRED).all() and not led.column("seen")[ids].any()
+
+
+def test_unclaimed_group_units_are_neither_withheld_nor_treat_anybody():
+    """Group-gift units have recipient -1 until claimed (issue 14: groups): they are not a
+    gift to a selected user, so they are never withheld and never make the last user (index
+    -1) treated or 'received before'."""
+    sc = small_scenario(gifts__send_probability=0.0, gifts__chat_entry_from="2024-12-19", gifts__chat_entry_rate=0.0,
+                        groups={"enabled": True, "group_gift_rate": 0.05, "claim_probability": 0.01})
+    pair = paired_runs(sc, 3, day=0, share=1.0, first_only=True)
+    led = pair.withheld.ledger
+    rec = led.column("recipient")
+    sent_on_day = led.column("step_sent") == 0
+    assert (sent_on_day & (rec < 0)).sum() > 0  # unclaimed units sent on the day exist
+    ids = pair.withheld_ids
+    assert (rec[ids] >= 0).all()
+    assert set(np.flatnonzero(pair.treated)) == set(rec[ids].tolist())

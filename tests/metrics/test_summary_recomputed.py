@@ -282,6 +282,8 @@ def raw_scenarios(draw):
         raw["groups"] = {"enabled": True, "group_gift_rate": draw(st.floats(0, 0.3)),
                          "unit_share": draw(st.floats(0.1, 1)), "claim_probability": draw(st.floats(0, 1)),
                          "send_back_per_rmb": draw(st.floats(0, 0.2))}
+        if raw["gifts"]["item"] == "product" and "chat_entry_from" not in raw["gifts"]:
+            raw["groups"]["group_gift_rate"] = 0.0  # group gifts start from the chat entry (refused without it)
     return raw
 
 

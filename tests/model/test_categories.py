@@ -78,7 +78,9 @@ def test_defaults_stay_out_of_dumps_and_dumps_round_trip():
     ({"merchants": {"sme": {"categories": {}}}}, "merchants.sme.categories = {}: has no positive weight"),
     ({"merchants": {"sme": {"categories": 3}}}, "merchants.sme.categories = 3: must be a table"),
     ({"categories": {f"c{i}": {"price": 1.0} for i in range(95)}},
-     "categories.c94: is category 101; allowed: at most 100 categories (the 6 built-in ones included)"),
+     "categories.c94: is category 101 (of 101); allowed: at most 100 categories (the 6 built-in ones included)"),
+    ({"categories": {f"c{i}": {"price": 1.0} for i in range(200)}},  # the 101st is named, and counted as such
+     "categories.c94: is category 101 (of 206); allowed: at most 100 categories (the 6 built-in ones included)"),
 ])
 def test_bad_values_get_one_message_naming_the_key(tables, says):
     text = refused(tables)

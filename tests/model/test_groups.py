@@ -70,7 +70,7 @@ def _ring(n: int) -> CSRGraph:
 
 
 def test_generated_groups_sizes_membership_and_in_group_friends():
-    m = GiftModel(small_scenario(groups=ON), seed=1)
+    m = GiftModel(small_scenario(groups=ON, gifts__chat_entry_from="2024-12-19"), seed=1)
     tab, g = m.groups.table, m.graph
     sizes = tab.sizes
     assert tab.n_groups > 50 and sizes.min() >= 2 and sizes.max() <= 500
@@ -91,9 +91,10 @@ def test_generated_groups_sizes_membership_and_in_group_friends():
         friends += sum((a, b) in edges for i, a in enumerate(mem) for b in mem[i + 1:])
     assert friends / pairs > 5 * (g.indices.size / (g.n_users * (g.n_users - 1)))  # far above random pairs
     # seeded: the same seed gives the same groups, another seed others
-    again = GiftModel(small_scenario(groups=ON), seed=1).groups.table
+    sc = small_scenario(groups=ON, gifts__chat_entry_from="2024-12-19")
+    again = GiftModel(sc, seed=1).groups.table
     assert np.array_equal(again.members, tab.members)
-    assert not np.array_equal(GiftModel(small_scenario(groups=ON), seed=2).groups.table.members, tab.members)
+    assert not np.array_equal(GiftModel(sc, seed=2).groups.table.members, tab.members)
 
 
 def test_friend_share_one_makes_every_member_a_friend_of_the_founder():
@@ -123,6 +124,8 @@ def test_groups_file_reads_ids_as_in_the_graph(tmp_path):
     ("0 1\n2 99\n", "line 2: user 99 is not in the graph"),
     ("0 1\n\n3 x\n", "line 3: '3 x' is not a list of user ids"),
     ("0 1 2\n4 4\n", r"line 2: a group of 1 distinct member\(s\); allowed: at least 2"),
+    ("", r"holds no group \(every line is blank or a comment\); allowed: one group a line"),
+    ("# only a comment\n\n   \n", r"holds no group"),
 ])
 def test_groups_file_errors_name_the_line(tmp_path, text, message):
     f = tmp_path / "groups.txt"
@@ -319,3 +322,45 @@ def test_groups_file_path_is_relative_to_the_scenario_file(tmp_path):
     sc = load_scenario(tmp_path / "s.toml")
     assert sc.groups.file == str((tmp_path / "groups.txt").resolve())
     assert GiftModel(sc, seed=1).groups.table.members.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("graph, groups, code, message", [
+    ('kind = "edgelist"\npath = "g.txt"', "10 20 30\n20 99\n", 2, "groups.file = 'groups.txt': line 2: user 99 is not in"),
+    ('kind = "edgelist"\npath = "g.txt"', "# nothing yet\n", 2, "groups.file = 'groups.txt': the groups file"),
+    ('kind = "edgelist"\npath = "g.txt"', "10 20 30\n40,10\n", 0, "OK"),
+    ('kind = "complete"\nn = 5', "0 1 2\n3 5\n", 2, "line 2: user 5 is not in the graph"),
+    ('kind = "complete"\nn = 5', "0 1 2\n3 4\n", 0, "OK"),
+])
+def test_giftsim_check_reads_the_groups_file(tmp_path, monkeypatch, capsys, graph, groups, code, message):
+    """`giftsim check` (and batch plans, through the same graph-file check) refuses a bad
+    groups file before any run, naming the scenario file, groups.file and the line."""
+    from sim.cli import main
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "g.txt").write_text("10 20\n20 30\n30 40\n", encoding="utf-8")
+    (tmp_path / "groups.txt").write_text(groups, encoding="utf-8")
+    (tmp_path / "s.toml").write_text(f'name = "s"\n[time]\nstart = 2024-12-19\nend = 2025-01-31\n[graph]\n{graph}\n'
+                                     '[groups]\nenabled = true\nfile = "groups.txt"\n', encoding="utf-8")
+    assert main(["check", "s.toml"]) == code
+    out = capsys.readouterr()
+    assert message in out.out + out.err and "Traceback" not in out.err
+    if code:
+        assert "s.toml: groups.file" in out.out + out.err
+
+
+def test_group_gifts_without_a_chat_entry_are_refused(tmp_path):
+    """Group gifts start from the chat menu's entry: with product gifts and no
+    gifts.chat_entry_from, a group_gift_rate above 0 would send nothing, silently; refused
+    naming the key. Cash gifts (red envelopes) always have the chat entry."""
+    from sim.scenario import load_scenario
+
+    from ..conftest import error_of
+    base = 'name = "s"\n[graph]\nkind = "complete"\nn = 20\n[groups]\nenabled = true\ngroup_gift_rate = 0.05\n'
+    p = tmp_path / "s.toml"
+    p.write_text(base, encoding="utf-8")
+    assert error_of(load_scenario, p) == (
+        f"{p}: groups.group_gift_rate = 0.05: group gifts start from the chat menu's gift entry, which this "
+        "scenario does not have (gifts.chat_entry_from is left out), so none would be sent; allowed: set "
+        "gifts.chat_entry_from (e.g. 2025-01-17), or group_gift_rate = 0")
+    assert load_scenario(p, ["gifts.chat_entry_from=2025-01-17"]).groups.group_gift_rate == 0.05
+    assert load_scenario(p, ['gifts.item="cash"']).groups.enabled
+    assert not load_scenario(p, ["groups.enabled=false"]).groups.enabled  # switched off: nothing to say

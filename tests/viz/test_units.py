@@ -258,3 +258,44 @@ def test_viz_of_a_batch_file_says_run_it_then_open_its_folder(tmp_path, monkeypa
     assert main(["viz", str(batch)]) == 2
     err = " ".join(capsys.readouterr().err.split())
     assert "its dashboard is `giftsim viz results/trial`" in err
+
+
+def test_unclaimed_group_units_mark_nobody_and_draw_no_edge(tmp_path):
+    """An unclaimed unit of a group gift has recipient -1 (issue 14): it must not make the
+    last user a 'recipient' nor draw an edge to them."""
+    from sim.viz.state import recent_gifts
+
+    sc = small_scenario(gifts__send_probability=0.0, gifts__chat_entry_from="2024-12-19", gifts__chat_entry_rate=0.0,
+                        groups={"enabled": True, "group_gift_rate": 0.05, "claim_probability": 0.01})
+    s = ExplorerSession(sc, seed=3, cache=tmp_path)
+    s.step(2)
+    m = s.model
+    rec = m.ledger.column("recipient")
+    assert (rec < 0).sum() > 0  # unclaimed units exist
+    last = m.population.n_users - 1
+    assert not (rec == last).any() and not m.population.aware[last]
+    st = user_states(m)
+    assert st[last] <= UserState.BUTTON
+    assert set(np.flatnonzero(st == UserState.RECIPIENT)) <= set(rec[rec >= 0].tolist())
+    g = recent_gifts(m)
+    assert len(g) > 0 and (g["recipient"] >= 0).all()
+
+
+def test_issue_14_tables_have_controls_and_they_reach_the_model(tmp_path):
+    """The explorer's sidebar covers [groups] and [calendar] (issue 14) as it covers the
+    other tables: switching groups on and raising the group gift rate gives group gifts."""
+    from sim.model.states import GiftSource
+    from sim.scenario.calendar_config import CalendarConfig
+    from sim.scenario.groups_config import GroupsConfig
+
+    sc = small_scenario(gifts__chat_entry_from="2024-12-19")
+    keys = {s.key for s in control_specs(sc)}
+    assert {f"groups.{f}" for f in _scalar_fields(GroupsConfig)} <= keys
+    assert {f"calendar.{f}" for f in _scalar_fields(CalendarConfig)} <= keys
+    s = ExplorerSession(sc, seed=1, cache=tmp_path)
+    s.set_value("groups.enabled", True)
+    s.set_value("groups.group_gift_rate", 0.05)
+    s.set_value("calendar.birthday_gift_rate", 0.2)
+    s.step(5)
+    src = s.model.ledger.column("source")
+    assert (src == GiftSource.GROUP).sum() > 0 and (src == GiftSource.OCCASION).sum() > 0
