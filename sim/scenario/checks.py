@@ -6,7 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from .schema import Scenario
+from .calendar_config import DEFAULT_YEARLY
+from .schema import DEFAULT_OCCASIONS, Scenario
 
 __all__ = ["date_problems"]
 
@@ -36,7 +37,7 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
     t = sc.time
     period = f"{t.start.isoformat()} to {t.end.isoformat()} (time.start to time.end)"
     out: list[tuple[list[str | int], Any, str]] = []
-    if "occasions" in given and sc.calendar.yearly and sc.occasions:
+    if "occasions" in given and sc.calendar.yearly and sc.occasions and tuple(sc.occasions) != DEFAULT_OCCASIONS:
         out.append((["occasions"], f"{len(sc.occasions)} dated occasions",
                     "dated occasions are not used when calendar.yearly = true (the yearly calendar "
                     "replaces them); allowed: leave [[occasions]] out and give a one-off occasion as a "
@@ -51,7 +52,7 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
                             f"does its window ({first.isoformat()} to {last.isoformat()}, lead_days "
                             "before to lag_days after), so it could not change anything; allowed: a date "
                             "whose window overlaps the period (or leave the occasion out)"))
-    if "calendar" in given and not sc.calendar.yearly:
+    if "calendar" in given and not sc.calendar.yearly and tuple(sc.calendar.occasions) != DEFAULT_YEARLY:
         out.append((["calendar", "occasions"], f"{len(sc.calendar.occasions)} yearly occasions",
                     "are used only with calendar.yearly = true (without it the dated top-level [[occasions]] "
                     "apply); allowed: calendar.yearly = true, or leave calendar.occasions out"))

@@ -325,3 +325,13 @@ def test_merchant_count_is_capped_at_a_laptop_size(tmp_path):
     assert error_of(load_scenario, p, ["merchants.sme.count=1000000"]) == (
         f"{p} (--set): merchants.sme.count = 1000000: must be <= 100000 (allowed: 0 <= count <= 100000)")
     assert load_scenario(p, ["merchants.sme.count=100000"]).merchants.sme.count == 100_000
+
+
+def test_calendar_keys_without_the_yearly_switch_are_fine_unless_they_change_the_yearly_occasions(tmp_path):
+    # birthdays need no yearly calendar; a dump of any scenario (which holds every default) reads back
+    p = write(tmp_path, "b.toml", f'extends = "{WECHAT}"\nname = "b"\n[calendar]\nyearly = false\n'
+              "birthday_gift_rate = 0.01\n")
+    sc = load_scenario(p)
+    assert sc.calendar.birthday_gift_rate == 0.01 and not sc.calendar.yearly
+    for s in (sc, load_scenario(WECHAT)):
+        assert validate_scenario(s.model_dump(mode="json", by_alias=True), "<dump>") == s
