@@ -64,8 +64,11 @@ class GroupTable:
         """The table of the memberships ``(group[i], user[i])`` (int arrays of one shape;
         pairs already distinct)."""
         g, u = np.asarray(group, dtype=np.int64), np.asarray(user, dtype=np.int64)
-        by_g = np.lexsort((u, g))
-        by_u = np.lexsort((g, u))
+        if g.size < 2 or np.all((g[1:] > g[:-1]) | ((g[1:] == g[:-1]) & (u[1:] > u[:-1]))):
+            # already by (group, user), as generated and as read: lexsort's permutations, cheaper
+            by_g, by_u = np.arange(g.size), np.argsort(u, kind="stable")
+        else:
+            by_g, by_u = np.lexsort((u, g)), np.lexsort((g, u))
         indptr = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(np.bincount(g, minlength=n_groups), out=indptr[1:])
         uptr = np.zeros(n_users + 1, dtype=np.int64)
