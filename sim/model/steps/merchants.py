@@ -13,8 +13,15 @@ from mesa.agentset import AgentSet
 from ...scenario.market_config import PaidTrafficConfig
 from ...scenario.schema import MerchantConfig
 from ..market import choose_channels
-from ..merchants import DemandWindow, Merchant, MerchantTable, ProfitHistory, admit_entrants, restock_merchants, \
-    review_merchants
+from ..merchants import (
+    DemandWindow,
+    Merchant,
+    MerchantTable,
+    ProfitHistory,
+    admit_entrants,
+    restock_merchants,
+    review_merchants,
+)
 from .carriers import MerchantMoves
 
 __all__ = ["update_merchants", "is_review_step", "admission_room", "visibility_factor", "reentry_steps"]
@@ -80,8 +87,8 @@ def update_merchants(table: MerchantTable, agents: list[Merchant], agent_set: Ag
         if history is None:
             agent_set.do("review")
         else:
-            review_merchants(table, history, np.arange(table.n_merchants), mini_cost=cfg.market.mini_program_cost_per_week,
-                             review_days=cfg.review_days, step=step)
+            review_merchants(table, history, np.arange(table.n_merchants),
+                             mini_cost=cfg.market.mini_program_cost_per_week, review_days=cfg.review_days, step=step)
         if ledger is not None:
             choose_channels(table, ledger, cfg.market, step=step, review_steps=review_steps,
                             review_days=cfg.review_days)
