@@ -34,6 +34,16 @@ SCALE = [
     ("merchants.brand.count", 100), ("merchants.sme.count", 500), ("merchants.white_label.count", 250),
 ]
 
+ALL_ON = [  # issue 14's mechanisms all on, as benchmarks/long_run.py's all-on row of docs/performance.md
+    ("graph", {"kind": "barabasi_albert", "n": 100_000, "m": 5, "engine": "numpy"}),
+    ("time.end", "2025-12-31"), ("calendar.birthday_gift_rate", 0.01),
+    ("groups.enabled", True), ("groups.group_gift_rate", 0.0005), ("groups.send_back_base", 0.075),
+    ("groups.send_back_per_rmb", 0.0), ("gifts.chat_entry_from", "2025-01-17"),
+    ("merchants.brand.per_10k_users", 10.0), ("merchants.sme.per_10k_users", 50.0),
+    ("merchants.white_label.per_10k_users", 25.0), ("merchants.brand.channel", "choose"),
+    ("merchants.market.visibility_weight", 1.0), ("merchants.market.reentry_after_days", 60),
+]
+
 CASES: dict[str, tuple[str, list[tuple[str, object]], int]] = {
     "wechat_seed7": ("wechat_gift_launch.toml", [], 7),
     "wechat_seed3": ("wechat_gift_launch.toml", [], 3),
@@ -59,6 +69,8 @@ CASES: dict[str, tuple[str, list[tuple[str, object]], int]] = {
     "ic_facebook": ("classic/ic_facebook.toml", [], 3),
     "ic_ba_100k": ("classic/ic_facebook.toml", [SCALE[0], ("mode.p", 0.08)], 5),
     "bass_complete": ("classic/bass_complete.toml", [], 2),
+    "all_on_ba_100k_1y": ("wechat_gift_launch.toml", ALL_ON, 1),
+    "all_on_ba_100k_3y": ("wechat_gift_launch.toml", [*ALL_ON, ("time.end", "2027-12-31")], 2),
 }
 
 

@@ -2,12 +2,15 @@
 ``GiftModel.step`` and the functions with the most own time (cProfile).
 
     python benchmarks/profile_run.py [--users 1000000] [--repeat 3] [--end 2027-12-31] [--merchants default]
+                                     [--set key=json ...]
 
 The scaled default scenario (``common.scale_scenario``; 58 days; ``--end`` for a longer
-run, ``--merchants default`` for the scenario's own merchant pool, as ``long_run.py``). Sub-step times are
+run, ``--merchants default`` for the scenario's own merchant pool, ``--set`` for overrides, as ``long_run.py``).
+Sub-step times are
 medians over ``--repeat`` runs timed with ``perf_counter`` around each sub-step (cheap,
-unlike a profiler); the cProfile table comes from one more run and inflates Python-heavy
-code (merchant agents) relative to numpy calls.
+unlike a profiler), plus the run's tables and summary (``sim.run`` after the last step); the
+cProfile table comes from one more run (through ``sim.run``, tables included) and inflates
+Python-heavy code (merchant agents) relative to numpy calls.
 """
 
 from __future__ import annotations
@@ -22,12 +25,13 @@ import time
 import numpy as np
 from common import load_average, md_table, median, scale_scenario, write
 
-SUBSTEPS = ("begin_step", "draw_activity", "settle_gifts", "allocate_traffic", "send_gifts",
-            "update_annoyance", "update_merchants", "record")
+SUBSTEPS = ("begin_step", "draw_activity", "settle_gifts", "allocate_traffic", "birthday_gifts", "send_gifts",
+            "group_gifts", "update_annoyance", "update_merchants", "record")
 
 
 def timed_run(sc, graph, seed: int) -> dict[str, float]:
     from sim.model import GiftModel
+    from sim.runner import collect
 
     model = GiftModel(sc, seed=seed, graph=graph)
     acc: dict[str, float] = collections.Counter()
@@ -46,6 +50,10 @@ def timed_run(sc, graph, seed: int) -> dict[str, float]:
     model.run()
     acc["all steps"] = time.perf_counter() - t0
     acc["cpu all steps"] = time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
+    collect(model, wall_seconds=0.0)
+    acc["tables and summary"] = time.perf_counter() - t0
+    acc["cpu tables and summary"] = time.process_time() - c0
     return dict(acc)
 
 
@@ -85,25 +93,25 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--end", default=None, help="time.end, ISO date (default: the scenario's)")
     ap.add_argument("--merchants", choices=("default", "scaled"), default="scaled")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="extra scenario override")
     args = ap.parse_args(argv)
     load0 = load_average()
+    from sim import run as sim_run
     from sim.graph import build_graph
-    from sim.model import GiftModel
 
     sc = scale_scenario(args.users)
-    if args.end or args.merchants == "default":
+    if args.end or args.merchants == "default" or args.set:
         from long_run import scenario
 
-        sc = scenario(args.users, args.end or sc.time.end.isoformat(), args.merchants, [])
+        sc = scenario(args.users, args.end or sc.time.end.isoformat(), args.merchants, args.set)
     graph = build_graph(sc.graph, rng=np.random.default_rng(1))
     _ = graph.cum_weights  # built lazily on the first gift; counted with the graph here
     runs = [timed_run(sc, graph, seed) for seed in range(1, args.repeat + 1)]
     sub = {k: median([r[k] for r in runs]) for k in runs[0]}
     total = sub["all steps"]
     prof = cProfile.Profile()
-    model = GiftModel(sc, seed=99, graph=graph)
     prof.enable()
-    model.run()
+    sim_run(sc, 99, graph=graph)
     prof.disable()
     st = pstats.Stats(prof, stream=io.StringIO())
     top = sorted(st.stats.items(), key=lambda kv: -kv[1][2])[:15]  # by own time

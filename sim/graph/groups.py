@@ -20,6 +20,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -64,8 +65,11 @@ class GroupTable:
         """The table of the memberships ``(group[i], user[i])`` (int arrays of one shape;
         pairs already distinct)."""
         g, u = np.asarray(group, dtype=np.int64), np.asarray(user, dtype=np.int64)
-        by_g = np.lexsort((u, g))
-        by_u = np.lexsort((g, u))
+        if g.size < 2 or np.all((g[1:] > g[:-1]) | ((g[1:] == g[:-1]) & (u[1:] > u[:-1]))):
+            # already by (group, user), as generated and as read: lexsort's permutations, cheaper
+            by_g, by_u = np.arange(g.size), np.argsort(u, kind="stable")
+        else:
+            by_g, by_u = np.lexsort((u, g)), np.lexsort((g, u))
         indptr = np.zeros(n_groups + 1, dtype=np.int64)
         np.cumsum(np.bincount(g, minlength=n_groups), out=indptr[1:])
         uptr = np.zeros(n_users + 1, dtype=np.int64)
@@ -83,15 +87,20 @@ class GroupTable:
         """Number of users (of the graph)."""
         return int(self.user_indptr.size - 1)
 
-    @property
+    @cached_property
     def sizes(self) -> np.ndarray:
-        """Members of each group, int64 (n_groups,)."""
-        return np.diff(self.indptr)
+        """Members of each group, int64 (n_groups,); computed once, read-only."""
+        return _read_only(np.diff(self.indptr))
 
-    @property
+    @cached_property
     def groups_per_user(self) -> np.ndarray:
-        """Groups of each user, int64 (n_users,)."""
-        return np.diff(self.user_indptr)
+        """Groups of each user, int64 (n_users,); computed once, read-only."""
+        return _read_only(np.diff(self.user_indptr))
+
+    @cached_property
+    def in_group(self) -> np.ndarray:
+        """Whether each user belongs to a group, bool (n_users,); computed once, read-only."""
+        return _read_only(self.groups_per_user > 0)
 
     def members_of(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The members of each of ``groups`` (int, (k,)), concatenated.
@@ -114,6 +123,12 @@ class GroupTable:
         lo, n = self.user_indptr[users], self.groups_per_user[users]
         pick = np.minimum((rng.random(users.size) * n).astype(np.int64), n - 1)
         return self.user_groups[lo + pick].astype(np.int64)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """``a``, flagged read-only (a cached array that callers share)."""
+    a.setflags(write=False)
+    return a
 
 
 def _draw_sizes(size_dist, target: int, max_size: int, rng: np.random.Generator) -> np.ndarray:
@@ -156,7 +171,8 @@ def generate_groups(graph: CSRGraph, cfg, rng: np.random.Generator) -> GroupTabl
     member[friend] = graph.indices[graph.indptr[f[friend]] + pos[friend]]
     grp = np.concatenate([np.arange(g), np.repeat(np.arange(g), slots)])
     usr = np.concatenate([founders, member])
-    key = np.unique(grp * n + usr)
+    key = np.sort(grp * n + usr)  # np.unique's result, without its hash table (slow at 10^7 keys)
+    key = key[np.r_[True, key[1:] != key[:-1]]] if key.size else key
     grp, usr = key // n, key % n
     size = np.bincount(grp, minlength=g)
     keep = size >= 2

@@ -24,9 +24,10 @@ import math
 
 import numpy as np
 
-__all__ = ["poisson", "block_size", "MIN_SIZE"]
+__all__ = ["poisson", "choice", "block_size", "MIN_SIZE", "MIN_CHOICE_SIZE"]
 
 MIN_SIZE = 10_000  # below, numpy's loop is as fast (the state save and rewind cost about 30 µs)
+MIN_CHOICE_SIZE = 4_096  # below, numpy's searchsorted of random keys is as fast
 _MAX_LAM = 3.0  # numpy uses this method below 10; longer runs of large uniforms above 3 make it slow
 
 
@@ -73,6 +74,44 @@ def poisson(rng: np.random.Generator, lam: float, size: int) -> np.ndarray:
     values[1:] -= 1
     _rewind(bg, saved, int(ends[-1]) + 1)
     return values
+
+
+def choice(rng: np.random.Generator, n: int, size: int, p: np.ndarray) -> np.ndarray:
+    """``rng.choice(n, size=size, p=p)`` (with replacement), the same values and generator
+    state, faster for many draws: numpy finds each uniform's category by a binary search
+    of the cumulative shares in the uniforms' random order (1.3 ms for 18,000 draws over
+    8,500 categories, branch mispredictions); here the same uniforms are searched in
+    ascending order and put back in theirs (0.6 ms).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n : int
+        Number of categories.
+    size : int
+        Number of draws.
+    p : ndarray of float64, shape (n,)
+        The categories' probabilities (numpy's checks apply: below :data:`MIN_CHOICE_SIZE`
+        draws, or when ``p`` is not clearly valid, numpy's ``choice`` is called and raises
+        its own ``ValueError``).
+
+    Returns
+    -------
+    ndarray of int64, shape (size,)
+    """
+    p = np.asarray(p)
+    if size < MIN_CHOICE_SIZE or p.dtype != np.float64 or p.ndim != 1 or p.size != n or not n:
+        return rng.choice(n, size=size, p=p)
+    total = float(p.sum())
+    if not (abs(total - 1.0) <= 0.5 * math.sqrt(np.finfo(np.float64).eps) and np.all(p >= 0)):
+        return rng.choice(n, size=size, p=p)  # numpy's own checks and messages
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    u = rng.random(size)
+    order = np.argsort(u)
+    out = np.empty(size, dtype=np.int64)
+    out[order] = cdf.searchsorted(u[order], side="right")
+    return out
 
 
 def block_size(size: int, lam: float) -> int:

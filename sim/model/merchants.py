@@ -12,7 +12,6 @@ restocking and the traffic policy read.
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass, field, fields
 
@@ -25,7 +24,8 @@ from ..scenario.schema import MerchantConfig
 from .categories import draw_kind_products
 from .market import MarketState
 
-__all__ = ["MerchantTable", "Merchant", "DemandWindow", "admit_entrants"]
+__all__ = ["MerchantTable", "Merchant", "DemandWindow", "ProfitHistory", "Profits", "admit_entrants",
+           "restock_merchants", "review_merchants", "period_fixed_costs"]
 
 
 @dataclass(eq=False)
@@ -186,7 +186,6 @@ class Merchant(mesa.Agent):
         super().__init__(model)
         self.index = index
         self.deliveries: deque[tuple[int, int]] = deque()  # (arrival step, units)
-        self.profits: deque[float] = deque()  # profit of recent review periods, RMB
 
     @property
     def table(self) -> MerchantTable:
@@ -212,43 +211,24 @@ class Merchant(mesa.Agent):
             t.incoming[i] -= units
 
     def restock(self) -> None:
-        """Order stock; called when :meth:`MerchantTable.below_reorder_point` holds.
-
-        The order is the larger of ``restock_quantity`` and the demand (orders plus lost
-        sales) of the last demand window scaled to cover the lead time and one review
-        period; it arrives ``lead_days`` later (at least one step).
-        """
-        t, i = self.table, self.index
+        """Order stock; called when :meth:`MerchantTable.below_reorder_point` holds
+        (:func:`restock_merchants` for this merchant alone)."""
         model = self.model
-        window = model.demand_window_steps
-        demand_per_step = model.recent_demand[i] / window
-        cover = t.lead_steps[i] + model.review_steps
-        units = max(int(t.restock_quantity[i]), math.ceil(demand_per_step * cover))
-        t.incoming[i] += units
-        self.deliveries.append((model.step_index + max(1, int(t.lead_steps[i])), units))
+        restock_merchants(model.merchant_agents, self.table, np.array([self.index]), recent_demand=model.recent_demand,
+                          window=model.demand_window_steps, review_steps=model.review_steps, step=model.step_index)
+
+    @property
+    def profits(self) -> Profits:
+        """Profit of the merchant's recent review periods, RMB, oldest first (its row of the
+        model's :class:`ProfitHistory`)."""
+        return Profits(self.model.profit_history, self.index)
 
     def review(self) -> None:
-        """The periodic review of a merchant on the platform: it leaves for good when its
-        profit summed over its last ``exit_after`` review periods is negative (so a new
-        merchant has ``exit_after`` periods of grace).
-
-        Profit of a period = revenue (net of commission and returns) - cost of goods
-        shipped - fixed cost for the period (with the mini program's cost while in it) -
-        paid impressions bought in it.
-        """
-        t, i, model = self.table, self.index, self.model
-        if t.active[i]:
-            horizon = model.config.merchants.exit_after
-            self.profits.append(t.period_revenue[i] - t.period_cogs[i] - self.period_fixed_cost
-                                - t.market.period_ad_spend[i])
-            if len(self.profits) > horizon:
-                self.profits.popleft()
-            if len(self.profits) == horizon and sum(self.profits) < 0:
-                t.active[i] = False
-                t.left[i] = True
-                t.left_step[i] = model.step_index
-        t.period_revenue[i] = 0.0
-        t.period_cogs[i] = 0.0
+        """The periodic review of this merchant (:func:`review_merchants` for it alone)."""
+        model = self.model
+        review_merchants(self.table, model.profit_history, np.array([self.index]),
+                         mini_cost=model.config.merchants.market.mini_program_cost_per_week,
+                         review_days=model.review_days, step=model.step_index)
 
     @property
     def period_fixed_cost(self) -> float:
@@ -266,6 +246,56 @@ class Merchant(mesa.Agent):
         t, i = self.table, self.index
         margin = t.price[i] * (1.0 - t.commission[i] - t.unit_cost_share[i])
         return float(orders * t.expectation[i] * margin - self.period_fixed_cost)
+
+
+def restock_merchants(agents: list[Merchant], table: MerchantTable, idx: np.ndarray, *, recent_demand: np.ndarray,
+                      window: int, review_steps: int, step: int) -> None:
+    """Merchants ``idx`` (distinct row indices, int) order stock.
+
+    Each order is the larger of ``restock_quantity`` and the demand (orders plus lost
+    sales, ``recent_demand``: float64 (n_merchants,) over the last ``window`` steps) scaled
+    to cover the lead time and one review period (``review_steps``), rounded up; it is
+    added to ``incoming`` and arrives ``lead_steps`` after ``step`` (at least one step),
+    in the agent's ``deliveries``.
+    """
+    cover = table.lead_steps[idx] + review_steps
+    units = np.maximum(table.restock_quantity[idx], np.ceil(recent_demand[idx] / window * cover).astype(np.int64))
+    table.incoming[idx] += units
+    arrive = step + np.maximum(1, table.lead_steps[idx])
+    for i, at, u in zip(idx.tolist(), arrive.tolist(), units.tolist(), strict=True):
+        agents[i].deliveries.append((at, u))
+
+
+def period_fixed_costs(table: MerchantTable, idx: np.ndarray, *, mini_cost: float, review_days: int) -> np.ndarray:
+    """Fixed cost of one review period of merchants ``idx``, RMB, float64: the weekly cost
+    (plus ``mini_cost`` a week in the mini program) times review_days / 7."""
+    weekly = table.fixed_cost_per_week[idx]
+    weekly = np.where(table.market.mini_program[idx], weekly + mini_cost, weekly)
+    return weekly * review_days / 7.0
+
+
+def review_merchants(table: MerchantTable, history: ProfitHistory, idx: np.ndarray, *, mini_cost: float,
+                     review_days: int, step: int) -> None:
+    """The periodic review of merchants ``idx`` (distinct row indices, int).
+
+    A merchant on the platform adds the period's profit to its ``history`` and leaves for
+    good (``active`` false, ``left`` true, ``left_step = step``) when its profit summed
+    over its last ``history.horizon`` (``exit_after``) review periods is negative (so a
+    new merchant has ``exit_after`` periods of grace). Profit of a period = revenue (net
+    of commission and returns) - cost of goods shipped - fixed cost for the period (with
+    the mini program's ``mini_cost`` a week while in it) - paid impressions bought in it.
+    Every reviewed merchant's ``period_revenue`` and ``period_cogs`` are reset to 0.
+    """
+    on = idx[table.active[idx]]
+    fixed = period_fixed_costs(table, on, mini_cost=mini_cost, review_days=review_days)
+    history.push(on, table.period_revenue[on] - table.period_cogs[on] - fixed - table.market.period_ad_spend[on])
+    full = on[history.count[on] == history.horizon]
+    out = full[history.total(full) < 0]
+    table.active[out] = False
+    table.left[out] = True
+    table.left_step[out] = step
+    table.period_revenue[idx] = 0.0
+    table.period_cogs[idx] = 0.0
 
 
 def admit_entrants(agents: list[Merchant], table: MerchantTable, *, period_sales: float, room: int | None,
@@ -334,3 +364,76 @@ class DemandWindow:
     def recent_demand(self) -> np.ndarray:
         """Orders plus lost sales per merchant over the window, float64 (n_merchants,)."""
         return self.demand.sum(axis=0)
+
+
+class ProfitHistory:
+    """Profit of each merchant's last ``horizon`` review periods, RMB: row i of ``values``
+    (float64, (n_merchants, horizon)) holds merchant i's ``count[i]`` (int64) periods,
+    oldest first, in its first columns; a merchant keeps at most ``horizon`` of them (a
+    bounded queue per merchant, as arrays)."""
+
+    def __init__(self, n_merchants: int, horizon: int) -> None:
+        self.horizon = int(horizon)
+        self.values = np.zeros((n_merchants, self.horizon), dtype=np.float64)
+        self.count = np.zeros(n_merchants, dtype=np.int64)
+
+    def push(self, idx: np.ndarray, profit: np.ndarray) -> None:
+        """Append ``profit[j]`` (float64) to merchant ``idx[j]``'s periods (``idx`` distinct),
+        dropping the oldest of a merchant that had ``horizon`` already."""
+        idx = np.asarray(idx, dtype=np.int64)
+        profit = np.asarray(profit, dtype=np.float64)
+        full = self.count[idx] == self.horizon
+        f = idx[full]
+        if f.size:
+            self.values[f, :-1] = self.values[f, 1:]
+            self.values[f, -1] = profit[full]
+        grow = idx[~full]
+        self.values[grow, self.count[grow]] = profit[~full]
+        self.count[grow] += 1
+
+    def total(self, idx: np.ndarray) -> np.ndarray:
+        """Each of merchants ``idx``'s periods summed oldest first, one addition at a time
+        (the order of Python's ``sum`` over a deque of float64 scalars), float64."""
+        v = self.values[idx]
+        out = v[:, 0].copy()
+        for j in range(1, self.horizon):
+            out += v[:, j]
+        return out
+
+    def clear(self, i: int) -> None:
+        """Forget merchant ``i``'s periods (a merchant coming back has a new grace period)."""
+        self.count[i] = 0
+        self.values[i] = 0.0
+
+
+class Profits:
+    """One merchant's row of a :class:`ProfitHistory` as a sequence of floats (RMB, oldest
+    first): ``len``, indexing, iteration, ``append``, ``extend``, ``clear``."""
+
+    def __init__(self, history: ProfitHistory, index: int) -> None:
+        self.history, self.index = history, index
+
+    def __len__(self) -> int:
+        return int(self.history.count[self.index])
+
+    def __getitem__(self, k: int) -> float:
+        n = len(self)
+        if not -n <= k < n:
+            raise IndexError("profit index out of range")
+        return float(self.history.values[self.index, k % n])
+
+    def __iter__(self):
+        return iter(self.history.values[self.index, : len(self)].tolist())
+
+    def append(self, profit: float) -> None:
+        """Add one period's profit (the oldest beyond the horizon is dropped)."""
+        self.history.push(np.array([self.index]), np.array([profit]))
+
+    def extend(self, profits) -> None:
+        """Add periods' profits, oldest first."""
+        for p in profits:
+            self.append(p)
+
+    def clear(self) -> None:
+        """Forget the merchant's periods."""
+        self.history.clear(self.index)

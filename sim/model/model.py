@@ -37,7 +37,7 @@ from ..scenario.schema import Scenario
 from . import steps
 from .gifts import GiftLedger
 from .invitations import InvitationLog
-from .merchants import DemandWindow, Merchant, MerchantTable
+from .merchants import DemandWindow, Merchant, MerchantTable, ProfitHistory
 from .population import Population
 from .recorder import Recorder
 from .response import Response
@@ -156,6 +156,7 @@ class GiftModel(RunModel):
         )
         self.merchant_agents = [Merchant(self, i) for i in range(self.merchant_table.n_merchants)]
         self.merchants = AgentSet(self.merchant_agents, random=self.random)
+        self.profit_history = ProfitHistory(self.merchant_table.n_merchants, scenario.merchants.exit_after)
         self.policy = make_policy(scenario.policy.allocation)
         self.ledger = GiftLedger()
         self.recorder = Recorder(self.n_steps)
@@ -305,7 +306,7 @@ class GiftModel(RunModel):
             self.merchant_table, self.merchant_agents, self.merchants, self.config.merchants,
             step=self.step_index, review_steps=self.review_steps, period_sales=sales,
             paid=self.config.policy.paid_traffic, ledger=self.ledger, aware_share=self.tally.aware / self.graph.n_users,
-            steps_per_day=self.steps_per_day)
+            steps_per_day=self.steps_per_day, demand=self.demand, history=self.profit_history)
         self.period_sales = 0.0 if review else sales
         return moves
 

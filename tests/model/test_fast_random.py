@@ -89,3 +89,30 @@ def test_the_model_uses_it_for_impressions():
     from sim.model.steps import traffic
 
     assert traffic.fast_random is fast_random
+
+
+@pytest.mark.parametrize("n", [1, 7, 8_500])
+@pytest.mark.parametrize("size", [0, 100, 4_096, 18_000, 60_000])
+def test_choice_equals_numpy_choice_values_and_state(n, size):
+    from sim.model.fast_random import choice
+
+    gen = np.random.default_rng(n * 1_000 + size)
+    p = gen.random(n) ** 3
+    p[gen.random(n) < 0.2] = 0.0  # categories never drawn, equal cumulative shares
+    p[0] += 1e-3
+    p /= p.sum()
+    a, b = np.random.default_rng(size), np.random.default_rng(size)
+    a.random(3)
+    b.random(3)
+    got, want = choice(a, n, size, p), b.choice(n, size=size, p=p)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    assert a.bit_generator.state == b.bit_generator.state
+    assert a.random() == b.random()
+
+
+def test_choice_keeps_numpy_errors():
+    from sim.model.fast_random import choice
+
+    for p in (np.full(5, 0.3), np.array([0.5, 0.6, -0.1, 0.0, 0.0]), np.array([np.nan, 1.0, 0, 0, 0])):
+        with pytest.raises(ValueError):
+            choice(np.random.default_rng(1), 5, 10_000, p)

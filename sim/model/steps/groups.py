@@ -242,7 +242,7 @@ def start_boxes(world: World, now: Now, sc: Scenario, state: GroupState, active:
     cfg, pop, rng = sc.groups, world.population, world.rng
     if not (chat_open and cfg.group_gift_rate > 0 and world.item.chat_open()):
         return Launches.empty(), 0
-    users = np.flatnonzero(active & ~pop.muted & (state.table.groups_per_user > 0))
+    users = np.flatnonzero(active & ~pop.muted & state.table.in_group)
     p = cfg.group_gift_rate * now.lift * now.per_step(pop, users)
     users = users[rng.random(users.size) < p]
     users = users[now.sees_button(pop, users)]

@@ -13,7 +13,15 @@ from mesa.agentset import AgentSet
 from ...scenario.market_config import PaidTrafficConfig
 from ...scenario.schema import MerchantConfig
 from ..market import choose_channels
-from ..merchants import Merchant, MerchantTable, admit_entrants
+from ..merchants import (
+    DemandWindow,
+    Merchant,
+    MerchantTable,
+    ProfitHistory,
+    admit_entrants,
+    restock_merchants,
+    review_merchants,
+)
 from .carriers import MerchantMoves
 
 __all__ = ["update_merchants", "is_review_step", "admission_room", "visibility_factor", "reentry_steps"]
@@ -45,7 +53,8 @@ def reentry_steps(cfg: MerchantConfig, steps_per_day: int) -> int | None:
 
 def update_merchants(table: MerchantTable, agents: list[Merchant], agent_set: AgentSet, cfg: MerchantConfig, *,
                      step: int, review_steps: int, period_sales: float, paid: PaidTrafficConfig | None = None,
-                     ledger=None, aware_share: float = 0.0, steps_per_day: int = 1) -> MerchantMoves:
+                     ledger=None, aware_share: float = 0.0, steps_per_day: int = 1,
+                     demand: DemandWindow | None = None, history: ProfitHistory | None = None) -> MerchantMoves:
     """Merchants at their reorder point restock (each its own row); at a review step
     every agent reviews (exit), ``choose`` merchants pick their channel (from the
     ``ledger``'s gifts of the period), budgets for paid traffic (``paid``) are set from
@@ -53,18 +62,33 @@ def update_merchants(table: MerchantTable, agents: list[Merchant], agent_set: Ag
     accepted and not returned since the last review) times :func:`visibility_factor`
     shared among them.
 
+    With the model's ``demand`` window and profit ``history``, restocking and reviews run
+    over arrays (:func:`~sim.model.merchants.restock_merchants`,
+    :func:`~sim.model.merchants.review_merchants`: the same results as each agent's
+    :meth:`Merchant.restock` and :meth:`Merchant.review`, without a Python call per
+    merchant); without them, agent by agent.
+
     Returns
     -------
     MerchantMoves
         The merchants that joined and left in the step.
     """
     before = table.active.copy()
-    for i in np.flatnonzero(table.below_reorder_point()):
-        agents[i].restock()
+    low = np.flatnonzero(table.below_reorder_point())
+    if demand is None:
+        for i in low:
+            agents[i].restock()
+    elif low.size:
+        restock_merchants(agents, table, low, recent_demand=demand.recent_demand, window=demand.steps,
+                          review_steps=review_steps, step=step)
     if is_review_step(step, review_steps):
         market, paid_on = table.market, paid is not None and paid.enabled
         revenue = table.period_revenue.copy() if paid_on else None
-        agent_set.do("review")
+        if history is None:
+            agent_set.do("review")
+        else:
+            review_merchants(table, history, np.arange(table.n_merchants),
+                             mini_cost=cfg.market.mini_program_cost_per_week, review_days=cfg.review_days, step=step)
         if ledger is not None:
             choose_channels(table, ledger, cfg.market, step=step, review_steps=review_steps,
                             review_days=cfg.review_days)
