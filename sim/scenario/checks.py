@@ -12,6 +12,11 @@ from .schema import DEFAULT_OCCASIONS, Scenario
 __all__ = ["date_problems"]
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural when ``n`` is not 1 ("1 dated occasion", "3 dated occasions")."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", "gifts", "calendar", "groups")
                   ) -> list[tuple[list[str | int], Any, str]]:
     """Occasion, rollout and chat-entry dates that do not fit the simulated period, as
@@ -38,7 +43,7 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
     period = f"{t.start.isoformat()} to {t.end.isoformat()} (time.start to time.end)"
     out: list[tuple[list[str | int], Any, str]] = []
     if "occasions" in given and sc.calendar.yearly and sc.occasions and tuple(sc.occasions) != DEFAULT_OCCASIONS:
-        out.append((["occasions"], f"{len(sc.occasions)} dated occasions",
+        out.append((["occasions"], _count(len(sc.occasions), "dated occasion"),
                     "dated occasions are not used when calendar.yearly = true (the yearly calendar "
                     "replaces them); allowed: leave [[occasions]] out and give a one-off occasion as a "
                     "[[calendar.occasions]] table with a date, or calendar.yearly = false"))
@@ -53,7 +58,7 @@ def date_problems(sc: Scenario, given: Iterable[str] = ("occasions", "rollout", 
                             "before to lag_days after), so it could not change anything; allowed: a date "
                             "whose window overlaps the period (or leave the occasion out)"))
     if "calendar" in given and not sc.calendar.yearly and tuple(sc.calendar.occasions) != DEFAULT_YEARLY:
-        out.append((["calendar", "occasions"], f"{len(sc.calendar.occasions)} yearly occasions",
+        out.append((["calendar", "occasions"], _count(len(sc.calendar.occasions), "yearly occasion"),
                     "are used only with calendar.yearly = true (without it the dated top-level [[occasions]] "
                     "apply); allowed: calendar.yearly = true, or leave calendar.occasions out"))
     elif "calendar" in given:

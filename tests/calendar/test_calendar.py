@@ -306,7 +306,7 @@ def test_yearly_occasions_without_the_yearly_switch_are_refused(tmp_path):
     p = write(tmp_path, "c.toml", 'name = "c"\n[graph]\nkind = "holme_kim"\nn = 60\nm = 2\np = 0.3\n'
               '[[calendar.occasions]]\nname = "520"\nmonth = 5\nday = 20\nlift = 1.0\n')
     msg = error_of(load_scenario, p)
-    assert msg == (f"{p}: calendar.occasions = '1 yearly occasions': are used only with calendar.yearly = true "
+    assert msg == (f"{p}: calendar.occasions = '1 yearly occasion': are used only with calendar.yearly = true "
                    "(without it the dated top-level [[occasions]] apply); allowed: calendar.yearly = true, or "
                    "leave calendar.occasions out")
     write(tmp_path, "c.toml", p.read_text().replace("[[calendar.occasions]]", "[calendar]\nyearly = true\n"

@@ -253,7 +253,7 @@ def test_dated_occasions_with_the_yearly_calendar_are_refused(tmp_path):
     p = write(tmp_path, "y.toml", f'extends = "{WECHAT}"\nname = "y"\n[[occasions]]\nname = "o"\n'
               'date = 2025-01-05\nlift = 1.0\n')
     msg = error_of(load_scenario, p)
-    assert "occasions = '1 dated occasions': dated occasions are not used when calendar.yearly = true" in msg
+    assert "occasions = '1 dated occasion': dated occasions are not used when calendar.yearly = true" in msg
     assert "[[calendar.occasions]] table with a date" in msg
     # an empty list, or the same file without the yearly calendar, is fine
     assert load_scenario(write(tmp_path, "e.toml", f'extends = "{WECHAT}"\nname = "e"\noccasions = []\n'))
