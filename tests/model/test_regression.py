@@ -58,3 +58,31 @@ def test_different_seeds_differ(wechat):
     assert (a["gifts_sent"], a["gifts_accepted"], a["cascades"]) == (248, 185, 210)
     assert (b["gifts_sent"], b["gifts_accepted"], b["cascades"]) == (231, 171, 210)
     assert a["gmv_rmb"] == pytest.approx(19323.64934, abs=1e-3) and b["gmv_rmb"] == pytest.approx(16767.55739, abs=1e-3)
+
+
+def test_seeded_regression_with_every_issue_14_mechanism_on(wechat):
+    # the long-horizon chat-entry scenario (group gifts, birthdays, monthly budgets, yearly
+    # calendar, per-capita pools, entry with visibility, re-entry, brands choosing their
+    # channel) to mid-2025, with product categories on every kind and paid traffic allowed:
+    # pinned so that a change to any of these mechanisms shows here
+    from sim import load_scenario
+    from sim.scenario import with_overrides
+
+    sc = with_overrides(load_scenario("scenarios/wechat_chat_entry_3y.toml"), [
+        ("time.end", "2025-06-30"),
+        ("merchants.brand.categories", {"small_appliances": 3.0, "beauty": 3.0, "luxury": 1.0}),
+        ("merchants.sme.categories", {"books": 3.0, "food": 3.0, "apparel": 2.0}),
+        ("merchants.white_label.categories", {"apparel": 3.0, "food": 2.0}),
+        ("policy.paid_traffic", {"enabled": True, "ad_budget_share": 0.1, "cpm_rmb": 40.0, "max_per_user": 0.5})])
+    r = run(sc, 7)
+    s = r.summary
+    counts = ("gifts_sent", "gifts_accepted", "gifts_expired", "group_gifts", "group_claims", "first_gifts_occasion",
+              "gifts_sent_back", "gifts_paid_forward", "merchants_joined", "merchants_left", "active_merchants")
+    assert tuple(s[k] for k in counts) == (3318, 2716, 578, 248, 705, 55, 77, 146, 41, 30, 28)
+    assert s["gmv_rmb"] == pytest.approx(296995.53696, abs=1e-3)
+    assert s["returns_rmb"] == pytest.approx(12473.62460, abs=1e-3)
+    assert s["ad_revenue_rmb"] == pytest.approx(11753.68, abs=1e-6)
+    assert s["group_send_back_per_rmb"] == pytest.approx(0.11189132, abs=1e-8)
+    assert s["hhi"] == pytest.approx(0.07045877, abs=1e-8)
+    # seed 7 draws no beauty brand among the 4 brands (weights 3 / 3 / 1)
+    assert set(r.merchants["category"].dropna()) == {"small_appliances", "luxury", "books", "food", "apparel"}
