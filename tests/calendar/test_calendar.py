@@ -219,6 +219,23 @@ def test_push_events_push_only_on_their_dates():
     assert pushes["2025-01-12"] > pushes["2025-01-05"] > 0
 
 
+def test_a_push_campaign_for_cash_gifts_is_the_gifts_trigger():
+    # the 2015 gala "shake": a campaign's click opens the red-envelope entry of the chat, and
+    # the gifts it leads to are the push's (source push, trigger push), not the chat entry's;
+    # an ordinary push to a product page sends no cash
+    base = {"time": {"start": "2025-01-01", "end": "2025-01-10"},
+            "gifts": {"item": "cash", "chat_entry_rate": 0.0, "send_probability": 0.9},
+            "policy": {"commercial_share": 0.2}}
+    gala = collect(run(scenario(**{**base, "policy": {"commercial_share": 0.2, "push": {"events": [
+        {"date": "2025-01-05", "reach": 1.0, "click_through": 1.0}]}}}), seed=3))
+    assert set(gala.gifts["source"].astype(str)) >= {"push"} and "chat" not in set(gala.gifts["source"].astype(str))
+    sent_on = set(gala.gifts.loc[gala.gifts["source"].astype(str) == "push", "step_sent"])
+    assert sent_on == {4} and gala.summary["first_gifts_push"] > 0
+    ordinary = collect(run(scenario(**{**base, "policy": {"commercial_share": 0.2, "push": {
+        "enabled": True, "reach": 1.0, "click_through": 1.0}}}), seed=3))
+    assert ordinary.series["pushes"].sum() > 0 and not (ordinary.gifts["source"].astype(str) == "push").any()
+
+
 # --------------------------------------------------------------------------- years
 def test_a_three_year_run_has_three_spring_festival_peaks():
     sc = scenario(graph={"kind": "holme_kim", "n": 1500, "m": 4, "p": 0.3, "seed": 5},

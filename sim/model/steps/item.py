@@ -53,8 +53,9 @@ class GiftItem:
         """The merchants (int64, (n,)) of ``n`` chat-entry visits, by the policy's ``shares``."""
         raise NotImplementedError
 
-    def sends_from(self, source: np.ndarray) -> np.ndarray:
-        """Which visits (by :class:`GiftSource`, int8) can lead to a gift, bool."""
+    def sends_from(self, source: np.ndarray, merchant: np.ndarray) -> np.ndarray:
+        """Which visits (by :class:`GiftSource`, int8, and merchant, int64, -1 for none) can
+        lead to a gift, bool."""
         raise NotImplementedError
 
     def gift_suitability(self, merchant: np.ndarray) -> np.ndarray:
@@ -88,7 +89,7 @@ class Products(GiftItem):
         (:func:`sim.model.fast_random.choice`: the same draws, faster)."""
         return fast_random.choice(rng, self.mt.n_merchants, n, shares)
 
-    def sends_from(self, source: np.ndarray) -> np.ndarray:
+    def sends_from(self, source: np.ndarray, merchant: np.ndarray) -> np.ndarray:
         """Every visit can."""
         return np.ones(source.shape[0], dtype=bool)
 
@@ -188,9 +189,11 @@ class Cash(Products):
         """-1 for every visit (no draw)."""
         return np.full(n, -1, dtype=np.int64)
 
-    def sends_from(self, source: np.ndarray) -> np.ndarray:
-        """Only the chat entry sends cash."""
-        return source == GiftSource.CHAT
+    def sends_from(self, source: np.ndarray, merchant: np.ndarray) -> np.ndarray:
+        """Only the chat entry sends cash: opened by the user, or by a dated push campaign
+        (a push visit with no merchant, the 2015 gala "shake"); a push to a product page
+        does not."""
+        return (source == GiftSource.CHAT) | ((source == GiftSource.PUSH) & (merchant < 0))
 
     def gift_suitability(self, merchant: np.ndarray) -> np.ndarray:
         """Cash has no product category: 1.0."""

@@ -127,7 +127,7 @@ def intents_from_visits(world: World, now: Now, sc: Scenario, visits: Visits) ->
         The intents and the number of visitors newly aware.
     """
     pop, rng, vu = world.population, world.rng, visits.user
-    vis = now.sees_button(pop, vu) & ~pop.muted[vu] & world.item.sends_from(visits.source)
+    vis = now.sees_button(pop, vu) & ~pop.muted[vu] & world.item.sends_from(visits.source, visits.merchant)
     via = AWARE_VIA[visits.source]
     newly_aware = pop.make_aware(vu[vis], visits.parent[vis], via[vis], now.step).size
     induced = sc.policy.induced_sharing

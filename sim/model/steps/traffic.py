@@ -131,7 +131,8 @@ def push_visits(world: World, now: Now, sc: Scenario, users: np.ndarray,
     each is clicked with probability ``click_through`` and lands on a product drawn by
     ``shares``. On the date of a ``push.events`` campaign its reach and click-through
     apply, pushes on or off; a campaign's click on a cash gift opens the chat's gift entry
-    (the 2015 gala "shake"). Returns the visits (None when pushes are off) and the pushes sent."""
+    (the 2015 gala "shake"; the visit's source is push, its merchant -1). Returns the
+    visits (None when pushes are off) and the pushes sent."""
     push, pop, rng = sc.policy.push, world.population, world.rng
     event = push_event_on(push.events, sc.time.start + dt.timedelta(days=now.step // now.steps_per_day)) \
         if push.events else None
@@ -146,7 +147,8 @@ def push_visits(world: World, now: Now, sc: Scenario, users: np.ndarray,
     clicked = pushed[rng.random(pushed.size) < click]
     if to_chat:
         clicked = clicked[now.sees_button(pop, clicked)]
-        chat = Visits.of(clicked, world.item.chat_merchants(clicked.size, shares, rng), GiftSource.CHAT)
+        # the push opens the chat's red-envelope entry: a gift it leads to is a push's (trigger push)
+        chat = Visits.of(clicked, world.item.chat_merchants(clicked.size, shares, rng), GiftSource.PUSH)
         return chat, int(pushed.size)
     merchant = rng.choice(world.merchants.n_merchants, size=clicked.size, p=shares)
     return Visits.of(clicked, merchant, GiftSource.PUSH), int(pushed.size)
