@@ -303,10 +303,10 @@ class GiftModel(RunModel):
         sales = self.period_sales + units_kept
         review = steps.merchants.is_review_step(self.step_index, self.review_steps)
         moves = steps.merchants.update_merchants(
-            self.merchant_table, self.merchant_agents, self.merchants, self.config.merchants,
-            step=self.step_index, review_steps=self.review_steps, period_sales=sales,
+            self.merchant_table, self.merchant_agents, self.config.merchants, step=self.step_index,
+            review_steps=self.review_steps, period_sales=sales, demand=self.demand, history=self.profit_history,
             paid=self.config.policy.paid_traffic, ledger=self.ledger, aware_share=self.tally.aware / self.graph.n_users,
-            steps_per_day=self.steps_per_day, demand=self.demand, history=self.profit_history)
+            steps_per_day=self.steps_per_day)
         self.period_sales = 0.0 if review else sales
         return moves
 

@@ -13,7 +13,7 @@ import pytest
 
 from sim.model import GiftModel
 from sim.model.merchants import ProfitHistory, restock_merchants, review_merchants
-from sim.model.steps.merchants import update_merchants
+from sim.model.steps import merchants as steps_merchants
 
 from ..conftest import small_scenario
 
@@ -112,25 +112,25 @@ def test_restock_over_arrays_orders_what_each_agent_would():
     assert np.array_equal(np.delete(t.incoming, idx), np.delete(before, idx))
 
 
-def test_update_merchants_arrays_equal_agent_by_agent_over_a_run():
+def test_update_merchants_arrays_equal_agent_by_agent_over_a_run(monkeypatch):
     sc = small_scenario(merchants={"sme": {"fixed_cost_per_week": 150.0}, "market": {"reentry_after_days": 7}})
     fast, slow = GiftModel(sc, seed=2), GiftModel(sc, seed=2)
-    slow_update = slow.update_merchants
+    arrays = (steps_merchants.restock_merchants, steps_merchants.review_merchants)
 
-    def agent_by_agent(units_kept):  # the model's call without the arrays: Merchant.restock/review per agent
-        cfg = slow.config.merchants
-        moves = update_merchants(slow.merchant_table, slow.merchant_agents, slow.merchants, cfg,
-                                 step=slow.step_index, review_steps=slow.review_steps,
-                                 period_sales=slow.period_sales + units_kept, paid=slow.config.policy.paid_traffic,
-                                 ledger=slow.ledger, aware_share=slow.tally.aware / slow.graph.n_users,
-                                 steps_per_day=slow.steps_per_day)
-        slow.period_sales = 0.0 if (slow.step_index + 1) % slow.review_steps == 0 else slow.period_sales + units_kept
-        return moves
+    def agent_by_agent(model):  # the sub-step's array calls replaced by Merchant.restock/review per agent
+        def restock(agents, table, idx, **_):
+            for i in idx:
+                agents[i].restock()
 
-    slow.update_merchants = agent_by_agent
+        def review(table, history, idx, **_):
+            model.merchants.do("review")
+        return restock, review
+
     fast.run()
+    monkeypatch.setattr(steps_merchants, "restock_merchants", agent_by_agent(slow)[0])
+    monkeypatch.setattr(steps_merchants, "review_merchants", agent_by_agent(slow)[1])
     slow.run()
-    assert slow_update is not agent_by_agent
+    assert (steps_merchants.restock_merchants, steps_merchants.review_merchants) != arrays
     tf, ts = fast.merchant_table.as_columns(), slow.merchant_table.as_columns()
     for name in tf:
         assert np.array_equal(tf[name], ts[name]), name

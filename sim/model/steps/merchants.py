@@ -8,7 +8,6 @@ brings (:func:`visibility_factor`)."""
 from __future__ import annotations
 
 import numpy as np
-from mesa.agentset import AgentSet
 
 from ...scenario.market_config import PaidTrafficConfig
 from ...scenario.schema import MerchantConfig
@@ -51,10 +50,10 @@ def reentry_steps(cfg: MerchantConfig, steps_per_day: int) -> int | None:
     return None if days is None else days * steps_per_day
 
 
-def update_merchants(table: MerchantTable, agents: list[Merchant], agent_set: AgentSet, cfg: MerchantConfig, *,
-                     step: int, review_steps: int, period_sales: float, paid: PaidTrafficConfig | None = None,
-                     ledger=None, aware_share: float = 0.0, steps_per_day: int = 1,
-                     demand: DemandWindow | None = None, history: ProfitHistory | None = None) -> MerchantMoves:
+def update_merchants(table: MerchantTable, agents: list[Merchant], cfg: MerchantConfig, *, step: int,
+                     review_steps: int, period_sales: float, demand: DemandWindow, history: ProfitHistory,
+                     paid: PaidTrafficConfig | None = None, ledger=None, aware_share: float = 0.0,
+                     steps_per_day: int = 1) -> MerchantMoves:
     """Merchants at their reorder point restock (each its own row); at a review step
     every agent reviews (exit), ``choose`` merchants pick their channel (from the
     ``ledger``'s gifts of the period), budgets for paid traffic (``paid``) are set from
@@ -62,11 +61,11 @@ def update_merchants(table: MerchantTable, agents: list[Merchant], agent_set: Ag
     accepted and not returned since the last review) times :func:`visibility_factor`
     shared among them.
 
-    With the model's ``demand`` window and profit ``history``, restocking and reviews run
+    Restocking (from the ``demand`` window) and reviews (into the profit ``history``) run
     over arrays (:func:`~sim.model.merchants.restock_merchants`,
     :func:`~sim.model.merchants.review_merchants`: the same results as each agent's
     :meth:`Merchant.restock` and :meth:`Merchant.review`, without a Python call per
-    merchant); without them, agent by agent.
+    merchant).
 
     Returns
     -------
@@ -75,20 +74,14 @@ def update_merchants(table: MerchantTable, agents: list[Merchant], agent_set: Ag
     """
     before = table.active.copy()
     low = np.flatnonzero(table.below_reorder_point())
-    if demand is None:
-        for i in low:
-            agents[i].restock()
-    elif low.size:
+    if low.size:
         restock_merchants(agents, table, low, recent_demand=demand.recent_demand, window=demand.steps,
                           review_steps=review_steps, step=step)
     if is_review_step(step, review_steps):
         market, paid_on = table.market, paid is not None and paid.enabled
         revenue = table.period_revenue.copy() if paid_on else None
-        if history is None:
-            agent_set.do("review")
-        else:
-            review_merchants(table, history, np.arange(table.n_merchants),
-                             mini_cost=cfg.market.mini_program_cost_per_week, review_days=cfg.review_days, step=step)
+        review_merchants(table, history, np.arange(table.n_merchants),
+                         mini_cost=cfg.market.mini_program_cost_per_week, review_days=cfg.review_days, step=step)
         if ledger is not None:
             choose_channels(table, ledger, cfg.market, step=step, review_steps=review_steps,
                             review_days=cfg.review_days)
