@@ -1,0 +1,15 @@
+"""Published evidence as data: the figures of ``../shared/evidence.md`` that giftsim can
+express, each with its source, band, the scale-free model quantity it compares to and the
+scenario it applies to; and the calibrated posterior of the behaviour parameters fitted to
+them (``posterior.parquet``, made by ``giftsim calibrate scenarios/calibrate_evidence.toml``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["POSTERIOR_FILE"]
+
+POSTERIOR_FILE = Path(__file__).with_name("posterior.parquet")
+"""The shipped posterior sample of the calibrated behaviour parameters (Parquet: one column per
+dotted scenario key, ``weight`` (importance weights summing to 1) and ``generation``); a batch's
+``uncertainty = "posterior"`` draws from it."""
