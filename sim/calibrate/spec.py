@@ -41,7 +41,8 @@ from ..scenario import (
     with_overrides,
 )
 
-__all__ = ["CalibrationSpec", "Target", "load_calibration", "TARGET_OUTCOMES", "TARGET_METRICS", "TARGET_RANGE"]
+__all__ = ["CalibrationSpec", "Target", "load_calibration", "check_parameters", "TARGET_OUTCOMES", "TARGET_METRICS",
+           "TARGET_RANGE"]
 
 
 def _plausibility(name: str):
@@ -171,7 +172,7 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     except ValidationError as exc:
         raise ScenarioError(describe_errors(exc, raw, str(path), root=CalibrationSpec)) from None
     folder = path.resolve().parent
-    _check_parameters(spec, folder, path)
+    check_parameters(spec, folder, path)
     return spec, folder
 
 
@@ -192,8 +193,9 @@ def probe_values(lo: float, hi: float, integer: bool) -> list[float]:
     return sorted({lo, hi, 0.5 * (lo + hi), *vals})
 
 
-def _check_parameters(spec: CalibrationSpec, folder: Path, path: Path) -> None:
-    """Every parameter key must exist in the base scenario and accept every value between
+def check_parameters(spec, folder: Path, path: Path) -> None:
+    """(``spec``: a calibration spec with ``base`` and ``parameters``.) Every parameter key
+    must exist in the base scenario and accept every value between
     its bounds (the optimiser may propose any of them), before any run: the bounds, the
     midpoint and values between are tried (every integer of an integer key), so that a key
     whose valid values are restricted (``time.step_hours``, a multiple of it such as

@@ -51,6 +51,7 @@ __all__ = [
     "landing",
     "plausibility_metrics",
     "purchase_by_received",
+    "recommendation_conversions",
     "saturation_plot",
     "sweep",
     "sweep_plot",
@@ -88,6 +89,26 @@ def _ratio(a: float, b: float) -> float:
     return float("inf") if a else float("nan")
 
 
+def recommendation_conversions(result: RunResult) -> tuple[int, int]:
+    """Gifts and converted gifts of one run, as Leskovec et al. count recommendations and
+    purchases: a gift converts when its recipient sends a gift of the same merchant's product
+    (any source) within :data:`WINDOW_DAYS` days after it was sent.
+
+    Returns
+    -------
+    (int, int)
+        Gifts sent (every ledger row) and gifts after which the recipient bought.
+    """
+    g = result.gifts
+    window = WINDOW_DAYS * result.scenario.time.steps_per_day
+    recs = g[["gift_id", "recipient", "merchant", "step_sent"]]
+    buys = g[["sender", "merchant", "step_sent"]].rename(
+        columns={"sender": "recipient", "step_sent": "buy_step"})
+    pairs = recs.merge(buys, on=["recipient", "merchant"])
+    hit = pairs[(pairs["buy_step"] > pairs["step_sent"]) & (pairs["buy_step"] <= pairs["step_sent"] + window)]
+    return len(g), int(hit["gift_id"].nunique())
+
+
 def plausibility_metrics(result: RunResult) -> dict[str, float]:
     """The giftsim analogues of the published figures for one run (see the module doc).
 
@@ -101,15 +122,7 @@ def plausibility_metrics(result: RunResult) -> dict[str, float]:
         a positive amount over zero is ``inf`` (see the module doc).
     """
     g = result.gifts
-    window = WINDOW_DAYS * result.scenario.time.steps_per_day
-    gifts = len(g)
-    # recipient buys the same merchant's product within the window after the gift
-    recs = g[["gift_id", "recipient", "merchant", "step_sent"]]
-    buys = g[["sender", "merchant", "step_sent"]].rename(
-        columns={"sender": "recipient", "step_sent": "buy_step"})
-    pairs = recs.merge(buys, on=["recipient", "merchant"])
-    hit = pairs[(pairs["buy_step"] > pairs["step_sent"]) & (pairs["buy_step"] <= pairs["step_sent"] + window)]
-    converted = hit["gift_id"].nunique()
+    gifts, converted = recommendation_conversions(result)
     visits = float(result.series["product_visits"].sum())
     acc = g[g["outcome"] == "accepted"]
     first_acc = acc.groupby("recipient")["step_settled"].min()
