@@ -26,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Run every check of docs/validation.md: independent cascade against "
         "Newman's percolation theory and the Borel law, Bass mode against the Bass curve, "
         "IC against cynetdiff on the Facebook graph, structural virality; print a pass/fail "
-        "table, report the plausibility figures against published data, and write the plots "
+        "table, report the plausibility figures against published data and the evidence table "
+        "(each figure of docs/evidence.md against the model, pooled over --replicates runs of its scenario), "
+        "and write the plots "
         f"(into {DEFAULT_OUT}, or --plots DIR). "
         "Exit 3 if a check fails.",
     )
@@ -40,6 +42,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="skip the comparison with published data (runs the default scenarios)")
     p.add_argument("--seeds", type=int, default=10,
                    help="replicates of each default scenario for the plausibility figures (default 10)")
+    p.add_argument("--evidence", nargs="*", metavar="FIGURE",
+                   help="print the evidence table (published figures against the model, docs/evidence.md), "
+                   "of these figures only if named; it is printed anyway unless --only or --no-evidence")
+    p.add_argument("--no-evidence", action="store_true", help="skip the evidence table")
+    p.add_argument("--replicates", type=int, default=4,
+                   help="replicates of each figure's scenario for the evidence table (default 4)")
     p.add_argument("--power", action="store_true",
                    help="also rerun each check with the engine's probability off by -5%% and +5%% "
                    "(each should FAIL: the tolerance catches a 5%% error)")
@@ -180,10 +188,40 @@ def _plausibility(args, out: Path | None, md: list[str]) -> None:
         save_plot(sweep_plot(sw), out / "plausibility_cascades.png")
 
 
+def _evidence(args, out: Path | None, md: list[str]) -> None:
+    """Print the evidence table (:func:`sim.evidence.table.evidence_table`) and add it to ``md``."""
+    from ..evidence.plots import bands_plot
+    from ..evidence.table import evidence_table
+
+    t = evidence_table(args.replicates, args.evidence or None)
+    table = Table(title=f"Evidence: published figures against the model (pooled over {args.replicates} "
+                        "replicates of each figure's scenario; reported, not pass/fail)", header_style="bold")
+    for col, just in (("figure", "left"), ("scenario", "left"), ("model", "right"), ("range", "right"),
+                      ("band", "right"), ("inside", "left"), ("source", "left")):
+        table.add_column(col, justify=just, overflow="fold", no_wrap=col in ("figure", "scenario"))
+    md += ["", "| figure | scenario | model | replicate range | band | inside | source |",
+           "|---|---|---|---|---|---|---|"]
+    for r in t.itertuples():
+        band, rng = f"{fmt(r.band_low)} - {fmt(r.band_high)}", f"{fmt(r.low)} - {fmt(r.high)}"
+        table.add_row(r.name, r.scenario, fmt(r.value), rng, band, "[green]yes[/]" if r.inside else "[red]no[/]",
+                      r.source)
+        md.append(f"| `{r.name}` | {r.scenario} | {fmt(r.value)} | {rng} | {band} | "
+                  f"{'yes' if r.inside else 'no'} | {_cell(r.source)} |")
+    console.print(table)
+    if out is not None:
+        bands_plot(t, out / "evidence.png")
+
+
 def main(args: argparse.Namespace) -> int:
     """Run ``giftsim validate`` with parsed ``args``; returns the exit code."""
     if args.seeds < 2:
         raise ValueError(f"--seeds must be >= 2, got {args.seeds}")
+    if args.replicates < 1:
+        raise ValueError(f"--replicates must be >= 1, got {args.replicates}")
+    if args.evidence:
+        from ..evidence.table import figure_names
+
+        figure_names(args.evidence)
     out = None if args.no_plots else Path(args.plots)
     if out is not None:
         file = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
@@ -196,6 +234,8 @@ def main(args: argparse.Namespace) -> int:
         err_console.print("[yellow]a check did not catch a 5% error in p (see the power table)[/]")
     if not args.no_plausibility and args.only is None:
         _plausibility(args, out, md)
+    if not args.no_evidence and (args.only is None or args.evidence is not None):
+        _evidence(args, out, md)
     if args.markdown:
         Path(args.markdown).write_text("\n".join(md) + "\n", encoding="utf-8")
     where = f"; plots in {out}" if out is not None else ""

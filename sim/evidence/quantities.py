@@ -26,6 +26,13 @@ __all__ = [
     "within_one_step_parts",
     "spring_festival_in",
     "summary_ratio_parts",
+    "group_send_back_parts",
+    "festival_steps",
+    "festival_participation",
+    "envelopes_per_participant_parts",
+    "participant_share_parts",
+    "push_day_jump_parts",
+    "brand_share_last_year_parts",
 ]
 
 Parts = Callable[[object], tuple[float, float]]
@@ -128,3 +135,94 @@ def summary_ratio_parts(numerator: str, denominator: str | Sequence[str] | None 
         return value * weight, weight
 
     return parts
+
+
+def group_send_back_parts(result) -> tuple[float, float]:
+    """Yuan et al.'s RMB sent back to the group per RMB claimed from it (arXiv 1906.09698),
+    pooled by RMB claimed: (summary ``group_send_back_per_rmb`` x RMB claimed, RMB claimed),
+    RMB claimed being the price of the group units that found a claimer (``group >= 0`` and
+    ``recipient >= 0`` in ``result.gifts``). A run without group claims adds (0, 0)."""
+    g = result.gifts
+    claimed = float(g["price"].to_numpy()[(g["group"].to_numpy() >= 0) & (g["recipient"].to_numpy() >= 0)].sum())
+    per_rmb = float(result.summary["group_send_back_per_rmb"])
+    if claimed <= 0 or not math.isfinite(per_rmb):
+        return 0.0, 0.0
+    return per_rmb * claimed, claimed
+
+
+def festival_steps(scenario, days: int = 10) -> tuple[int, int] | None:
+    """Steps ``[first, stop)`` of the ``days`` days from the eve of the run's first Spring
+    Festival (the 2014 reports' "about ten days": New Year's eve to the eighth day), cut to
+    the run; None if the run has no Spring Festival."""
+    t = scenario.time
+    day = spring_festival_in(t.start, t.end)
+    if day is None:
+        return None
+    first = max((day - dt.timedelta(days=1) - t.start).days, 0)
+    stop = min(first + days, t.days)
+    return first * t.steps_per_day, stop * t.steps_per_day
+
+
+def festival_participation(result, days: int = 10) -> tuple[int, int] | None:
+    """(envelopes claimed, participants) over :func:`festival_steps`: gifts accepted in the
+    window (each claimed share of a group red envelope counts as one envelope received, as
+    the reports count envelopes received), and the users who sent a gift or had one
+    accepted in the window. None without a Spring Festival."""
+    steps = festival_steps(result.scenario, days)
+    if steps is None:
+        return None
+    lo, hi = steps
+    g = result.gifts
+    sent, settled = g["step_sent"].to_numpy(), g["step_settled"].to_numpy()
+    accepted = (g["outcome"].astype(str).to_numpy() == "accepted") & (settled >= lo) & (settled < hi)
+    senders = g["sender"].to_numpy()[(sent >= lo) & (sent < hi)]
+    participants = np.union1d(senders, g["recipient"].to_numpy()[accepted])
+    return int(accepted.sum()), int(participants.size)
+
+
+def envelopes_per_participant_parts(result) -> tuple[float, float]:
+    """Red envelopes received per participating user over the ten days from Spring Festival
+    eve (2014: more than 40 million envelopes, more than 8 million users): (envelopes
+    claimed, participants) of :func:`festival_participation`; (0, 0) without a festival."""
+    p = festival_participation(result)
+    return (0.0, 0.0) if p is None else (float(p[0]), float(p[1]))
+
+
+def participant_share_parts(result) -> tuple[float, float]:
+    """Participants of :func:`festival_participation` over all users (2014: "a few percent
+    of the users of the time"); (0, 0) without a festival."""
+    p = festival_participation(result)
+    return (0.0, 0.0) if p is None else (float(p[1]), float(result.summary["users"]))
+
+
+def push_day_jump_parts(result, days_before: int = 7) -> tuple[float, float]:
+    """The jump on the day of the run's first dated push campaign (``policy.push.events``;
+    2015: the gala "shake" on Spring Festival eve): (gifts sent that day x ``days_before``,
+    gifts sent over the ``days_before`` days before), so the pooled ratio is the day over
+    the mean day before it. (0, 0) without a push event with ``days_before`` days of run
+    before it."""
+    sc = result.scenario
+    events = sorted(e.date for e in sc.policy.push.events if sc.time.start <= e.date <= sc.time.end)
+    if not events or (events[0] - sc.time.start).days < days_before:
+        return 0.0, 0.0
+    dates = pd.to_datetime(result.series["date"]).dt.date.to_numpy()
+    sent = result.series["gifts_sent"].to_numpy()
+    before = (dates >= events[0] - dt.timedelta(days=days_before)) & (dates < events[0])
+    return float(sent[dates == events[0]].sum()) * days_before, float(sent[before].sum())
+
+
+def brand_share_last_year_parts(result, days: int = 365) -> tuple[float, float]:
+    """Brands' GMV over all GMV in the run's last ``days`` days (whole run if shorter): the
+    value of accepted product gifts (``merchant >= 0``) settled then, brands being the kinds
+    of segment ``brand`` (:meth:`sim.scenario.schema.MerchantConfig.segment_codes`)."""
+    sc, g, m = result.scenario, result.gifts, result.merchants
+    spd = sc.time.steps_per_day
+    first = max(sc.time.days - days, 0) * spd
+    brands = [sc.merchants.kind_names[c] for c in sc.merchants.segment_codes("brand")]
+    is_brand = np.zeros(int(m["merchant"].max()) + 1 if len(m) else 0, dtype=bool)
+    is_brand[m["merchant"].to_numpy()] = m["kind"].astype(str).isin(brands).to_numpy()
+    merchant = g["merchant"].to_numpy()
+    keep = ((g["outcome"].astype(str).to_numpy() == "accepted") & (merchant >= 0)
+            & (g["step_settled"].to_numpy() >= first))
+    price, merchant = g["price"].to_numpy()[keep], merchant[keep]
+    return float(price[is_brand[merchant]].sum()), float(price.sum())

@@ -90,6 +90,7 @@ def band_distance(ev: Evidence, x: float) -> float:
 
 
 _LAUNCH = "wechat_gift_launch.toml"
+_RED_2014 = "red_envelope_2014.toml"
 
 EVIDENCE: dict[str, Evidence] = {e.name: e for e in (
     Evidence(
@@ -110,12 +111,28 @@ EVIDENCE: dict[str, Evidence] = {e.name: e for e in (
         "gifts paid forward over gifts paid forward or sent back to the giver",
         q.pay_forward_parts, _LAUNCH),
     Evidence(
+        "group_send_back_per_rmb",
+        "Receiving one more RMB in a group red packet causes the recipient to send 0.18 RMB back to the group "
+        "within 24 hours (36 million red packets in 174,131 groups)",
+        "Yuan, Liu, Tan, Chen, Pentland & Tang, \"Gift contagion in online groups: evidence from WeChat red "
+        "packets\", arXiv 1906.09698",
+        (0.12, 0.24), 0.18, "the published 0.18; band +-0.06 (assumption: a third of the value either side)",
+        "RMB a claimer sends to the group on the step of the claim per RMB claimed, pooled by RMB claimed",
+        q.group_send_back_parts, _RED_2014),
+    Evidence(
         "recommendations_per_purchase",
         "1 purchase per 92 recommendations (15.6 million recommendations; books 1 in 69, DVDs 1 in 108)",
         "Leskovec, Adamic & Huberman, \"The dynamics of viral marketing\", ACM TWEB 2007",
         (69.0, 108.0), 92.0, "the published books-to-DVDs range around the overall 92",
         "gifts received per gift after which the recipient bought the same merchant's product within 7 days",
         q.recommendation_parts, _LAUNCH),
+    Evidence(
+        "cascades_within_one_step",
+        "The vast majority of online cascades are small and end within one step of the seed",
+        "Goel, Watts & Goldstein, \"The structure of online diffusion networks\", EC 2012",
+        (0.9, 1.0), None, "\"vast majority\": at least 90% (assumption on the word)",
+        "adoption cascades (trees of senders by who made whom aware) of depth <= 1, over all cascades",
+        q.within_one_step_parts, _LAUNCH),
     Evidence(
         "aware_at_spring_festival",
         "No explosion at Spring Festival 2025: on day 2 many users did not know the feature existed",
@@ -126,16 +143,61 @@ EVIDENCE: dict[str, Evidence] = {e.name: e for e in (
         "share of users aware of the gift feature at the end of Spring Festival day 2025",
         q.aware_at_spring_festival_parts, _LAUNCH),
     Evidence(
-        "cascades_within_one_step",
-        "The vast majority of online cascades are small and end within one step of the seed",
-        "Goel, Watts & Goldstein, \"The structure of online diffusion networks\", EC 2012",
-        (0.9, 1.0), None, "\"vast majority\": at least 90% (assumption on the word)",
-        "adoption cascades (trees of senders by who made whom aware) of depth <= 1, over all cascades",
-        q.within_one_step_parts, _LAUNCH),
+        "brand_gmv_share",
+        "WeChat Channels 2023: brands 15% of GMV",
+        "Huajin Securities (via news.futunn.com/en/post/51440669)",
+        (0.10, 0.20), 0.15,
+        "the published 15%; band +-5 points (assumption)",
+        "brands' share of the GMV of accepted product gifts in the last 365 days of the three-year run (a "
+        "year's share of a platform past its launch, as the 2023 figure is; the first year mixes in the "
+        "launch's initial merchant pools)",
+        q.brand_share_last_year_parts, "wechat_gift_launch_3y.toml"),
+    Evidence(
+        "red_envelopes_per_participant",
+        "Spring Festival 2014 (launch, from the chat box, no push): more than 8 million users and more than "
+        "40 million envelopes in about ten days",
+        "People's Daily / China Daily reports",
+        (3.0, 8.0), 5.0,
+        "40 million over 8 million; both published figures are lower bounds, so the band is wide "
+        "(assumption)",
+        "red envelopes received (a claimed share of a group envelope counts as one) per user who sent or "
+        "received one, over the ten days from Spring Festival eve",
+        q.envelopes_per_participant_parts, _RED_2014),
+    Evidence(
+        "red_envelope_participant_share",
+        "Spring Festival 2014: more than 8 million users took part, a few percent of the users of the time",
+        "People's Daily / China Daily reports",
+        (0.01, 0.05), None, "\"a few percent\": 1% to 5% (assumption on the words)",
+        "share of users who sent or received a red envelope over the ten days from Spring Festival eve",
+        q.participant_share_parts, _RED_2014),
+    Evidence(
+        "gala_push_jump",
+        "Spring Festival eve 2015: 1.01 billion envelopes, after the CCTV gala \"shake\" gave away 500 million "
+        "RMB; the jump came with a push event and groups, not by itself",
+        "People's Daily / China Daily reports",
+        (2.0, math.inf), None,
+        "a jump: the day of the push at least doubles the mean day of the week before (assumption: the days "
+        "before are not published)",
+        "gifts sent on the gala push day (Spring Festival eve 2015) over the mean day of the 7 days before",
+        q.push_day_jump_parts, "red_envelope_2015_gala.toml"),
 )}
 """The expressible figures, by name (order: as in ``../shared/evidence.md``)."""
 
 NOT_EXPRESSIBLE: tuple[tuple[str, str, str], ...] = (
+    ("Receiving one more RMB in a group red packet: the send-back is much stronger for the \"luckiest draw\"",
+     "Yuan, Liu, Tan, Chen, Pentland & Tang, arXiv 1906.09698",
+     "no number for \"much stronger\"; the model sets it as an input (groups.send_back_luckiest) rather than "
+     "producing it"),
+    ("61 million group red packets among 7 million users", "Yuan, Liu, Tan & Tang, arXiv 1712.02926",
+     "counts of a sample of groups whose selection is not given: no scale-free form"),
+    ("The chance of buying saturates quickly with the number of recommendations received",
+     "Leskovec, Adamic & Huberman, ACM TWEB 2007",
+     "no usable precision where it applies: over 4 replicates of wechat_gift_launch (seeds 0-3) 732 recipients "
+     "received 1 gift before buying or never, 37 received 2 and only 10 received 3 or more "
+     "(sim.validation.plausibility.purchase_by_received: shares 0.14, 0.08, 0 of 10); wechat_gift_launch_3y has "
+     "the counts (seed 0: 1,051 / 407 / 186 / 112 at 1 / 2 / 3 / 4+) but its chance falls with k (0.60, 0.44, "
+     "0.35, 0.38) because k counts a non-buyer's gifts over three years, a selection the measure does not "
+     "remove; and \"quickly\" has no number to put a band on"),
     ("Spontaneous and reciprocal red-packet senders differ (men, seniors, more in-group friends send "
      "spontaneously)", "Yuan, Liu, Tan & Tang, arXiv 1712.02926",
      "no number to compare; giftsim draws propensities independently of demographics it does not model"),
@@ -148,6 +210,13 @@ NOT_EXPRESSIBLE: tuple[tuple[str, str, str], ...] = (
      "influencer kind, so a top-tier share has no counterpart"),
     ("Online apparel return rates up to 80% for women's apparel", "Yicai Global",
      "a sourced default (categories.apparel.return_rate), not a pattern to reproduce"),
+    ("Grey test from 2024-12-18/19 on product pages; gift entry in the chat \"+\" menu from 2025-01-17; group "
+     "gifting before Spring Festival 2025", "网易科技《态度》; 窄播",
+     "dates and a mechanism, used as the launch scenarios' rollout dates, chat entry and [groups]"),
+    ("Spring Festival 2025: no participant or GMV figure published; books and small appliances led",
+     "窄播; ztwtw.cn/fenghui/202502/75201.html",
+     "no figure to compare (the no-explosion part is aware_at_spring_festival); category shares are scenario "
+     "inputs and no share of the leaders is given"),
     ("24 h to accept, price cap 10,000 RMB, no jewellery or education", "网易科技; 窄播; 快科技",
      "rules, used as scenario defaults (gifts.expiry_hours, gifts.price_cap)"),
     ("Pony Ma: building this takes five years or longer", "Wallstreetcn (longportapp.com/news/224744068)",
