@@ -23,7 +23,7 @@ from .plots import bands_plot, marginals_plot, pairs_plot, predictive_plot
 from .table import evidence_table
 from .targets import EVIDENCE, NOT_EXPRESSIBLE
 
-__all__ = ["COMMAND", "CALIBRATION_DIR", "CALIBRATION_PLACEHOLDER", "render", "calibration_section", "main"]
+__all__ = ["COMMAND", "CALIBRATION_DIR", "CALIBRATION_PLACEHOLDER", "cell", "render", "calibration_section", "main"]
 
 COMMAND = "python -m sim.evidence.report docs/evidence.md"
 """The documented command that writes ``docs/evidence.md`` and its images."""
@@ -37,7 +37,8 @@ CALIBRATION_PLACEHOLDER = ("The calibration section is produced from `results/ca
 """The calibration section's one line when no calibration has been written."""
 
 
-def _cell(text: object) -> str:
+def cell(text: object) -> str:
+    """``text`` as one Markdown table cell: pipes escaped, newlines as spaces."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -51,15 +52,15 @@ def _table_lines(table: pd.DataFrame) -> list[str]:
     lines = ["| figure | scenario | model value (replicate range) | band | published | inside | source |",
              "|---|---|---|---|---|---|---|"]
     for r in table.itertuples():
-        lines.append(f"| `{r.name}`: {_cell(r.figure)} | `{r.scenario}` | {_num(r.value)} "
+        lines.append(f"| `{r.name}`: {cell(r.figure)} | `{r.scenario}` | {_num(r.value)} "
                      f"({_num(r.low)} - {_num(r.high)}) | {_num(r.band_low)} - {_num(r.band_high)} | "
-                     f"{_num(r.target)} | {'yes' if r.inside else '**no**'} | {_cell(r.source)} |")
+                     f"{_num(r.target)} | {'yes' if r.inside else '**no**'} | {cell(r.source)} |")
     return lines
 
 
 def _quantity_lines() -> list[str]:
     lines = ["| figure | model quantity | band |", "|---|---|---|"]
-    lines += [f"| `{n}` | {_cell(e.quantity)} | {_cell(e.band_note)} |" for n, e in EVIDENCE.items()]
+    lines += [f"| `{n}` | {cell(e.quantity)} | {cell(e.band_note)} |" for n, e in EVIDENCE.items()]
     return lines
 
 
@@ -133,7 +134,7 @@ def render(table: pd.DataFrame, doc: Path, calibration: Path = CALIBRATION_DIR) 
            "Shaded: the band; dashed: the published value; marker: the pooled model value (green inside, red "
            "outside) with the replicate range.", "", "## Quantities and bands", "", *_quantity_lines(), "",
            "## Figures the model does not express", "", "| figure | source | why not |", "|---|---|---|"]
-    out += [f"| {_cell(f)} | {_cell(s)} | {_cell(why)} |" for f, s, why in NOT_EXPRESSIBLE]
+    out += [f"| {cell(f)} | {cell(s)} | {cell(why)} |" for f, s, why in NOT_EXPRESSIBLE]
     out += ["", "## Calibration", "", *calibration_section(Path(calibration), img_dir, rel), ""]
     return "\n".join(out)
 
