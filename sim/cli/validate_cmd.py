@@ -196,18 +196,19 @@ def _evidence(args, out: Path | None, md: list[str]) -> None:
     t = evidence_table(args.replicates, args.evidence or None)
     table = Table(title=f"Evidence: published figures against the model (pooled over {args.replicates} "
                         "replicates of each figure's scenario; reported, not pass/fail)", header_style="bold")
-    for col, just in (("figure", "left"), ("scenario", "left"), ("model", "right"), ("range", "right"),
-                      ("band", "right"), ("inside", "left"), ("source", "left")):
-        table.add_column(col, justify=just, overflow="fold", no_wrap=col in ("figure", "scenario"))
+    for col, just in (("figure", "left"), ("scenario", "left"), ("model", "right"), ("replicate range", "right"),
+                      ("band", "right"), ("inside", "left")):
+        table.add_column(col, justify=just, no_wrap=True)
     md += ["", "| figure | scenario | model | replicate range | band | inside | source |",
            "|---|---|---|---|---|---|---|"]
     for r in t.itertuples():
         band, rng = f"{fmt(r.band_low)} - {fmt(r.band_high)}", f"{fmt(r.low)} - {fmt(r.high)}"
-        table.add_row(r.name, r.scenario, fmt(r.value), rng, band, "[green]yes[/]" if r.inside else "[red]no[/]",
-                      r.source)
+        table.add_row(r.name, r.scenario, fmt(r.value), rng, band, "[green]yes[/]" if r.inside else "[red]no[/]")
         md.append(f"| `{r.name}` | {r.scenario} | {fmt(r.value)} | {rng} | {band} | "
                   f"{'yes' if r.inside else 'no'} | {_cell(r.source)} |")
     console.print(table)
+    for r in t.itertuples():
+        console.print(f"[bold]{r.name}[/] ({r.source}): {r.quantity}", soft_wrap=True)
     if out is not None:
         bands_plot(t, out / "evidence.png")
 

@@ -21,9 +21,7 @@ def test_validate_prints_the_evidence_table(tmp_path, capsys):
           "0.12 - 0.24 | yes |"
     assert row in md.read_text(encoding="utf-8")
     assert (tmp_path / "img" / "evidence.png").read_bytes().startswith(b"\x89PNG")
-
-
-def test_validate_with_only_skips_the_evidence_unless_asked(tmp_path, capsys):
+    # --only alone runs only the named checks
     assert main(["validate", "--only", "structural_virality", "--no-plots"]) == 0
     assert "Evidence" not in capsys.readouterr().out
 
