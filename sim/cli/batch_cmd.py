@@ -22,6 +22,7 @@ from ..batch.tables import defined_count
 from ..experiments import Direction
 from ..metrics import RUN_OUTCOMES
 from .check_cmd import describe_batch, max_runs_arg
+from .signs_display import print_sign_comparisons
 from .common import (
     ExitCode,
     Interrupted,
@@ -328,6 +329,7 @@ def _batch(args: argparse.Namespace, note_start) -> int:
     if result.skipped:
         console.print(f"resumed: {result.skipped} runs were already complete and kept")
     _print_comparison(result)
+    print_sign_comparisons(result.folder)  # a batch with uncertainty or robustness
     console.print(f"wrote {result.folder} ({result.completed} runs now, {result.skipped} kept, "
                   f"{result.failed} failed, {result.wall_seconds:.1f} s)")
     if result.failed:
