@@ -733,23 +733,20 @@ def _conditions(spec: BatchSpec, folder: Path, source: str,
         return None, ()
     ranges = getattr(spec.uncertainty, "ranges", None) or {}
     _check_condition_keys(spec, source, [(k, f"uncertainty.ranges.'{k}'") for k in ranges]
-                          + [(k, f"robustness.parameters.'{k}'") for k in robust], raws)
+                          + [(k, f"robustness.parameters.'{k}'") for k in robust])
     draws = make_draws(spec, folder, source, _integer_keys(ranges, raws))
     if draws is not None and not ranges:
-        _check_condition_keys(spec, source, [(k, f"{draws.where}: column '{k}'") for k in draws.keys], raws)
+        _check_condition_keys(spec, source, [(k, f"{draws.where}: column '{k}'") for k in draws.keys])
     integer = _integer_keys(list(robust) + list(draws.keys if draws is not None else ()), raws)
     return draws, make_conditions(draws, robust, integer)
 
 
-def _check_condition_keys(spec: BatchSpec, source: str, keys: list[tuple[str, str]],
-                          raws: list[dict[str, Any]]) -> None:
-    """Each uncertain or robustness key names a scenario key (of every variant's scenario)
-    and is not, nor inside, nor around, a key the batch varies between its points."""
+def _check_condition_keys(spec: BatchSpec, source: str, keys: list[tuple[str, str]]) -> None:
+    """No uncertain or robustness key is, or is inside, or holds, a key the batch varies
+    between its points; whether every point accepts the keys and their values is checked
+    by :meth:`Plan.check_conditions`, through :func:`sim.scenario.with_overrides`."""
     varied = varied_keys(spec)
     for key, where in keys:
-        if any(schema_field(key, raw) is None for raw in raws):
-            raise ScenarioError(f"{source}: {where}: {key!r} is not a scenario key (of {spec.base or 'the scenarios'}"
-                                " or its variants); allowed: a dotted number key, e.g. 'policy.ad_annoyance'")
         for other, by in varied:
             if key == other or key.startswith(other + ".") or other.startswith(key + "."):
                 raise ScenarioError(f"{source}: {where}: {key!r} is also varied by {by} ({other!r}); a key is either "

@@ -58,7 +58,7 @@ from ..scenario import KeyProblem, ScenarioError, describe_errors, read_toml
 from ..scenario.errors import folder_name
 
 __all__ = ["BatchSpec", "Variant", "Range", "Sample", "Uncertainty", "Robustness", "load_batch", "DEFAULT_OUTCOMES",
-           "MAX_DRAWS", "DEFAULT_DRAWS"]
+           "MAX_DRAWS", "DEFAULT_DRAWS", "DEFAULT_ROBUSTNESS"]
 
 def _default_outcomes() -> tuple[str, ...]:
     from ..metrics import RUN_OUTCOMES
@@ -177,6 +177,19 @@ class Sample(_Strict):
         return self
 
 
+DEFAULT_ROBUSTNESS: dict[str, tuple[float, float]] = {
+    "policy.ad_annoyance": (0.005, 0.1),
+    "policy.push.annoyance": (0.5, 2.0),
+    "merchants.brand.fixed_cost_per_week": (10.0, 100.0),
+    "merchants.sme.fixed_cost_per_week": (2.0, 20.0),
+    "merchants.white_label.fixed_cost_per_week": (1.0, 10.0),
+}
+"""The unsourced behaviour and market parameters that ``robustness = "default"`` varies,
+with their plausible ranges (assumptions, docs/model.md): annoyance per commercial
+impression (issue 15: 0.01 -> 0.1 moved muting from 0% to 54%), annoyance per push,
+and each built-in merchant kind's weekly fixed cost (RMB). Occasion lifts have no scalar
+scenario key (``occasions`` is a list of tables), so they are not in the list."""
+
 MAX_DRAWS = 1_000
 """The most parameter draws a batch may ask for (each point runs draws x replicates)."""
 
@@ -265,15 +278,28 @@ class BatchSpec(_Strict):
     outcomes: list[str] = list(DEFAULT_OUTCOMES)
     events: bool = False
     """Also consolidate every run's gift events into ``events.parquet``."""
-    uncertainty: Literal["posterior"] | Uncertainty | None = None
-    """Parameter uncertainty: ``"posterior"`` (:data:`DEFAULT_DRAWS` draws from the shipped
-    posterior) or an :class:`Uncertainty` table; None (default): none."""
-    robustness: Literal["default"] | Robustness | None = None
-    """Robustness flags: ``"default"`` (:data:`sim.batch.uncertainty.DEFAULT_ROBUSTNESS`) or
-    a :class:`Robustness` table; None (default): none."""
+    uncertainty: Uncertainty | None = None
+    """Parameter uncertainty: an :class:`Uncertainty` table, or ``"posterior"`` (read as
+    ``{ posterior = "shipped" }``: :data:`DEFAULT_DRAWS` draws from the shipped posterior);
+    None (default): none."""
+    robustness: Robustness | None = None
+    """Robustness flags: a :class:`Robustness` table, or ``"default"`` (read as
+    ``{ parameters = DEFAULT_ROBUSTNESS }``); None (default): none."""
     max_runs: StrictInt | None = Field(default=None, ge=1)
     """The largest number of runs (points x replicates) accepted; default 10,000,000
     (``sim.batch.plan.DEFAULT_MAX_RUNS``). ``--max-runs`` on the command line overrides it."""
+
+    @field_validator("uncertainty", "robustness", mode="before")
+    @classmethod
+    def _named(cls, value: Any, info) -> Any:
+        if not isinstance(value, str):
+            return value
+        name, table = (("posterior", {"posterior": "shipped"}) if info.field_name == "uncertainty"
+                       else ("default", {"parameters": {k: list(v) for k, v in DEFAULT_ROBUSTNESS.items()}}))
+        if value != name:
+            what = "posterior = FILE or ranges" if info.field_name == "uncertainty" else "parameters"
+            raise ValueError(f'allowed: "{name}" or a table [{info.field_name}] with {what}')
+        return table
 
     @field_validator("scenarios", "variants")
     @classmethod

@@ -22,7 +22,8 @@ from ..results.atomic import atomic_path
 from .plan import Plan
 from .signs import flips_text, main_runs, robustness_flags, sign_comparisons
 
-__all__ = ["STATUS", "write_tables", "write_sign_tables", "comparison", "defined_count", "load_results", "BatchResults", "param_value"]
+__all__ = ["STATUS", "write_tables", "write_sign_tables", "comparison", "defined_count", "load_results",
+           "BatchResults", "param_value"]
 
 
 def param_value(value: Any) -> Any:
@@ -248,10 +249,11 @@ def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndar
     return comp
 
 
-def write_sign_tables(runs: pd.DataFrame, outcomes: list[str], batch_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def write_sign_tables(runs: pd.DataFrame, outcomes: list[str],
+                      batch_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write ``comparisons.parquet`` (:func:`sim.batch.signs.sign_comparisons`, each row's
-    ``flips_at`` filled from the robustness ends that flip it) and ``robustness.parquet`` (:func:`sim.batch.signs.robustness_flags`,
-    empty without robustness ends); return both tables."""
+    ``flips_at`` filled from the robustness ends that flip it) and ``robustness.parquet``
+    (:func:`sim.batch.signs.robustness_flags`, empty without robustness ends); return both."""
     signs = sign_comparisons(runs, outcomes)
     robust = robustness_flags(runs, outcomes)
     signs["flips_at"] = [flips_text(robust, p, o) for p, o in zip(signs["point"], signs["outcome"])]

@@ -18,24 +18,11 @@ from typing import Any
 import numpy as np
 
 from ..scenario import ScenarioError
-from .spec import BatchSpec, Robustness, Uncertainty
+from .spec import DEFAULT_ROBUSTNESS, BatchSpec, Uncertainty
 
 __all__ = ["Condition", "Draws", "DEFAULT_ROBUSTNESS", "UNCERTAINTY_STREAM", "posterior_file", "uncertainty_of",
            "robustness_of", "read_posterior", "posterior_draws", "latin_draws", "make_draws", "make_conditions",
            "condition_count", "varied_keys"]
-
-DEFAULT_ROBUSTNESS: dict[str, tuple[float, float]] = {
-    "policy.ad_annoyance": (0.005, 0.1),
-    "policy.push.annoyance": (0.5, 2.0),
-    "merchants.brand.fixed_cost_per_week": (10.0, 100.0),
-    "merchants.sme.fixed_cost_per_week": (2.0, 20.0),
-    "merchants.white_label.fixed_cost_per_week": (1.0, 10.0),
-}
-"""The unsourced behaviour and market parameters that ``robustness = "default"`` varies,
-with their plausible ranges (assumptions, docs/model.md): annoyance per commercial
-impression (the issue's 0.01 -> 0.1 flipped muting from 0% to 54%), annoyance per push,
-and each merchant kind's weekly fixed cost (RMB). Occasion lifts have no scalar scenario
-key (``occasions`` is a list of tables) and are not in the list."""
 
 UNCERTAINTY_STREAM = 2**31 - 2
 """Spawn key of the random stream that draws a batch's parameter values:
@@ -102,12 +89,8 @@ def posterior_file() -> Path:
 
 
 def uncertainty_of(spec: BatchSpec) -> Uncertainty | None:
-    """The batch's uncertainty as a table (``"posterior"`` is the shipped posterior with
+    """The batch's uncertainty table (``"posterior"`` is read as the shipped posterior with
     the default number of draws), or None."""
-    if spec.uncertainty is None:
-        return None
-    if isinstance(spec.uncertainty, str):
-        return Uncertainty(posterior="shipped")
     return spec.uncertainty
 
 
@@ -116,9 +99,6 @@ def robustness_of(spec: BatchSpec) -> dict[str, tuple[float, float]]:
     ``"default"``; empty without robustness)."""
     if spec.robustness is None:
         return {}
-    if isinstance(spec.robustness, str):
-        return dict(DEFAULT_ROBUSTNESS)
-    assert isinstance(spec.robustness, Robustness)
     return {k: (float(lo), float(hi)) for k, (lo, hi) in spec.robustness.parameters.items()}
 
 

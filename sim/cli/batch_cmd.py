@@ -22,7 +22,6 @@ from ..batch.tables import defined_count
 from ..experiments import Direction
 from ..metrics import RUN_OUTCOMES
 from .check_cmd import describe_batch, max_runs_arg
-from .signs_display import print_sign_comparisons
 from .common import (
     ExitCode,
     Interrupted,
@@ -35,6 +34,7 @@ from .common import (
     refuse_out_below_a_file,
     sigterm_as_interrupt,
 )
+from .signs_display import print_sign_comparisons
 
 __all__ = ["add_parser", "main"]
 
