@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["main_runs", "unit_means", "sign_comparisons", "robustness_flags", "flips_text", "COMPARISON_COLUMNS",
+__all__ = ["main_runs", "unit_means", "sign_comparisons", "robustness_flags", "flips_text", "sign_sentence",
+           "COMPARISON_COLUMNS",
            "ROBUSTNESS_COLUMNS"]
 
 COMPARISON_COLUMNS = ("point", "point_name", "reference", "outcome", "unit", "n", "mean", "lo", "hi", "p_higher",
@@ -174,6 +175,17 @@ def robustness_flags(runs: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
             "base": np.tile(base, k), "diff": diff.reshape(-1), "flips": flips.reshape(-1),
         }))
     return pd.concat(frames, ignore_index=True)[list(ROBUSTNESS_COLUMNS)]
+
+
+def sign_sentence(row: Any) -> str:
+    """``"higher in 100% of draws"`` (or ``lower``, or ``equal``: the most frequent of the
+    three; ``"-"`` when undefined) for one row of :func:`sign_comparisons`: the probability
+    of the difference's sign over the comparison's units."""
+    hi, lo, unit = float(row["p_higher"]), float(row["p_lower"]), str(row["unit"])
+    if np.isnan(hi):
+        return "-"
+    word, p = max((("higher", hi), ("lower", lo), ("equal", 1.0 - hi - lo)), key=lambda wp: wp[1])
+    return f"{word} in {p:.0%} of {unit}s"
 
 
 def flips_text(robust: pd.DataFrame, point: int, outcome: str) -> str:

@@ -12,23 +12,13 @@ import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
+from ..batch.signs import sign_sentence
 from .common import console, fmt
 
-__all__ = ["print_sign_comparisons", "sign_sentence", "MAX_ROWS"]
+__all__ = ["print_sign_comparisons", "MAX_ROWS"]
 
 MAX_ROWS = 40
 """Most comparisons printed; the rest are in ``comparisons.parquet``."""
-
-
-def sign_sentence(row: pd.Series) -> str:
-    """``"higher in 100% of draws"`` (or ``lower``, or ``equal``: the most frequent of the
-    three; ``"-"`` when undefined): the probability of the difference's sign over the
-    comparison's units."""
-    hi, lo, unit = float(row["p_higher"]), float(row["p_lower"]), str(row["unit"])
-    if math.isnan(hi):
-        return "-"
-    word, p = max((("higher", hi), ("lower", lo), ("equal", 1.0 - hi - lo)), key=lambda wp: wp[1])
-    return f"{word} in {p:.0%} of {unit}s"
 
 
 def _cell(row: pd.Series) -> str:

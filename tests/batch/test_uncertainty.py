@@ -181,6 +181,11 @@ def test_a_robustness_end_that_swaps_the_winner_is_flagged(tmp_path, capsys):
     assert res.comparison["n"].tolist() == [3, 3]
     # the ends share the base runs' seeds (common random numbers)
     assert (runs.groupby(["point", "replicate"])["seed"].nunique() == 1).all()
+    # giftsim report prints the same answer and puts it in the page; its curves use the base runs
+    assert main(["report", str(tmp_path / "out")]) == 0
+    assert "flips at: policy.push.click_through = 1.0" in capsys.readouterr().out
+    page = (tmp_path / "out" / "report" / "report.html").read_text()
+    assert "Each point against induced sharing" in page and "policy.push.click_through = 1.0" in page
 
 
 def test_posterior_batch_is_byte_identical_with_1_and_2_workers_and_resumes(tmp_path):
