@@ -151,7 +151,7 @@ def describe_batch(path, max_runs: int | None = None, workers: int | None = None
         if len(left) == plan.n_runs:  # nothing done there yet: the whole batch, as without --resume
             left = None
     first = plan.runs[0 if left is None else int(left[0])]
-    cost = measure_run_cost(plan.points[first.point].scenario, seed=first.seed)
+    cost = measure_run_cost(plan.run_scenario(first.point, first.condition), seed=first.seed)
     summary = plan_summary(plan, cost, workers, runs=None if left is None else len(left))
     out.print(f"{escape(str(path))}: {summary}", highlight=False, soft_wrap=True)
     return plan
