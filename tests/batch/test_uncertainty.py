@@ -20,6 +20,7 @@ from sim.batch.uncertainty import DEFAULT_ROBUSTNESS, latin_draws, posterior_dra
 from sim.cli import main
 from sim.experiments.seeds import run_seed
 from sim.scenario import ScenarioError
+from sim.viz.batch_charts import ok_runs, swept_params
 
 from ..tiny_batch import assert_same_runs, tiny_batch
 
@@ -181,6 +182,9 @@ def test_a_robustness_end_that_swaps_the_winner_is_flagged(tmp_path, capsys):
     assert res.comparison["n"].tolist() == [3, 3]
     # the ends share the base runs' seeds (common random numbers)
     assert (runs.groupby(["point", "replicate"])["seed"].nunique() == 1).all()
+    # the dashboard's points and parameters are the base runs' (not the robustness ends or their key)
+    assert swept_params(res) == ["policy.induced_sharing.enabled", "policy.push.enabled"]
+    assert len(ok_runs(res)) == 6
     # giftsim report prints the same answer and puts it in the page; its curves use the base runs
     assert main(["report", str(tmp_path / "out")]) == 0
     assert "flips at: policy.push.click_through = 1.0" in capsys.readouterr().out
