@@ -160,8 +160,10 @@ def _meta_lines(batch: BatchFolder, method: str | None) -> list[str]:
     n_ok = int((runs["status"] == "ok").sum())
     n_failed = int((runs["status"] == "failed").sum())
     n_missing = int((runs["status"] == "missing").sum())
+    draws = int((runs["draw"] >= 0).groupby(runs["draw"]).any().sum()) if "draw" in runs else 0
+    shape = f"{draws} parameter draws x " if draws else ""
     meta = [
-        (f"{len(batch.points)} points x {m.get('batch', {}).get('replicates', '?')} replicates = "
+        (f"{len(batch.points)} points x {shape}{m.get('batch', {}).get('replicates', '?')} replicates = "
          f"{len(runs)} runs: {n_ok} ok, {n_failed} failed, {n_missing} missing. "
          f"Master seed {batch.seed}."),
         (f"Batch file {m.get('batch_file', '?')}; executor {m.get('executor', '?')}; "
