@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -22,7 +27,8 @@ from sim.experiments.seeds import run_seed
 from sim.scenario import ScenarioError
 from sim.viz.batch_charts import ok_runs, swept_params
 
-from ..tiny_batch import assert_same_runs, tiny_batch
+from ..conftest import ROOT
+from ..tiny_batch import assert_same_runs, assert_same_tables, complete_runs, tiny_batch
 
 TWO_POINTS = ('[[variants]]\nname = "ads low"\nset = { "policy.commercial_share" = 0.05 }\n'
               '[[variants]]\nname = "ads high"\nset = { "policy.commercial_share" = 0.5 }\n')
@@ -291,3 +297,33 @@ def test_default_robustness_names_the_unsourced_parameters(tmp_path):
     assert ends == [(k, e, v) for k, (lo, hi) in DEFAULT_ROBUSTNESS.items() for e, v in (("low", lo), ("high", hi))]
     assert "policy.ad_annoyance" in DEFAULT_ROBUSTNESS and "policy.push.annoyance" in DEFAULT_ROBUSTNESS
     assert plan.n_runs == 2 * (1 + 2 * len(DEFAULT_ROBUSTNESS))
+
+
+def test_sigkill_mid_batch_with_uncertainty_then_resume_gives_the_uninterrupted_tables(tmp_path):
+    write_posterior(tmp_path / "post.parquet", {"gifts.send_probability": [0.15, 0.3, 0.45]}, weight=[0.2, 0.3, 0.5])
+    p = tiny_batch(tmp_path, 'replicates = 4\nseed = 21\n[uncertainty]\nposterior = "post.parquet"\ndraws = 4\n'
+                   '[robustness]\nparameters = { "policy.ad_annoyance" = [0.005, 0.1] }\n' + TWO_POINTS)
+    n_runs = 2 * (4 + 2) * 4
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "batch", str(p), "--workers", "2", "--out", str(killed),
+                             "--quiet"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (killed / "runs").is_dir() and len(complete_runs(killed)) >= 6:
+                break
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the CLI and its worker processes
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the batch ended before it could be killed"
+    done = len(complete_runs(killed))
+    assert 6 <= done < n_runs and not (killed / "comparisons.parquet").exists()
+    resumed = run_batch(p, out=killed, workers=2, resume=True)
+    assert resumed.skipped == done and resumed.completed + done == n_runs and resumed.failed == 0
+    never = run_batch(p, out=tmp_path / "never", workers=1)
+    assert_same_runs(never.folder, killed)
+    assert_same_tables(never.folder, killed)
+    for f in ("comparisons.parquet", "robustness.parquet"):
+        assert filecmp.cmp(never.folder / f, killed / f, shallow=False), f
