@@ -37,8 +37,10 @@ from ..scenario import (
     schema_field,
     validate_scenario,
     value_at,
+    with_overrides,
 )
 from .spec import BatchSpec, Range, _same_key
+from .uncertainty import Condition, Draws, condition_count, make_conditions, make_draws, robustness_of, varied_keys
 
 __all__ = ["Point", "PlannedRun", "Plan", "make_plan", "run_seed", "salib_problem", "sample_space", "count_runs",
            "toml_value", "batch_relative_paths", "DEFAULT_MAX_RUNS", "FULL_CHECK_POINTS", "SAMPLE_CHUNK"]
@@ -80,12 +82,15 @@ class Point:
 
 @dataclass(frozen=True)
 class PlannedRun:
-    """One run: a point, a replicate, its seed and its content id (``sim.results.run_id``)."""
+    """One run: a point, a replicate, its seed and its content id (``sim.results.run_id``);
+    ``condition``: its index in ``plan.conditions`` (0 in a batch without uncertainty or
+    robustness, which has none)."""
 
     point: int
     replicate: int
     seed: int
     run_id: str
+    condition: int = 0
 
 
 def sample_space(spec: BatchSpec) -> ParameterSpace | None:
@@ -297,7 +302,9 @@ def _sample_rows(spec: BatchSpec) -> int:
 def count_runs(spec: BatchSpec) -> tuple[int, int]:
     """The number of points and of runs of a batch, from the file alone (nothing is
     enumerated, no scenario read): variants (or scenarios) x the product of the swept
-    keys' value counts, or the sampled design's rows; runs = points x replicates.
+    keys' value counts, or the sampled design's rows; runs = points x replicates, times
+    the conditions per point of a batch with uncertainty or robustness
+    (:func:`sim.batch.uncertainty.condition_count`).
 
     Returns
     -------
@@ -310,7 +317,7 @@ def count_runs(spec: BatchSpec) -> tuple[int, int]:
     else:
         combos = math.prod(_range_count(v) if isinstance(v, Range) else len(v) for v in spec.sweep.values())
     points = n_variants * combos
-    return points, points * spec.replicates
+    return points, points * spec.replicates * max(1, condition_count(spec))
 
 
 def _check_limit(spec: BatchSpec, source: str, max_runs: int | None) -> tuple[int, int]:
@@ -320,8 +327,11 @@ def _check_limit(spec: BatchSpec, source: str, max_runs: int | None) -> tuple[in
     limit = max_runs if max_runs is not None else (spec.max_runs or DEFAULT_MAX_RUNS)
     if runs > limit:
         how = "--max-runs N" if max_runs is not None else "max_runs = N in the batch file or --max-runs N"
+        conds = condition_count(spec)
+        shape = (f"{points:,} points x " + (f"{conds:,} conditions x " if conds else "")
+                 + f"{spec.replicates:,} replicates")
         raise ScenarioError(
-            f"{source}: {runs:,} runs ({points:,} points x {spec.replicates:,} replicates) is more than the "
+            f"{source}: {runs:,} runs ({shape}) is more than the "
             f"limit of {limit:,} runs; allowed: at most {limit:,} runs (plan fewer points or replicates, or "
             f"raise the limit with {how})")
     return points, runs
@@ -372,7 +382,15 @@ class Plan:
         recent points are cached (every point of a plan of at most
         :data:`FULL_CHECK_POINTS`).
     runs : sequence of PlannedRun
-        Lazy, point-major: run ``j`` is point ``j // replicates``, replicate ``j % replicates``.
+        Lazy, point-major: run ``j`` is point ``j // per_point``, then condition and
+        replicate (``divmod(j % per_point, replicates)``).
+    conditions : tuple of Condition
+        What every point runs under (parameter draws, robustness ends); empty for a batch
+        without uncertainty or robustness.
+    draws : Draws or None
+        The parameter draws.
+    per_point : int
+        Runs per point: replicates x max(1, number of conditions).
     param_keys : list of str
         The keys recorded per point (variants' ``set`` keys, then the swept or sampled keys).
     problem : dict or None
@@ -381,7 +399,7 @@ class Plan:
 
     def __init__(self, spec: BatchSpec, source: str, variants: list[_VariantDef], keys: list[str],
                  values: list[tuple[Any, ...]] | None, integer: frozenset[str], n_points: int,
-                 folder: Path | None = None):
+                 folder: Path | None = None, conditions: tuple[Condition, ...] = (), draws: Draws | None = None):
         self.spec = spec
         self.source = source
         self.folder = folder if folder is not None else Path.cwd()  # a file path a point sets is relative to it
@@ -390,14 +408,18 @@ class Plan:
         self._values = tuple(tuple(v) for v in values) if values is not None else ()
         self._integer = integer
         self.n_points = n_points
-        self.n_runs = n_points * spec.replicates
+        self.conditions = tuple(conditions)
+        self.draws = draws
+        self.per_point = spec.replicates * max(1, len(self.conditions))
+        self.n_runs = n_points * self.per_point
+        self._run_scenarios: OrderedDict[tuple[int, int], Scenario] = OrderedDict()
         self._combos = n_points // len(self._variants)
         self.problem = salib_problem(spec)
         self._matrix: np.ndarray | None = None
         self._head: np.ndarray | None = None
         self._cache: OrderedDict[int, Point] = OrderedDict()
         self._cache_size = max(8, n_points if n_points <= FULL_CHECK_POINTS else 0)
-        self._ids: OrderedDict[int, Callable[[int], str]] = OrderedDict()
+        self._ids: OrderedDict[tuple[int, int], Callable[[int], str]] = OrderedDict()
         self.points = _Lazy(n_points, self.point)
         self.runs = _Lazy(self.n_runs, self.run)
         keys_seen: list[str] = []
@@ -507,18 +529,90 @@ class Plan:
         return p
 
     def run(self, j: int) -> PlannedRun:
-        """Run ``j`` (point-major): its point, replicate, seed and content id."""
+        """Run ``j`` (point-major, then condition, then replicate): its point, replicate,
+        seed, content id and condition."""
         if not 0 <= j < self.n_runs:
             raise IndexError(j)
-        i, r = divmod(j, self.spec.replicates)
-        seed = run_seed(self.spec.seed, i, r, common_random_numbers=self.spec.common_random_numbers)
-        make = self._ids.get(i)
+        i, k = divmod(j, self.per_point)
+        c, r = divmod(k, self.spec.replicates)
+        seed = self.run_seed_of(i, c, r)
+        make = self._ids.get((i, c))
         if make is None:
-            make = run_id_maker(self.point(i).scenario)
-            self._ids[i] = make
+            make = run_id_maker(self.run_scenario(i, c))
+            self._ids[(i, c)] = make
             if len(self._ids) > self._cache_size:
                 self._ids.popitem(last=False)
-        return PlannedRun(point=i, replicate=r, seed=seed, run_id=make(seed))
+        return PlannedRun(point=i, replicate=r, seed=seed, run_id=make(seed), condition=c)
+
+    def run_seed_of(self, i: int, c: int, r: int) -> int:
+        """The seed of point ``i``'s replicate ``r`` under condition ``c``.
+
+        Without conditions: :func:`run_seed` of (point, replicate), as always. With parameter
+        draws: keyed by (draw x replicates + replicate) alone, so run (d, r) has the same
+        seed at every point (common random numbers); without draws, the point's own seeds.
+        A robustness end reuses the seeds of the first base condition."""
+        spec = self.spec
+        if not self.conditions:
+            return run_seed(spec.seed, i, r, common_random_numbers=spec.common_random_numbers)
+        cond = self.conditions[c]
+        if self.draws is not None:
+            d = cond.draw if cond.is_base else 0
+            return run_seed(spec.seed, i, d * spec.replicates + r, common_random_numbers=True)
+        return run_seed(spec.seed, i, r, common_random_numbers=spec.common_random_numbers)
+
+    def run_scenario(self, i: int, c: int) -> Scenario:
+        """The scenario of point ``i`` under condition ``c`` (its overrides applied by
+        :func:`sim.scenario.with_overrides`); the point's own without conditions.
+
+        Raises
+        ------
+        ScenarioError
+            If the condition's values are not valid at this point (naming the batch file,
+            the condition's batch key, the point and the key).
+        """
+        if not self.conditions or not self.conditions[c].overrides:
+            return self.point(i).scenario
+        sc = self._run_scenarios.get((i, c))
+        if sc is None:
+            cond = self.conditions[c]
+            p = self.point(i)
+            sc = with_overrides(p.scenario, list(cond.overrides), source=f"{self.source}: {cond.where} at point "
+                                f"{p.name!r}")
+            self._run_scenarios[(i, c)] = sc
+            if len(self._run_scenarios) > 64:
+                self._run_scenarios.popitem(last=False)
+        return sc
+
+    @property
+    def condition_keys(self) -> list[str]:
+        """The keys the conditions set (the draws' keys, then the robustness keys)."""
+        keys: list[str] = []
+        for cond in self.conditions:
+            keys += [k for k, _ in cond.overrides if k not in keys]
+        return keys
+
+    def condition_values(self, i: int, c: int) -> dict[str, Any]:
+        """The values point ``i``'s runs under condition ``c`` use for :attr:`condition_keys`
+        (read from the run's scenario: a draw's value, a robustness end, else the point's own)."""
+        data = scenario_data(self.run_scenario(i, c))
+        return {k: _value_or_none(data, k) for k in self.condition_keys}
+
+    def check_conditions(self, every_point: bool) -> int:
+        """Validate the conditions' values (:meth:`run_scenario`) at every point, or at
+        each variant's first point; returns the number of scenarios validated.
+
+        Raises
+        ------
+        ScenarioError
+            At the first invalid one.
+        """
+        points = range(self.n_points) if every_point else range(0, self.n_points, self._combos)
+        n = 0
+        for i in points:
+            for c in range(len(self.conditions)):
+                self.run_scenario(i, c)
+                n += 1
+        return n
 
     def check_all(self) -> None:
         """Resolve and validate every point (memory: a few points at a time).
@@ -614,7 +708,9 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
     _check_nested(variants, keys, checked, design, source)
     defs = [_VariantDef(vname, rel, tuple(overrides.items()), where, raw_of(rel, where))
             for vname, rel, overrides, where in variants]
-    plan = Plan(spec, source, defs, keys, values, frozenset(integer), n_points, Path(folder).resolve())
+    draws, conditions = _conditions(spec, Path(folder), source, raws)
+    plan = Plan(spec, source, defs, keys, values, frozenset(integer), n_points, Path(folder).resolve(),
+                conditions, draws)
     if spec.sample is not None and n_points <= FULL_CHECK_POINTS:  # a larger design is drawn when needed
         if len(plan.sample_matrix) * len(defs) != n_points:  # the count formula is SALib's
             raise AssertionError(f"sample rows {len(plan.sample_matrix)} != {n_points // len(defs)}")
@@ -623,7 +719,39 @@ def make_plan(spec: BatchSpec, folder: str | Path, source: str = "<batch>", *, m
         plan.check_all()
     elif mode == "margins":
         plan.check_margins()
+    if mode != "none" and conditions:
+        plan.check_conditions(every_point=mode == "all" and n_points * len(conditions) <= FULL_CHECK_POINTS)
     return plan
+
+
+def _conditions(spec: BatchSpec, folder: Path, source: str,
+                raws: list[dict[str, Any]]) -> tuple[Draws | None, tuple[Condition, ...]]:
+    """The batch's parameter draws and conditions, their keys checked: known to every
+    variant's scenario, and not varied between points by the batch."""
+    robust = robustness_of(spec)
+    if spec.uncertainty is None and not robust:
+        return None, ()
+    ranges = getattr(spec.uncertainty, "ranges", None) or {}
+    _check_condition_keys(spec, source, [(k, f"uncertainty.ranges.'{k}'") for k in ranges]
+                          + [(k, f"robustness.parameters.'{k}'") for k in robust])
+    draws = make_draws(spec, folder, source, _integer_keys(ranges, raws))
+    if draws is not None and not ranges:
+        _check_condition_keys(spec, source, [(k, f"{draws.where}: column '{k}'") for k in draws.keys])
+    integer = _integer_keys(list(robust) + list(draws.keys if draws is not None else ()), raws)
+    return draws, make_conditions(draws, robust, integer)
+
+
+def _check_condition_keys(spec: BatchSpec, source: str, keys: list[tuple[str, str]]) -> None:
+    """No uncertain or robustness key is, or is inside, or holds, a key the batch varies
+    between its points; whether every point accepts the keys and their values is checked
+    by :meth:`Plan.check_conditions`, through :func:`sim.scenario.with_overrides`."""
+    varied = varied_keys(spec)
+    for key, where in keys:
+        for other, by in varied:
+            if key == other or key.startswith(other + ".") or other.startswith(key + "."):
+                raise ScenarioError(f"{source}: {where}: {key!r} is also varied by {by} ({other!r}); a key is either "
+                                    "uncertain (or a robustness parameter) or varied between points: remove it "
+                                    "from one")
 
 
 _FILE_KEYS = {"graph": "path", "groups": "file"}

@@ -81,10 +81,15 @@ def _write_plan(plan: Plan, path: Path) -> None:
         fh.write('{\n  "points": [')
         for n, p in enumerate(plan.record_points()):
             fh.write(("," if n else "") + "\n    " + dump(p))
-        fh.write('\n  ],\n  "problem": ' + dump(plan.problem) + ',\n  "runs": [')
+        fh.write('\n  ],\n  "problem": ' + dump(plan.problem) + ',\n')
+        if plan.conditions:
+            fh.write('  "conditions": ' + dump(_conditions_record(plan)) + ',\n')
+        fh.write('  "runs": [')
         for n, r in enumerate(plan.runs):
-            fh.write(("," if n else "") + "\n    " + dump({"point": r.point, "replicate": r.replicate,
-                                                         "run_id": r.run_id, "seed": r.seed}))
+            entry = {"point": r.point, "replicate": r.replicate, "run_id": r.run_id, "seed": r.seed}
+            if plan.conditions:
+                entry.update(condition=r.condition, draw=plan.conditions[r.condition].draw)
+            fh.write(("," if n else "") + "\n    " + dump(entry))
         fh.write('\n  ],\n  "sample_matrix": ')
         m = plan.sample_matrix
         if m is None:
@@ -95,6 +100,18 @@ def _write_plan(plan: Plan, path: Path) -> None:
                 fh.write(("," if n else "") + "\n    " + dump(row.tolist()))
             fh.write("\n  ]")
         fh.write("\n}\n")
+
+
+def _conditions_record(plan: Plan) -> dict[str, Any]:
+    """The plan's conditions as ``plan.json`` records them: each condition's draw, robustness
+    key and end, and the values it sets; the draws' keys and posterior rows."""
+    draws = plan.draws
+    return {
+        "draw_keys": list(draws.keys) if draws is not None else [],
+        "draw_source": draws.where if draws is not None else None,
+        "posterior_rows": draws.rows.tolist() if draws is not None and draws.rows is not None else None,
+        "list": [{"draw": c.draw, "key": c.key, "end": c.end, "set": dict(c.overrides)} for c in plan.conditions],
+    }
 
 
 def _runs_to_do(plan: Plan, runs_dir: Path) -> tuple[np.ndarray, int]:
@@ -123,9 +140,14 @@ def _tasks(plan: Plan, runs_dir: Path, todo: np.ndarray) -> Iterator[RunTask]:
     for i in todo:
         r = plan.runs[int(i)]
         p = plan.points[r.point]
-        yield RunTask(scenario=p.scenario, seed=r.seed, run_id=r.run_id,
+        extra: tuple[tuple[str, Any], ...] = ()
+        if plan.conditions:
+            cond = plan.conditions[r.condition]
+            extra = (("batch_condition", r.condition), ("batch_draw", cond.draw),
+                     ("batch_condition_set", dict(cond.overrides)))
+        yield RunTask(scenario=plan.run_scenario(r.point, r.condition), seed=r.seed, run_id=r.run_id,
                       folder=str(runs_dir / r.run_id), point=r.point,
-                      replicate=r.replicate, point_name=p.name)
+                      replicate=r.replicate, point_name=p.name, condition=r.condition, extra=extra)
 
 
 def _remove_stale_temporaries(runs_dir: Path) -> int:
@@ -387,9 +409,13 @@ def _claim_folder(folder: Path, plan: Plan, resume: bool, batch_file: Any, locks
 
 def _start_manifest(plan: Plan, folder: Path, batch_file: Any, evaluator: Evaluator) -> dict[str, Any]:
     """Write ``manifest.json`` as a batch starts (``finished`` null); returns it."""
+    batch = json.loads(plan.spec.model_dump_json())
+    for key in ("uncertainty", "robustness"):  # left out when not used: a manifest as before them
+        if batch.get(key) is None:
+            batch.pop(key, None)
     manifest = {
         "batch_file": str(batch_file),
-        "batch": json.loads(plan.spec.model_dump_json()),
+        "batch": batch,
         "points": plan.n_points,
         "runs": plan.n_runs,
         "executor": describe(evaluator),
@@ -436,7 +462,7 @@ class _Tally:
     def add(self, outcome: RunOutcome) -> None:
         """Record one ``ok`` or ``failed`` outcome (a failure also in ``failures.jsonl``, synced)."""
         plan = self.plan
-        i = outcome.point * plan.spec.replicates + outcome.replicate
+        i = outcome.point * plan.per_point + outcome.condition * plan.spec.replicates + outcome.replicate
         self.walls[i] = outcome.wall_seconds
         where = (outcome.run_id, outcome.point, plan.points[outcome.point].name, outcome.replicate, plan.runs[i].seed)
         if outcome.status == "ok":

@@ -21,6 +21,17 @@ A batch file is TOML::
     bounds = { "policy.commercial_share" = [0.01, 0.30], "gifts.send_probability" = [0.1, 0.5] }
 
 Paths are relative to the batch file.
+
+Uncertainty over behaviour parameters and robustness flags (see :mod:`sim.batch.uncertainty`)::
+
+    uncertainty = "posterior"      # draws from sim.evidence.POSTERIOR_FILE
+    [uncertainty]                  # or a posterior file of one's own, or ranges (Latin hypercube)
+    posterior = "posterior.parquet"
+    ranges = { "policy.ad_annoyance" = [0.005, 0.1] }
+    draws = 20
+    robustness = "default"         # or a table of unsourced parameters and their ranges:
+    [robustness]
+    parameters = { "policy.ad_annoyance" = [0.005, 0.1] }
 """
 
 from __future__ import annotations
@@ -46,7 +57,8 @@ from pydantic import (
 from ..scenario import KeyProblem, ScenarioError, describe_errors, read_toml
 from ..scenario.errors import folder_name
 
-__all__ = ["BatchSpec", "Variant", "Range", "Sample", "load_batch", "DEFAULT_OUTCOMES"]
+__all__ = ["BatchSpec", "Variant", "Range", "Sample", "Uncertainty", "Robustness", "load_batch", "DEFAULT_OUTCOMES",
+           "MAX_DRAWS", "DEFAULT_DRAWS", "DEFAULT_ROBUSTNESS"]
 
 def _default_outcomes() -> tuple[str, ...]:
     from ..metrics import RUN_OUTCOMES
@@ -165,6 +177,58 @@ class Sample(_Strict):
         return self
 
 
+DEFAULT_ROBUSTNESS: dict[str, tuple[float, float]] = {
+    "policy.ad_annoyance": (0.005, 0.1),
+    "policy.push.annoyance": (0.5, 2.0),
+    "merchants.brand.fixed_cost_per_week": (10.0, 100.0),
+    "merchants.sme.fixed_cost_per_week": (2.0, 20.0),
+    "merchants.white_label.fixed_cost_per_week": (1.0, 10.0),
+}
+"""The unsourced behaviour and market parameters that ``robustness = "default"`` varies,
+with their plausible ranges (assumptions, docs/model.md): annoyance per commercial
+impression (issue 15: 0.01 -> 0.1 moved muting from 0% to 54%), annoyance per push,
+and each built-in merchant kind's weekly fixed cost (RMB). Occasion lifts have no scalar
+scenario key (``occasions`` is a list of tables), so they are not in the list."""
+
+MAX_DRAWS = 1_000
+"""The most parameter draws a batch may ask for (each point runs draws x replicates)."""
+
+DEFAULT_DRAWS = 20
+"""Parameter draws of an ``[uncertainty]`` table that does not say ``draws``."""
+
+
+class Uncertainty(_Strict):
+    """Uncertainty over behaviour parameters: each point runs over ``draws`` parameter
+    draws x the batch's replicates, with common random numbers across points.
+
+    Give exactly one of ``posterior`` (a Parquet posterior sample: one float column per
+    dotted scenario key, ``weight`` and optionally ``generation``; rows drawn by weight;
+    a path relative to the batch file, or ``"shipped"`` for :data:`sim.evidence.POSTERIOR_FILE`)
+    or ``ranges`` (a seeded Latin hypercube over [low, high] per key)."""
+
+    posterior: str | None = Field(default=None, min_length=1)
+    ranges: Bounds | None = None
+    draws: StrictInt = Field(default=DEFAULT_DRAWS, ge=1, le=MAX_DRAWS)
+    """Parameter draws per point (1 to :data:`MAX_DRAWS`)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Uncertainty:
+        if (self.posterior is None) == (self.ranges is None):
+            raise KeyProblem("posterior", "give exactly one of posterior (a Parquet file) or ranges "
+                             '(e.g. ranges = { "policy.ad_annoyance" = [0.005, 0.1] })')
+        if self.ranges is not None and not self.ranges:
+            raise KeyProblem("ranges", "is empty; allowed: one or more scenario keys with [low, high]")
+        return self
+
+
+class Robustness(_Strict):
+    """One-at-a-time robustness: each parameter at the low and at the high end of its
+    range, at every point, with the base runs' replicates and seeds."""
+
+    parameters: Bounds = Field(min_length=1, max_length=50)
+    """Scenario keys and their [low, high] ranges (1 to 50 keys)."""
+
+
 SweepValues = list[Any] | Range
 
 
@@ -214,9 +278,28 @@ class BatchSpec(_Strict):
     outcomes: list[str] = list(DEFAULT_OUTCOMES)
     events: bool = False
     """Also consolidate every run's gift events into ``events.parquet``."""
+    uncertainty: Uncertainty | None = None
+    """Parameter uncertainty: an :class:`Uncertainty` table, or ``"posterior"`` (read as
+    ``{ posterior = "shipped" }``: :data:`DEFAULT_DRAWS` draws from the shipped posterior);
+    None (default): none."""
+    robustness: Robustness | None = None
+    """Robustness flags: a :class:`Robustness` table, or ``"default"`` (read as
+    ``{ parameters = DEFAULT_ROBUSTNESS }``); None (default): none."""
     max_runs: StrictInt | None = Field(default=None, ge=1)
     """The largest number of runs (points x replicates) accepted; default 10,000,000
     (``sim.batch.plan.DEFAULT_MAX_RUNS``). ``--max-runs`` on the command line overrides it."""
+
+    @field_validator("uncertainty", "robustness", mode="before")
+    @classmethod
+    def _named(cls, value: Any, info) -> Any:
+        if not isinstance(value, str):
+            return value
+        name, table = (("posterior", {"posterior": "shipped"}) if info.field_name == "uncertainty"
+                       else ("default", {"parameters": {k: list(v) for k, v in DEFAULT_ROBUSTNESS.items()}}))
+        if value != name:
+            what = "posterior = FILE or ranges" if info.field_name == "uncertainty" else "parameters"
+            raise ValueError(f'allowed: "{name}" or a table [{info.field_name}] with {what}')
+        return table
 
     @field_validator("scenarios", "variants")
     @classmethod

@@ -20,8 +20,10 @@ from ..metrics import SUMMARY_KEYS, outcome_interval
 from ..results import is_complete, read_summary
 from ..results.atomic import atomic_path
 from .plan import Plan
+from .signs import flips_text, main_runs, robustness_flags, sign_comparisons
 
-__all__ = ["STATUS", "write_tables", "comparison", "defined_count", "load_results", "BatchResults", "param_value"]
+__all__ = ["STATUS", "write_tables", "write_sign_tables", "comparison", "defined_count", "load_results",
+           "BatchResults", "param_value"]
 
 
 def param_value(value: Any) -> Any:
@@ -68,28 +70,59 @@ def _runs_frame(plan: Plan, runs_dir: Path, status: np.ndarray, walls: np.ndarra
                 wall[i] = manifest.get("wall_seconds", np.nan)
             code = 1
         state.append(STATUS[code])
-    reps = plan.spec.replicates
+    per = plan.per_point
     names: list[str] = []
     variants: list[str] = []
     params: dict[str, list[Any]] = {k: [] for k in plan.param_keys}
     for p in plan.points:  # each point resolved once: what its runs used (see Plan.points)
-        names += [p.name] * reps
-        variants += [p.variant] * reps
+        names += [p.name] * per
+        variants += [p.variant] * per
         for k in params:
-            params[k] += [param_value(p.params.get(k))] * reps
+            params[k] += [param_value(p.params.get(k))] * per
     cols: dict[str, Any] = {
         "run_id": run_ids,
-        "point": np.repeat(np.arange(plan.n_points, dtype=np.int64), reps),
+        "point": np.repeat(np.arange(plan.n_points, dtype=np.int64), per),
         "point_name": names,
         "variant": variants,
-        "replicate": np.tile(np.arange(reps, dtype=np.int64), plan.n_points),
-        "seed": seeds,
-        "status": state,
-        "wall_seconds": wall,
+        "replicate": np.tile(np.arange(plan.spec.replicates, dtype=np.int64), n // plan.spec.replicates),
     }
+    if plan.conditions:
+        cols.update(_condition_columns(plan))
+    cols.update({"seed": seeds, "status": state, "wall_seconds": wall})
     cols.update(params)
+    if plan.conditions:
+        cols.update(_condition_values(plan))
     cols.update(outcome)
     return pd.DataFrame(cols)
+
+
+def _condition_columns(plan: Plan) -> dict[str, Any]:
+    """``condition`` (index in ``plan.conditions``), ``draw`` (-1: none), ``robustness_key``
+    and ``robustness_end`` ("" for a base run) of every planned run, in plan order."""
+    reps, conds = plan.spec.replicates, plan.conditions
+
+    def each(values, dtype) -> np.ndarray:
+        return np.tile(np.repeat(np.asarray(values, dtype=dtype), reps), plan.n_points)
+
+    return {
+        "condition": each(range(len(conds)), np.int64),
+        "draw": each([c.draw for c in conds], np.int64),
+        "robustness_key": each([c.key for c in conds], object),
+        "robustness_end": each([c.end for c in conds], object),
+    }
+
+
+def _condition_values(plan: Plan) -> dict[str, list[Any]]:
+    """The value every planned run used for each key its conditions set (a draw's, a
+    robustness end's, else the point's own), read from the run's scenario."""
+    reps = plan.spec.replicates
+    out: dict[str, list[Any]] = {k: [] for k in plan.condition_keys}
+    for i in range(plan.n_points):
+        for c in range(len(plan.conditions)):
+            used = plan.condition_values(i, c)
+            for k in out:
+                out[k] += [param_value(used[k])] * reps
+    return out
 
 
 def _stream_concat(plan: Plan, runs_dir: Path, table: str, out: Path) -> int:
@@ -101,10 +134,13 @@ def _stream_concat(plan: Plan, runs_dir: Path, table: str, out: Path) -> int:
         try:
             for r in plan.runs:
                 folder = runs_dir / r.run_id
-                if not is_complete(folder):
-                    continue
+                if not is_complete(folder) or (plan.conditions and not plan.conditions[r.condition].is_base):
+                    continue  # a robustness end's runs are in robustness.parquet, not in the point's series
                 t = pq.read_table(folder / f"{table}.parquet")
                 n = t.num_rows
+                if plan.conditions:
+                    draw = plan.conditions[r.condition].draw
+                    t = t.add_column(0, "draw", pa.array(np.full(n, draw, dtype=np.int64)))
                 t = t.add_column(0, "replicate", pa.array(np.full(n, r.replicate, dtype=np.int64)))
                 t = t.add_column(0, "point", pa.array(np.full(n, r.point, dtype=np.int64)))
                 t = t.add_column(0, "run_id", pa.array([r.run_id] * n, type=pa.string()))
@@ -205,10 +241,26 @@ def write_tables(plan: Plan, batch_dir: Path, status: np.ndarray, walls: np.ndar
     _stream_concat(plan, runs_dir, "merchants", batch_dir / "merchants.parquet")
     if plan.spec.events:
         _stream_concat(plan, runs_dir, "gifts", batch_dir / "events.parquet")
-    comp = comparison(runs, list(plan.spec.outcomes))
+    comp = comparison(main_runs(runs), list(plan.spec.outcomes))
     with atomic_path(batch_dir / "comparison.csv") as tmp:
         comp.to_csv(tmp, index=False)
+    if plan.conditions:
+        write_sign_tables(runs, list(plan.spec.outcomes), batch_dir)
     return comp
+
+
+def write_sign_tables(runs: pd.DataFrame, outcomes: list[str],
+                      batch_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write ``comparisons.parquet`` (:func:`sim.batch.signs.sign_comparisons`, each row's
+    ``flips_at`` filled from the robustness ends that flip it) and ``robustness.parquet``
+    (:func:`sim.batch.signs.robustness_flags`, empty without robustness ends); return both."""
+    signs = sign_comparisons(runs, outcomes)
+    robust = robustness_flags(runs, outcomes)
+    signs["flips_at"] = [flips_text(robust, p, o) for p, o in zip(signs["point"], signs["outcome"])]
+    for name, frame in (("comparisons", signs), ("robustness", robust)):
+        with atomic_path(batch_dir / f"{name}.parquet") as tmp:
+            frame.to_parquet(tmp, index=False, compression="zstd")
+    return signs, robust
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,6 +281,12 @@ class BatchResults:
     comparison: pd.DataFrame
     manifest: dict[str, Any]
     events: pd.DataFrame | None
+    comparisons: pd.DataFrame | None = None
+    """``comparisons.parquet``: each point against the first with sign probabilities (a batch
+    with uncertainty or robustness; None otherwise)."""
+    robustness: pd.DataFrame | None = None
+    """``robustness.parquet``: the robustness ends and the comparisons they flip (None
+    without uncertainty or robustness)."""
 
 
 def load_results(folder: str | os.PathLike) -> BatchResults:
@@ -254,4 +312,10 @@ def load_results(folder: str | os.PathLike) -> BatchResults:
         comparison=pd.read_csv(folder / "comparison.csv") if (folder / "comparison.csv").exists() else pd.DataFrame(),
         manifest=json.loads(man.read_text(encoding="utf-8")) if man.exists() else {},
         events=pd.read_parquet(ev) if ev.exists() else None,
+        comparisons=_optional(folder / "comparisons.parquet"),
+        robustness=_optional(folder / "robustness.parquet"),
     )
+
+
+def _optional(path: Path) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if path.exists() else None

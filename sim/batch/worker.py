@@ -25,6 +25,10 @@ class RunTask:
     point: int
     replicate: int
     point_name: str
+    condition: int = 0
+    """Index in ``plan.conditions`` (0 without conditions)."""
+    extra: tuple[tuple[str, Any], ...] = ()
+    """More (key, value) pairs for the run's ``manifest.json`` (a condition's draw and values)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class RunOutcome:
     wall_seconds: float
     error: str | None = None
     traceback: str | None = None
+    condition: int = 0
 
 
 def execute(task: RunTask) -> RunOutcome:
@@ -54,17 +59,17 @@ def execute(task: RunTask) -> RunOutcome:
         try:
             write_run(result, task.folder, extra={
                 "batch_point": task.point, "batch_replicate": task.replicate,
-                "batch_point_name": task.point_name,
+                "batch_point_name": task.point_name, **dict(task.extra),
             })
         except FileExistsError:
             pass  # the same content id: an identical run is already stored
         return RunOutcome(task.run_id, task.point, task.replicate, "ok", result.summary,
-                          time.perf_counter() - start)
+                          time.perf_counter() - start, condition=task.condition)
     except ResultsError as err:  # the disk, not the run: the batch stops (see run_batch)
         return RunOutcome(task.run_id, task.point, task.replicate, "unwritable", None,
-                          time.perf_counter() - start, error=str(err))
+                          time.perf_counter() - start, error=str(err), condition=task.condition)
     except Exception as err:  # the batch goes on; the failure is recorded
         return RunOutcome(task.run_id, task.point, task.replicate, "failed", None,
                           time.perf_counter() - start, error=f"{type(err).__name__}: {err}",
-                          traceback=traceback.format_exc())
+                          traceback=traceback.format_exc(), condition=task.condition)
 

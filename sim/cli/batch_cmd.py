@@ -34,6 +34,7 @@ from .common import (
     refuse_out_below_a_file,
     sigterm_as_interrupt,
 )
+from .signs_display import print_sign_comparisons
 
 __all__ = ["add_parser", "main"]
 
@@ -328,6 +329,7 @@ def _batch(args: argparse.Namespace, note_start) -> int:
     if result.skipped:
         console.print(f"resumed: {result.skipped} runs were already complete and kept")
     _print_comparison(result)
+    print_sign_comparisons(result.folder)  # a batch with uncertainty or robustness
     console.print(f"wrote {result.folder} ({result.completed} runs now, {result.skipped} kept, "
                   f"{result.failed} failed, {result.wall_seconds:.1f} s)")
     if result.failed:

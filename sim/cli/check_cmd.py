@@ -72,9 +72,12 @@ def main(args: argparse.Namespace) -> int:
                 plan = describe_batch(f, args.max_runs)
                 every = plan.n_points <= FULL_CHECK_POINTS
                 (plan.check_all if every else plan.check_margins)()
+                if plan.conditions:  # parameter draws and robustness ends, at every point or each variant's first
+                    plan.check_conditions(every_point=plan.n_points * len(plan.conditions) <= FULL_CHECK_POINTS)
                 how = "" if every else (" (each variant with every swept value or sampled bound checked; every "
                                         "combination is checked by giftsim batch before its first run)")
-                console.print(f"OK {escape(str(f))}: batch of {plan.n_points:,} points x "
+                conds = f"{len(plan.conditions):,} conditions x " if plan.conditions else ""
+                console.print(f"OK {escape(str(f))}: batch of {plan.n_points:,} points x {conds}"
                               f"{plan.spec.replicates:,} replicates = {plan.n_runs:,} runs{how}", soft_wrap=True)
             else:
                 sc = load_scenario(f, checks=(check_graph_file,))
@@ -100,7 +103,8 @@ def plan_summary(plan: Plan, cost: RunCost | None, workers: int | None = None, r
     """One line: the number of runs (points x replicates) and, given ``cost``, about how
     long they take with 1 worker and with ``workers`` (default all cores), and their size.
     ``runs``: only that many are left to run (a resumed batch): the estimate is for those."""
-    text = f"{plan.n_runs:,} runs ({plan.n_points:,} points x {plan.spec.replicates:,} replicates)"
+    conds = f"{len(plan.conditions):,} conditions x " if plan.conditions else ""
+    text = f"{plan.n_runs:,} runs ({plan.n_points:,} points x {conds}{plan.spec.replicates:,} replicates)"
     if cost is None:
         return text
     n = plan.n_runs if runs is None else runs
@@ -147,7 +151,7 @@ def describe_batch(path, max_runs: int | None = None, workers: int | None = None
         if len(left) == plan.n_runs:  # nothing done there yet: the whole batch, as without --resume
             left = None
     first = plan.runs[0 if left is None else int(left[0])]
-    cost = measure_run_cost(plan.points[first.point].scenario, seed=first.seed)
+    cost = measure_run_cost(plan.run_scenario(first.point, first.condition), seed=first.seed)
     summary = plan_summary(plan, cost, workers, runs=None if left is None else len(left))
     out.print(f"{escape(str(path))}: {summary}", highlight=False, soft_wrap=True)
     return plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from .common import console
+from .signs_display import print_sign_comparisons
 
 __all__ = ["add_parser", "main"]
 
@@ -29,6 +30,7 @@ def main(args: argparse.Namespace) -> int:
 
     with console.status("writing report"):
         outcome = write_report(args.folder, out=args.out)
+    print_sign_comparisons(args.folder)  # a batch with uncertainty or robustness
     console.print(f"wrote {outcome.html} and {len(outcome.figures)} PNG figures beside it "
                   f"({outcome.seconds:.1f} s)", soft_wrap=True)
     return 0

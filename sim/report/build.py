@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..batch.signs import sign_sentence
 from ..batch.tables import defined_count
 from ..results.atomic import write_bytes_atomic, write_text_atomic
 from .figures import (
@@ -137,7 +138,7 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     tables: dict[str, pd.DataFrame] = {}
     streams = stream_runs(batch)
     outcomes, layout = _outcomes_section(batch, w, tables, sampled)
-    sections = [outcomes, _curves_section(batch, w, streams, layout, sampled),
+    sections = [outcomes, *_signs_section(batch, tables), _curves_section(batch, w, streams, layout, sampled),
                 _concentration_section(batch, w, tables, streams, layout, sampled)]
     if method in SENSITIVITY_METHODS:
         sections.append(_sensitivity_section(batch, w, tables, method))
@@ -159,8 +160,10 @@ def _meta_lines(batch: BatchFolder, method: str | None) -> list[str]:
     n_ok = int((runs["status"] == "ok").sum())
     n_failed = int((runs["status"] == "failed").sum())
     n_missing = int((runs["status"] == "missing").sum())
+    draws = int((runs["draw"] >= 0).groupby(runs["draw"]).any().sum()) if "draw" in runs else 0
+    shape = f"{draws} parameter draws x " if draws else ""
     meta = [
-        (f"{len(batch.points)} points x {m.get('batch', {}).get('replicates', '?')} replicates = "
+        (f"{len(batch.points)} points x {shape}{m.get('batch', {}).get('replicates', '?')} replicates = "
          f"{len(runs)} runs: {n_ok} ok, {n_failed} failed, {n_missing} missing. "
          f"Master seed {batch.seed}."),
         (f"Batch file {m.get('batch_file', '?')}; executor {m.get('executor', '?')}; "
@@ -195,6 +198,30 @@ def _outcomes_section(batch: BatchFolder, w: _Writer, tables: dict[str, pd.DataF
         w.figure(s, outcome_figure(batch, layout, batch.comparison, batch.outcomes), "outcomes",
                  "Outcome means with 95% intervals per point")
     return s, layout
+
+
+def _signs_section(batch: BatchFolder, tables: dict[str, pd.DataFrame]) -> list[Section]:
+    """Each point against the first with sign probabilities and robustness flags
+    (``comparisons.parquet``); no section for a batch without uncertainty or robustness."""
+    path = batch.folder / "comparisons.parquet"
+    if not path.is_file():
+        return []
+    comp = pd.read_parquet(path)
+    tables["comparisons"] = comp
+    unit = str(comp["unit"].iloc[0]) if len(comp) else "draw"
+    s = Section("signs", f"Each point against {comp['reference'].iloc[0] if len(comp) else 'the first'}: "
+                "differences and how sure their sign is")
+    s.text(f"Per {unit}: the outcome's mean over the {unit}'s runs at the point minus at the reference; mean "
+           f"and 95% interval over {unit}s (parameter uncertainty and replicate noise), and the share of {unit}s "
+           "with each sign. Flips at: the robustness ends (one parameter at the low or high end of its range) "
+           "under which the mean difference has the other sign (robustness.parquet).")
+    shown = pd.DataFrame({
+        "outcome": comp["outcome"], "point": comp["point_name"],
+        "difference": [interval_cell(m, lo, hi) for m, lo, hi in zip(comp["mean"], comp["lo"], comp["hi"])],
+        "sign": [sign_sentence(r) for _, r in comp.iterrows()], "flips at": comp["flips_at"],
+    })
+    s.add(table_html(shown, summary="comparisons"))
+    return [s]
 
 
 def _curves_section(batch: BatchFolder, w: _Writer, streams, layout: Layout | None, sampled: bool) -> Section:

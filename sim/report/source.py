@@ -96,6 +96,7 @@ def read_batch_folder(folder: str | os.PathLike) -> BatchFolder:
         If the folder does not exist or lacks ``plan.json``, ``manifest.json``,
         ``runs.parquet`` or ``comparison.csv`` (a batch that never finished).
     """
+    from ..batch.signs import main_runs
     from ..batch.tables import param_value
 
     folder = Path(folder)
@@ -109,7 +110,7 @@ def read_batch_folder(folder: str | os.PathLike) -> BatchFolder:
         if not (folder / f).is_file():
             raise ReportInputError(f"{folder}: no {f}; not a finished batch folder "
                                    "(finish it with `giftsim batch ... --resume`)")
-    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = main_runs(pd.read_parquet(folder / "runs.parquet"))  # robustness ends: robustness.parquet
     comp = pd.read_csv(folder / "comparison.csv")
     spec = manifest.get("batch", {})
     param_keys: list[str] = []

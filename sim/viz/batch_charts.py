@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from ..batch import BatchResults
+from ..batch.signs import main_runs
 from ..batch.tables import defined_count
 from ..metrics import RUN_OUTCOMES, SUMMARY_KEYS
 from ..model import SERIES
@@ -26,7 +27,8 @@ __all__ = ["ok_runs", "outcomes", "swept_params", "scattered_design", "curve_ban
 
 PALETTE = ["#1d3557", "#e63946", "#2a9d8f", "#f4a261", "#6a4c93", "#457b9d", "#e9c46a",
            "#8d99ae", "#bc4749", "#386641"]
-_RUN_COLUMNS = {"run_id", "point", "point_name", "variant", "replicate", "seed", "status", "wall_seconds"}
+_RUN_COLUMNS = {"run_id", "point", "point_name", "variant", "replicate", "seed", "status", "wall_seconds",
+                "condition", "draw", "robustness_key", "robustness_end"}
 W, H = 360, 200
 MAX_CURVES = 20
 """Most points whose daily curves one chart draws; beyond, an evenly spaced sample."""
@@ -42,8 +44,10 @@ def _data(df: pd.DataFrame) -> dict:
 
 
 def ok_runs(res: BatchResults) -> pd.DataFrame:
-    """Runs that finished (``status == "ok"``)."""
-    return res.runs[res.runs["status"] == "ok"].copy()
+    """Base runs that finished (``status == "ok"``; a batch's robustness ends are left out,
+    see :func:`sim.batch.signs.main_runs`)."""
+    runs = main_runs(res.runs)
+    return runs[runs["status"] == "ok"].copy()
 
 
 def outcomes(res: BatchResults) -> list[str]:
@@ -54,9 +58,12 @@ def outcomes(res: BatchResults) -> list[str]:
 
 
 def swept_params(res: BatchResults) -> list[str]:
-    """Scenario keys whose value differs between points (the sweep or the variants)."""
-    runs = res.runs
+    """Scenario keys whose value differs between points (the sweep or the variants); not
+    a batch's uncertain or robustness keys, which differ within a point."""
+    runs = main_runs(res.runs)
     cols = [c for c in runs.columns if c not in _RUN_COLUMNS and c not in SUMMARY_KEYS]
+    if "condition" in runs:  # a batch with uncertainty or robustness: keep keys fixed within each point
+        cols = [c for c in cols if (runs.groupby("point")[c].agg(lambda x: x.astype(str).nunique()) <= 1).all()]
     return [c for c in cols if runs[c].astype(str).nunique() > 1]
 
 
