@@ -1,4 +1,4 @@
-"""The scenario reference: every key, its allowed values, default and source, generated
+"""The scenario reference: every key, its allowed values, default, basis and source, generated
 from the schema so that the documentation never drifts from the code.
 
 ``docs/model.md`` embeds :func:`parameter_tables` between two markers; the test suite
