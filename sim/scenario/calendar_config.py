@@ -50,11 +50,12 @@ class YearlyOccasion(_Strict):
     lunar_day: StrictInt | None = Field(default=None, ge=1, le=30)
     """Chinese lunar day of the month (with ``lunar_month``)."""
     lift: StrictFloat = Field(ge=0.0, le=100.0)
-    """Extra gifting intent on the day: intent is multiplied by 1 + lift (assumption)."""
+    """Extra gifting intent on the day: intent is multiplied by 1 + lift (assumption; range
+    0.3-3)."""
     lead_days: StrictInt = Field(default=5, ge=0, le=365)
-    """Days over which intent rises before the date."""
+    """Days over which intent rises before the date (assumption; range 0-14)."""
     lag_days: StrictInt = Field(default=1, ge=0, le=365)
-    """Days over which intent falls back after the date."""
+    """Days over which intent falls back after the date (assumption; range 0-3)."""
 
     @model_validator(mode="after")
     def _one_rule(self) -> YearlyOccasion:
@@ -106,7 +107,9 @@ class CalendarConfig(_Strict):
     occasions: list[YearlyOccasion] = Field(default=list(DEFAULT_YEARLY), max_length=1000)
     """The yearly calendar used when ``yearly = true`` (default: the built-in one,
     :data:`DEFAULT_YEARLY`: Christmas, New Year, Spring Festival, Lantern Festival,
-    Valentine's Day, 520, Qixi, Mid-Autumn, Singles' Day)."""
+    Valentine's Day, 520, Qixi, Mid-Autumn, Singles' Day). Dates the festivals' own; lifts
+    and windows assumption (range of a lift 0.3-3; Spring Festival the largest, as the
+    red-envelope peak of domain.md §1)."""
     birthday_gift_rate: Share = 0.0
     """On a user's birthday, the chance that each friend who knows the feature, sees the
     button, is active and not muted sends them a gift, times the friend's shopping

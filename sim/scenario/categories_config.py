@@ -55,11 +55,14 @@ class CategoryConfig(_Strict):
     """One product category: price, gift suitability and returns."""
 
     price: PositiveDist
-    """Product price, RMB, clipped to ``gifts.price_cap`` (required for a new category)."""
+    """Product price, RMB, clipped to ``gifts.price_cap`` (required for a new category).
+    Built-in medians: assumption, ranges in docs/model.md, Product categories."""
     gift_suitability: Annotated[StrictFloat, Field(ge=0.0, le=100.0)] = 1.0
     """Multiplier of the chance to gift on a product-page visit (1: as a product without
     category; the chance, with all its factors, is capped at 1). Built-in values and their
-    sources and ranges: docs/model.md, Product categories (range 0.3-3); a new category: 1."""
+    sources and ranges: docs/model.md, Product categories (books and small appliances led
+    the Spring Festival 2025 gifts, evidence.md; the others assumption; range 0.3-3); a new
+    category: 1."""
     return_rate: Share = 0.2
     """Chance of return for a product of quality 0; it falls linearly to 0 at quality 1.
     Built-in values, sources and ranges: docs/model.md, Product categories (apparel 0.8,

@@ -43,7 +43,7 @@ class GroupsConfig(BaseModel):
     """Size of a generated group, members, rounded and clipped to [2, ``max_size``]
     (assumption: lognormal, median 8; range of the median 4-20, sigma 0.5-1.2)."""
     max_size: StrictInt = Field(default=MAX_GROUP_SIZE, ge=2, le=MAX_GROUP_SIZE)
-    """Largest generated group, members (WeChat's cap is 500)."""
+    """Largest generated group, members (source: WeChat caps a group chat at 500 members)."""
     friend_share: StrictFloat = Field(default=0.8, ge=0.0, le=1.0)
     """Chance that each member of a generated group after its founder is a friend of the
     founder (drawn uniformly among the founder's friends), else a user drawn uniformly;

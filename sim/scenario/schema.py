@@ -311,12 +311,13 @@ class PopulationConfig(_Strict):
     """Heterogeneous user traits, one draw per user at the start of a run."""
 
     activity: ProbabilityDist = Beta(a=9.0, b=1.0)
-    """Probability of opening WeChat on a given day (assumption: mean 0.9; WeChat chat
-    is used daily by most of its > 1.3 billion users, domain.md §2)."""
+    """Probability of opening WeChat on a given day (assumption: mean 0.9, range of the mean
+    0.5-0.95; WeChat chat is used daily by most of its > 1.3 billion users, domain.md §2)."""
     feed_impressions: StrictFloat = Field(default=20.0, ge=0.0, le=10_000.0)
-    """Mean feed impressions per active day (Poisson; assumption)."""
+    """Mean feed impressions per active day (Poisson; assumption; range 5-100)."""
     shopping_propensity: ProbabilityDist = Beta(a=2.0, b=8.0)
-    """Multiplier of the chance to gift on a product-page visit (assumption: mean 0.2)."""
+    """Multiplier of the chance to gift on a product-page visit (assumption: mean 0.2;
+    range of the mean 0.05-0.5)."""
     budget: NonNegativeDist = LogNormal(median=250.0, sigma=1.0)
     """Gift budget of each calendar month, RMB; refunds return to it (assumption: median 250,
     range 100-500; with the 2024-12-19 start the 58-day launch gets about the 500 RMB it
@@ -342,9 +343,10 @@ class PopulationConfig(_Strict):
     response: ResponseConfig = ResponseConfig()
     """The response to stimuli: saturation, novelty decay and habit (issue 14; off by default)."""
     mute_threshold: PositiveDist = LogNormal(median=5.0, sigma=0.5)
-    """Annoyance at which a user mutes commerce, pushes and invitations (assumption)."""
+    """Annoyance at which a user mutes commerce, pushes and invitations (assumption: median 5,
+    five pushes or 500 commercial impressions not yet faded; range of the median 2-20)."""
     annoyance_decay: Share = 0.1
-    """Share of annoyance that fades each day (assumption)."""
+    """Share of annoyance that fades each day (assumption; range 0.02-0.5)."""
 
 
 # --------------------------------------------------------------------------- gifts
@@ -360,9 +362,9 @@ class GiftConfig(_Strict):
     """Acceptance: logit P(accept) = accept_intercept + accept_tie * tie strength +
     accept_quality * quality (assumption: about 0.8 for an average tie and product)."""
     accept_tie: StrictFloat = Field(default=2.0, ge=-20, le=20)
-    """Weight of tie strength in the acceptance logit (assumption)."""
+    """Weight of tie strength in the acceptance logit (assumption; range 0-4)."""
     accept_quality: StrictFloat = Field(default=1.0, ge=-20, le=20)
-    """Weight of product quality in the acceptance logit (assumption)."""
+    """Weight of product quality in the acceptance logit (assumption; range 0-3)."""
     expiry_hours: StrictInt = Field(default=24, ge=1, le=24 * 365)
     """A gift not accepted within this many hours is cancelled and refunded (issue #2,
     domain.md §1: expiry); it must be a multiple of ``time.step_hours``."""
@@ -372,7 +374,8 @@ class GiftConfig(_Strict):
     """Receiving a gift shows the gift button to the recipient even outside the staged
     rollout (assumption: the gift box links to the product page with the button)."""
     follow_probability: Share = 0.05
-    """Chance that a recipient follows the merchant of an accepted gift (assumption)."""
+    """Chance that a recipient follows the merchant of an accepted gift (assumption; range
+    0.01-0.2)."""
     chat_entry_from: dt.date | None = None
     """From this date a gift can also start from the chat menu, next to red envelopes, not
     only from a product page (issue #8: the gift entry moved into the chat menu on
@@ -380,7 +383,7 @@ class GiftConfig(_Strict):
     pages only (domain.md §1)."""
     chat_entry_rate: Share = 0.02
     """Chance per active day that a user who sees the gift button opens the chat menu's
-    gift entry, once it exists (assumption)."""
+    gift entry, once it exists (assumption; range 0.005-0.1)."""
     item: Literal["product", "cash"] = "product"
     """What a gift is: a product bought from a merchant (WeChat 2024, domain.md §1), or
     cash sent from the chat box with no merchant or product (a red envelope, WeChat
@@ -388,7 +391,8 @@ class GiftConfig(_Strict):
     commerce still run beside cash gifts unless switched off (merchant counts and
     ``policy.commercial_share`` 0, as in ``scenarios/red_envelope_2014.toml``)."""
     cash_amount: PositiveDist = LogNormal(median=20.0, sigma=0.8)
-    """Amount of a cash gift, RMB, clipped to ``price_cap`` (assumption)."""
+    """Amount of a cash gift, RMB, clipped to ``price_cap`` (assumption: median 20; range of
+    the median 5-100)."""
 
 
 # --------------------------------------------------------------------------- rollout
@@ -416,7 +420,8 @@ class RolloutConfig(_Strict):
         ],
         min_length=1,
     )
-    """Assumption on shares; the start date is domain.md §1 (2024-12-19)."""
+    """Assumption on shares (range of the 2025-01-01 share 0.1-0.6; full rollout from Spring
+    Festival to months later); the start date is domain.md §1 (2024-12-19)."""
 
     @field_validator("schedule")
     @classmethod
@@ -447,11 +452,12 @@ class Occasion(_Strict):
     (``lead_days`` before to ``lag_days`` after) misses the simulated period is an error:
     it could not change a step."""
     lift: StrictFloat = Field(ge=0.0, le=100.0)
-    """Extra gifting intent on the day: intent is multiplied by 1 + lift (assumption)."""
+    """Extra gifting intent on the day: intent is multiplied by 1 + lift (assumption; range
+    0.3-3)."""
     lead_days: StrictInt = Field(default=5, ge=0, le=365)
-    """Days over which intent rises before the date."""
+    """Days over which intent rises before the date (assumption; range 0-14)."""
     lag_days: StrictInt = Field(default=1, ge=0, le=365)
-    """Days over which intent falls back after the date."""
+    """Days over which intent falls back after the date (assumption; range 0-3)."""
 
 
 DEFAULT_OCCASIONS = (
@@ -470,36 +476,52 @@ class MerchantTypeConfig(_Strict):
     count: StrictInt = Field(ge=0, le=100_000)
     """Potential merchants of this type (on the platform or not). At most 100,000 per type,
     so that a run fits a laptop: the merchant tables and the daily allocation grow with
-    the count (1,000,000 took a minute and 5.6 GB on the Facebook graph)."""
+    the count (1,000,000 took a minute and 5.6 GB on the Facebook graph). Built in: 4 brands,
+    20 small and medium, 10 white-label merchants, about one per 120 users of the shipped
+    graph (assumption; range half to three times each)."""
     joined_at_start: Share = 0.5
-    """Share of them on the platform on the first day."""
+    """Share of them on the platform on the first day (assumption: half the market formed
+    at launch; range 0.2-0.9)."""
     price: PositiveDist
-    """Product price, RMB, clipped to ``gifts.price_cap``."""
+    """Product price, RMB, clipped to ``gifts.price_cap`` (assumption: built-in medians 300
+    brands, 120 small and medium, 60 white-label, sigma 0.6; range of a median half to twice
+    it)."""
     quality: ProbabilityDist = Beta(a=5.0, b=2.0)
-    """Product quality in [0, 1]: raises acceptance, lowers returns."""
+    """Product quality in [0, 1]: raises acceptance, lowers returns (assumption: built-in
+    means 0.8 brands, 0.75 small and medium, 0.5 white-label; range of a mean 0.4-0.9)."""
     appeal: PositiveDist = Constant(value=1.0)
-    """Click-through multiplier of the merchant's content."""
+    """Click-through multiplier of the merchant's content (assumption: 1.5 brands, 1 the
+    others; range 0.5-3)."""
     followers: NonNegativeDist = LogNormal(median=1000.0, sigma=1.0)
-    """Follower count at the start (domain.md §2: exists even where the policy hides it)."""
+    """Follower count at the start (domain.md §2: exists even where the policy hides it;
+    assumption: medians 100,000 brands, 2,000 small and medium, 500 white-label; range of a
+    median a tenth to ten times it)."""
     commission: Share = 0.05
-    """Platform commission on each sale (assumption)."""
+    """Platform commission on each sale (assumption; range 0.01-0.1)."""
     unit_cost_share: Annotated[StrictFloat, Field(ge=0.0, lt=1.0)] = 0.6
-    """Cost of goods as a share of price (assumption)."""
+    """Cost of goods as a share of price (assumption; range 0.3-0.8)."""
     fixed_cost_per_week: NonNeg = 50.0
-    """Cost of keeping a shop open, RMB per week (assumption)."""
+    """Cost of keeping a shop open, RMB per week (assumption: 40 brands, 8 small and medium,
+    4 white-label, 50 a new kind; range 0-200)."""
     initial_stock: StrictInt = Field(default=20, ge=0)
-    """Units in stock on the first day."""
+    """Units in stock on the first day (assumption: 50 brands, 20 the others; range 5-200)."""
     reorder_point: StrictInt = Field(default=5, ge=0)
-    """Restock when available plus incoming stock falls to this level."""
+    """Restock when available plus incoming stock falls to this level (assumption; range 0-20)."""
     restock_quantity: StrictInt = Field(default=20, ge=1)
-    """Minimum units per restock order (more when recent demand is higher)."""
+    """Minimum units per restock order, more when recent demand is higher (assumption: 50
+    brands, 20 the others; range 5-200)."""
     lead_days: StrictInt = Field(default=3, ge=0, le=365)
-    """Days between a restock order and its arrival."""
+    """Days between a restock order and its arrival (assumption: domestic express delivery;
+    range 1-14)."""
     return_rate: Share = 0.2
-    """Chance of return for a product of quality 0; it falls linearly to 0 at quality 1."""
+    """Chance of return for a product of quality 0; it falls linearly to 0 at quality 1
+    (assumption: 0.2 brands, 0.15 small and medium, whose returns are lower than on other
+    platforms, domain.md §3, 0.3 white-label; range 0.05-0.5; apparel online reaches 0.8,
+    Yicai Global: docs/model.md, Product categories)."""
     expectation: NonNeg = 1.0
     """Demand a merchant off the platform expects, relative to the platform's average
-    orders per merchant (optimism > 1)."""
+    orders per merchant (optimism > 1; assumption: 1, neither optimistic nor pessimistic;
+    range 0.5-2)."""
     segment: Literal["brand", "sme", "other"] = "other"
     """Which GMV share of the summary counts this kind: ``brand`` (``brand_gmv_share``),
     ``sme`` (``sme_gmv_share``: small and medium merchants) or ``other`` (neither). A
@@ -523,7 +545,7 @@ class MerchantTypeConfig(_Strict):
     per_10k_users: Annotated[StrictFloat, Field(ge=0.0, le=MAX_PER_10K_USERS)] | None = None
     """Potential merchants per 10,000 users: when given, the pool is round(per_10k_users *
     users / 10,000) and ``count`` is ignored, so that the market scales with the graph.
-    Assumption; neutral: None (``count``)."""
+    Assumption; range 1-100; neutral: None (``count``)."""
     channel: Channel = "shop"
     """Where the kind sells: ``shop`` (the platform's shop, as before), ``mini_program``
     (own mini program: no commission, no organic feed impressions) or ``choose`` (at each
@@ -594,16 +616,17 @@ class MerchantConfig(_Strict):
     )
     """White-label merchants: cheap, variable quality, higher returns (assumption)."""
     review_days: StrictInt = Field(default=7, ge=1, le=365)
-    """Days between merchants' join/leave reviews."""
+    """Days between merchants' join/leave reviews (assumption: weekly; range 1-30)."""
     exit_after: StrictInt = Field(default=4, ge=1, le=100)
     """A merchant leaves when its profit over its last this-many reviews is negative
-    (assumption: four weekly reviews, a month)."""
+    (assumption: four weekly reviews, a month; range 2-12)."""
     max_admissions_per_week: StrictInt | None = Field(default=None, ge=0)
     """Platform's onboarding capacity (domain.md §3: recruitment outran governance in
     2023); leave the key out (or ``--set merchants.max_admissions_per_week=none``) for no
     cap."""
     demand_window_days: StrictInt = Field(default=7, ge=1, le=365)
-    """Days of orders a merchant (and ``sales_proportional``) looks back on."""
+    """Days of orders a merchant (and ``sales_proportional``) looks back on (assumption: a
+    week; range 3-30)."""
     market: MarketConfig = MarketConfig()
     """Entry with visibility, re-entry, mini-program cost (issue 14; neutral by default)."""
 
@@ -740,9 +763,11 @@ class PushConfig(_Strict):
     reach: Share = 0.2
     """Share of active users pushed each day."""
     click_through: Share = 0.1
-    """Chance that a push leads to a product page."""
+    """Chance that a push leads to a product page (assumption: twice a feed impression's
+    ``gifts.click_through``, a push being targeted; range 0.02-0.3)."""
     annoyance: NonNeg = 1.0
-    """Annoyance added per push received."""
+    """Annoyance added per push received (assumption: as 100 commercial impressions,
+    ``policy.ad_annoyance``; range 0.2-5)."""
     events: list[PushEvent] = Field(default=[], max_length=10_000)
     """Dated push campaigns (e.g. the 2015 Spring Festival gala "shake"): on each event's
     date its ``reach`` and ``click_through`` replace the above, pushes go out even if
@@ -758,11 +783,14 @@ class InducedSharingConfig(_Strict):
     fanout: StrictInt = Field(default=3, ge=0, le=1000)
     """Friends each sender is induced to send the product link to."""
     click_through: Share = 0.1
-    """Chance that an invited friend opens the product page on their next active day."""
+    """Chance that an invited friend opens the product page on their next active day
+    (assumption: a friend's link, twice a feed impression's ``gifts.click_through``; range
+    0.02-0.3)."""
     annoyance: NonNeg = 1.0
-    """Annoyance added per invitation received."""
+    """Annoyance added per invitation received (assumption: as a push; range 0.2-5)."""
     send_boost: StrictFloat = Field(default=1.5, ge=0.0, le=100.0)
-    """Multiplier of the chance to gift on a visit (the incentive)."""
+    """Multiplier of the chance to gift on a visit, the incentive (assumption: half as
+    likely again; range 1-3)."""
 
 
 class PolicyConfig(_Strict):
@@ -775,7 +803,7 @@ class PolicyConfig(_Strict):
     """How commercial impressions are split among merchants (domain.md §2: WeChat treats
     small merchants and big brands the same: ``equal``)."""
     ad_annoyance: NonNeg = 0.01
-    """Annoyance added per commercial impression seen (assumption)."""
+    """Annoyance added per commercial impression seen (assumption; range 0.001-0.05)."""
     push: PushConfig = PushConfig()
     """Platform push (off for WeChat, domain.md §2)."""
     induced_sharing: InducedSharingConfig = InducedSharingConfig()
@@ -899,7 +927,8 @@ class Scenario(_Strict):
     """The staged rollout of the gift button."""
     occasions: list[Occasion] = Field(default=list(DEFAULT_OCCASIONS))
     """Gifting occasions (domain.md §1: Christmas, New Year's Day, Spring Festival
-    2025-01-29, Valentine's Day)."""
+    2025-01-29, Valentine's Day). Dates sourced; lifts and windows assumption (range of a
+    lift 0.3-3, Spring Festival the largest)."""
     merchants: MerchantConfig = MerchantConfig()
     """The merchant pool and its decisions."""
     categories: CategoriesConfig = CategoriesConfig()
