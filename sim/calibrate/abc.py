@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -118,13 +119,17 @@ class EvaluatorSampler(Sampler):
     """pyabc sampler over a giftsim :class:`sim.experiments.Evaluator`, reproducible
     whatever the number of workers (see the module doc)."""
 
-    def __init__(self, evaluator: Evaluator, seed: int, workers: int = 1) -> None:
+    def __init__(self, evaluator: Evaluator, seed: int, workers: int = 1,
+                 progress: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.evaluator, self.seed, self.workers = evaluator, seed, max(1, workers)
         self.acceptance = 0.5
+        self.progress = progress
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
         """The first ``n`` accepted particles in index order (at most ``max_eval`` evaluated)."""
+        if self.progress is not None:
+            self.progress("sampling the prior to set the first epsilon" if t < 0 else f"generation {t}")
         payload = cloudpickle.dumps(simulate_one)
         sample = self._create_empty_sample()
         accepted = evaluated = 0
@@ -206,8 +211,9 @@ def _workers(evaluator: Evaluator) -> int:
     return int(getattr(evaluator, "workers", 1) or 1)
 
 
-def _abc(spec: AbcSpec, sim: Simulator, evaluator: Evaluator) -> pyabc.ABCSMC:
-    sampler = EvaluatorSampler(evaluator, spec.seed, _workers(evaluator))
+def _abc(spec: AbcSpec, sim: Simulator, evaluator: Evaluator,
+         progress: Callable[[str], None] | None = None) -> pyabc.ABCSMC:
+    sampler = EvaluatorSampler(evaluator, spec.seed, _workers(evaluator), progress)
     sampler.show_progress = False
     return pyabc.ABCSMC(sim, _prior(spec), distance_of(dict(spec.targets), sim.figures),
                         population_size=spec.budget.population_size, sampler=sampler,
@@ -311,7 +317,8 @@ def predictive_check(spec: AbcSpec, sim: Simulator, posterior: pd.DataFrame, eva
 
 
 def abc_calibrate(calibration_file: str | os.PathLike, *, workers: int = 1, out: str | os.PathLike | None = None,
-                  force: bool = False, evaluator: Evaluator | None = None) -> AbcResult:
+                  force: bool = False, evaluator: Evaluator | None = None,
+                  progress: Callable[[str], None] | None = None) -> AbcResult:
     """Run (or resume) an ABC-SMC calibration and write its results.
 
     Parameters
@@ -324,11 +331,15 @@ def abc_calibrate(calibration_file: str | os.PathLike, *, workers: int = 1, out:
     out : path-like, optional
         Output folder (default ``results/calibrate/<name>``). A folder with a history and no
         ``calibration.json`` (a calibration that was stopped) is resumed after its last
-        finished generation, if it was started from the same file content (``spec.json``);
-        a finished one, or a stopped one of another spec, is refused unless ``force``.
+        finished generation if its :data:`HISTORY_KEYS` are this file's (``spec.json``; the
+        budget may change, e.g. to add generations); a finished one, or a stopped one of
+        another spec, is refused unless ``force``.
     force : bool
         Replace a finished calibration, or a stopped one of another spec.
     evaluator : sim.experiments.Evaluator, optional
+    progress : callable(str), optional
+        Called with ``"resuming after generation N"`` when a stopped calibration is resumed,
+        then ``"generation t"`` as each generation starts, ``"posterior predictive check"``.
 
     Returns
     -------
@@ -350,20 +361,29 @@ def abc_calibrate(calibration_file: str | os.PathLike, *, workers: int = 1, out:
     sim = _simulator(spec, folder)
     ev = evaluator if evaluator is not None else make_evaluator(workers=workers)
     with ev:
-        abc = _abc(spec, sim, ev)
+        abc = _abc(spec, sim, ev, progress)
         done = _open(abc, target / "history.db", spec)
         log.info("calibration %s: %s", spec.name, f"resuming after generation {done - 1}" if done else "new")
+        if done and progress is not None:
+            progress(f"resuming after generation {done - 1}")
         history = _run_generations(abc, spec, done)
         posterior = posterior_of(history, sim.keys)
         generations = generations_of(history)
+        if progress is not None:
+            progress("posterior predictive check")
         predictive = predictive_check(spec, sim, posterior, ev)
     result = AbcResult(spec, target, posterior, generations, predictive, done)
     _write(result, folder / spec.base)
     return result
 
 
+HISTORY_KEYS = ("base", "replicates", "seed", "parameters", "priors", "targets")
+"""The keys of an ABC file that make its history (``spec.json``): a stopped calibration resumes
+only with the same; the others (budget, predictive check, name) may change between calls."""
+
+
 def _spec_json(spec: AbcSpec) -> str:
-    return json.dumps(spec.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+    return json.dumps(spec.model_dump(mode="json", include=set(HISTORY_KEYS)), indent=2, sort_keys=True) + "\n"
 
 
 def _check_folder(target: Path, force: bool, spec: AbcSpec) -> None:
@@ -384,9 +404,9 @@ def _check_folder(target: Path, force: bool, spec: AbcSpec) -> None:
                                      "--out for a new folder")
     other_spec = spec_file.exists() and spec_file.read_text() != _spec_json(spec)
     if "history.db" in names and "calibration.json" not in names and other_spec and not force:
-        raise CalibrationExistsError(f"{target}: holds a stopped calibration of another file (spec.json differs from "
-                                     "this file's), which cannot be resumed with it; use --force to start over, or "
-                                     "--out for a new folder")
+        raise CalibrationExistsError(f"{target}: holds a stopped calibration of another file (its spec.json: "
+                                     f"{', '.join(HISTORY_KEYS)} differ from this file's), which cannot be resumed "
+                                     "with it; use --force to start over, or --out for a new folder")
     if "calibration.json" in names or other_spec:
         for n in names:
             p = target / n
