@@ -127,6 +127,10 @@ def test_command_line_prints_generations_posterior_and_check(case, tmp_path, cap
         assert main(["calibrate", str(folder / "abc.toml"), "--out", str(tmp_path / "cli")]) == 2
     assert "holds a finished calibration" in capsys.readouterr().err
     assert pd.read_parquet(tmp_path / "cli" / "posterior.parquet").equals(res.posterior)
+    # giftsim report takes batches: for a calibration folder it says so and where the plots are
+    assert main(["report", str(tmp_path / "cli")]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "a calibration folder, not a batch folder" in err and str(tmp_path / "cli" / "plots" / "pairs.png") in err
 
 
 def test_command_line_says_where_it_resumes(case, tmp_path, capsys):
