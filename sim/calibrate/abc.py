@@ -245,13 +245,18 @@ def _run_generations(abc: pyabc.ABCSMC, spec: AbcSpec, done: int) -> pyabc.Histo
 
 
 def posterior_of(history: pyabc.History, keys: list[str]) -> pd.DataFrame:
-    """The last generation's particles: a column per key, ``weight`` and ``distance``."""
-    df, w = history.get_distribution(m=0, t=history.max_t)
-    out = pd.DataFrame({k: df[f"p{i}"].to_numpy(float) for i, k in enumerate(keys)})
-    out["weight"] = np.asarray(w, float) / np.sum(w)
-    pops = history.get_weighted_distances(t=history.max_t)
-    out["distance"] = pops["distance"].to_numpy(float)[: len(out)] if len(pops) == len(out) else np.nan
-    out["generation"] = int(history.max_t)
+    """The last generation's particles: a column per key, ``weight`` (sums to 1), ``distance``
+    and ``generation``, each row one particle's (read together from the history, so they stay
+    aligned), rows sorted by the keys' values (an order that does not depend on the database's
+    row ids)."""
+    t = int(history.max_t)
+    particles = history.get_population(t=t).particles
+    out = pd.DataFrame({k: np.array([float(p.parameter[f"p{i}"]) for p in particles]) for i, k in enumerate(keys)})
+    w = np.array([float(p.weight) for p in particles])
+    out["weight"] = w / w.sum()
+    out["distance"] = np.array([float(p.distance) for p in particles])
+    out = out.sort_values([*keys, "distance"], kind="stable", ignore_index=True)
+    out["generation"] = t
     return out
 
 

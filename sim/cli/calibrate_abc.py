@@ -10,7 +10,7 @@ import logging
 from rich.markup import escape
 from rich.table import Table
 
-from .common import console, evaluator_from_args, fmt
+from .common import Interrupted, caused_by_interrupt, console, evaluator_from_args, fmt, sigterm_as_interrupt
 
 __all__ = ["abc_main", "generations_table", "posterior_table", "predictive_table"]
 
@@ -74,6 +74,17 @@ def _quiet_pyabc(verbose: int):
         logger.setLevel(level)
 
 
+def _interrupted(args: argparse.Namespace) -> Interrupted:
+    """What a Ctrl-C or SIGTERM keeps: the finished generations, to resume from."""
+    from pathlib import Path
+
+    from ..scenario import read_toml
+
+    folder = args.out or Path("results") / "calibrate" / str(read_toml(Path(args.calibfile)).get("name", ""))
+    return Interrupted(f"interrupted; the finished generations are kept in {folder}/history.db: run the same "
+                       "command again to resume after the last of them")
+
+
 def abc_main(args: argparse.Namespace) -> int:
     """``giftsim calibrate`` of an ABC file with parsed ``args``; returns the exit code."""
     from ..calibrate.abc import abc_calibrate
@@ -85,7 +96,16 @@ def abc_main(args: argparse.Namespace) -> int:
                 console.print(f"{escape(str(args.calibfile))}: {message} (a stopped calibration's history.db)")
             status.update(f"ABC-SMC: {message}...")
 
-        res = abc_calibrate(args.calibfile, evaluator=evaluator, out=args.out, force=args.force, progress=progress)
+        try:
+            with sigterm_as_interrupt():
+                res = abc_calibrate(args.calibfile, evaluator=evaluator, out=args.out, force=args.force,
+                                    progress=progress)
+        except Exception as err:
+            if not caused_by_interrupt(err):
+                raise
+            raise _interrupted(args) from err
+        except KeyboardInterrupt as err:
+            raise _interrupted(args) from err
     console.print(generations_table(res))
     table, piled = posterior_table(res)
     console.print(table)

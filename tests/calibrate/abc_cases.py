@@ -85,9 +85,12 @@ def registered(folder: Path):
             EVIDENCE.pop(name, None)
 
 
-if __name__ == "__main__":  # python -m tests.calibrate.abc_cases FOLDER OUT: run the calibration (a subprocess)
+if __name__ == "__main__":  # python -m tests.calibrate.abc_cases FOLDER OUT [--cli]: the calibration, in a subprocess
     from sim.calibrate.abc import abc_calibrate
+    from sim.cli import main
 
     folder, out = Path(sys.argv[1]), Path(sys.argv[2])
     with registered(folder):
+        if sys.argv[3:] == ["--cli"]:
+            sys.exit(main(["calibrate", str(folder / "abc.toml"), "--out", str(out)]))
         abc_calibrate(folder / "abc.toml", out=out)

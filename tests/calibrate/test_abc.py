@@ -49,6 +49,7 @@ def test_recovers_the_parameters_the_targets_were_made_at(case):
     # epsilon shrinks generation after generation; weights are a distribution
     assert np.all(np.diff(res.generations["epsilon"]) < 0)
     assert res.posterior["weight"].sum() == pytest.approx(1.0)
+    assert (res.posterior["distance"] <= res.generations["epsilon"].iloc[-1]).all()
 
 
 def test_writes_fitted_scenario_plots_and_predictive_check(case):
@@ -86,20 +87,27 @@ def _finished_generations(db) -> list[tuple[int, str]]:
         return []
 
 
-def test_resumes_after_sigkill_where_it_stopped_with_the_same_posterior(case, tmp_path):
-    folder, res = case
-    out = tmp_path / "killed"
+def _stop_after_a_generation(folder, out, sig, *cli) -> tuple[subprocess.Popen, list, str]:
+    """Start the calibration of ``folder`` in a subprocess, send ``sig`` once a generation is
+    in its history; returns the process (ended), the finished generations then, its stderr."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "tests.calibrate.abc_cases", str(folder), str(out)], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "tests.calibrate.abc_cases", str(folder), str(out), *cli],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     try:
         while not (before := _finished_generations(out / "history.db")):
             assert proc.poll() is None and time.monotonic() < deadline, "no generation finished"
             time.sleep(0.05)
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    return proc, before, err
+
+
+def test_resumes_after_sigkill_where_it_stopped_with_the_same_posterior(case, tmp_path):
+    folder, res = case
+    out = tmp_path / "killed"
+    proc, before, _ = _stop_after_a_generation(folder, out, signal.SIGKILL)
     assert proc.returncode == -signal.SIGKILL and not (out / "calibration.json").exists()
     with registered(folder):
         resumed = abc_calibrate(folder / "abc.toml", out=out)
@@ -143,3 +151,16 @@ def test_command_line_says_where_it_resumes(case, tmp_path, capsys):
         assert main(["calibrate", str(whole), "--out", str(tmp_path / "out")]) == 0
     text = capsys.readouterr().out
     assert "resuming after generation 0" in text and "ABC-SMC, 2 generations" in text
+
+
+def test_command_line_stopped_by_sigterm_says_what_it_kept(case, tmp_path):
+    folder, res = case
+    out = tmp_path / "stopped"
+    proc, before, err = _stop_after_a_generation(folder, out, signal.SIGTERM, "--cli")
+    err = " ".join(err.split())
+    assert proc.returncode == 130, err
+    assert f"interrupted; the finished generations are kept in {out}/history.db" in err and "Traceback" not in err
+    with registered(folder):
+        resumed = abc_calibrate(folder / "abc.toml", out=out)
+    assert resumed.resumed_from >= len(before) >= 1
+    assert resumed.posterior.equals(res.posterior)
