@@ -170,6 +170,9 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     """
     path = Path(path)
     raw = read_toml(path)
+    if raw.get("method") == "abc_smc":
+        raise ScenarioError(f"{path}: method = 'abc_smc': an ABC calibration file, read by "
+                            "sim.calibrate.abc_spec.load_abc_calibration (giftsim calibrate and check take both kinds)")
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:

@@ -121,3 +121,12 @@ def test_posterior_summary_flags_a_pile_up_at_a_bound():
     # "low": uniform on [0, 0.2] puts 25% in [0, 0.05] (> the prior's 5%): piled up; median near 0.1
     assert s.loc["low", "median"] == pytest.approx(0.1, abs=0.01)
     assert s.loc["flat", "lo"] == pytest.approx(0.05, abs=0.02) and s.loc["flat", "hi"] == pytest.approx(0.95, abs=0.02)
+
+
+def test_the_differential_evolution_reader_points_an_abc_file_to_its_reader():
+    from sim.calibrate import load_calibration
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"calibrate_evidence.toml: method = 'abc_smc': an ABC calibration file, "
+                                            r"read by sim.calibrate.abc_spec.load_abc_calibration"):
+        load_calibration(SCENARIOS / "calibrate_evidence.toml")
