@@ -14,8 +14,9 @@ what the file readers add:
   items stay complete. A file without ``extends`` is checked against the full model.
 - batch (:class:`sim.batch.spec.BatchSpec`): ``outcomes`` lists summary keys
   (:data:`sim.metrics.SUMMARY_KEYS`).
-- calibration (:class:`sim.calibrate.CalibrationSpec`): targets are named by
-  :data:`sim.calibrate.TARGET_METRICS`.
+- calibration: ``method = "abc_smc"`` (:class:`sim.calibrate.abc_spec.AbcSpec`): targets are
+  named by :data:`sim.evidence.EVIDENCE`; otherwise differential evolution
+  (:class:`sim.calibrate.CalibrationSpec`): targets are named by :data:`sim.calibrate.TARGET_METRICS`.
 
 Each kind's ``name`` (a folder under ``results/``) carries the pattern the loaders check
 (:data:`sim.scenario.errors.FOLDER_NAME_PATTERN`: ``name = "a/b"`` fails in the editor).
@@ -101,11 +102,37 @@ def _batch() -> dict[str, Any]:
 
 
 def _calibration() -> dict[str, Any]:
+    """Either kind of calibration file: ``method = "abc_smc"`` (:class:`sim.calibrate.abc_spec.AbcSpec`,
+    targets named by :data:`sim.evidence.EVIDENCE`), else differential evolution
+    (:class:`sim.calibrate.spec.CalibrationSpec`, targets named by ``TARGET_METRICS``)."""
+    from .calibrate.abc_spec import AbcSpec
     from .calibrate.spec import TARGET_METRICS, CalibrationSpec
+    from .evidence.targets import EVIDENCE
 
-    schema = _name_pattern(CalibrationSpec.model_json_schema())
-    schema["properties"]["targets"]["propertyNames"] = {"enum": list(TARGET_METRICS)}
-    return _head(schema, "calibration", "sim.calibrate.spec.CalibrationSpec")
+    de = _name_pattern(CalibrationSpec.model_json_schema())
+    de["properties"]["targets"]["propertyNames"] = {"enum": list(TARGET_METRICS)}
+    abc = _name_pattern(AbcSpec.model_json_schema())
+    abc["properties"]["targets"]["propertyNames"] = {"enum": list(EVIDENCE)}
+    defs: dict[str, Any] = {}
+    for part in (de, abc):
+        for name, d in part.pop("$defs", {}).items():
+            if name in defs and defs[name] != d:
+                raise AssertionError(f"calibration schema: two definitions of {name}")
+            defs[name] = d
+    de.pop("title", None)
+    abc.pop("title", None)
+    defs["AbcCalibration"] = abc
+    defs["DifferentialEvolutionCalibration"] = de
+    top = {
+        "description": "A calibration file: method = \"abc_smc\" (ABC-SMC over published figures, "
+                       "sim.calibrate.abc_spec), or none (differential evolution over summary metrics).",
+        "type": "object",
+        "if": {"properties": {"method": {"const": "abc_smc"}}, "required": ["method"]},
+        "then": {"$ref": "#/$defs/AbcCalibration"},
+        "else": {"$ref": "#/$defs/DifferentialEvolutionCalibration"},
+        "$defs": defs,
+    }
+    return _head(top, "calibration", "sim.calibrate.abc_spec.AbcSpec and sim.calibrate.spec.CalibrationSpec")
 
 
 def _scenario() -> dict[str, Any]:

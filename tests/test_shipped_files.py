@@ -23,6 +23,7 @@ import pytest
 
 from sim.batch import load_batch, make_plan
 from sim.calibrate import load_calibration
+from sim.calibrate.abc_spec import calibration_method, load_abc_calibration
 from sim.graph import build_graph
 from sim.model import make_model
 from sim.scenario import kind_of, load_scenario, read_toml, scenario_data, value_at
@@ -90,7 +91,8 @@ def test_batch_plans_and_its_first_point_runs(path: Path):
 
 @pytest.mark.parametrize("path", _ids("calibration"))
 def test_calibration_loads_and_its_parameters_resolve(path: Path):
-    spec, folder = load_calibration(path)
+    abc = calibration_method(path) == "abc_smc"
+    spec, folder = (load_abc_calibration if abc else load_calibration)(path)
     base_path = folder / spec.base
     base = load_scenario(base_path)
     data = scenario_data(base)

@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -29,18 +30,21 @@ import pandas as pd
 import pyabc
 from pyabc.sampler import Sampler
 
-from ..evidence.targets import EVIDENCE, band_distance
+from ..evidence.targets import EVIDENCE, Evidence, band_distance
 from ..experiments.evaluators import Evaluator, make_evaluator, map_ordered
 from ..results.atomic import write_text_atomic
 from ..runner import run
 from ..scenario import Scenario, load_scenario, with_overrides
 from .abc_spec import AbcSpec, load_abc_calibration
+from .abc_summary import posterior_summary, weighted_quantile
 
-__all__ = ["AbcResult", "Simulator", "EvaluatorSampler", "abc_calibrate", "distance_of", "ABC_FILES"]
+__all__ = ["AbcResult", "Simulator", "EvaluatorSampler", "abc_calibrate", "distance_of", "ABC_FILES",
+           "weighted_quantile"]
 
 log = logging.getLogger(__name__)
 
-ABC_FILES = ("history.db", "posterior.parquet", "generations.parquet", "predictive.parquet", "calibration.json")
+ABC_FILES = ("history.db", "spec.json", "posterior.parquet", "generations.parquet", "predictive.parquet",
+             "calibration.json")
 """What an ABC calibration writes into its folder (``calibration.json`` last)."""
 
 UNDEFINED = 1000.0
@@ -52,13 +56,14 @@ class Simulator:
 
     Called with pyabc's parameter dict (``p0``, ``p1``... in the order of ``keys``), it
     draws the run seeds from numpy's global generator (seeded per particle by
-    :class:`EvaluatorSampler`) and returns each target's pooled quantity.
+    :class:`EvaluatorSampler`) and returns each target's pooled quantity. It carries its
+    figures (:class:`sim.evidence.Evidence`), so a worker process needs no registry.
     """
 
-    def __init__(self, base: Scenario, keys: list[str], integer: list[bool], targets: list[str],
+    def __init__(self, base: Scenario, keys: list[str], integer: list[bool], figures: dict[str, Evidence],
                  replicates: int) -> None:
         self.base, self.keys, self.integer = base, keys, integer
-        self.targets, self.replicates = targets, replicates
+        self.figures, self.replicates = dict(figures), replicates
 
     def scenario(self, values: list[float]) -> Scenario:
         """The base scenario with ``values`` (integer keys rounded)."""
@@ -68,11 +73,11 @@ class Simulator:
     def parts(self, values: list[float], seeds: list[int]) -> dict[str, list[tuple[float, float]]]:
         """Each target's (numerator, denominator) per run at ``values`` and ``seeds``."""
         sc = self.scenario(values)
-        out: dict[str, list[tuple[float, float]]] = {t: [] for t in self.targets}
+        out: dict[str, list[tuple[float, float]]] = {t: [] for t in self.figures}
         for s in seeds:
             r = run(sc, int(s))
-            for t in self.targets:
-                out[t].append(EVIDENCE[t].parts(r))
+            for t, ev in self.figures.items():
+                out[t].append(ev.parts(r))
         return out
 
     def __call__(self, par: dict) -> dict[str, float]:
@@ -84,12 +89,15 @@ class Simulator:
         return {t: pooled(v) for t, v in self.parts(values, list(seeds)).items()}
 
 
-def distance_of(weights: dict[str, float]):
-    """The distance function of a calibration: sqrt(sum_k w_k d_k ** 2) over its targets."""
+def distance_of(weights: dict[str, float], figures: dict[str, Evidence] | None = None):
+    """The distance function of a calibration: sqrt(sum_k w_k d_k ** 2) over its targets
+    (``figures``: name -> :class:`sim.evidence.Evidence`, default :data:`sim.evidence.EVIDENCE`)."""
+    figures = dict(EVIDENCE if figures is None else figures)
+
     def distance(x: dict, x0: dict) -> float:
         total = 0.0
         for name, w in weights.items():
-            d = band_distance(EVIDENCE[name], float(x.get(name, math.nan)))
+            d = band_distance(figures[name], float(x.get(name, math.nan)))
             total += w * min(d, UNDEFINED) ** 2
         return math.sqrt(total)
     return distance
@@ -111,13 +119,17 @@ class EvaluatorSampler(Sampler):
     """pyabc sampler over a giftsim :class:`sim.experiments.Evaluator`, reproducible
     whatever the number of workers (see the module doc)."""
 
-    def __init__(self, evaluator: Evaluator, seed: int, workers: int = 1) -> None:
+    def __init__(self, evaluator: Evaluator, seed: int, workers: int = 1,
+                 progress: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.evaluator, self.seed, self.workers = evaluator, seed, max(1, workers)
         self.acceptance = 0.5
+        self.progress = progress
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None):
         """The first ``n`` accepted particles in index order (at most ``max_eval`` evaluated)."""
+        if self.progress is not None:
+            self.progress("sampling the prior to set the first epsilon" if t < 0 else f"generation {t}")
         payload = cloudpickle.dumps(simulate_one)
         sample = self._create_empty_sample()
         accepted = evaluated = 0
@@ -169,6 +181,11 @@ class AbcResult:
     predictive: pd.DataFrame
     resumed_from: int
 
+    def summary(self) -> pd.DataFrame:
+        """Per parameter: weighted median, 5% and 95%, prior bounds and whether it piles up at
+        one (:func:`sim.calibrate.abc_summary.posterior_summary`)."""
+        return posterior_summary(self.posterior, self.spec.parameters, self.spec.priors)
+
 
 def _prior(spec: AbcSpec) -> pyabc.Distribution:
     rvs = {}
@@ -187,17 +204,18 @@ def _simulator(spec: AbcSpec, folder: Path) -> Simulator:
     doc = base.model_dump(mode="python", by_alias=True)
     keys = list(spec.parameters)
     integer = [bool((f := schema_field(k, doc)) is not None and is_integer_field(f)) for k in keys]
-    return Simulator(base, keys, integer, list(spec.targets), spec.replicates)
+    return Simulator(base, keys, integer, {t: EVIDENCE[t] for t in spec.targets}, spec.replicates)
 
 
 def _workers(evaluator: Evaluator) -> int:
     return int(getattr(evaluator, "workers", 1) or 1)
 
 
-def _abc(spec: AbcSpec, sim: Simulator, evaluator: Evaluator) -> pyabc.ABCSMC:
-    sampler = EvaluatorSampler(evaluator, spec.seed, _workers(evaluator))
+def _abc(spec: AbcSpec, sim: Simulator, evaluator: Evaluator,
+         progress: Callable[[str], None] | None = None) -> pyabc.ABCSMC:
+    sampler = EvaluatorSampler(evaluator, spec.seed, _workers(evaluator), progress)
     sampler.show_progress = False
-    return pyabc.ABCSMC(sim, _prior(spec), distance_of(dict(spec.targets)),
+    return pyabc.ABCSMC(sim, _prior(spec), distance_of(dict(spec.targets), sim.figures),
                         population_size=spec.budget.population_size, sampler=sampler,
                         eps=pyabc.MedianEpsilon())
 
@@ -227,13 +245,18 @@ def _run_generations(abc: pyabc.ABCSMC, spec: AbcSpec, done: int) -> pyabc.Histo
 
 
 def posterior_of(history: pyabc.History, keys: list[str]) -> pd.DataFrame:
-    """The last generation's particles: a column per key, ``weight`` and ``distance``."""
-    df, w = history.get_distribution(m=0, t=history.max_t)
-    out = pd.DataFrame({k: df[f"p{i}"].to_numpy(float) for i, k in enumerate(keys)})
-    out["weight"] = np.asarray(w, float) / np.sum(w)
-    pops = history.get_weighted_distances(t=history.max_t)
-    out["distance"] = pops["distance"].to_numpy(float)[: len(out)] if len(pops) == len(out) else np.nan
-    out["generation"] = int(history.max_t)
+    """The last generation's particles: a column per key, ``weight`` (sums to 1), ``distance``
+    and ``generation``, each row one particle's (read together from the history, so they stay
+    aligned), rows sorted by the keys' values (an order that does not depend on the database's
+    row ids)."""
+    t = int(history.max_t)
+    particles = history.get_population(t=t).particles
+    out = pd.DataFrame({k: np.array([float(p.parameter[f"p{i}"]) for p in particles]) for i, k in enumerate(keys)})
+    w = np.array([float(p.weight) for p in particles])
+    out["weight"] = w / w.sum()
+    out["distance"] = np.array([float(p.distance) for p in particles])
+    out = out.sort_values([*keys, "distance"], kind="stable", ignore_index=True)
+    out["generation"] = t
     return out
 
 
@@ -275,7 +298,8 @@ def predictive_check(spec: AbcSpec, sim: Simulator, posterior: pd.DataFrame, eva
 
     base_name = Path(spec.base).name
     figures = [k for k, e in EVIDENCE.items() if e.scenario == base_name]
-    check = Simulator(sim.base, sim.keys, sim.integer, figures, spec.predictive_replicates)
+    check = Simulator(sim.base, sim.keys, sim.integer, {f: EVIDENCE[f] for f in figures},
+                      spec.predictive_replicates)
     rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 10**6]))
     rows = rng.choice(len(posterior), size=spec.predictive_draws, p=posterior["weight"].to_numpy(float))
     seeds = rng.integers(0, 2**62, size=(spec.predictive_draws, spec.predictive_replicates))
@@ -298,7 +322,8 @@ def predictive_check(spec: AbcSpec, sim: Simulator, posterior: pd.DataFrame, eva
 
 
 def abc_calibrate(calibration_file: str | os.PathLike, *, workers: int = 1, out: str | os.PathLike | None = None,
-                  force: bool = False, evaluator: Evaluator | None = None) -> AbcResult:
+                  force: bool = False, evaluator: Evaluator | None = None,
+                  progress: Callable[[str], None] | None = None) -> AbcResult:
     """Run (or resume) an ABC-SMC calibration and write its results.
 
     Parameters
@@ -311,14 +336,22 @@ def abc_calibrate(calibration_file: str | os.PathLike, *, workers: int = 1, out:
     out : path-like, optional
         Output folder (default ``results/calibrate/<name>``). A folder with a history and no
         ``calibration.json`` (a calibration that was stopped) is resumed after its last
-        finished generation; a finished one is refused unless ``force``.
+        finished generation if its :data:`HISTORY_KEYS` are this file's (``spec.json``; the
+        budget may change, e.g. to add generations); a finished one, or a stopped one of
+        another spec, is refused unless ``force``.
     force : bool
-        Replace a finished calibration.
+        Replace a finished calibration, or a stopped one of another spec.
     evaluator : sim.experiments.Evaluator, optional
+    progress : callable(str), optional
+        Called with ``"resuming after generation N"`` when a stopped calibration is resumed,
+        then ``"generation t"`` as each generation starts, ``"posterior predictive check"``.
 
     Returns
     -------
     AbcResult
+        Its files: ``history.db``, ``spec.json``, ``posterior.parquet``,
+        ``generations.parquet``, ``predictive.parquet``, ``fitted.toml`` (the base with the
+        posterior's weighted medians), ``plots/*.png`` and ``calibration.json`` (last).
 
     Raises
     ------
@@ -329,63 +362,83 @@ def abc_calibrate(calibration_file: str | os.PathLike, *, workers: int = 1, out:
     """
     spec, folder = load_abc_calibration(calibration_file)
     target = Path(out) if out is not None else Path("results") / "calibrate" / spec.name
-    _check_folder(target, force)
+    _check_folder(target, force, spec)
     sim = _simulator(spec, folder)
     ev = evaluator if evaluator is not None else make_evaluator(workers=workers)
     with ev:
-        abc = _abc(spec, sim, ev)
+        abc = _abc(spec, sim, ev, progress)
         done = _open(abc, target / "history.db", spec)
         log.info("calibration %s: %s", spec.name, f"resuming after generation {done - 1}" if done else "new")
+        if done and progress is not None:
+            progress(f"resuming after generation {done - 1}")
         history = _run_generations(abc, spec, done)
         posterior = posterior_of(history, sim.keys)
         generations = generations_of(history)
+        if progress is not None:
+            progress("posterior predictive check")
         predictive = predictive_check(spec, sim, posterior, ev)
     result = AbcResult(spec, target, posterior, generations, predictive, done)
-    _write(result)
+    _write(result, folder / spec.base)
     return result
 
 
-def _check_folder(target: Path, force: bool) -> None:
+HISTORY_KEYS = ("base", "replicates", "seed", "parameters", "priors", "targets")
+"""The keys of an ABC file that make its history (``spec.json``): a stopped calibration resumes
+only with the same; the others (budget, predictive check, name) may change between calls."""
+
+
+def _spec_json(spec: AbcSpec) -> str:
+    return json.dumps(spec.model_dump(mode="json", include=set(HISTORY_KEYS)), indent=2, sort_keys=True) + "\n"
+
+
+def _check_folder(target: Path, force: bool, spec: AbcSpec) -> None:
+    """Refuse a folder that is not this calibration's; empty it when it is to be replaced."""
     from .fit import CalibrationExistsError
 
     if target.exists() and not target.is_dir():
         raise CalibrationExistsError(f"{target}: is a file, not a folder; use --out for a folder")
-    if not target.exists():
-        target.mkdir(parents=True)
-        return
+    target.mkdir(parents=True, exist_ok=True)
     names = sorted(e.name for e in target.iterdir() if not e.name.startswith("."))
     others = [n for n in names if n not in ABC_FILES and n not in ("plots", "fitted.toml")]
     if others:
         raise CalibrationExistsError(f"{target}: holds {others[0]}, not an ABC calibration's file; use --out for a "
                                      "new or empty folder")
-    if "calibration.json" in names:
-        if not force:
-            raise CalibrationExistsError(f"{target}: holds a finished calibration; use --force to replace it, or "
-                                         "--out for a new folder")
+    spec_file = target / "spec.json"
+    if "calibration.json" in names and not force:
+        raise CalibrationExistsError(f"{target}: holds a finished calibration; use --force to replace it, or "
+                                     "--out for a new folder")
+    other_spec = spec_file.exists() and spec_file.read_text() != _spec_json(spec)
+    if "history.db" in names and "calibration.json" not in names and other_spec and not force:
+        raise CalibrationExistsError(f"{target}: holds a stopped calibration of another file (its spec.json: "
+                                     f"{', '.join(HISTORY_KEYS)} differ from this file's), which cannot be resumed "
+                                     "with it; use --force to start over, or --out for a new folder")
+    if "calibration.json" in names or other_spec:
         for n in names:
             p = target / n
             if p.is_file():
                 p.unlink()
+    write_text_atomic(spec_file, _spec_json(spec))
 
 
-def _write(result: AbcResult) -> None:
-    f = result.folder
+def _write(result: AbcResult, base_path: Path) -> None:
+    """The result's files, ``calibration.json`` last (its presence marks a finished calibration)."""
+    from ..results import strict_json
+    from .abc_plots import posterior_plots
+    from .fitted import write_fitted
+
+    f, spec = result.folder, result.spec
     result.posterior.to_parquet(f / "posterior.parquet", index=False)
     result.generations.to_parquet(f / "generations.parquet", index=False)
     result.predictive.to_parquet(f / "predictive.parquet", index=False)
-    medians = {k: weighted_quantile(result.posterior[k], result.posterior["weight"], 0.5)
-               for k in result.spec.parameters}
-    summary = {"name": result.spec.name, "method": "abc_smc", "generations": len(result.generations),
-               "simulations": int(result.generations["simulations"].sum()) if len(result.generations) else 0,
-               "resumed_from": result.resumed_from, "posterior_median": medians,
-               "spec": result.spec.model_dump(mode="json")}
-    write_text_atomic(f / "calibration.json", json.dumps(summary, indent=2) + "\n")
-
-
-def weighted_quantile(values, weights, q: float) -> float:
-    """The ``q`` quantile of ``values`` under ``weights`` (inverse of the weighted CDF)."""
-    v = np.asarray(values, float)
-    w = np.asarray(weights, float)
-    order = np.argsort(v)
-    cw = np.cumsum(w[order])
-    return float(v[order][min(np.searchsorted(cw, q * cw[-1]), len(v) - 1)])
+    summary = result.summary()
+    medians = dict(zip(summary["parameter"], map(float, summary["median"])))
+    write_fitted(base_path, f, medians, f"{spec.name}_fitted",
+                 f"Posterior weighted medians of giftsim calibrate ({spec.name}, ABC-SMC, "
+                 f"{len(result.generations)} generations)")
+    posterior_plots(result.posterior, spec.parameters, spec.priors, f)
+    data = {"name": spec.name, "method": "abc_smc", "base": str(base_path), "generations": len(result.generations),
+            "simulations": int(result.generations["simulations"].sum()) if len(result.generations) else 0,
+            "resumed_from": result.resumed_from, "posterior_median": medians,
+            "posterior": summary.to_dict(orient="records"), "predictive": result.predictive.to_dict(orient="records"),
+            "spec": spec.model_dump(mode="json")}
+    write_text_atomic(f / "calibration.json", strict_json(data))

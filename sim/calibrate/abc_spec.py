@@ -44,7 +44,7 @@ from ..evidence.targets import EVIDENCE
 from ..scenario import KeyProblem, ScenarioError, describe_errors, read_toml
 from .spec import check_parameters
 
-__all__ = ["AbcBudget", "AbcSpec", "load_abc_calibration", "calibration_method"]
+__all__ = ["AbcBudget", "AbcSpec", "CALIBRATION_METHODS", "load_abc_calibration", "calibration_method"]
 
 
 class _Strict(BaseModel):
@@ -107,11 +107,26 @@ class AbcSpec(_Strict):
         return t
 
 
+CALIBRATION_METHODS = ("differential_evolution", "abc_smc")
+"""The ``method`` of a calibration file: differential evolution (:mod:`sim.calibrate.spec`,
+the default) or ABC-SMC (this module)."""
+
+
 def calibration_method(path: str | Path) -> str:
-    """The ``method`` a calibration file names (``differential_evolution`` when absent)."""
+    """The ``method`` a calibration file names (``differential_evolution`` when absent).
+
+    Raises
+    ------
+    ScenarioError
+        If the file cannot be read, or names another method (the message names the file
+        and the allowed values).
+    """
     raw = read_toml(Path(path))
     method = raw.get("method", "differential_evolution")
-    return method if isinstance(method, str) else repr(method)
+    if method not in CALIBRATION_METHODS:
+        raise ScenarioError(f"{path}: method = {method!r}: unknown calibration method; allowed: "
+                            + ", ".join(CALIBRATION_METHODS))
+    return method
 
 
 def load_abc_calibration(path: str | Path) -> tuple[AbcSpec, Path]:

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import tomli_w
 from scipy import optimize
 
 from ..experiments.evaluators import Evaluator, make_evaluator, map_ordered
@@ -33,6 +32,7 @@ from ..results import file_in_the_way
 from ..results.atomic import write_text_atomic
 from ..runner import run
 from ..scenario import Scenario, ScenarioError, load_scenario, with_overrides
+from .fitted import write_fitted
 from .spec import TARGET_RANGE, CalibrationSpec, load_calibration
 
 __all__ = ["CalibrationResult", "CalibrationExistsError", "calibrate", "metrics_of", "evaluate", "check_table",
@@ -365,24 +365,8 @@ def _write(result: CalibrationResult, folder: Path, base_path: Path) -> Calibrat
         "check": result.check.to_dict(orient="records"), "versions": versions(), "git_commit": git_commit(),
     }
     result.history.to_parquet(folder / "history.parquet", index=False)
-    fitted_sc = _scenario_at(load_scenario(base_path), list(result.fitted), np.array(list(result.fitted.values())))
-    dump = fitted_sc.model_dump(mode="json", by_alias=True)
-    # relative to the fitted file, so that the results folder can move with the project
-    doc: dict[str, Any] = {"extends": os.path.relpath(base_path.resolve(), folder.resolve()),
-                           "name": f"{spec.name}_fitted"}
-    for key in result.fitted:
-        parts = key.split(".")
-        node = dump
-        for p in parts[:-1]:
-            node = node[p]
-        # a parameter of a distribution: write the whole distribution, so it stands alone
-        path, value = (parts[:-1], node) if isinstance(node, dict) and "dist" in node else (parts, node[parts[-1]])
-        target = doc
-        for p in path[:-1]:
-            target = target.setdefault(p, {})
-        target[path[-1]] = value
-    text = f"# Fitted by giftsim calibrate ({spec.name}): loss {result.loss:.4g}\n" + tomli_w.dumps(doc)
-    (folder / "fitted.toml").write_text(text)
+    write_fitted(base_path, folder, result.fitted, f"{spec.name}_fitted",
+                 f"Fitted by giftsim calibrate ({spec.name}): loss {result.loss:.4g}")
     write_text_atomic(folder / "calibration.json", strict_json(data))  # an undefined (NaN) fitted mean is null
     return CalibrationResult(spec=spec, fitted=result.fitted, loss=result.loss, check=result.check,
                              history=result.history, folder=folder, evaluations=result.evaluations,

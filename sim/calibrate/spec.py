@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError, field_validator
 
@@ -114,6 +115,8 @@ class CalibrationSpec(_Strict):
     name: ResultsName
     """Results go to ``results/calibrate/<name>/``."""
     description: str = ""
+    method: Literal["differential_evolution"] = "differential_evolution"
+    """scipy's differential evolution (the default; ``abc_smc`` files are :mod:`sim.calibrate.abc_spec`'s)."""
     base: str = Field(min_length=1)
     """The scenario to calibrate, relative to the calibration file."""
     parameters: Bounds = Field(min_length=1)
@@ -167,6 +170,9 @@ def load_calibration(path: str | Path) -> tuple[CalibrationSpec, Path]:
     """
     path = Path(path)
     raw = read_toml(path)
+    if raw.get("method") == "abc_smc":
+        raise ScenarioError(f"{path}: method = 'abc_smc': an ABC calibration file, read by "
+                            "sim.calibrate.abc_spec.load_abc_calibration (giftsim calibrate and check take both kinds)")
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:

@@ -17,24 +17,40 @@ __all__ = ["add_parser", "main"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add the ``calibrate`` subcommand to ``sub``."""
     p = sub.add_parser(
-        "calibrate", help="fit scenario parameters to target figures (differential evolution)",
-        description="Fit the [parameters] of CALIBFILE to its [targets] with scipy's differential "
-        "evolution, every point run with the same seeds; write calibration.json, history.parquet "
-        "and fitted.toml to results/calibrate/<name>/ and print the fit.",
+        "calibrate", help="fit scenario parameters to target figures (differential evolution or ABC-SMC)",
+        description="Fit the [parameters] of CALIBFILE to its [targets]: with scipy's differential "
+        "evolution, every point run with the same seeds (calibration.json, history.parquet, fitted.toml), or, "
+        "for a file with method = \"abc_smc\", by ABC-SMC against published figures (history.db, "
+        "posterior.parquet, generations.parquet, predictive.parquet, fitted.toml with the posterior medians, "
+        "plots/, calibration.json; a stopped ABC calibration resumes after its last finished generation). "
+        "Results go to results/calibrate/<name>/.",
     )
     p.add_argument("calibfile", help="calibration TOML file, e.g. scenarios/calibrate_plausibility.toml")
     p.add_argument("--workers", type=int, default=1, help="processes evaluating points in parallel (default 1)")
     p.add_argument("--out", help="output folder (default results/calibrate/<name>); a batch folder, or a "
                    "folder holding anything but a calibration, is refused")
     p.add_argument("--force", action="store_true",
-                   help="replace an earlier calibration in the output folder (refused without it)")
+                   help="replace an earlier calibration in the output folder (refused without it; a stopped ABC "
+                   "calibration of the same file resumes without it)")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run ``giftsim calibrate`` with parsed ``args``; returns the exit code."""
+    """Run ``giftsim calibrate`` with parsed ``args``: an ABC file (``method = "abc_smc"``)
+    by ABC-SMC (:mod:`sim.cli.calibrate_abc`), else by differential evolution; returns the
+    exit code."""
+    from ..calibrate.abc_spec import calibration_method
+
     expect_kind(args.calibfile, "calibration")
     refuse_out_below_a_file(args.out, "calibration")
+    if calibration_method(args.calibfile) == "abc_smc":
+        from .calibrate_abc import abc_main
+
+        return abc_main(args)
+    return _differential_evolution(args)
+
+
+def _differential_evolution(args: argparse.Namespace) -> int:
     evaluator = evaluator_from_args(args)
     with console.status("calibrating (differential evolution)..."):
         res = calibrate(args.calibfile, evaluator=evaluator, out=args.out, force=args.force)

@@ -13,6 +13,7 @@ from ..batch.estimate import RunCost, measure_run_cost, runs_left
 from ..batch.executors import default_workers
 from ..batch.plan import FULL_CHECK_POINTS, Plan
 from ..calibrate import load_calibration
+from ..calibrate.abc_spec import calibration_method, load_abc_calibration
 from ..graph import check_graph_file
 from ..scenario import load_scenario
 from .common import ExitCode, console, file_kind
@@ -64,10 +65,13 @@ def main(args: argparse.Namespace) -> int:
         try:
             kind = file_kind(f)
             if kind == "calibration":
-                spec, folder = load_calibration(f)
+                abc = calibration_method(f) == "abc_smc"
+                spec, folder = (load_abc_calibration if abc else load_calibration)(f)
                 load_scenario(folder / spec.base, checks=(check_graph_file,))
+                how = (f" by ABC-SMC ({spec.budget.population_size} particles a generation, at most "
+                       f"{spec.budget.max_generations} generations)" if abc else "")
                 console.print(f"OK {escape(str(f))}: calibration of {len(spec.parameters)} parameters to "
-                              f"{len(spec.targets)} targets")
+                              f"{len(spec.targets)} targets{how}", soft_wrap=True)
             elif kind == "batch":
                 plan = describe_batch(f, args.max_runs)
                 every = plan.n_points <= FULL_CHECK_POINTS

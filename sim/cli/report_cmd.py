@@ -26,8 +26,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Run ``giftsim report`` with parsed ``args``; returns the exit code."""
+    from pathlib import Path
+
     from ..report import write_report
 
+    folder = Path(args.folder)
+    if (folder / "calibration.json").is_file() and not (folder / "plan.json").exists():
+        plots = sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []
+        where = (f"its plots are {', '.join(str(p) for p in plots)}" if plots
+                 else "giftsim calibrate printed its fit, and calibration.json holds it")
+        raise ValueError(f"{folder}: a calibration folder, not a batch folder: giftsim report reads batches; {where}")
     with console.status("writing report"):
         outcome = write_report(args.folder, out=args.out)
     print_sign_comparisons(args.folder)  # a batch with uncertainty or robustness

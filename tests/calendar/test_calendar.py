@@ -329,3 +329,12 @@ def test_yearly_occasions_without_the_yearly_switch_are_refused(tmp_path):
     write(tmp_path, "c.toml", p.read_text().replace("[[calendar.occasions]]", "[calendar]\nyearly = true\n"
                                                      "[[calendar.occasions]]"))
     assert load_scenario(p).calendar.occasions[0].name == "520"
+
+
+def test_lunar_dates_are_computed_once_per_process():
+    # lunar-python's solar-term arithmetic was half of a WeChat launch run (docs/performance.md);
+    # every run of a batch or calibration asks for the same few dates
+    lunar_to_solar.cache_clear()
+    first = lunar_to_solar(2031, 1, 1)
+    assert lunar_to_solar(2031, 1, 1) is first and lunar_to_solar.cache_info().hits == 1
+    assert first == dt.date(2031, 1, 23)
