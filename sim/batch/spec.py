@@ -180,7 +180,7 @@ class Sample(_Strict):
 DEFAULT_ROBUSTNESS: dict[str, tuple[float, float]] = {
     "policy.ad_annoyance": (0.005, 0.1),
     "policy.push.annoyance": (0.5, 2.0),
-    "merchants.brand.fixed_cost_per_week": (10.0, 100.0),
+    "merchants.brand.fixed_cost_per_week": (65.0, 146.0),  # calibrated: its 90% posterior interval
     "merchants.sme.fixed_cost_per_week": (2.0, 20.0),
     "merchants.white_label.fixed_cost_per_week": (1.0, 10.0),
 }

@@ -72,6 +72,17 @@ _ASSUMPTION = re.compile(r"\bassumptions?\b", re.I)
 _SOURCED = re.compile(r"domain\.md|evidence\.md|\bet al\.|\b(?:18|19|20)\d\d\b|\bissue #?\d+|\bsource:", re.I)
 
 
+CALIBRATED_KEYS: dict[str, str] = {
+    "merchants.brand.fixed_cost_per_week": (
+        "Brands' 85: calibrated, the posterior median of the ABC-SMC of scenarios/calibrate_market.toml "
+        "against WeChat Channels' 15% brand share of GMV (Huajin Securities, 2023; docs/evidence.md), 90% "
+        "posterior interval 65-146, prior uniform 10-200 (before: 40, an assumption)."),
+}
+"""Keys of a kind's table whose default for that kind is calibrated while the field's shared
+docstring speaks for every kind: key -> the note added to the key's row (its basis is then
+``calibrated``)."""
+
+
 def parameter_basis(key: str, doc: str) -> str:
     """The basis of a key's default, one of :data:`BASES`.
 
@@ -86,6 +97,8 @@ def parameter_basis(key: str, doc: str) -> str:
         return "lever"
     if any(fnmatch.fnmatchcase(key, p) for p in SETTING_KEYS):
         return "setting"
+    if key in CALIBRATED_KEYS:
+        return "calibrated"
     for basis, pattern in (("calibrated", _CALIBRATED), ("assumption", _ASSUMPTION), ("sourced", _SOURCED)):
         if pattern.search(doc):
             return basis
@@ -167,7 +180,8 @@ def _rows(model: type[BaseModel], instance: BaseModel | None, prefix: str) -> li
             rows += _rows(type(sub), sub, key + ".")
             continue
         shown = "(required)" if field.is_required() and not known else _fmt_default(default)
-        rows.append((key, _allowed(field), shown, _doc(field)))
+        note = CALIBRATED_KEYS.get(key)
+        rows.append((key, _allowed(field), shown, _doc(field) + (" " + note if note else "")))
     return rows
 
 

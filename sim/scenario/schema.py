@@ -503,8 +503,8 @@ class MerchantTypeConfig(_Strict):
     unit_cost_share: Annotated[StrictFloat, Field(ge=0.0, lt=1.0)] = 0.6
     """Cost of goods as a share of price (assumption; range 0.3-0.8)."""
     fixed_cost_per_week: NonNeg = 50.0
-    """Cost of keeping a shop open, RMB per week (assumption: 40 brands, 8 small and medium,
-    4 white-label, 50 a new kind; range 0-200)."""
+    """Cost of keeping a shop open, RMB per week (brands 85, fitted to a published figure: see their row;
+    assumption: 8 small and medium, 4 white-label, 50 a new kind; range 0-200)."""
     initial_stock: StrictInt = Field(default=20, ge=0)
     """Units in stock on the first day (assumption: 50 brands, 20 the others; range 5-200)."""
     reorder_point: StrictInt = Field(default=5, ge=0)
@@ -599,7 +599,7 @@ class MerchantConfig(_Strict):
     brand: Annotated[MerchantTypeConfig, _PartialTable()] = MerchantTypeConfig(
         count=4, joined_at_start=0.5, price=LogNormal(median=300.0, sigma=0.6),
         quality=Beta(a=8.0, b=2.0), appeal=Constant(value=1.5),
-        followers=LogNormal(median=100_000.0, sigma=1.0), fixed_cost_per_week=40.0,
+        followers=LogNormal(median=100_000.0, sigma=1.0), fixed_cost_per_week=85.0,
         initial_stock=50, restock_quantity=50, return_rate=0.2,
         segment="brand", head=True, colour="#1d3557",
     )
