@@ -62,11 +62,14 @@ def label(outcome: str) -> str:
 
 
 def _is_share(outcome: str) -> bool:
-    return OUTCOME_RANGE.get(outcome) == (0.0, 1.0)
+    """A share or rate in [0, 1], printed in percent (HHI and Gini, also in [0, 1], are indices)."""
+    return OUTCOME_RANGE.get(outcome) == (0.0, 1.0) and outcome.endswith(("_share", "_rate"))
 
 
 def _number(x: float) -> str:
     a = abs(x)
+    if a == 0:
+        return "0"
     if a >= 100:
         return f"{x:,.0f}"
     if a >= 10:
@@ -77,9 +80,9 @@ def _number(x: float) -> str:
 
 
 def format_value(outcome: str, x: float) -> str:
-    """A value as the tables print it: a share in percent with one decimal (``5.2%``), a
-    number >= 100 with thousands separators and no decimals, smaller ones with 1 to 3
-    decimals; ``-`` for NaN."""
+    """A value as the tables print it: a share or rate (a ``*_share`` or ``*_rate`` outcome in
+    [0, 1]) in percent with one decimal (``5.2%``), a number >= 100 with thousands separators
+    and no decimals, smaller ones with 1 to 3 decimals, 0 as ``0``; ``-`` for NaN."""
     if x is None or math.isnan(x):
         return "-"
     return f"{100 * x:.1f}%" if _is_share(outcome) else _number(x)
@@ -108,19 +111,27 @@ def sign_sentence(row: pd.Series, robustness: bool) -> str:
     hi])"`` (``less`` when lower is the most frequent sign, ``the same <outcome> as`` when
     no difference is; the share is rounded to a whole percent), then, with ``robustness``
     (the batch ran robustness ends): ``"; flips at KEY = VALUE, ..."`` from the row's
-    ``flips_at``, or ``"; robust to the unsourced parameters"``. A comparison without a
-    defined difference reads ``"<point> against <reference>: <outcome> undefined"``.
+    ``flips_at``, or ``"; robust to the unsourced parameters"``. When two signs are equally
+    frequent: ``"<point> against <reference>: <outcome> higher in 50% of draws and lower in
+    50%, no clear sign (difference ...)"``. A comparison without a defined difference reads
+    ``"<point> against <reference>: <outcome> undefined"``.
     """
     point, ref, outcome = str(row["point_name"]), str(row["reference"]), str(row["outcome"])
     hi, lo, unit = float(row["p_higher"]), float(row["p_lower"]), str(row["unit"])
     noun = label(outcome)
     if math.isnan(hi):
         return f"{point} against {ref}: {noun} undefined"
-    word, p = max((("more", hi), ("less", lo), ("same", 1.0 - hi - lo)), key=lambda wp: wp[1])
-    what = f"the same {noun} as" if word == "same" else f"{word} {noun} than"
+    ranked = sorted((("more", hi), ("less", lo), ("same", 1.0 - hi - lo)), key=lambda wp: -wp[1])
+    (word, p), (second, p2) = ranked[0], ranked[1]
     diff = format_difference(outcome, float(row["mean"]))
     diff += _interval(outcome, float(row["lo"]), float(row["hi"]), format_difference)
-    text = f"{point} gives {what} {ref} in {p:.0%} of {unit}s (difference {diff})"
+    if p == p2:  # a tie: no sign is the most frequent
+        shares = {"more": "higher", "less": "lower", "same": "equal"}
+        text = (f"{point} against {ref}: {noun} {shares[word]} in {p:.0%} of {unit}s and {shares[second]} in "
+                f"{p2:.0%}, no clear sign (difference {diff})")
+    else:
+        what = f"the same {noun} as" if word == "same" else f"{word} {noun} than"
+        text = f"{point} gives {what} {ref} in {p:.0%} of {unit}s (difference {diff})"
     if robustness:
         flips = str(row["flips_at"] or "")
         text += f"; flips at {flips}" if flips else "; robust to the unsourced parameters"

@@ -96,6 +96,10 @@ def test_sign_sentence_from_a_hand_made_comparison():
     assert sign_sentence(same, robustness=False) == (
         "douyin_style gives the same users who muted as wechat_gift_launch in 100% of replicates "
         "(difference 0.0 pp [0.0 pp, 0.0 pp])")
+    tie = _row(outcome="active_merchants", mean=0.0, lo=-3.8, hi=3.8, p_higher=0.5, p_lower=0.5)
+    assert sign_sentence(tie, robustness=False) == (
+        "douyin_style against wechat_gift_launch: merchants on the platform at the end higher in 50% of draws and "
+        "lower in 50%, no clear sign (difference 0 [-3.80, +3.80])")
     undefined = _row(mean=math.nan, lo=math.nan, hi=math.nan, p_higher=math.nan, p_lower=math.nan)
     assert sign_sentence(undefined, robustness=True) == "douyin_style against wechat_gift_launch: gifts sent undefined"
 
@@ -108,6 +112,7 @@ def test_comparison_lines_follow_the_outcomes_asked_for_then_the_points():
                                              "- b gives more gifts sent than wechat_gi"]
     assert comparison_lines(table, ["gmv_rmb"], robustness=False) == ""
     assert format_value("adoption_share", 0.0518) == "5.2%" and format_value("gmv_rmb", 21004.4) == "21,004"
+    assert format_value("hhi", 0.0598) == "0.060" and format_value("mini_program_merchants", 0.0) == "0"
 
 
 def test_the_documents_blocks_are_its_answer_batches_each_with_uncertainty():
