@@ -10,7 +10,8 @@ byte. Options of a block: ``compare=OUTCOME,...`` limits its sentences to those 
 
 Exit codes: 0 done; 2 bad input (a malformed or unknown block, a bad batch file, a results
 folder holding a different batch: move it away or give ``--results``); 3 a batch had failed
-runs (the document is not rewritten).
+runs (the document is not rewritten); 4 results cannot be written; 130 interrupted
+(finished runs are kept: the same command resumes them).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..batch import BatchExistsError, load_results, plan_batch, run_batch
+from ..results import ResultsError
 from ..results.atomic import write_text_atomic
 from ..scenario import ScenarioError
 from .answers import render_answer
@@ -149,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
+    except ResultsError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 4
+    except KeyboardInterrupt:
+        print("interrupted; finished runs are kept, the same command resumes them", file=sys.stderr)
+        return 130
     total = sum(t.seconds for t in timings)
     print(f"{args.doc}: {len(timings)} blocks remade in {total:.0f} s", file=sys.stderr)
     return 0

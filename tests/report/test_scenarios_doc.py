@@ -122,9 +122,12 @@ def test_the_documents_blocks_are_its_answer_batches_each_with_uncertainty():
     names = [b.name for b in blocks]
     assert names == ["launch_policies", "commercial_share_sweep", "push_and_sharing", "gift_entry",
                      "platform_styles", "three_years"]
-    for name in names:
+    for block in blocks:
+        name = block.name
         spec, _ = load_batch(ROOT / "scenarios" / f"{name}.toml")
         assert spec.name == name
+        assert set(block.options) <= {"compare"}, name
+        assert set(block.options.get("compare", "gifts_sent").split(",")) <= set(spec.outcomes), name
         u = uncertainty_of(spec)
         assert u is not None and u.posterior == "shipped" and u.draws == 20, name
         assert robustness_of(spec) == DEFAULT_ROBUSTNESS, name
