@@ -9,7 +9,8 @@ is resumed, finished runs kept), then the block's body becomes the batch's answe
 byte. Options of a block: ``compare=OUTCOME,...`` limits its sentences to those outcomes.
 
 Exit codes: 0 done; 2 bad input (a malformed or unknown block, a bad batch file, a results
-folder holding a different batch: move it away or give ``--results``); 3 a batch had failed
+folder holding a different batch: move it away, give ``--set-aside`` to have it renamed
+``NAME.old-TIME``, or ``--results``); 3 a batch had failed
 runs (the document is not rewritten); 4 results cannot be written; 130 interrupted
 (finished runs are kept: the same command resumes them).
 """
@@ -61,16 +62,20 @@ def folder_state(folder: Path, run_ids: list[str]) -> str:
     return "complete" if done else "incomplete"
 
 
-def ensure_batch(batch_file: Path, results_root: Path, workers: int | None) -> tuple[Path, BatchTiming]:
+def ensure_batch(batch_file: Path, results_root: Path, workers: int | None,
+                 set_aside: bool = False) -> tuple[Path, BatchTiming]:
     """Run ``batch_file`` into ``results_root/<name>`` unless complete there (resuming an
-    interrupted one); returns the folder and the timing.
+    interrupted one); returns the folder and the timing. With ``set_aside``, a folder
+    holding a different batch is renamed ``<name>.old-<UTC time>`` (nothing is deleted)
+    and the batch runs afresh.
 
     Raises
     ------
     sim.scenario.ScenarioError
         A bad batch file.
     BatchExistsError
-        The folder holds a different batch (another batch file, or draws from another posterior).
+        The folder holds a different batch (another batch file, or draws from another
+        posterior) and ``set_aside`` is False.
     RuntimeError
         Runs failed (their errors are in the folder's ``failures.jsonl``).
     """
@@ -78,9 +83,15 @@ def ensure_batch(batch_file: Path, results_root: Path, workers: int | None) -> t
     plan = plan_batch(batch_file)
     folder = results_root / plan.spec.name
     state = folder_state(folder, [r.run_id for r in plan.runs])
+    if state == "different" and set_aside:
+        old = folder.with_name(f"{folder.name}.old-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+        folder.rename(old)
+        print(f"{folder}: held another version of the batch; moved to {old}", file=sys.stderr)
+        state = "missing"
     if state == "different":
         raise BatchExistsError(f"{folder}: holds a different batch than {batch_file} (another batch file or "
-                               "posterior); move it away, or give --results DIR for the document's batches")
+                               "posterior); move it away, give --set-aside to have it renamed, or --results DIR "
+                               "for the document's batches")
     if state != "complete":
         outcome = run_batch(batch_file, out=folder, workers=workers, resume=state == "incomplete")
         if outcome.failed:
@@ -90,9 +101,10 @@ def ensure_batch(batch_file: Path, results_root: Path, workers: int | None) -> t
     return folder, BatchTiming(plan.spec.name, plan.n_runs, kept, time.perf_counter() - start)
 
 
-def _renderer(batch_file: Path, results_root: Path, workers: int | None, timings: list[BatchTiming]):
+def _renderer(batch_file: Path, results_root: Path, workers: int | None, set_aside: bool,
+              timings: list[BatchTiming]):
     def render(block: Block) -> str:
-        folder, timing = ensure_batch(batch_file, results_root, workers)
+        folder, timing = ensure_batch(batch_file, results_root, workers, set_aside)
         timings.append(timing)
         print(f"{timing.name}: {timing.runs} runs, {timing.state}, {timing.seconds:.0f} s", file=sys.stderr)
         results = load_results(folder)
@@ -103,7 +115,7 @@ def _renderer(batch_file: Path, results_root: Path, workers: int | None, timings
 
 
 def regenerate(doc: Path, scenarios_dir: Path, results_root: Path, workers: int | None = None,
-               only: set[str] | None = None) -> list[BatchTiming]:
+               only: set[str] | None = None, set_aside: bool = False) -> list[BatchTiming]:
     """Rewrite ``doc``'s generated blocks from the batches ``scenarios_dir/<name>.toml``
     (run or resumed into ``results_root/<name>`` as needed); blocks not in ``only`` (when
     given) are kept as they are. The document is written once, atomically, after every
@@ -124,7 +136,7 @@ def regenerate(doc: Path, scenarios_dir: Path, results_root: Path, workers: int 
         if only is not None and name not in only:
             render[name] = lambda blk, t=text: t[blk.body_start:blk.body_end]
         else:
-            render[name] = _renderer(batch_file, results_root, workers, timings)
+            render[name] = _renderer(batch_file, results_root, workers, set_aside, timings)
     new = replace_blocks(text, render, str(doc))
     if new != text:
         write_text_atomic(doc, new)
@@ -133,7 +145,7 @@ def regenerate(doc: Path, scenarios_dir: Path, results_root: Path, workers: int 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m sim.report.scenarios_doc DOC [--scenarios DIR] [--results DIR] [--workers N]
-    [--only NAME ...]``; returns the exit code."""
+    [--only NAME ...] [--set-aside]``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m sim.report.scenarios_doc",
                                      description="Remake docs/scenarios.md's generated blocks from their batches.")
     parser.add_argument("doc", type=Path, help="the document (docs/scenarios.md)")
@@ -141,10 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=Path("results"), help="batch folders' root")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     parser.add_argument("--only", nargs="+", default=None, metavar="NAME", help="remake only these blocks")
+    parser.add_argument("--set-aside", action="store_true",
+                        help="rename a results folder holding another version of a batch to NAME.old-TIME and rerun")
     args = parser.parse_args(argv)
     try:
         timings = regenerate(args.doc, args.scenarios, args.results, args.workers,
-                             set(args.only) if args.only else None)
+                             set(args.only) if args.only else None, args.set_aside)
     except (DocBlockError, ScenarioError, BatchExistsError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

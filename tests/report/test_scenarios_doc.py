@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import pytest
 
-from sim.batch import DEFAULT_ROBUSTNESS, load_batch
+from sim.batch import DEFAULT_ROBUSTNESS, load_batch, plan_batch
 from sim.batch.uncertainty import robustness_of, uncertainty_of
 from sim.report.answers import comparison_lines, format_value, sign_sentence
 from sim.report.doc_blocks import DocBlockError, find_blocks, replace_blocks
@@ -172,3 +172,9 @@ def test_regenerate_runs_a_missing_batch_keeps_a_complete_one_and_refuses_a_diff
     assert main([str(doc), "--scenarios", str(scen), "--results", str(results), "--workers", "1"]) == 2
     assert "holds a different batch" in capsys.readouterr().err
     assert doc.read_text() == text
+    # --set-aside: the old folder renamed (kept whole), the new batch run, the block remade
+    assert main([str(doc), "--scenarios", str(scen), "--results", str(results), "--workers", "1", "--set-aside"]) == 0
+    old = [p for p in results.iterdir() if p.name.startswith("answer.old-")]
+    assert len(old) == 1 and folder_state(old[0], [r.run_id for r in plan_batch(scen / "answer.toml").runs]) == "different"
+    assert folder_state(results / "answer", [r.run_id for r in plan_batch(scen / "answer.toml").runs]) == "complete"
+    assert doc.read_text() != text and doc.read_text().startswith("Intro.\n<!-- generated: answer -->\nMean")
