@@ -26,19 +26,19 @@ def batch_file(tmp_path, body, name="b"):
 
 
 def test_launch_policies_plan():
-    """The README's main job: both policies x 20 posterior draws x 2 replicates, plus the
-    default robustness ends (5 parameters x 2 ends) x 2 replicates: 2 x 30 x 2 runs; run
-    (draw d, replicate r) has the seed SeedSequence(20241219, spawn_key=(2 d + r,)) at both
+    """The README's main job: both policies x 20 posterior draws x 5 replicates, plus the
+    default robustness ends (5 parameters x 2 ends) x 5 replicates: 2 x 30 x 5 runs; run
+    (draw d, replicate r) has the seed SeedSequence(20241219, spawn_key=(5 d + r,)) at both
     points (common random numbers across points)."""
     plan = plan_batch(ROOT / "scenarios" / "launch_policies.toml")
     assert [p.name for p in plan.points] == ["wechat_gift_launch", "douyin_style"]
-    assert len(plan.conditions) == 30 and len(plan.runs) == 120
+    assert len(plan.conditions) == 30 and len(plan.runs) == 300
     seeds = [r.seed for r in plan.runs]
-    assert seeds[:60] == seeds[60:]
-    assert len(set(seeds)) == 40 and all(0 <= s < 2**63 for s in seeds)
-    # run 3: point 0, condition 1 (draw 1), replicate 1 -> spawn key (1 x 2 + 1,)
-    state = np.random.SeedSequence(20241219, spawn_key=(3,)).generate_state(2, np.uint32)
-    assert plan.runs[3].seed == ((int(state[0]) << 32) | int(state[1])) >> 1
+    assert seeds[:150] == seeds[150:]
+    assert len(set(seeds)) == 100 and all(0 <= s < 2**63 for s in seeds)
+    # run 8: point 0, condition 1 (draw 1), replicate 3 -> spawn key (1 x 5 + 3,)
+    state = np.random.SeedSequence(20241219, spawn_key=(8,)).generate_state(2, np.uint32)
+    assert plan.runs[8].seed == ((int(state[0]) << 32) | int(state[1])) >> 1
 
 
 def test_market_scale_plans_both_policies_at_three_sizes_with_pools_per_capita():
