@@ -82,11 +82,11 @@ def test_scenario_runs_a_few_steps(path: Path):
 def test_batch_plans_and_its_first_point_runs(path: Path):
     spec, folder = load_batch(path)
     plan = make_plan(spec, folder, str(path), check="none")
-    assert plan.n_points >= 1 and plan.n_runs == plan.n_points * spec.replicates
+    # conditions: the parameter draws and robustness ends of a batch with uncertainty (none: 1 each)
+    assert plan.n_points >= 1 and plan.n_runs == plan.n_points * spec.replicates * max(1, len(plan.conditions))
     first = plan.runs[0]
     assert first.point == 0 and first.replicate == 0
-    point = plan.points[0]
-    step_a_few(point.scenario, seed=first.seed)
+    step_a_few(plan.run_scenario(0, first.condition), seed=first.seed)
 
 
 @pytest.mark.parametrize("path", _ids("calibration"))

@@ -26,14 +26,19 @@ def batch_file(tmp_path, body, name="b"):
 
 
 def test_launch_policies_plan():
+    """The README's main job: both policies x 20 posterior draws x 5 replicates, plus the
+    default robustness ends (5 parameters x 2 ends) x 5 replicates: 2 x 30 x 5 runs; run
+    (draw d, replicate r) has the seed SeedSequence(20241219, spawn_key=(5 d + r,)) at both
+    points (common random numbers across points)."""
     plan = plan_batch(ROOT / "scenarios" / "launch_policies.toml")
     assert [p.name for p in plan.points] == ["wechat_gift_launch", "douyin_style"]
-    assert len(plan.runs) == 20
+    assert len(plan.conditions) == 30 and len(plan.runs) == 300
     seeds = [r.seed for r in plan.runs]
-    assert len(set(seeds)) == 20 and all(0 <= s < 2**63 for s in seeds)
-    # SeedSequence(20241219, spawn_key=(0, 3)).generate_state(2, uint32) = [376263130, 2529022216]
-    # -> ((376263130 << 32) | 2529022216) >> 1 (worked out once by hand, pasted as a literal)
-    assert plan.runs[3].seed == 808018920284809348
+    assert seeds[:150] == seeds[150:]
+    assert len(set(seeds)) == 100 and all(0 <= s < 2**63 for s in seeds)
+    # run 8: point 0, condition 1 (draw 1), replicate 3 -> spawn key (1 x 5 + 3,)
+    state = np.random.SeedSequence(20241219, spawn_key=(8,)).generate_state(2, np.uint32)
+    assert plan.runs[8].seed == ((int(state[0]) << 32) | int(state[1])) >> 1
 
 
 def test_market_scale_plans_both_policies_at_three_sizes_with_pools_per_capita():

@@ -160,7 +160,8 @@ def _shipped_batches() -> list[Path]:
 
 
 def _short_copy(batch: Path, tmp: Path) -> Path:
-    """The batch with one replicate (a sampled design at its smallest n), its scenario
+    """The batch with one replicate (a sampled design at its smallest n; one parameter draw
+    and no robustness ends for a batch with uncertainty: one run per point), its scenario
     paths made absolute (the scenarios run in full: about 0.1 s a run)."""
     raw = tomllib.loads(batch.read_text(encoding="utf-8"))
 
@@ -168,6 +169,9 @@ def _short_copy(batch: Path, tmp: Path) -> Path:
         return str((batch.parent / rel).resolve())
 
     raw["replicates"] = 1
+    if raw.get("uncertainty") == "posterior":
+        raw["uncertainty"] = {"posterior": "shipped", "draws": 1}
+    raw.pop("robustness", None)
     if "sample" in raw:
         raw["sample"]["n"] = 2 if raw["sample"]["method"] == "sobol" else 3
     if "base" in raw:

@@ -78,7 +78,7 @@ def test_bad_graph_file_is_input_error(tmp_path):
 def test_check_validates_scenarios_and_batches(capsys):
     assert main(["check", "scenarios/wechat_gift_launch.toml", "scenarios/launch_policies.toml"]) == 0
     out = capsys.readouterr().out
-    assert "OK scenarios/launch_policies.toml: batch of 2 points x 10 replicates = 20 runs" in out
+    assert "OK scenarios/launch_policies.toml: batch of 2 points x 30 conditions x 5 replicates = 300 runs" in out
 
 
 def test_batch_command_prints_comparison_and_writes_tables(tmp_path, capsys):
