@@ -112,6 +112,11 @@ def condition_count(spec: BatchSpec) -> int:
     return (u.draws if u is not None else 1) + 2 * len(r)
 
 
+POSTERIOR_COLUMNS = ("weight", "generation", "distance")
+"""Columns of a posterior file that are not scenario keys: the importance weight, the
+generation and each particle's ABC distance (as ``giftsim calibrate`` writes them)."""
+
+
 def read_posterior(path: Path, source: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Read a posterior sample: its parameter columns, their values and the normalised
     weights, of its last generation (the ``generation`` column's largest value, if any).
@@ -140,7 +145,7 @@ def read_posterior(path: Path, source: str) -> tuple[list[str], np.ndarray, np.n
     except Exception as err:  # pyarrow's errors have no common base class worth naming
         raise ScenarioError(f"{where}: cannot be read as Parquet ({err})") from None
     cols = table.column_names
-    keys = [c for c in cols if c not in ("weight", "generation")]
+    keys = [c for c in cols if c not in POSTERIOR_COLUMNS]
     if "weight" not in cols or not keys:
         raise ScenarioError(f"{where}: needs a weight column and at least one parameter column (a dotted scenario "
                             f"key); it has {', '.join(cols) or 'no columns'}")

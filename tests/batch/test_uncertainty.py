@@ -327,3 +327,16 @@ def test_sigkill_mid_batch_with_uncertainty_then_resume_gives_the_uninterrupted_
     assert_same_tables(never.folder, killed)
     for f in ("comparisons.parquet", "robustness.parquet"):
         assert filecmp.cmp(never.folder / f, killed / f, shallow=False), f
+
+
+def test_a_calibrations_posterior_with_its_distance_column_is_read_and_the_shipped_one_too(tmp_path):
+    # giftsim calibrate writes a ``distance`` per particle: not a scenario key
+    path = tmp_path / "post.parquet"
+    pq.write_table(pa.table({"gifts.send_probability": [0.2, 0.4], "weight": [0.5, 0.5],
+                             "distance": [0.3, 0.1], "generation": [5, 5]}), path)
+    d = posterior_draws(path, 10, seed=1, source="b.toml")
+    assert d.keys == ("gifts.send_probability",)
+    from sim.evidence import POSTERIOR_FILE
+
+    shipped = posterior_draws(POSTERIOR_FILE, 5, seed=1, source="b.toml")
+    assert "distance" not in shipped.keys and "gifts.send_probability" in shipped.keys
