@@ -98,6 +98,9 @@ def _batch() -> dict[str, Any]:
 
     schema = _name_pattern(BatchSpec.model_json_schema())
     schema["properties"]["outcomes"]["items"] = {"enum": list(SUMMARY_KEYS)}
+    # the names a batch may give instead of a table (BatchSpec reads them as tables)
+    for key, name in (("uncertainty", "posterior"), ("robustness", "default")):
+        schema["properties"][key].setdefault("anyOf", []).append({"const": name})
     return _head(schema, "batch", "sim.batch.spec.BatchSpec")
 
 

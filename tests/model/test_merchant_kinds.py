@@ -112,13 +112,14 @@ def test_charts_show_a_new_kind_with_its_label_and_colour():
 
 # issue 14: ids moved with the new keys and defaults the dumped scenario holds (population:
 # pay_forward_days, response, monthly budget_period and budget; the [calendar] table; the
-# yearly calendar of wechat_gift_launch.toml; groups in red_envelope_2014.toml)
+# yearly calendar of wechat_gift_launch.toml; groups in red_envelope_2014.toml); issue 15: with the
+# calibrated defaults (pass-on, reciprocity, click-through, gifting chance, acceptance, brands' fixed cost)
 @pytest.mark.parametrize("file, rid", [
-    ("wechat_gift_launch.toml", "s7-f5f6561e372c"),
-    ("douyin_style.toml", "s7-bb34d7752ce2"),
-    ("red_envelope_2014.toml", "s7-598c6b3f8f6e"),  # [merchants.brand] / .sme / .white_label tables
-    ("onboarding_cap.toml", "s7-d5d6ed139d4b"),
-    ("classic/ic_facebook.toml", "s7-edbf07a8e63d"),
+    ("wechat_gift_launch.toml", "s7-b25792cfac27"),
+    ("douyin_style.toml", "s7-2426f3eb5cce"),
+    ("red_envelope_2014.toml", "s7-ba12b684a1ab"),  # [merchants.brand] / .sme / .white_label tables
+    ("onboarding_cap.toml", "s7-04410e4f5c87"),
+    ("classic/ic_facebook.toml", "s7-9ca59d960bf4"),
 ])
 def test_shipped_scenarios_load_as_before(file, rid):
     """Run ids (a hash of the dumped scenario) as before kinds were data: the role keys are
