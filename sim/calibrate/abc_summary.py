@@ -9,6 +9,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..evidence.quantities import weighted_quantile
+
 __all__ = ["weighted_quantile", "posterior_summary", "EDGE_SHARE", "PILE_UP_SHARE"]
 
 EDGE_SHARE = 0.05
@@ -19,24 +21,6 @@ PILE_UP_SHARE = 0.25
 """A parameter piles up at a bound when the posterior puts more than this weight in that
 bound's outer :data:`EDGE_SHARE` of the range (the prior puts 0.05 there): the best values
 may lie beyond the bound."""
-
-
-def weighted_quantile(values, weights, q: float) -> float:
-    """The ``q`` quantile (0..1) of ``values`` under ``weights`` (the inverse of the weighted
-    CDF: the smallest value whose cumulative weight reaches ``q`` of the total).
-
-    Raises
-    ------
-    ValueError
-        If ``values`` is empty or the lengths differ.
-    """
-    v = np.asarray(values, float)
-    w = np.asarray(weights, float)
-    if v.size == 0 or v.shape != w.shape:
-        raise ValueError(f"weighted_quantile: {v.size} values and {w.size} weights; allowed: as many, at least one")
-    order = np.argsort(v, kind="stable")
-    cw = np.cumsum(w[order])
-    return float(v[order][min(int(np.searchsorted(cw, q * cw[-1])), len(v) - 1)])
 
 
 def _position(x: np.ndarray, lo: float, hi: float, log: bool) -> np.ndarray:

@@ -226,3 +226,21 @@ def brand_share_last_year_parts(result, days: int = 365) -> tuple[float, float]:
             & (g["step_settled"].to_numpy() >= first))
     price, merchant = g["price"].to_numpy()[keep], merchant[keep]
     return float(price[is_brand[merchant]].sum()), float(price.sum())
+
+
+def weighted_quantile(values, weights, q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values`` under ``weights`` (the inverse of the weighted
+    CDF: the smallest value whose cumulative weight reaches ``q`` of the total).
+
+    Raises
+    ------
+    ValueError
+        If ``values`` is empty or the lengths differ.
+    """
+    v = np.asarray(values, float)
+    w = np.asarray(weights, float)
+    if v.size == 0 or v.shape != w.shape:
+        raise ValueError(f"weighted_quantile: {v.size} values and {w.size} weights; allowed: as many, at least one")
+    order = np.argsort(v, kind="stable")
+    cw = np.cumsum(w[order])
+    return float(v[order][min(int(np.searchsorted(cw, q * cw[-1])), len(v) - 1)])

@@ -3,7 +3,7 @@ and the calibration's posterior, diagnostics and predictive checks when they exi
 
 Regenerate with::
 
-    python -m sim.evidence.report docs/evidence.md [--replicates 4] [--calibration results/calibrate/evidence]
+    python -m sim.evidence.report docs/evidence.md [--replicates 20] [--calibration results/calibrate/evidence]
 
 The plots go to ``img/evidence/`` beside the Markdown file.
 """
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .plots import bands_plot, marginals_plot, pairs_plot, predictive_plot
+from .quantities import weighted_quantile
 from .table import evidence_table
 from .targets import EVIDENCE, NOT_EXPRESSIBLE
 
@@ -65,19 +66,13 @@ def _quantity_lines() -> list[str]:
     return lines
 
 
-def _weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    order = np.argsort(x)
-    cw = np.cumsum(w[order])
-    return float(x[order][min(np.searchsorted(cw, q * cw[-1]), x.size - 1)])
-
-
 def _posterior_lines(posterior: pd.DataFrame, keys: list[str]) -> list[str]:
     w = posterior["weight"].to_numpy(float)
     lines = ["| parameter | weighted mean | 5% | 50% | 95% |", "|---|---|---|---|---|"]
     for k in keys:
         x = posterior[k].to_numpy(float)
         lines.append(f"| `{k}` | {_num(float(np.average(x, weights=w)))} | "
-                     + " | ".join(_num(_weighted_quantile(x, w, q)) for q in (0.05, 0.5, 0.95)) + " |")
+                     + " | ".join(_num(weighted_quantile(x, w, q)) for q in (0.05, 0.5, 0.95)) + " |")
     return lines
 
 
@@ -171,8 +166,12 @@ def render(table: pd.DataFrame, doc: Path, calibration: Path = CALIBRATION_DIR) 
            "outside) with the replicate range.", "", "## Quantities and bands", "", *_quantity_lines(), "",
            "## Figures the model does not express", "", "| figure | source | why not |", "|---|---|---|"]
     out += [f"| {cell(f)} | {cell(s)} | {cell(why)} |" for f, s, why in NOT_EXPRESSIBLE]
-    out += ["", "## Calibration", "", CALIBRATION_METHOD, "", *calibration_section(Path(calibration), img_dir, rel),
-            "", *_stage_two_lines(MARKET_DIR)]
+    section = calibration_section(Path(calibration), img_dir, rel)
+    out += ["", "## Calibration", ""]
+    if section == [CALIBRATION_PLACEHOLDER]:
+        out += section
+    else:  # the market stage sits beside the evidence stage (results/calibrate/market)
+        out += [CALIBRATION_METHOD, "", *section, "", *_stage_two_lines(Path(calibration).parent / MARKET_DIR.name)]
     return "\n".join(out)
 
 
@@ -181,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     (2 with one message for a bad argument)."""
     p = argparse.ArgumentParser(prog="python -m sim.evidence.report", description=__doc__.split("\n\n")[0])
     p.add_argument("out", type=Path, help="the Markdown file to write (docs/evidence.md)")
-    p.add_argument("--replicates", type=int, default=4, help="runs of each figure's scenario (default 4)")
+    p.add_argument("--replicates", type=int, default=20, help="runs of each figure's scenario (default 20)")
     p.add_argument("--calibration", type=Path, default=CALIBRATION_DIR,
                    help=f"the calibration's folder (default {CALIBRATION_DIR})")
     args = p.parse_args(argv)
