@@ -34,6 +34,12 @@ TWO_POINTS = ('[[variants]]\nname = "ads low"\nset = { "policy.commercial_share"
               '[[variants]]\nname = "ads high"\nset = { "policy.commercial_share" = 0.5 }\n')
 
 
+def unboxed(text: str) -> str:
+    """Console output without the table's box and line breaks: a cell the terminal's width
+    wrapped reads as one line again."""
+    return " ".join(text.replace("\u2502", " ").split())
+
+
 def write_posterior(path, columns: dict, weight, generation=None):
     """A posterior fixture: parameter columns, ``weight`` and ``generation``."""
     cols = {k: pa.array(np.asarray(v, dtype=np.float64)) for k, v in columns.items()}
@@ -179,7 +185,7 @@ def test_a_robustness_end_that_swaps_the_winner_is_flagged(tmp_path, capsys):
     assert flags.loc["high", "diff"] > 0 and flags.loc["high", "flips"]
     assert flags.loc["high", "base"] == pytest.approx(gifts["mean"])  # paired with the base runs
     assert gifts["flips_at"] == "policy.push.click_through = 1.0"
-    assert "flips at: policy.push.click_through = 1.0" in out
+    assert "flips at: policy.push.click_through = 1.0" in unboxed(out)
     # the runs record what they used; the point's comparison uses the base runs only
     runs = res.runs
     high = runs[runs["robustness_end"] == "high"]
@@ -193,7 +199,7 @@ def test_a_robustness_end_that_swaps_the_winner_is_flagged(tmp_path, capsys):
     assert len(ok_runs(res)) == 6
     # giftsim report prints the same answer and puts it in the page; its curves use the base runs
     assert main(["report", str(tmp_path / "out")]) == 0
-    assert "flips at: policy.push.click_through = 1.0" in capsys.readouterr().out
+    assert "flips at: policy.push.click_through = 1.0" in unboxed(capsys.readouterr().out)
     page = (tmp_path / "out" / "report" / "report.html").read_text()
     assert "Each point against induced sharing" in page and "policy.push.click_through = 1.0" in page
 

@@ -180,7 +180,7 @@ def test_run_table_shows_the_mechanisms_the_run_used(tmp_path, capsys):
     outcomes appear only when the run had groups."""
     assert main(["run", "scenarios/wechat_chat_entry.toml", "--seed", "2", "--out", str(tmp_path),
                  "--set", "groups.enabled=true", "--set", "groups.group_gift_rate=0.01",
-                 "--set", "calendar.birthday_gift_rate=0.05"]) == 0
+                 "--set", "calendar.birthday_gift_rate=0.05", "--set", "population.reciprocity.a=1.0"]) == 0
     out = capsys.readouterr().out
     (folder,) = list(tmp_path.iterdir())
     summary = read_run(folder)["summary"]
