@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..evidence import POSTERIOR_COLUMNS
 from ..scenario import ScenarioError
 from .spec import DEFAULT_ROBUSTNESS, BatchSpec, Uncertainty
 
@@ -110,11 +111,6 @@ def condition_count(spec: BatchSpec) -> int:
     if u is None and not r:
         return 0
     return (u.draws if u is not None else 1) + 2 * len(r)
-
-
-POSTERIOR_COLUMNS = ("weight", "generation", "distance")
-"""Columns of a posterior file that are not scenario keys: the importance weight, the
-generation and each particle's ABC distance (as ``giftsim calibrate`` writes them)."""
 
 
 def read_posterior(path: Path, source: str) -> tuple[list[str], np.ndarray, np.ndarray]:

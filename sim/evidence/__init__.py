@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["POSTERIOR_FILE"]
+__all__ = ["POSTERIOR_FILE", "POSTERIOR_COLUMNS"]
 
 POSTERIOR_FILE = Path(__file__).with_name("posterior.parquet")
 """The shipped posterior sample of the calibrated behaviour parameters (Parquet: one column per
 dotted scenario key, ``weight`` (importance weights summing to 1) and ``generation``); a batch's
 ``uncertainty = "posterior"`` draws from it."""
+
+POSTERIOR_COLUMNS = ("weight", "generation", "distance")
+"""Columns of a posterior file that are not scenario keys: the importance weight, the
+generation and each particle's ABC distance (as ``giftsim calibrate`` writes them)."""

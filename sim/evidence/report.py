@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import POSTERIOR_COLUMNS
 from .plots import bands_plot, marginals_plot, pairs_plot, predictive_plot
 from .quantities import weighted_quantile
 from .table import evidence_table
@@ -83,7 +84,7 @@ def calibration_section(folder: Path, img_dir: Path, rel_img: str) -> list[str]:
     if not (folder / "posterior.parquet").is_file():
         return [CALIBRATION_PLACEHOLDER]
     posterior = pd.read_parquet(folder / "posterior.parquet")
-    keys = [c for c in posterior.columns if c not in ("weight", "distance", "generation")]
+    keys = [c for c in posterior.columns if c not in POSTERIOR_COLUMNS]
     lines = [f"From `{folder.as_posix()}/`: {len(posterior)} particles of the last generation "
              f"(importance-weighted).", "", "### Posterior", "", *_posterior_lines(posterior, keys), ""]
     marginals_plot(posterior, keys, img_dir / "posterior_marginals.png")
@@ -134,7 +135,7 @@ def _stage_two_lines(folder: Path) -> list[str]:
     if not (folder / "posterior.parquet").is_file():
         return []
     posterior = pd.read_parquet(folder / "posterior.parquet")
-    keys = [c for c in posterior.columns if c not in ("weight", "distance", "generation")]
+    keys = [c for c in posterior.columns if c not in POSTERIOR_COLUMNS]
     lines = ["### Second stage: the market", "", f"From `{folder.as_posix()}/`: {len(posterior)} particles.", "",
              *_posterior_lines(posterior, keys), ""]
     if (folder / "predictive.parquet").is_file():

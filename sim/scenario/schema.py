@@ -329,18 +329,14 @@ class PopulationConfig(_Strict):
     #14); ``run``: one budget for the whole run (the model before issue #14)."""
     reciprocity: ProbabilityDist = Beta(a=0.083, b=19.0)
     """Chance of sending a gift back to the giver on accepting one, decided independently of ``pay_forward`` (a:
-    calibrated: the posterior median of the ABC-SMC of scenarios/calibrate_evidence.toml against Kizilcec et al.
-    2018's receive-give lift and pay-forward majority, Leskovec et al. 2007's recommendations per purchase, Goel et
-    al. 2012's cascades within one step and the Spring Festival 2025 awareness reports (docs/evidence.md); b = 19
-    held; a's 90% posterior interval 0.024-0.24, prior loguniform 0.02-1.5; mean 0.0043, before: Beta(1, 19), an
-    assumption)."""
+    calibrated: the posterior median of scenarios/calibrate_evidence.toml's ABC-SMC against the WeChat launch's five
+    published figures, docs/evidence.md; b = 19 held; a's 90% posterior interval 0.024-0.24, prior loguniform
+    0.02-1.5; mean 0.0043, before: Beta(1, 19), an assumption)."""
     pay_forward: ProbabilityDist = Beta(a=0.112, b=9.0)
     """Chance of sending a gift on to another friend on accepting one, decided independently of sending one back (a:
-    calibrated: the posterior median of the ABC-SMC of scenarios/calibrate_evidence.toml against Kizilcec et al.
-    2018's receive-give lift and pay-forward majority, Leskovec et al. 2007's recommendations per purchase, Goel et
-    al. 2012's cascades within one step and the Spring Festival 2025 awareness reports (docs/evidence.md); b = 9
-    held; a's 90% posterior interval 0.050-0.19, prior loguniform 0.02-1.5; mean 0.0123, before: Beta(1, 9), an
-    assumption)."""
+    calibrated: the posterior median of scenarios/calibrate_evidence.toml's ABC-SMC against the WeChat launch's five
+    published figures, docs/evidence.md; b = 9 held; a's 90% posterior interval 0.050-0.19, prior loguniform
+    0.02-1.5; mean 0.0123, before: Beta(1, 9), an assumption)."""
     pay_forward_days: StrictInt = Field(default=3, ge=1, le=365)
     """A recipient who sends a gift back and also decides to pay forward pays forward on a
     day drawn uniformly from the next this many days, at their first active step from then
@@ -359,23 +355,19 @@ class GiftConfig(_Strict):
     """The gift lifecycle (domain.md §1)."""
 
     click_through: Share = 0.064
-    """Chance that a commercial impression leads to the product page (calibrated: the posterior median of the ABC-SMC
-    of scenarios/calibrate_evidence.toml against Kizilcec et al. 2018's receive-give lift and pay-forward majority,
-    Leskovec et al. 2007's recommendations per purchase, Goel et al. 2012's cascades within one step and the Spring
-    Festival 2025 awareness reports (docs/evidence.md); 90% posterior interval 0.031-0.094, prior uniform 0.02-0.1;
-    before: 0.05, an assumption)."""
+    """Chance that a commercial impression leads to the product page (calibrated: the posterior median of
+    scenarios/calibrate_evidence.toml's ABC-SMC against the WeChat launch's five published figures, docs/evidence.md;
+    90% posterior interval 0.031-0.094, prior uniform 0.02-0.1; before: 0.05, an assumption)."""
     send_probability: Share = 0.49
     """Chance of gifting on a product-page visit before the user's shopping propensity and the occasion lift multiply
-    it (calibrated: the posterior median of the ABC-SMC of scenarios/calibrate_evidence.toml against Kizilcec et al.
-    2018's receive-give lift and pay-forward majority, Leskovec et al. 2007's recommendations per purchase, Goel et
-    al. 2012's cascades within one step and the Spring Festival 2025 awareness reports (docs/evidence.md); 90%
-    posterior interval 0.22-0.74, prior uniform 0.1-0.8; before: 0.25, an assumption)."""
+    it (calibrated: the posterior median of scenarios/calibrate_evidence.toml's ABC-SMC against the WeChat launch's
+    five published figures, docs/evidence.md; 90% posterior interval 0.22-0.74, prior uniform 0.1-0.8; before: 0.25,
+    an assumption)."""
     accept_intercept: StrictFloat = Field(default=0.75, ge=-20, le=20)
     """Acceptance: logit P(accept) = accept_intercept + accept_tie * tie strength + accept_quality * quality
-    (calibrated: the posterior median of the ABC-SMC of scenarios/calibrate_evidence.toml against Kizilcec et al.
-    2018's receive-give lift and pay-forward majority, Leskovec et al. 2007's recommendations per purchase, Goel et
-    al. 2012's cascades within one step and the Spring Festival 2025 awareness reports (docs/evidence.md); 90%
-    posterior interval -0.48-1.92, prior uniform -0.5-2; before: 0.5, an assumption)."""
+    (calibrated: the posterior median of scenarios/calibrate_evidence.toml's ABC-SMC against the WeChat launch's
+    five published figures, docs/evidence.md; 90% posterior interval -0.48-1.92, prior uniform -0.5-2; before: 0.5,
+    an assumption)."""
     accept_tie: StrictFloat = Field(default=2.0, ge=-20, le=20)
     """Weight of tie strength in the acceptance logit (assumption; range 0-4)."""
     accept_quality: StrictFloat = Field(default=1.0, ge=-20, le=20)
