@@ -1,0 +1,13 @@
+"""Policy search: which traffic policy is best on several outcomes at once, robustly across
+uncertain behaviour (``giftsim optimize``).
+
+A search file names levers (policy keys, as ranges or choices), objectives (run outcomes to
+maximise or minimise), constraints, the uncertainty the policies are evaluated over and the
+robustness measure across it. Optuna's multi-objective samplers propose policies by
+ask/tell; each generation of trials runs through giftsim's evaluators with the batch's
+seeding (common random numbers across trials). See :mod:`sim.search.spec`.
+"""
+
+from .spec import Constraint, Lever, Objective, RobustnessMeasure, SearchBudget, SearchSpec
+
+__all__ = ["Lever", "Objective", "Constraint", "RobustnessMeasure", "SearchBudget", "SearchSpec"]
