@@ -35,7 +35,7 @@ from typing import Any
 
 __all__ = ["KINDS", "json_schema", "DRAFT"]
 
-KINDS = ("scenario", "batch", "calibration")
+KINDS = ("scenario", "batch", "calibration", "search")
 """The kinds of input file, as :func:`sim.scenario.kind_of` names them."""
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -68,6 +68,8 @@ def json_schema(kind: str) -> dict[str, Any]:
         return _batch()
     if kind == "calibration":
         return _calibration()
+    if kind == "search":
+        return _search()
     raise ValueError(f"unknown kind of file {kind!r}; allowed: {', '.join(KINDS)}")
 
 
@@ -102,6 +104,29 @@ def _batch() -> dict[str, Any]:
     for key, name in (("uncertainty", "posterior"), ("robustness", "default")):
         schema["properties"][key].setdefault("anyOf", []).append({"const": name})
     return _head(schema, "batch", "sim.batch.spec.BatchSpec")
+
+
+def _search() -> dict[str, Any]:
+    """A policy-search file (:class:`sim.search.load.SearchFile`): lever keys match the policy
+    keys, objective and constraint keys are run outcomes, ``uncertainty`` may be ``"posterior"``."""
+    import re
+
+    from .metrics import RUN_OUTCOMES
+    from .search.load import POLICY_KEY_PREFIXES, SearchFile
+
+    schema = _name_pattern(SearchFile.model_json_schema())
+    props = schema["properties"]
+    keys = "|".join(re.escape(p) + (".+" if p.endswith(".") else "") for p in POLICY_KEY_PREFIXES)
+    props["levers"]["propertyNames"] = {"pattern": f"^({keys})$"}
+    for key in ("objectives", "constraints"):
+        props[key]["propertyNames"] = {"enum": list(RUN_OUTCOMES)}
+    props["objectives"]["minProperties"] = 1
+    props["levers"]["minProperties"] = 1
+    props["uncertainty"].setdefault("anyOf", []).append({"const": "posterior"})
+    # a lever may also be written as a list: two numbers (a range) or choices
+    lever = props["levers"]["additionalProperties"]
+    props["levers"]["additionalProperties"] = {"anyOf": [lever, {"type": "array", "minItems": 2}]}
+    return _head(schema, "search", "sim.search.load.SearchFile")
 
 
 def _calibration() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""``giftsim check``: validate scenario and batch files without running them."""
+"""``giftsim check``: validate scenario, batch, calibration and search files without running them."""
 
 from __future__ import annotations
 
@@ -16,17 +16,20 @@ from ..calibrate import load_calibration
 from ..calibrate.abc_spec import calibration_method, load_abc_calibration
 from ..graph import check_graph_file
 from ..scenario import load_scenario
+from ..search.load import load_search, search_runs
+from ..scenario.text import toml_value
+from ..search.spec import SearchSpec
 from .common import ExitCode, console, file_kind
 
-__all__ = ["add_parser", "main", "describe_batch", "plan_summary", "max_runs_arg"]
+__all__ = ["add_parser", "main", "describe_batch", "plan_summary", "max_runs_arg", "search_summary"]
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add the ``check`` (validate scenario, batch and calibration files; run nothing) subcommand to ``sub``."""
     p = sub.add_parser(
-        "check", help="validate scenario or batch files without running them",
+        "check", help="validate scenario, batch, calibration or search files without running them",
         description="Validate each FILE (a scenario, a batch file with replicates/scenarios/"
-        "variants/sweep/sample, or a calibration file with parameters/targets) and print OK or "
-        "its errors.",
+        "variants/sweep/sample, a calibration file with parameters/targets, or a policy-search file "
+        "with levers/objectives) and print OK or its errors.",
     )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--max-runs", type=max_runs_arg, default=None, metavar="N",
@@ -72,6 +75,9 @@ def main(args: argparse.Namespace) -> int:
                        f"{spec.budget.max_generations} generations)" if abc else "")
                 console.print(f"OK {escape(str(f))}: calibration of {len(spec.parameters)} parameters to "
                               f"{len(spec.targets)} targets{how}", soft_wrap=True)
+            elif kind == "search":
+                spec = load_search(f, checks=(check_graph_file,))
+                console.print(f"OK {escape(str(f))}: {search_summary(spec)}", soft_wrap=True, markup=False)
             elif kind == "batch":
                 plan = describe_batch(f, args.max_runs)
                 every = plan.n_points <= FULL_CHECK_POINTS
@@ -90,6 +96,40 @@ def main(args: argparse.Namespace) -> int:
             bad += 1
             console.print(str(err), soft_wrap=True, markup=False)
     return int(ExitCode.BAD_INPUT) if bad else 0
+
+def search_summary(spec: SearchSpec) -> str:
+    """A checked search file in a few lines: its levers, objectives, constraints, uncertainty,
+    robustness measure, and its trials and runs (``giftsim check``)."""
+    def lever(v) -> str:
+        what = (f"[{v.low:g}, {v.high:g}]" + (" integer" if v.integer else "") + (" log" if v.log else "")
+                if v.kind == "range" else "one of " + ", ".join(map(toml_value, v.choices)))
+        return f"    {v.key} {what}" + "".join(f" when {k} = {toml_value(c)}" for k, c in v.when)
+
+    def bound(c) -> str:
+        return " and ".join(x for x in (None if c.low is None else f"{c.outcome} >= {c.low:g}",
+                                        None if c.high is None else f"{c.outcome} <= {c.high:g}") if x)
+
+    u, b, r = spec.uncertainty, spec.budget, spec.robustness
+    draws = u.draws if u is not None else 1
+    source = ("none (the base values)" if u is None else f"{draws} draws from "
+              + ("the shipped posterior" if u.posterior == "shipped" else u.posterior if u.posterior
+                 else "ranges of " + ", ".join(u.ranges)))
+    trials = b.population * b.generations
+    runs = search_runs(b.population, b.generations, draws, b.replicates)
+    lines = [
+        f"policy search on {spec.scenario.name!r}: {len(spec.levers)} levers, {len(spec.objectives)} objectives, "
+        f"{len(spec.constraints)} constraint(s)",
+        "  levers:", *(lever(v) for v in spec.levers),
+        "  objectives: " + ", ".join(f"{o.outcome} {'max' if o.direction.value > 0 else 'min'}"
+                                     for o in spec.objectives),
+        "  constraints: " + ("; ".join(bound(c) for c in spec.constraints) or "none"),
+        f"  uncertainty: {source}; robustness: {r.kind}" + (f" {r.percentile:g}" if r.percentile is not None else ""),
+        f"  {b.sampler}: {b.population:,} x {b.generations:,} generations = {trials:,} trials x {draws:,} draws x "
+        f"{b.replicates:,} replicates = {runs:,} runs, then {b.final_replicates:,} replicates x {draws:,} draws "
+        "for each Pareto policy",
+    ]
+    return "\n".join(lines)
+
 
 def _duration(seconds: float) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):

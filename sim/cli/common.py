@@ -124,7 +124,7 @@ def stdout_is_terminal() -> bool:
 
 
 def file_kind(path) -> str:
-    """``scenario``, ``batch`` or ``calibration``, from the top-level keys of a TOML file
+    """``scenario``, ``batch``, ``calibration`` or ``search``, from the top-level keys of a TOML file
     (:func:`sim.scenario.kind_of`).
 
     Raises

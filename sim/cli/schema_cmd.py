@@ -1,4 +1,4 @@
-"""``giftsim schema``: print the JSON Schema of a scenario, batch or calibration file,
+"""``giftsim schema``: print the JSON Schema of a scenario, batch, calibration or search file,
 for editors that validate and complete TOML (see the README's "Editor support")."""
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ __all__ = ["add_parser", "main"]
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add the ``schema`` (print the JSON Schema of a kind of file) subcommand to ``sub``."""
     p = sub.add_parser(
-        "schema", help="print the JSON Schema of a scenario, batch or calibration file (for editors)",
+        "schema", help="print the JSON Schema of a scenario, batch, calibration or search file (for editors)",
         description="Print the JSON Schema of a KIND file (default: scenario), generated from the models that "
         "validate it, so that an editor (e.g. VS Code's Even Better TOML, or any Taplo-based one) "
         "checks keys, types and ranges and completes keys as you type. Save it once, e.g. "
         "giftsim schema scenario --out giftsim-scenario.schema.json.",
     )
     p.add_argument("kind", nargs="?", default="scenario", choices=KINDS,
-                   help="which file: scenario (default), batch or calibration")
+                   help="which file: scenario (default), batch, calibration or search")
     p.add_argument("--out", metavar="PATH", help="write the schema to the file PATH (UTF-8; its folder is created if "
                    "missing) instead of printing it")
     p.set_defaults(func=main)

@@ -132,12 +132,19 @@ _BATCH_KEYS = ("replicates", "scenarios", "variants", "sweep", "sample", "base")
 _CALIBRATION_KEYS = ("targets", "parameters")
 
 
-_COMMAND = {"scenario": "giftsim run", "batch": "giftsim batch", "calibration": "giftsim calibrate"}
+_SEARCH_KEYS = ("levers", "objectives")
+
+
+_COMMAND = {"scenario": "giftsim run", "batch": "giftsim batch", "calibration": "giftsim calibrate",
+            "search": "giftsim optimize"}
 
 
 def kind_of(raw: Mapping[str, Any]) -> str:
-    """``scenario``, ``batch`` or ``calibration``: what a TOML document is, from its
-    top-level keys (no scenario has any of the batch or calibration keys)."""
+    """``scenario``, ``batch``, ``calibration`` or ``search``: what a TOML document is, from
+    its top-level keys (no scenario has any of the others' keys; a search file has
+    ``levers`` or ``objectives``, and may share ``base`` with a batch)."""
+    if any(k in raw for k in _SEARCH_KEYS):
+        return "search"
     if any(k in raw for k in _CALIBRATION_KEYS):
         return "calibration"
     if any(k in raw for k in _BATCH_KEYS):

@@ -168,7 +168,7 @@ class ConstraintTable(_Strict):
     @model_validator(mode="after")
     def _some_bound(self) -> ConstraintTable:
         if self.min is None and self.max is None:
-            raise KeyProblem("max", "give min, max or both, e.g. { max = 0.05 }")
+            raise ValueError("no bound; allowed: min, max or both, e.g. { max = 0.05 }")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise KeyProblem("min", f"is above max ({self.max}), so no policy can meet it; allowed: min <= max")
         return self
@@ -203,9 +203,13 @@ def _outcomes() -> Any:
 
 
 def _known_outcome(name: str) -> None:
+    import difflib
+
     outcomes = _outcomes()
     if name not in outcomes:
-        raise KeyProblem((name,), "is not an outcome of a run; allowed: " + ", ".join(outcomes))
+        near = difflib.get_close_matches(name, list(outcomes), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise KeyProblem((name,), f"is not an outcome of a run{hint}; allowed: " + ", ".join(outcomes))
 
 
 class SearchFile(_Strict):
@@ -240,6 +244,22 @@ class SearchFile(_Strict):
             if value != "posterior":
                 raise ValueError('allowed: "posterior" or a table [uncertainty] with posterior = FILE or ranges')
             return {"posterior": "shipped"}
+        return value
+
+    @field_validator("robustness", mode="before")
+    @classmethod
+    def _one_robustness(cls, value: Any) -> Any:
+        # one message for a bad value, rather than one per member of the union
+        allowed = 'allowed: "mean", "regret" or { percentile = p } with 0 < p < 100'
+        if isinstance(value, dict):
+            for key in value:
+                if key != "percentile":
+                    raise KeyProblem((key,), f"unknown key; {allowed}", value[key])
+            p = value.get("percentile")
+            if isinstance(p, bool) or not isinstance(p, int | float) or not 0 < p < 100:
+                raise KeyProblem(("percentile",), allowed, p)
+        elif value not in ("mean", "regret"):
+            raise ValueError(allowed)
         return value
 
     @field_validator("levers")
@@ -405,7 +425,8 @@ def _base(path: Path, file: SearchFile, checks: tuple) -> Scenario:
 def _levers(path: Path, file: SearchFile, scenario: Scenario) -> tuple[Lever, ...]:
     """Each lever checked on the base scenario (each range end and its middle, each choice,
     with the values its ``when`` needs), in an order where conditions come first."""
-    from ..scenario import is_integer_field, scenario_data, schema_field, with_overrides
+    from ..scenario import is_integer_field, scenario_data, schema_field
+    from ..scenario.text import toml_value
 
     out: dict[str, Lever] = {}
     for key, t in file.levers.items():
@@ -415,7 +436,7 @@ def _levers(path: Path, file: SearchFile, scenario: Scenario) -> tuple[Lever, ..
         integer = t.integer
         if t.range is not None:
             lo, hi = t.range
-            first = with_overrides(scenario, [*conds, (key, lo)], source=where)
+            first = _set(scenario, [*conds, (key, lo)], where)
             field = schema_field(key, scenario_data(first))
             if not integer and field is not None and is_integer_field(field):
                 if not all(float(x).is_integer() for x in t.range):
@@ -427,7 +448,11 @@ def _levers(path: Path, file: SearchFile, scenario: Scenario) -> tuple[Lever, ..
         else:
             values = list(t.choices)
         for v in values:
-            with_overrides(scenario, [*conds, (key, v)], source=where)
+            got = _read_back(_set(scenario, [*conds, (key, v)], where), key, v)
+            if t.choices is not None and not same_value(got, v):  # a lax read ("yes" as true, 2.5 as 2)
+                read = "leaves it unset" if got is None else f"reads it as {toml_value(got)}"
+                raise ScenarioError(f"{where}: choices: {toml_value(v)}: the scenario {read}; allowed: values "
+                                    f"of {key}'s own type, each a different setting")
         out[key] = (Lever(key, "range", lo, hi, integer=integer, log=t.log, when=tuple(t.when.items()))
                     if t.range is not None else Lever(key, "choice", choices=tuple(t.choices),
                                                       when=tuple(t.when.items())))
@@ -437,6 +462,36 @@ def _levers(path: Path, file: SearchFile, scenario: Scenario) -> tuple[Lever, ..
             if k not in ordered:
                 ordered.append(k)
     return tuple(out[k] for k in ordered)
+
+
+def _set(scenario: Scenario, pairs: list[tuple[str, Any]], where: str) -> Scenario:
+    """The base scenario with a lever's value (and its conditions') set; a parameter of an
+    allocation rule set without its rule gets a hint to add ``when``."""
+    from ..scenario import with_overrides
+
+    try:
+        return with_overrides(scenario, pairs, source=where)
+    except ScenarioError as err:
+        key = pairs[-1][0]
+        if key.startswith("policy.allocation.") and key != "policy.allocation.rule" and not any(
+                k == "policy.allocation.rule" for k, _ in pairs[:-1]):
+            raise ScenarioError(f"{err}; a parameter of one allocation rule needs when = "
+                                '{ "policy.allocation.rule" = RULE }') from None
+        raise
+
+
+def _read_back(scenario: Scenario, key: str, default: Any) -> Any:
+    """The value of the dotted ``key`` in ``scenario`` (``default`` where the dump leaves a
+    table out at its defaults, e.g. ``policy.paid_traffic``)."""
+    from ..scenario import scenario_data, value_at
+
+    try:
+        return value_at(scenario_data(scenario), key)
+    except KeyError:
+        node: Any = scenario
+        for part in key.split("."):
+            node = node.get(part, default) if isinstance(node, dict) else getattr(node, part, default)
+        return node
 
 
 def _uncertainty(path: Path, file: SearchFile, scenario: Scenario) -> Uncertainty | None:
