@@ -122,6 +122,7 @@ def _search() -> dict[str, Any]:
         props[key]["propertyNames"] = {"enum": list(RUN_OUTCOMES)}
     props["objectives"]["minProperties"] = 1
     props["levers"]["minProperties"] = 1
+    schema["required"] = [*schema.get("required", []), "levers", "objectives"]
     props["uncertainty"].setdefault("anyOf", []).append({"const": "posterior"})
     # a lever may also be written as a list: two numbers (a range) or choices
     lever = props["levers"]["additionalProperties"]

@@ -8,13 +8,17 @@ Each ``scenarios/**/*.toml`` is classified by :func:`sim.scenario.kind_of` (what
   scenario stepped 3 times with the first run's seed;
 * a calibration: loaded (:func:`sim.calibrate.load_calibration`, which already tries
   each parameter at a few values), its base scenario loaded, and each parameter set to
-  both its bounds on the base scenario, read back with :func:`sim.scenario.value_at`.
+  both its bounds on the base scenario, read back with :func:`sim.scenario.value_at`;
+* a policy search: loaded (:func:`sim.search.load.load_search`, which sets every lever's
+  ends and choices on the base scenario), and its base stepped with every lever at its
+  low end or first choice (with the values its ``when`` needs).
 
 Graphs are built once per distinct graph table, so the whole file stays fast (about 10 s).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -26,7 +30,8 @@ from sim.calibrate import load_calibration
 from sim.calibrate.abc_spec import calibration_method, load_abc_calibration
 from sim.graph import build_graph
 from sim.model import make_model
-from sim.scenario import kind_of, load_scenario, read_toml, scenario_data, value_at
+from sim.scenario import kind_of, load_scenario, read_toml, scenario_data, value_at, with_overrides
+from sim.search.load import load_search
 
 from .conftest import SCENARIOS
 
@@ -66,10 +71,11 @@ def step_a_few(scenario, seed: int = 0):
     return model
 
 
-def test_every_shipped_file_is_one_of_the_three_kinds():
-    counts = {k: sum(1 for v in KINDS.values() if v == k) for k in ("scenario", "batch", "calibration")}
+def test_every_shipped_file_is_one_of_the_four_kinds():
+    counts = {k: sum(1 for v in KINDS.values() if v == k) for k in ("scenario", "batch", "calibration", "search")}
     assert sum(counts.values()) == len(FILES)
     assert counts["scenario"] >= 10 and counts["batch"] >= 5 and counts["calibration"] >= 1, counts
+    assert counts["search"] >= 1, counts
 
 
 @pytest.mark.parametrize("path", _ids("scenario"))
@@ -104,3 +110,18 @@ def test_calibration_loads_and_its_parameters_resolve(path: Path):
             assert math.isclose(float(got), float(bound), rel_tol=0, abs_tol=0.5 if isinstance(got, int) else 1e-12), (
                 key, bound, got)
     step_a_few(base)
+
+
+@pytest.mark.parametrize("path", _ids("search"))
+def test_search_loads_and_its_first_policy_runs(path: Path):
+    spec = load_search(path)
+    assert spec.objectives and spec.levers
+    chosen: dict[str, object] = {}
+    for lever in spec.levers:  # conditions come first: a lever applies when they hold
+        if all(chosen.get(k) == v for k, v in lever.when):
+            chosen[lever.key] = lever.low if lever.kind == "range" else lever.choices[0]
+    policy = with_overrides(spec.scenario, list(chosen.items()))
+    for key, value in chosen.items():
+        got = functools.reduce(getattr, key.split("."), policy)
+        assert got == value and type(got) is type(value), (key, got, value)
+    step_a_few(policy)

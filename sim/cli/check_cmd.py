@@ -16,8 +16,8 @@ from ..calibrate import load_calibration
 from ..calibrate.abc_spec import calibration_method, load_abc_calibration
 from ..graph import check_graph_file
 from ..scenario import load_scenario
-from ..search.load import load_search, search_runs
 from ..scenario.text import toml_value
+from ..search.load import load_search, search_runs
 from ..search.spec import SearchSpec
 from .common import ExitCode, console, file_kind
 

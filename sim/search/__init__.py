@@ -11,3 +11,7 @@ seeding (common random numbers across trials). See :mod:`sim.search.spec`.
 from .spec import Constraint, Lever, Objective, RobustnessMeasure, SearchBudget, SearchSpec
 
 __all__ = ["Lever", "Objective", "Constraint", "RobustnessMeasure", "SearchBudget", "SearchSpec"]
+
+from .load import POLICY_KEY_PREFIXES, is_policy_key, load_search  # noqa: E402  (reading a search file)
+
+__all__ += ["load_search", "POLICY_KEY_PREFIXES", "is_policy_key"]

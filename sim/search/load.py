@@ -39,7 +39,6 @@ the allowed values; nothing is run or allocated before the whole file is checked
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 

@@ -35,9 +35,9 @@ def _jsonable(value):
 
 @pytest.fixture(scope="module")
 def schemas():
-    """The three schemas as ``giftsim schema KIND`` prints them, parsed."""
+    """The four schemas as ``giftsim schema KIND`` prints them, parsed."""
     out = {}
-    for kind in ("scenario", "batch", "calibration"):
+    for kind in ("scenario", "batch", "calibration", "search"):
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             assert main(["schema", kind]) == 0
@@ -106,9 +106,9 @@ def test_every_shipped_file_validates_against_its_kinds_schema(schemas, path):
     assert _errors(schemas, kind_of(raw), path.read_text(encoding="utf-8")) == []
 
 
-def test_shipped_files_cover_the_three_kinds():
+def test_shipped_files_cover_the_four_kinds():
     kinds = {kind_of(tomllib.loads(p.read_text(encoding="utf-8"))) for p in SHIPPED}
-    assert kinds == {"scenario", "batch", "calibration"}
+    assert kinds == {"scenario", "batch", "calibration", "search"}
 
 
 MINIMAL = 'name = "x"\n[graph]\nkind = "barabasi_albert"\nn = 50\nm = 2\n'
@@ -136,6 +136,8 @@ MISSPELT = [
     ("batch", 'name = "b"\nbase = "x.toml"\n[sample]\nmethod = "sobol"\nn = 8\nbonds = { "a.b" = [0, 1] }\n'),
     ("calibration", 'name = "c"\nbase = "x.toml"\nparameters = { "gifts.send_probability" = [0.1, 0.5] }\n'
                     '[targets.gmv_rmb]\nvalue = 1.0\nscal = 1.0\n'),
+    ("search", 'name = "s"\nbase = "x.toml"\n[levers]\n"policy.commercial_share" = [0.01, 0.1]\n'
+               '[objectives]\ngmv_rmb = "max"\n[search]\nreplicate = 3\n'),
 ]
 
 
@@ -212,6 +214,29 @@ def test_batch_and_calibration_names_carry_the_folder_pattern(schemas, kind, res
     assert _errors(schemas, kind, 'name = "ok_1.2-x"\n' + rest) == []
     for bad in ("a/b", "-x", ".x", "a b"):
         assert _errors(schemas, kind, f'name = "{bad}"\n' + rest), bad
+
+
+SEARCH = 'name = "s"\nbase = "x.toml"\n'
+
+
+@pytest.mark.parametrize("text, ok", [
+    ('[levers]\n"policy.commercial_share" = [0.01, 0.1]\n[objectives]\ngmv_rmb = "max"\n', True),
+    ('[levers]\n"policy.allocation.rule" = ["equal", "head_boost"]\n"policy.allocation.boost" = { range = [2, 9], '
+     'when = { "policy.allocation.rule" = "head_boost" } }\n[objectives]\ngmv_rmb = "max"\n'
+     '[constraints]\nmuted_share = { max = 0.05 }\n', True),
+    ('uncertainty = "posterior"\nrobustness = { percentile = 10 }\n[levers]\n"policy.push.enabled" = [false, true]\n'
+     '[objectives]\nmuted_share = "min"\n', True),
+    ('[levers]\n"gifts.send_probability" = [0.1, 0.5]\n[objectives]\ngmv_rmb = "max"\n', False),  # not a policy key
+    ('[levers]\n"policy.commercial_share" = [0.01, 0.1]\n[objectives]\ngmv = "max"\n', False),  # not an outcome
+    ('[levers]\n"policy.commercial_share" = [0.01, 0.1]\n[objectives]\ngmv_rmb = "up"\n', False),
+    ('[levers]\n"policy.commercial_share" = [0.01, 0.1]\n', False),  # no objective
+    ('[levers]\n"policy.commercial_share" = [0.01, 0.1]\n[objectives]\ngmv_rmb = "max"\n[search]\n'
+     'population = 0\n', False),
+    ('[levers]\n"policy.commercial_share" = [0.01, 0.1]\n[objectives]\ngmv_rmb = "max"\n[search]\n'
+     'sampler = "cmaes"\n', False),
+])
+def test_search_schema_names_policy_keys_outcomes_and_budgets(schemas, text, ok):
+    assert (_errors(schemas, "search", SEARCH + text) == []) is ok
 
 
 def test_unknown_kind_is_refused(capsys):
