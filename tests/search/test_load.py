@@ -164,6 +164,8 @@ BAD = {
                    ["levers.'policy.allocation.rule'.choices", "at least two"]),
     "repeated choice": ({"levers": LEVERS.replace('["equal", "head_boost"]', '["equal", "head_boost", "equal"]')},
                         ["levers.'policy.allocation.rule'.choices", "'equal' more than once"]),
+    "integer range, fractional ends": ({"levers": LEVERS.replace("[0.01, 0.1]", "{ range = [0.5, 3], integer = true }")},
+                                       ["levers.'policy.commercial_share'.range", "whole-number ends"]),
     "integer key, fractional range": (
         {"levers": _levers_with('"merchants.max_admissions_per_week" = [0.5, 3.5]')},
         ["levers.'merchants.max_admissions_per_week'", "whole numbers"]),
@@ -214,3 +216,11 @@ def test_a_bad_search_file_is_exit_2_naming_the_file_and_key(tmp_path, capsys, c
     # the loader raises the same one message
     with pytest.raises(ScenarioError):
         load_search(path)
+
+
+def test_a_range_on_an_integer_key_is_an_integer_range(tmp_path):
+    spec = load_search(search_file(tmp_path, levers=LEVERS + '"merchants.max_admissions_per_week" = [1, 20]\n'))
+    cap = {v.key: v for v in spec.levers}["merchants.max_admissions_per_week"]
+    assert (cap.integer, cap.low, cap.high) == (True, 1, 20) and type(cap.low) is int
+    share = {v.key: v for v in spec.levers}["policy.commercial_share"]
+    assert not share.integer and type(share.low) is float
