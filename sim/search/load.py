@@ -314,8 +314,9 @@ def _check_condition(levers: dict[str, LeverTable], key: str, other: str, value:
     if other == key:
         raise KeyProblem(where, "a lever cannot depend on itself; allowed: another choice lever")
     if other not in levers:
-        raise KeyProblem(where, "is not a lever of this search; allowed: " + ", ".join(
-            k for k, v in levers.items() if v.choices is not None and k != key) or "none (no choice lever)")
+        named = [k for k, v in levers.items() if v.choices is not None and k != key]
+        raise KeyProblem(where, "is not a lever of this search; allowed: " + (", ".join(named) or "none (no "
+                                                                              "other choice lever)"))
     choices = levers[other].choices
     if choices is None:
         raise KeyProblem(where, "is a range lever; allowed: a choice lever and one of its choices")
@@ -381,7 +382,9 @@ def load_search(path: str | Path, checks: tuple = ()) -> SearchSpec:
         objective, an objective or constraint that is not a run outcome, a constraint no policy
         can meet, a lever that is not a policy key or whose values the base scenario refuses, a
         ``when`` naming an unknown lever or value, a budget of 0, an unknown sampler, more than
-        :data:`MAX_SEARCH_RUNS` runs, an uncertain key that is also a lever. Nothing is run.
+        :data:`MAX_SEARCH_RUNS` runs (searching, or re-evaluating one Pareto policy), an
+        uncertain key that is also a lever. Nothing is run; the run count is refused before
+        the base scenario is read.
     """
     path = Path(path)
     raw = read_toml(path)
@@ -396,6 +399,10 @@ def load_search(path: str | Path, checks: tuple = ()) -> SearchSpec:
         raise ScenarioError(f"{path}: search: {b.population:,} population x {b.generations:,} generations x "
                             f"{draws:,} draws x {b.replicates:,} replicates = {runs:,} runs; allowed: at most "
                             f"{MAX_SEARCH_RUNS:,} (lower population, generations, replicates or uncertainty.draws)")
+    if b.final_replicates * draws > MAX_SEARCH_RUNS:
+        raise ScenarioError(f"{path}: search.final_replicates = {b.final_replicates:,}: x {draws:,} draws = "
+                            f"{b.final_replicates * draws:,} runs for each Pareto policy; allowed: at most "
+                            f"{MAX_SEARCH_RUNS:,} in all")
     scenario = _base(path, file, checks)
     levers = _levers(path, file, scenario)
     uncertainty = _uncertainty(path, file, scenario)

@@ -9,6 +9,8 @@ def test_kind_of_and_wrong_kind():
     assert kind_of({"name": "x", "graph": {}}) == "scenario"
     assert kind_of({"base": "x.toml", "sweep": {}}) == "batch"
     assert kind_of({"base": "x.toml", "targets": []}) == "calibration"
+    assert kind_of({"base": "x.toml", "levers": {}}) == "search"  # base, as a batch has
+    assert kind_of({"name": "s", "objectives": {}}) == "search"
     assert str(wrong_kind("b.toml", "batch", "scenario")) == (
         "b.toml: this is a batch file, not a scenario file; run it with giftsim batch")
 

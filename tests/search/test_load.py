@@ -187,6 +187,11 @@ BAD = {
     "too many runs": ({"search": "[search]\npopulation = 100000\ngenerations = 1000\n",
                        "top": TOP.replace("base.toml", "missing.toml")},  # refused before the base is read
                       ["search:", "200,000,000 runs", "at most 10,000,000"]),
+    "too many final runs": ({"search": "[search]\nfinal_replicates = 20000000\n"},
+                            ["search.final_replicates = 20,000,000", "for each Pareto policy", "at most 10,000,000"]),
+    "when names a lever but no choice lever is left": (
+        {"levers": '[levers]\n"policy.push.reach" = { range = [0.1, 0.5], when = { "policy.push.enabled" = true } }\n'},
+        ["levers.'policy.push.reach'.when.'policy.push.enabled'", "allowed: none (no other choice lever)"]),
     "unknown top-level key": ({"top": TOP + "replicate = 3\n"}, ["replicate", "unknown key"]),
     "unknown uncertainty name": ({"top": TOP + 'uncertainty = "prior"\n'}, ["uncertainty", '"posterior"']),
     "uncertain lever": ({"top": TOP + 'uncertainty = { ranges = { "policy.commercial_share" = [0.01, 0.1] } }\n'},
