@@ -59,7 +59,21 @@ from pydantic import (
 from ..batch.plan import DEFAULT_MAX_RUNS
 from ..batch.spec import ResultsName, Uncertainty
 from ..experiments.outcomes import Direction
-from ..scenario import KeyProblem, Scenario, ScenarioError, describe_errors, read_toml
+from ..scenario import (
+    KeyProblem,
+    Scenario,
+    ScenarioError,
+    describe_errors,
+    is_integer_field,
+    kind_of,
+    load_scenario,
+    read_toml,
+    scenario_data,
+    schema_field,
+    value_at,
+    with_overrides,
+)
+from ..scenario.text import toml_value
 from .spec import SAMPLERS, Constraint, Lever, Objective, RobustnessMeasure, SearchBudget, SearchSpec
 
 __all__ = ["SearchFile", "LeverTable", "ConstraintTable", "PercentileTable", "SearchTable", "load_search",
@@ -101,15 +115,20 @@ def same_value(a: Any, b: Any) -> bool:
 
 def _lever_shorthand(value: Any) -> Any:
     """A lever given as a list: two numbers are a range, strings or booleans are choices."""
-    if not isinstance(value, list):
+    allowed = ("allowed: two numbers [low, high] for a range, strings or booleans for choices, or a table "
+               "{ range = [low, high] } or { choices = [...] }")
+    if isinstance(value, dict):
         return value
+    if not isinstance(value, list):
+        raise ValueError(f"is a single value; {allowed}")
+    if not value:
+        raise ValueError(f"is empty; {allowed}")
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
     if numbers and len(value) == 2:
         return {"range": value}
     if not numbers:
         return {"choices": value}
-    raise ValueError(f"{len(value)} numbers; allowed: two numbers [low, high] for a range, strings or booleans "
-                     "for choices, or a table { choices = [...] } for numeric choices")
+    raise ValueError(f"{len(value)} numbers; {allowed} (for numeric choices)")
 
 
 class LeverTable(_Strict):
@@ -419,21 +438,20 @@ def load_search(path: str | Path, checks: tuple = ()) -> SearchSpec:
 
 def _base(path: Path, file: SearchFile, checks: tuple) -> Scenario:
     """The base scenario, loaded with the scenario loader (its errors name its own file)."""
-    from ..scenario import load_scenario
-
     base = path.parent / file.base
     if not base.is_file():
         raise ScenarioError(f"{path}: base = {file.base!r}: no such scenario file ({base}); allowed: a scenario "
                             "file, relative to the search file")
+    kind = kind_of(read_toml(base))
+    if kind != "scenario":
+        raise ScenarioError(f"{path}: base = {file.base!r}: is a {kind} file, not a scenario file; allowed: a "
+                            "scenario file, relative to the search file")
     return load_scenario(base, checks=checks)
 
 
 def _levers(path: Path, file: SearchFile, scenario: Scenario) -> tuple[Lever, ...]:
     """Each lever checked on the base scenario (each range end and its middle, each choice,
     with the values its ``when`` needs), in an order where conditions come first."""
-    from ..scenario import is_integer_field, scenario_data, schema_field
-    from ..scenario.text import toml_value
-
     out: dict[str, Lever] = {}
     for key, t in file.levers.items():
         conds = _conditions(file.levers, key)
@@ -473,8 +491,6 @@ def _levers(path: Path, file: SearchFile, scenario: Scenario) -> tuple[Lever, ..
 def _set(scenario: Scenario, pairs: list[tuple[str, Any]], where: str) -> Scenario:
     """The base scenario with a lever's value (and its conditions') set; a parameter of an
     allocation rule set without its rule gets a hint to add ``when``."""
-    from ..scenario import with_overrides
-
     try:
         return with_overrides(scenario, pairs, source=where)
     except ScenarioError as err:
@@ -489,8 +505,6 @@ def _set(scenario: Scenario, pairs: list[tuple[str, Any]], where: str) -> Scenar
 def _read_back(scenario: Scenario, key: str, default: Any) -> Any:
     """The value of the dotted ``key`` in ``scenario`` (``default`` where the dump leaves a
     table out at its defaults, e.g. ``policy.paid_traffic``)."""
-    from ..scenario import scenario_data, value_at
-
     try:
         return value_at(scenario_data(scenario), key)
     except KeyError:
@@ -504,8 +518,6 @@ def _uncertainty(path: Path, file: SearchFile, scenario: Scenario) -> Uncertaint
     """The uncertainty, its keys checked: none is (under, or holds) a lever, and the base
     scenario accepts each range's ends (or the posterior's mean values)."""
     from ..batch.uncertainty import posterior_file, read_posterior
-    from ..scenario import with_overrides
-
     u = file.uncertainty
     if u is None:
         return None

@@ -157,7 +157,7 @@ BAD = {
     "range low >= high": ({"levers": LEVERS.replace("[0.01, 0.1]", "[0.1, 0.01]")},
                           ["levers.'policy.commercial_share'.range", "must be below high"]),
     "three numbers": ({"levers": LEVERS.replace("[0.01, 0.1]", "[0.01, 0.05, 0.1]")},
-                      ["levers.'policy.commercial_share'", "3 numbers", "choices"]),
+                      ["levers.'policy.commercial_share'", "3 numbers", "{ choices = [...] }"]),
     "log from 0": ({"levers": LEVERS.replace("[0.01, 0.1]", "{ range = [0.0, 0.1], log = true }")},
                    ["levers.'policy.commercial_share'.log", "low > 0"]),
     "one choice": ({"levers": LEVERS.replace('["equal", "head_boost"]', '["head_boost"]')},
@@ -203,6 +203,12 @@ BAD = {
                           ["uncertainty.posterior", "nope.parquet", "does not exist"]),
     "percentile 100": ({"top": TOP + "robustness = { percentile = 100 }\n"}, ["robustness.percentile = 100", "0 < p < 100"]),
     "unknown robustness": ({"top": TOP + 'robustness = "median"\n'}, ["robustness = 'median'", '"mean", "regret" or { percentile = p }']),
+    "base not a scenario": ({"top": TOP.replace("base.toml", str(SCENARIOS / "launch_policies.toml"))},
+                            ["base = ", "is a batch file, not a scenario file"]),
+    "a lever as one value": ({"levers": _levers_with('"policy.push.reach" = 0.2')},
+                             ["levers.'policy.push.reach' = 0.2", "is a single value", "two numbers [low, high]"]),
+    "a lever as an empty list": ({"levers": _levers_with('"policy.push.reach" = []')},
+                                 ["levers.'policy.push.reach' = []", "is empty"]),
     "missing base": ({"top": TOP.replace("base.toml", "missing.toml")}, ["base = 'missing.toml'", "no such"]),
 }
 
