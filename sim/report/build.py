@@ -14,6 +14,7 @@ import pandas as pd
 from ..batch.signs import sign_sentence
 from ..batch.tables import defined_count
 from ..results.atomic import write_bytes_atomic, write_text_atomic
+from .discovery import discovery_sections
 from .figures import (
     curve_figure,
     hhi_figure,
@@ -146,6 +147,7 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
         s = Section("sensitivity", "Sensitivity")
         s.text(f"A {method} design has no SALib sensitivity indices; use method = \"sobol\" or \"morris\".", "note")
         sections.append(s)
+    sections += discovery_sections(batch.folder)  # giftsim discover's boxes, if any
     sections.append(_failures_section(batch))
 
     page = render_page(f"giftsim batch report: {batch.name}", meta, sections)
