@@ -192,8 +192,10 @@ def discovery_sentence(d: Discovery) -> str:
     for n, rows in d.boxes.groupby("box", sort=True):
         r = rows.iloc[0]
         lead = "" if n == 1 else f"box {n}: "
-        parts.append(f"{lead}{int(r['cases'])} of them (coverage {r['coverage']:.0%}) lie in the box "
-                     f"{box_text(rows)} where {a} loses in {r['density']:.0%} of draws (density)")
+        where = "are spread over the whole uncertain ranges" if int(r["restricted"]) == 0 else \
+            f"lie in the box {box_text(rows)}"
+        parts.append(f"{lead}{int(r['cases'])} of them (coverage {r['coverage']:.0%}) {where} where {a} loses in "
+                     f"{r['density']:.0%} of draws (density)")
     return head + "; " + "; ".join(parts)
 
 
