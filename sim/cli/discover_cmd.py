@@ -42,7 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "discover", help="scenario discovery (PRIM): where in the uncertain parameters one point loses to another",
         description="Read a finished batch with [uncertainty] draws (FOLDER = results/<batch>), pair the draws of "
-        "points A (--policy) and B (--versus), mark each draw where A loses to B on OUTCOME (B better by more "
+        "points A (--policy) and B (--versus), mark each draw where A loses to B on Y (B better by more "
         "than --threshold in the outcome's better direction; Y's mean over the draw's replicates), and find with "
         "PRIM (the EMA Workbench's, an optional extra: pip install 'giftsim[discover]') the boxes of the "
         "uncertain parameters where those draws concentrate, with their coverage and density. Writes "

@@ -125,7 +125,8 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     replicates; merchant concentration (HHI per point, mean Lorenz curves), read from
     each run's ``merchants.parquet`` one run at a time; for ``[sample]`` batches with
     method sobol or morris, SALib sensitivity indices of each outcome to each
-    parameter, ranked; failed runs. Cost: one pass over the run folders, O(points x
+    parameter, ranked; the boxes of each scenario discovery (``giftsim discover``) of the
+    batch; failed runs. Cost: one pass over the run folders, O(points x
     days) memory.
     """
     start = time.perf_counter()
