@@ -1,5 +1,5 @@
 """The ``giftsim`` command line: ``run``, ``batch``, ``report``, ``check``, ``viz``, ``validate``,
-``calibrate``, ``schema``.
+``calibrate``, ``schema``, ``discover``.
 
 Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file, a Dask
 scheduler that cannot be reached, a batch folder in use or holding something else; one
@@ -13,7 +13,18 @@ import argparse
 import sys
 
 from .. import __version__
-from . import batch_cmd, calibrate_cmd, check_cmd, logging_setup, report_cmd, run_cmd, schema_cmd, validate_cmd, viz_cmd
+from . import (
+    batch_cmd,
+    calibrate_cmd,
+    check_cmd,
+    discover_cmd,
+    logging_setup,
+    report_cmd,
+    run_cmd,
+    schema_cmd,
+    validate_cmd,
+    viz_cmd,
+)
 from .common import ExitCode, Interrupted, caused_by_interrupt, fail
 
 __all__ = ["main", "build_parser", "ExitCode"]
@@ -30,7 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"giftsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for mod in (run_cmd, batch_cmd, report_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd, schema_cmd):
+    for mod in (run_cmd, batch_cmd, report_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd, schema_cmd,
+                discover_cmd):
         mod.add_parser(sub)
     logging_setup.add_arguments(parser, sub)  # -v/--verbose, --log-file, before or after the command
     return parser

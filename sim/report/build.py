@@ -14,6 +14,7 @@ import pandas as pd
 from ..batch.signs import sign_sentence
 from ..batch.tables import defined_count
 from ..results.atomic import write_bytes_atomic, write_text_atomic
+from .discovery import discovery_sections
 from .figures import (
     curve_figure,
     hhi_figure,
@@ -124,7 +125,8 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
     replicates; merchant concentration (HHI per point, mean Lorenz curves), read from
     each run's ``merchants.parquet`` one run at a time; for ``[sample]`` batches with
     method sobol or morris, SALib sensitivity indices of each outcome to each
-    parameter, ranked; failed runs. Cost: one pass over the run folders, O(points x
+    parameter, ranked; the boxes of each scenario discovery (``giftsim discover``) of the
+    batch; failed runs. Cost: one pass over the run folders, O(points x
     days) memory.
     """
     start = time.perf_counter()
@@ -146,6 +148,7 @@ def write_report(folder: str | os.PathLike, out: str | os.PathLike | None = None
         s = Section("sensitivity", "Sensitivity")
         s.text(f"A {method} design has no SALib sensitivity indices; use method = \"sobol\" or \"morris\".", "note")
         sections.append(s)
+    sections += discovery_sections(batch.folder)  # giftsim discover's boxes, if any
     sections.append(_failures_section(batch))
 
     page = render_page(f"giftsim batch report: {batch.name}", meta, sections)

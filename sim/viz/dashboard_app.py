@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import solara
 
+from ..analysis import read_discoveries
 from ..batch import BatchResults, load_results
 from ..model import SERIES
 from . import batch_charts as bc
+from .discovery_panel import DiscoveryPanel
 from .widgets import Html
 
 __all__ = ["DashboardConfig", "configure", "header_text", "Page"]
@@ -68,7 +70,8 @@ def header_text(res: BatchResults, name: str) -> str:
 def Page():
     """The batch dashboard: a header with the points and runs, then tabs with each outcome per
     point, the daily curves, the distributions of an outcome over replicates and, when a
-    parameter was swept or sampled, outcomes against it. Reads the folder set by
+    parameter was swept or sampled, outcomes against it, and the boxes of any scenario discovery
+    (``giftsim discover``) of the batch. Reads the folder set by
     :func:`configure` (or ``GIFTSIM_VIZ_BATCH``) once per browser tab.
 
     Raises
@@ -79,6 +82,7 @@ def Page():
         If the folder has no ``runs.parquet`` (not a finished batch).
     """
     res = solara.use_memo(lambda: load_results(_folder()), [])
+    discoveries = solara.use_memo(lambda: read_discoveries(res.folder), [])
     outs = bc.outcomes(res)
     params = bc.swept_params(res)
     series_names = [s for s in SERIES if s in res.timeseries.columns]
@@ -136,3 +140,6 @@ def Page():
                         for o in param_outcomes.value:
                             with solara.Card(margin=0):
                                 solara.FigureAltair(bc.param_chart(res, param.value, o))
+            if discoveries:
+                with solara.lab.Tab("Scenario discovery"):
+                    DiscoveryPanel(discoveries)
