@@ -17,8 +17,28 @@ from sim.viz.search_charts import CHOSEN_COLOUR, PARETO_COLOUR, explorer_overrid
 from sim.viz.server import VizProcess
 
 from ..search.search_folder import example_search
-from .test_browser import ARTIFACTS, ROOT, _expected, _open, _totals, _wait_day, browser  # noqa: F401
-from .test_browser import pytestmark  # noqa: F401  (skipped without Chromium)
+from .test_browser import (
+    ARGS,
+    ARTIFACTS,
+    CHROMIUM,
+    ROOT,
+    _expected,
+    _open,
+    _totals,
+    _wait_day,
+    pytestmark,  # noqa: F401  (skipped without Chromium)
+)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
 
 
 def _pixels(page, selector: str, colour: str) -> int:
@@ -41,17 +61,29 @@ def _wait_pixels(page, selector: str, colour: str, least: int, timeout_ms: int =
     return n
 
 
+def _click_rightmost(page, selector: str, colour: str) -> None:
+    """Click the centre of the rightmost blob of ``colour`` in ``selector`` (a chart's point)."""
+    from PIL import Image
+
+    box = page.locator(selector).bounding_box()
+    img = np.asarray(Image.open(io.BytesIO(page.locator(selector).screenshot())).convert("RGB")).astype(int)
+    rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    ys, xs = np.nonzero(np.abs(img - rgb).sum(axis=2) < 40)
+    near = xs >= xs.max() - 8
+    page.mouse.click(box["x"] + float(xs[near].mean()), box["y"] + float(ys[near].mean()))
+
+
 def _choose(page, label_start: str) -> None:
     page.locator(".giftsim-choose .v-select__slot").click()
     page.locator(".v-menu__content .v-list-item", has_text=label_start).first.click()
 
 
-def test_search_dashboard_opens_a_policy_in_the_explorer(browser, tmp_path):
+def test_search_dashboard_opens_a_policy_in_the_explorer(chromium, tmp_path):
     folder = example_search(tmp_path)
     search = read_search(folder)
     s = VizProcess(folder, "--seed", "3", cache=tmp_path / "cache", cwd=ROOT, timeout=90)
     try:
-        page, failed = _open(browser, s.url, ".giftsim-search-title")
+        page, failed = _open(chromium, s.url, ".giftsim-search-title")
         title = page.locator(".giftsim-search-title")
         assert (title.get_attribute("data-trials"), title.get_attribute("data-pareto")) == ("12", "8")
         page.wait_for_function("document.querySelectorAll('.giftsim-pareto .vega-embed canvas').length >= 1",
@@ -71,6 +103,13 @@ def test_search_dashboard_opens_a_policy_in_the_explorer(browser, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "search-chosen.png"))
         assert ringed >= 50  # the chosen policy is ringed
 
+        # clicking a point chooses it: the rightmost red point is trial 8 (the highest GMV)
+        _click_rightmost(page, ".giftsim-pareto", PARETO_COLOUR)
+        page.wait_for_function("document.querySelector('.giftsim-policy-trial')?.dataset.trial === '8'",
+                               timeout=30_000)
+        _choose(page, "trial 3:")
+        page.wait_for_function("document.querySelector('.giftsim-policy-trial')?.dataset.trial === '3'",
+                               timeout=30_000)
         page.locator(".giftsim-open").click()
         page.wait_for_selector(".giftsim-graph", timeout=60_000)
         assert _wait_day_text(page) == 0
