@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import solara
 
+from ..scenario import ScenarioError, load_scenario
 from ..search.folder import SearchFolder, read_search
+from .controls import apply_overrides
 from .explorer_app import Explorer, ExplorerConfig
 from .layout import DEFAULT_NODE_CAP
 from .search_charts import PolicyRow, clicked_trial, explorer_overrides, pareto_chart, pareto_policies, policy_label
@@ -88,6 +90,20 @@ def _header(search: SearchFolder) -> None:
                      + ", ".join(f"{o} ({d})" for o, d in search.objectives)], style="font-size:12px;color:#666")
 
 
+def _open(search: SearchFolder, trial: int | None, opened, error) -> None:
+    """Open ``trial`` in the explorer, or leave the message why it cannot be (the base scenario
+    is missing or the policy's overrides do not apply to it) in ``error``."""
+    if trial is None:
+        return
+    try:
+        apply_overrides(load_scenario(search.base), explorer_overrides(search.overrides(trial)))
+    except (ScenarioError, OSError, KeyError, ValueError) as err:
+        error.set(f"cannot open trial {trial} in the explorer: {err}")
+        return
+    error.set(None)
+    opened.set(trial)
+
+
 @solara.component
 def Page():
     """The search dashboard of one browser tab (the folder set by :func:`configure` or
@@ -109,6 +125,7 @@ def Page():
     y = solara.use_reactive(outs[1] if len(outs) > 1 else outs[0])
     chosen = solara.use_reactive(policies[0].trial if policies else None)
     opened = solara.use_reactive(None)
+    error = solara.use_reactive(None)
     by_trial = {p.trial: p for p in policies}
     if opened.value is not None:
         overrides = explorer_overrides(search.overrides(opened.value))
@@ -140,4 +157,6 @@ def Page():
                 solara.Select("Pareto policy", values=list(labels),
                               value=policy_label(current) if current else None,
                               on_value=lambda v: chosen.set(labels.get(v)), classes=["giftsim-choose"])
-                PolicyCard(search, current, lambda: opened.set(chosen.value))
+                PolicyCard(search, current, lambda: _open(search, chosen.value, opened, error))
+                if error.value:
+                    solara.Error(error.value, dense=True, classes=["giftsim-error"])

@@ -81,3 +81,16 @@ def test_viz_refuses_a_search_json_of_another_kind(search, capsys):
     (search.folder / "search.json").write_text(json.dumps(m))
     assert cli(["viz", str(search.folder), "--port", "0"]) == 2
     assert "kind is 'calibration', not 'search'" in capsys.readouterr().err
+
+
+def test_a_running_search_lists_its_current_front_but_cannot_open_it(search):
+    m = json.loads((search.folder / "search.json").read_text())
+    m["status"] = "running"
+    (search.folder / "search.json").write_text(json.dumps(m))
+    (search.folder / "pareto.parquet").unlink()
+    running = read_search(search.folder)
+    ps = pareto_policies(running)
+    assert [p.trial for p in ps] == [8, 4, 2, 9, 5, 3, 10, 0] and not any(p.openable for p in ps)
+    assert ps[0].values["gmv_rmb"] == "4,400" and ps[0].flags == ""
+    df = chart_frame(running, "gmv_rmb", "muted_share").set_index("trial")
+    assert df.loc[8, "x"] == 4400.0 and df.loc[8, "kind"] == "Pareto"

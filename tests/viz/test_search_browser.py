@@ -75,7 +75,7 @@ def _click_rightmost(page, selector: str, colour: str) -> None:
 
 def _choose(page, label_start: str) -> None:
     page.locator(".giftsim-choose .v-select__slot").click()
-    page.locator(".v-menu__content .v-list-item", has_text=label_start).first.click()
+    page.locator(".v-menu__content .v-list-item:visible", has_text=label_start).first.click()
 
 
 def test_search_dashboard_opens_a_policy_in_the_explorer(chromium, tmp_path):
@@ -103,6 +103,18 @@ def test_search_dashboard_opens_a_policy_in_the_explorer(chromium, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "search-chosen.png"))
         assert ringed >= 50  # the chosen policy is ringed
 
+        # the y selector redraws the front against another objective
+        before = page.locator(".giftsim-pareto canvas").first.screenshot()
+        page.locator(".giftsim-y .v-select__slot").click()
+        page.locator(".v-menu__content .v-list-item:visible", has_text="muted_share").first.click()
+        for _ in range(80):
+            if page.locator(".giftsim-pareto canvas").first.screenshot() != before:
+                break
+            page.wait_for_timeout(250)
+        assert page.locator(".giftsim-pareto canvas").first.screenshot() != before
+        assert "muted_share" in page.locator(".giftsim-y").inner_text()
+        assert _wait_pixels(page, ".giftsim-pareto", CHOSEN_COLOUR, 50) >= 50
+        page.screenshot(path=str(ARTIFACTS / "search-muted.png"))
         # clicking a point chooses it: the rightmost red point is trial 8 (the highest GMV)
         _click_rightmost(page, ".giftsim-pareto", PARETO_COLOUR)
         page.wait_for_function("document.querySelector('.giftsim-policy-trial')?.dataset.trial === '8'",
