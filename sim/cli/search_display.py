@@ -12,13 +12,18 @@ from .common import console
 __all__ = ["report_search", "pareto_console_table"]
 
 
-def pareto_console_table(shown, title: str) -> Table:
-    """A rich table of :func:`sim.report.search_report.pareto_policy_table`'s text cells."""
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for col in shown.columns:
+def pareto_console_table(shown, lever_keys: list[str], title: str) -> Table:
+    """A rich table of :func:`sim.report.search_report.pareto_policy_table`'s text cells, the
+    levers that applied folded into one column (``key value`` per line, ``policy.`` left out)."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("trial", justify="right")
+    table.add_column("levers", overflow="fold", min_width=30)
+    rest = [c for c in shown.columns if c not in ("trial", "generation", *lever_keys)]
+    for col in rest:
         table.add_column(str(col), justify="left" if col == "flags" else "right", overflow="fold")
-    for row in shown.itertuples(index=False):
-        table.add_row(*(str(v) for v in row))
+    for _, row in shown.iterrows():
+        levers = "\n".join(f"{k.removeprefix('policy.')} {row[k]}" for k in lever_keys if row[k] != "-")
+        table.add_row(str(row["trial"]), levers, *(str(row[c]) for c in rest))
     return table
 
 
@@ -43,7 +48,7 @@ def report_search(folder: str | os.PathLike, out: str | os.PathLike | None = Non
                   f"on the Pareto front; robustness: {robustness_text(search)}", soft_wrap=True)
     shown = outcome.tables["pareto"]
     what = "re-evaluated value [95% interval]" if len(search.pareto) else "search value (not re-evaluated yet)"
-    console.print(pareto_console_table(shown, f"Pareto policies: levers and {what}"))
+    console.print(pareto_console_table(shown, search.lever_keys, f"Pareto policies: levers and {what}"))
     g = search.generations
     if len(g):
         last = g.iloc[-1]
