@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .common import console, err_console
 
-__all__ = ["add_parser", "main", "is_batch_folder"]
+__all__ = ["add_parser", "main", "is_batch_folder", "configure_search"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +53,40 @@ def batch_file_message(path: Path, results_root: Path = Path("results")) -> str:
             "`giftsim viz results/<batch name>` (or its --out folder)")
 
 
+def configure_search(target: Path, seed: int, cap: int) -> str:
+    """Set up the search dashboard of the search folder ``target`` (read here, so a bad folder
+    fails before serving), and compute the base scenario's graph layout once (cached), so that
+    "Open in explorer" does not wait for it; returns what is served, for the console.
+
+    Raises
+    ------
+    sim.search.folder.SearchFolderError
+        If ``target`` is not a readable search folder.
+    ValueError
+        If ``cap < 1``.
+    """
+    from ..scenario import ScenarioError, load_scenario
+    from ..search.folder import read_search
+    from ..viz import search_app
+    from ..viz.session import ExplorerSession
+
+    if cap < 1:
+        raise ValueError(f"--node-cap must be >= 1, got {cap}")
+    search = read_search(target)
+    try:
+        base = load_scenario(search.base)
+    except (ScenarioError, OSError) as err:
+        console.print(f"[yellow]warning:[/] the base scenario cannot be loaded, so no policy opens in the "
+                      f"explorer: {err}", soft_wrap=True)
+    else:
+        with console.status("building the base scenario's graph layout (computed once per graph, then cached)"):
+            probe = ExplorerSession(base, seed=seed, node_cap=cap)
+        console.print(f"base scenario {base.name}: {probe.model.population.n_users:,} users; layout "
+                      f"{'loaded from cache' if probe.layout_cached else 'computed'} in {probe.layout_seconds:.1f} s")
+    search_app.configure(search_app.SearchConfig(str(target), seed, cap))
+    return f"search dashboard of {target} ({len(search.trials)} trials, {len(search.pareto)} Pareto policies)"
+
+
 def main(args: argparse.Namespace) -> int:
     """Run ``giftsim viz`` with parsed ``args``; returns the exit code."""
     from ..viz.layout import DEFAULT_NODE_CAP
@@ -64,15 +98,7 @@ def main(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be in 0..65535, got {args.port}")
     if (target / "search.json").is_file():  # a policy search (read_search names what is wrong)
-        from ..search.folder import read_search
-        from ..viz import search_app
-
-        cap = DEFAULT_NODE_CAP if args.node_cap is None else args.node_cap
-        if cap < 1:
-            raise ValueError(f"--node-cap must be >= 1, got {cap}")
-        search = read_search(target)  # fail here, with a message, not in the browser
-        search_app.configure(search_app.SearchConfig(str(target), args.seed, cap))
-        what = f"search dashboard of {target} ({len(search.trials)} trials, {len(search.pareto)} Pareto policies)"
+        what = configure_search(target, args.seed, DEFAULT_NODE_CAP if args.node_cap is None else args.node_cap)
         app = "sim.viz.search_app:Page"
     elif is_batch_folder(target):
         from ..batch import load_results

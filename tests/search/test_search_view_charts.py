@@ -94,3 +94,12 @@ def test_a_running_search_lists_its_current_front_but_cannot_open_it(search):
     assert ps[0].values["gmv_rmb"] == "4,400" and ps[0].flags == ""
     df = chart_frame(running, "gmv_rmb", "muted_share").set_index("trial")
     assert df.loc[8, "x"] == 4400.0 and df.loc[8, "kind"] == "Pareto"
+
+
+def test_viz_of_a_search_whose_base_is_gone_still_serves_the_front(search, capsys):
+    from sim.cli.viz_cmd import configure_search
+
+    search.base.unlink()
+    what = configure_search(search.folder, 0, 100)
+    assert what.endswith("(12 trials, 8 Pareto policies)")
+    assert "the base scenario cannot be loaded, so no policy opens in the explorer" in capsys.readouterr().out

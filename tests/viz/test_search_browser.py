@@ -125,6 +125,8 @@ def test_search_dashboard_opens_a_policy_in_the_explorer(chromium, tmp_path):
         page.locator(".giftsim-open").click()
         page.wait_for_selector(".giftsim-graph", timeout=60_000)
         assert _wait_day_text(page) == 0
+        assert "base scenario search_base: 300 users; layout computed" in s.log  # at start-up, so
+        assert "layout cached" in page.locator(".giftsim-timing").inner_text()  # opening reads the cache
         assert "policy.commercial_share = 0.06" in page.locator(".giftsim-overrides").inner_text()
         assert "commercial share: 0.06" in page.locator(".control-policy-commercial_share").inner_text()
         assert page.locator(".control-policy-allocation-boost").count() == 1  # head_boost's parameters
