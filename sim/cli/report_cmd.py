@@ -1,4 +1,4 @@
-"""``giftsim report``: the HTML report (and PNGs) of a finished batch folder."""
+"""``giftsim report``: the HTML report (and PNGs) of a finished batch folder, or of a policy search folder."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "merchant concentration (HHI, Lorenz curves) and, for Sobol or Morris batches, sensitivity "
         "indices. The figures are embedded and also written as PNG files beside the page.",
     )
-    p.add_argument("folder", help="a batch folder, e.g. results/policy_sweep")
+    p.add_argument("folder", help="a batch folder, e.g. results/policy_sweep, or a search folder "
+                   "(giftsim optimize's results: Pareto front, Pareto policies, convergence)")
     p.add_argument("--out", help="folder for report.html and the PNGs (default FOLDER/report)")
     p.set_defaults(func=main)
 
@@ -31,6 +32,10 @@ def main(args: argparse.Namespace) -> int:
     from ..report import write_report
 
     folder = Path(args.folder)
+    if (folder / "search.json").is_file():  # a policy search (read_search names what is wrong)
+        from .search_display import report_search
+
+        return report_search(folder, out=args.out)
     if (folder / "calibration.json").is_file() and not (folder / "plan.json").exists():
         plots = sorted((folder / "plots").glob("*.png")) if (folder / "plots").is_dir() else []
         where = (f"its plots are {', '.join(str(p) for p in plots)}" if plots

@@ -1,4 +1,5 @@
-"""``giftsim viz``: the live explorer of a scenario, or the dashboard of a finished batch."""
+"""``giftsim viz``: the live explorer of a scenario, the dashboard of a finished batch, or the
+Pareto front of a policy search (whose policies open in the explorer)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from .common import console, err_console
 
-__all__ = ["add_parser", "main", "is_batch_folder"]
+__all__ = ["add_parser", "main", "is_batch_folder", "configure_search"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,9 +17,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "viz", help="open the live explorer of a scenario, or the dashboard of a finished batch",
         description="Serve a local web app: for a scenario file, a live explorer (the social graph "
         "spreading, play/step/reset, parameter controls, live charts); for a finished batch "
-        "folder (results/<batch>), a dashboard comparing its points. Stop it with Ctrl-C.",
+        "folder (results/<batch>), a dashboard comparing its points; for a policy search folder "
+        "(giftsim optimize's results), its interactive Pareto front, where a chosen policy opens in the "
+        "explorer. Stop it with Ctrl-C.",
     )
-    p.add_argument("target", help="scenario TOML file, or a batch results folder")
+    p.add_argument("target", help="scenario TOML file, a batch results folder, or a search results folder")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument("--seed", type=int, default=0, help="explorer: random seed, >= 0 (default 0)")
@@ -50,6 +53,40 @@ def batch_file_message(path: Path, results_root: Path = Path("results")) -> str:
             "`giftsim viz results/<batch name>` (or its --out folder)")
 
 
+def configure_search(target: Path, seed: int, cap: int) -> str:
+    """Set up the search dashboard of the search folder ``target`` (read here, so a bad folder
+    fails before serving), and compute the base scenario's graph layout once (cached), so that
+    "Open in explorer" does not wait for it; returns what is served, for the console.
+
+    Raises
+    ------
+    sim.search.folder.SearchFolderError
+        If ``target`` is not a readable search folder.
+    ValueError
+        If ``cap < 1``.
+    """
+    from ..scenario import ScenarioError, load_scenario
+    from ..search.folder import read_search
+    from ..viz import search_app
+    from ..viz.session import ExplorerSession
+
+    if cap < 1:
+        raise ValueError(f"--node-cap must be >= 1, got {cap}")
+    search = read_search(target)
+    try:
+        base = load_scenario(search.base)
+    except (ScenarioError, OSError) as err:
+        console.print(f"[yellow]warning:[/] the base scenario cannot be loaded, so no policy opens in the "
+                      f"explorer: {err}", soft_wrap=True)
+    else:
+        with console.status("building the base scenario's graph layout (computed once per graph, then cached)"):
+            probe = ExplorerSession(base, seed=seed, node_cap=cap)
+        console.print(f"base scenario {base.name}: {probe.model.population.n_users:,} users; layout "
+                      f"{'loaded from cache' if probe.layout_cached else 'computed'} in {probe.layout_seconds:.1f} s")
+    search_app.configure(search_app.SearchConfig(str(target), seed, cap))
+    return f"search dashboard of {target} ({len(search.trials)} trials, {len(search.pareto)} Pareto policies)"
+
+
 def main(args: argparse.Namespace) -> int:
     """Run ``giftsim viz`` with parsed ``args``; returns the exit code."""
     from ..viz.layout import DEFAULT_NODE_CAP
@@ -60,7 +97,10 @@ def main(args: argparse.Namespace) -> int:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port must be in 0..65535, got {args.port}")
-    if is_batch_folder(target):
+    if (target / "search.json").is_file():  # a policy search (read_search names what is wrong)
+        what = configure_search(target, args.seed, DEFAULT_NODE_CAP if args.node_cap is None else args.node_cap)
+        app = "sim.viz.search_app:Page"
+    elif is_batch_folder(target):
         from ..batch import load_results
         from ..viz import dashboard_app
 

@@ -26,7 +26,7 @@ from .session import ExplorerSession, Frame
 from .state import OUTCOME_COLOURS, STATE_COLOURS, UserState
 from .widgets import Control, Html, Swatch, VegaChart
 
-__all__ = ["ExplorerConfig", "configure", "Page"]
+__all__ = ["ExplorerConfig", "configure", "Explorer", "Page"]
 
 
 @dataclass(frozen=True)
@@ -239,23 +239,32 @@ def _callbacks(session: ExplorerSession, frame, playing, days_per_tick, interval
 
 
 @solara.component
-def Page():
-    """The explorer page of one browser tab.
+def Explorer(cfg: ExplorerConfig, overrides: dict[str, Any] | None = None, on_back=None, title: str = ""):
+    """The explorer of one scenario in the current page: the sidebar holds the run controls
+    (reset, play/pause, step, days per step, pause between steps, seed) and the
+    schema-generated parameters; the main column the status bar, the graph, its legend, the
+    cascade panel and the charts.
 
-    Opens the scenario set by :func:`configure` (or ``GIFTSIM_VIZ_SCENARIO``) in a new
-    :class:`ExplorerSession`: the sidebar holds the run controls (reset, play/pause, step,
-    days per step, pause between steps, seed) and the schema-generated parameters; the main
-    column the status bar, the graph, its legend, the cascade panel and the charts.
+    Parameters
+    ----------
+    cfg : ExplorerConfig
+        The scenario file, seed, node cap and gift days (read once, when the component mounts).
+    overrides : dict of str to value, optional
+        Explorer overrides (:func:`sim.viz.controls.set_override`'s form) the session starts
+        from, e.g. a searched policy; shown as "Changed" and undone by "Back to the scenario file".
+    on_back : callable, optional
+        Adds a "Back" button to the app bar that calls it (the search dashboard's way back).
+    title : str
+        Appended to the app bar's title (e.g. which policy is open).
 
     Raises
     ------
-    RuntimeError
-        If no scenario was configured.
+    sim.scenario.ScenarioError
+        If the scenario file or the overrides are invalid.
     """
-    cfg = _current_config()
     session = solara.use_memo(
         lambda: ExplorerSession(load_scenario(cfg.scenario), seed=cfg.seed, node_cap=cfg.node_cap,
-                                gift_days=cfg.gift_days), [])
+                                gift_days=cfg.gift_days, overrides=dict(overrides or {})), [])
     first = solara.use_memo(session.frame, [])
     frame = solara.use_reactive(first)
     playing = solara.use_reactive(False)
@@ -268,7 +277,10 @@ def Page():
 
     solara.Title(f"giftsim · {session.scenario.name}")
     with solara.AppBar():
-        solara.AppBarTitle(f"giftsim explorer · {session.base.name}")
+        solara.AppBarTitle(f"giftsim explorer · {session.base.name}{title}")
+        if on_back is not None:
+            solara.Button("Back", on_click=lambda: (playing.set(False), on_back()), text=True,
+                          classes=["giftsim-back"])
     with solara.Sidebar():
         _run_card(session, cb, playing, days_per_tick, interval_ms)
         with solara.Card("Parameters", margin=0, classes=["giftsim-params"]):
@@ -284,6 +296,19 @@ def Page():
                 Legend(f, session.gift_days)
                 CascadePanel(f, session, cb.refresh)
         Charts(f, session)
+
+
+@solara.component
+def Page():
+    """The explorer page of one browser tab: :func:`Explorer` of the scenario set by
+    :func:`configure` (or ``GIFTSIM_VIZ_SCENARIO``), in a new :class:`ExplorerSession`.
+
+    Raises
+    ------
+    RuntimeError
+        If no scenario was configured.
+    """
+    Explorer(_current_config())
 
 
 def _run_card(session: ExplorerSession, cb: SimpleNamespace, playing, days_per_tick, interval_ms) -> None:
