@@ -1,5 +1,5 @@
 """The ``giftsim`` command line: ``run``, ``batch``, ``report``, ``check``, ``viz``, ``validate``,
-``calibrate``, ``schema``.
+``calibrate``, ``schema``, ``optimize``.
 
 Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file, a Dask
 scheduler that cannot be reached, a batch folder in use or holding something else; one
@@ -30,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"giftsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for mod in (run_cmd, batch_cmd, report_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd, schema_cmd):
+    from . import optimize_cmd  # policy search (issue 16)
+
+    for mod in (run_cmd, batch_cmd, report_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd, schema_cmd,
+                optimize_cmd):
         mod.add_parser(sub)
     logging_setup.add_arguments(parser, sub)  # -v/--verbose, --log-file, before or after the command
     return parser

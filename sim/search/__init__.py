@@ -11,3 +11,16 @@ seeding (common random numbers across trials). See :mod:`sim.search.spec`.
 from .spec import Constraint, Lever, Objective, RobustnessMeasure, SearchBudget, SearchSpec
 
 __all__ = ["Lever", "Objective", "Constraint", "RobustnessMeasure", "SearchBudget", "SearchSpec"]
+
+
+def __getattr__(name: str):
+    """``optimize`` and ``SearchResult`` (:mod:`sim.search.engine`), imported when first used:
+    the engine imports Optuna, which reading or checking a search file does not need."""
+    if name in ("optimize", "SearchResult"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ += ["optimize", "SearchResult"]
