@@ -26,7 +26,7 @@ from ..experiments.evaluators import Evaluator, SequentialEvaluator, describe, p
 from ..experiments.outcomes import Direction
 from .evaluate import Simulate, draw_overrides, evaluate_trials, outcome_names, search_draws, trial_tasks
 from .pareto import front_mask, interval, minimisation_form, noise_peers, normalised_hypervolume
-from .robust import draw_means, regret_reference, robust_value, told_direction, violations
+from .robust import draw_means, regret_reference, robust_value, run_means, told_direction, violations
 from .spec import SearchSpec
 from .study import TrialRecord, ask, open_study, record_of, records, reopen, tell
 from .tables import (
@@ -157,7 +157,7 @@ class _Search:
         ref = self.reference(draws if g == 0 else {})
         for trial, levers in pending:
             n = trial.number
-            rec = self.record(n, g, levers, draws[n], np.nanmean(values[n], axis=(0, 1)), seconds[n], ref)
+            rec = self.record(n, g, levers, draws[n], run_means(values[n]), seconds[n], ref)
             tell(self.study, trial, rec)
         rows = self.write("running")
         last = rows[-1] if rows else {}
@@ -270,7 +270,7 @@ class _Search:
         k, p = len(self.spec.objectives), len(front)
         stats = {w: np.full((p, k), np.nan) for w in ("reevaluated", "low", "high")}
         if p:
-            stats["reevaluated"] = self.robust(draw_means(runs), self.reference({}))
+            stats["reevaluated"] = self.robust(np.stack([draw_means(r) for r in runs]), self.reference({}))
             for a in range(p):
                 for j, i in enumerate(self.obj):
                     _, stats["low"][a, j], stats["high"][a, j] = interval(runs[a, :, :, i].ravel())
@@ -345,6 +345,7 @@ def optimize(spec: SearchSpec, folder: str | Path, evaluator: Evaluator | None =
                 run.generation(g)
             table, feasible = run.final()
         except KeyboardInterrupt as err:
+            run.write("running")  # the tables show the kept trials
             told = len(records(run.study))
             raise SearchInterrupted(f"interrupted; {told} told trials (0 to {told - 1}) are kept in "
                                     f"{folder / 'study.db'}: run the same command with --resume to continue"

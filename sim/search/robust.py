@@ -21,8 +21,8 @@ import numpy as np
 from ..experiments.outcomes import Direction
 from .spec import Constraint, RobustnessMeasure
 
-__all__ = ["draw_means", "robust_value", "regret_reference", "constraint_value", "violations", "told_direction",
-           "INFEASIBLE"]
+__all__ = ["draw_means", "run_means", "robust_value", "regret_reference", "constraint_value", "violations",
+           "told_direction", "INFEASIBLE"]
 
 INFEASIBLE = 1e12
 """Violation recorded for a constraint whose value is undefined (NaN) in a trial."""
@@ -43,6 +43,23 @@ def draw_means(runs: np.ndarray) -> np.ndarray:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN draw stays NaN
         return np.nanmean(runs, axis=1)
+
+
+def run_means(runs: np.ndarray) -> np.ndarray:
+    """Each outcome's mean over all runs (draws x replicates) where it is defined.
+
+    Parameters
+    ----------
+    runs : ndarray of float64, shape (draws, replicates, outcomes)
+
+    Returns
+    -------
+    ndarray of float64, shape (outcomes,)
+        NaN where the outcome is undefined in every run.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(runs, axis=(0, 1))
 
 
 def told_direction(direction: Direction, measure: RobustnessMeasure) -> Direction:
