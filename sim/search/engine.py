@@ -163,7 +163,7 @@ class _Search:
         last = rows[-1] if rows else {}
         self.progress(f"generation {g + 1}/{self.spec.budget.generations} done: {last.get('trials', 0)} trials, "
                       f"{last.get('feasible', 0)} feasible, Pareto front {last.get('pareto_size', 0)}, "
-                      f"hypervolume {last.get('hypervolume', float('nan')):.4g}")
+                      f"hypervolume {last.get('hypervolume', float('nan')):.4g} (scaled to the trials so far)")
 
     def reference(self, pending: dict[int, np.ndarray]) -> np.ndarray | None:
         """Regret's reference, shape (draws, objectives): the best value per draw among
