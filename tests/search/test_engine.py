@@ -6,6 +6,8 @@ the middle of a generation with the trials of an uninterrupted one."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -200,3 +202,9 @@ def test_ctrl_c_keeps_the_told_trials_and_says_so(tmp_path):
     with pytest.raises(Interrupted, match=r"6 told trials \(0 to 5\) are kept"):
         run_search(spec, tmp_path / "b", SequentialEvaluator(), simulate=Crash(after=9, error=KeyboardInterrupt))
     assert len(pd.read_parquet(tmp_path / "b" / "trials.parquet")) == 6
+    # stopped in generation 0: nothing told, and the tables say so
+    with pytest.raises(SearchInterrupted, match="interrupted before any trial was told"):
+        optimize(spec, tmp_path / "c", simulate=Crash(after=3, error=KeyboardInterrupt))
+    assert len(pd.read_parquet(tmp_path / "c" / "trials.parquet")) == 0
+    manifest = json.loads((tmp_path / "c" / "search.json").read_text())
+    assert manifest["status"] == "running" and manifest["trials_done"] == 0
