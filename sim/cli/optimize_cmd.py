@@ -120,10 +120,10 @@ def pareto_policies_table(res) -> Table:
                            f"{draws} draws x {fin} replicates ({spec.robustness.kind}; [95% interval of the mean])"),
               header_style="bold")
     t.add_column("trial", justify="right")
-    t.add_column("levers")
+    t.add_column("levers", min_width=26, overflow="fold")
     for o in spec.objectives:
-        t.add_column(escape(f"{o.outcome} {o.direction.arrow}"), justify="right")
-    t.add_column("flags")
+        t.add_column(escape(f"{o.outcome} {o.direction.arrow}"), justify="right", no_wrap=True)
+    t.add_column("flags", min_width=12, overflow="fold")
     first = spec.objectives[0].outcome
     for _, r in p.sort_values(f"reevaluated:{first}", kind="stable").iterrows():
         levers = json.loads(r["overrides"])
@@ -131,7 +131,7 @@ def pareto_policies_table(res) -> Table:
         cells = []
         for o in spec.objectives:
             m, lo, hi = (float(r[f"{w}:{o.outcome}"]) for w in ("reevaluated", "low", "high"))
-            cells.append(fmt(m) + ("" if math.isnan(lo) else f" [{fmt(lo)}, {fmt(hi)}]"))
+            cells.append(fmt(m) + ("" if math.isnan(lo) else f"\n[{fmt(lo)}, {fmt(hi)}]"))
         flags = []
         if bool(r["dominated_on_reevaluation"]):
             flags.append("dominated on re-evaluation")

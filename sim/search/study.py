@@ -93,20 +93,23 @@ def _connect(path: Path) -> sqlite3.Connection:
     return con
 
 
-def sampler_seed(seed: int, number: int) -> int:
-    """Trial ``number``'s sampler seed, in [0, 2**32)."""
-    return int(np.random.SeedSequence(seed, spawn_key=(SAMPLER_STREAM, number)).generate_state(1)[0])
+def sampler_seed(seed: int, number: int, part: int = 0) -> int:
+    """Trial ``number``'s sampler seed, in [0, 2**32): for its joint (relative) proposal
+    (``part`` 0), or for lever ``part - 1`` drawn on its own."""
+    key = (SAMPLER_STREAM, number) if part == 0 else (SAMPLER_STREAM, number, part)
+    return int(np.random.SeedSequence(seed, spawn_key=key).generate_state(1)[0])
 
 
-def sampler_for(spec: SearchSpec, number: int) -> optuna.samplers.BaseSampler:
-    """A fresh sampler of the search's kind for trial ``number`` (:data:`SAMPLER_STREAM` seed).
+def sampler_for(spec: SearchSpec, number: int, part: int = 0) -> optuna.samplers.BaseSampler:
+    """A fresh sampler of the search's kind for trial ``number`` (:data:`SAMPLER_STREAM` seed;
+    ``part``: see :func:`sampler_seed`).
 
     NSGA-II with the search's population (at least 2), simulated binary crossover and
     polynomial mutation of numbers as in Deb et al. (2002) (choices: uniform crossover);
     TPE multivariate and grouped (for conditional levers), its first ``population`` trials
     random; or random search. The constraints are read from each trial's stored constraint
     values."""
-    seed = sampler_seed(spec.seed, number)
+    seed = sampler_seed(spec.seed, number, part)
     pop = spec.budget.population
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -122,11 +125,21 @@ def sampler_for(spec: SearchSpec, number: int) -> optuna.samplers.BaseSampler:
 
 def suggest_levers(spec: SearchSpec, trial: Trial) -> dict[str, Any]:
     """Ask each lever of a trial in the file's order, leaving out a lever whose ``when`` does
-    not hold given the values chosen before it."""
+    not hold given the values chosen before it.
+
+    The joint (relative) proposal is made first with the trial's sampler; a lever drawn on
+    its own (the first generation's, a conditional one, a mutation) with a sampler of its
+    own seed, so that its value does not depend on which levers were drawn before it: a
+    trial whose asking was cut short by a kill gets the same values when resumed."""
+    study, number = trial.study, trial.number
+    study.sampler = sampler_for(spec, number)
+    _ = trial.relative_params  # the joint proposal, before any lever is drawn
     values: dict[str, Any] = {}
-    for lever in spec.levers:
+    for i, lever in enumerate(spec.levers):
         if applies(lever, values):
+            study.sampler = sampler_for(spec, number, i + 1)
             values[lever.key] = _suggest(trial, lever)
+    study.sampler = sampler_for(spec, number)
     return values
 
 
