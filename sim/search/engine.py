@@ -244,7 +244,8 @@ class _Search:
                 "description": spec.description, "file": str(spec.path),
                 "base": base_path(spec), "seed": spec.seed, **spec_json(spec),
                 "status": status, "trials_done": done, "wall_seconds": time.perf_counter() - self.start,
-                "workers": describe(self.ev), "fingerprint": self.fp}
+                "workers": w if isinstance(w := getattr(self.ev, "workers", None), int) else None,
+                "executor": describe(self.ev), "fingerprint": self.fp}
         data["uncertainty"]["keys"] = self.uncertainty_keys
         write_manifest(self.folder, data)
 

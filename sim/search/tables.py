@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..batch.uncertainty import posterior_file
 from ..experiments.outcomes import Direction
 from ..results.atomic import atomic_path, write_text_atomic
 from .evaluate import outcome_names
@@ -145,7 +146,8 @@ def spec_json(spec: SearchSpec) -> dict[str, Any]:
     """The manifest's description of the search (levers, objectives, constraints,
     robustness, uncertainty, budget)."""
     u = spec.uncertainty
-    source = "none" if u is None else (f"posterior {u.posterior}" if u.posterior is not None else "ranges")
+    source = "none" if u is None else ("ranges" if u.posterior is None else
+                                       f"posterior {posterior_file() if u.posterior == 'shipped' else u.posterior}")
     return {
         "levers": [{"key": v.key, "kind": v.kind, "low": v.low, "high": v.high, "integer": v.integer, "log": v.log,
                     "choices": list(v.choices), "when": {k: x for k, x in v.when}} for v in spec.levers],
@@ -166,6 +168,7 @@ def fingerprint(spec: SearchSpec, draws: np.ndarray | None) -> str:
     number of generations nor the final replicates, which a resumed search may change)."""
     d = spec_json(spec)
     d["budget"] = {k: d["budget"][k] for k in ("sampler", "population", "replicates")}
+    d["uncertainty"].pop("source")  # where the draws come from: their values below say what they are
     d.update(seed=spec.seed, base=spec.scenario.model_dump(mode="json"),
              draws=None if draws is None else np.asarray(draws, dtype=np.float64).tolist())
     text = json.dumps(d, sort_keys=True, default=str, allow_nan=True)
