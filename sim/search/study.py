@@ -132,7 +132,13 @@ def suggest_levers(spec: SearchSpec, trial: Trial) -> dict[str, Any]:
     own seed, so that its value does not depend on which levers were drawn before it: a
     trial whose asking was cut short by a kill gets the same values when resumed."""
     study, number = trial.study, trial.number
-    study.sampler = sampler_for(spec, number)
+    study.sampler = sampler = sampler_for(spec, number)
+    if isinstance(sampler, optuna.samplers.NSGAIISampler):
+        # NSGA-II picks parents by index into its parent population: the generation's first
+        # child would see it in selection order, the others (and a resumed first child) as
+        # cached in the study, in trial order; stored first, every child sees the cached one
+        generation = sampler.get_trial_generation(study, study.get_trials(deepcopy=False)[number])
+        sampler.get_parent_population(study, generation)
     _ = trial.relative_params  # the joint proposal, before any lever is drawn
     values: dict[str, Any] = {}
     for i, lever in enumerate(spec.levers):
@@ -166,6 +172,7 @@ def reopen(study: optuna.Study, spec: SearchSpec, frozen: FrozenTrial) -> tuple[
     sampler it would have had)."""
     study.sampler = sampler_for(spec, frozen.number)
     trial = Trial(study, frozen._trial_id)
+    trial.set_user_attr("generation", frozen.number // spec.budget.population)  # if the kill came before it
     return trial, suggest_levers(spec, trial)
 
 
@@ -174,8 +181,10 @@ def tell(study: optuna.Study, trial: Trial, rec: TrialRecord) -> None:
     robust values (a trial with an undefined objective is told as failed)."""
     trial.set_user_attr("record", json.dumps({"draws": rec.draws.tolist(), "means": rec.means.tolist(),
                                               "violation": rec.violation.tolist(), "seconds": rec.seconds}))
-    for i, v in enumerate(rec.violation):
-        trial.set_constraint(f"c{i}", float(v))
+    with warnings.catch_warnings():  # a resumed trial's constraints may be stored already, with these values
+        warnings.simplefilter("ignore")
+        for i, v in enumerate(rec.violation):
+            trial.set_constraint(f"c{i}", float(v))
     if np.isnan(rec.values).any():
         study.tell(trial, state=TrialState.FAIL)
     else:

@@ -28,8 +28,9 @@ __all__ = ["SEARCH_FILES", "lever_type", "trials_table", "draws_table", "pareto_
            "write_table", "spec_json", "fingerprint", "write_manifest", "read_manifest"]
 
 SEARCH_FILES = ("search.json", "study.db", "trials.parquet", "draws.parquet", "pareto.parquet",
-                "generations.parquet")
-"""What a search writes into its folder."""
+                "generations.parquet", "study.db-journal")
+"""What a search writes into its folder (``study.db-journal``: SQLite's, left by a kill in
+the middle of a commit, rolled back when the study is opened again)."""
 
 
 def lever_type(lever: Lever) -> pa.DataType:

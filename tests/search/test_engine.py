@@ -211,8 +211,9 @@ def test_ctrl_c_keeps_the_told_trials_and_says_so(tmp_path):
 
 
 @pytest.mark.parametrize("sampler", ["nsga2", "tpe", "random"])
-@pytest.mark.parametrize("number", [3, 7])
-def test_a_trial_whose_asking_was_cut_short_gets_the_same_levers_when_resumed(sampler, number, tmp_path,
+@pytest.mark.parametrize(("number", "key"), [(3, "policy.push.reach"), (7, "policy.push.reach"),
+                                             (6, "policy.commercial_share")])  # 6: a generation's first
+def test_a_trial_whose_asking_was_cut_short_gets_the_same_levers_when_resumed(sampler, number, key, tmp_path,
                                                                               monkeypatch):
     spec = zdt_spec(population=6, generations=2, sampler=sampler)
     whole = optimize(spec, tmp_path / "whole", simulate=zdt1)
@@ -220,8 +221,8 @@ def test_a_trial_whose_asking_was_cut_short_gets_the_same_levers_when_resumed(sa
 
     asked = study._suggest
 
-    def cut(trial, lever):  # stopped after the trial's first lever was stored, before its second
-        if trial.number == number and lever.key == "policy.push.reach":
+    def cut(trial, lever):  # stopped before the trial's lever ``key`` was stored
+        if trial.number == number and lever.key == key:
             raise KeyboardInterrupt
         return asked(trial, lever)
 
