@@ -2,10 +2,12 @@
 each trial, the levers asked as Optuna distributions, and what a told trial holds.
 
 Reproducible whatever the number of workers and across a kill and resume: the sampler is
-created before each ask with a seed derived from the search seed and the trial number
-(:func:`sampler_for`), so what it proposes depends only on the seed and on the study's
-storage (NSGA-II keeps its generations and parent populations there, TPE reads the told
-trials); trials are told in trial order after their whole generation ran.
+created afresh for each trial with a seed derived from the search seed and the trial number
+(and for each lever drawn on its own, from the lever too: :func:`sampler_for`), so what it
+proposes depends only on the seed and on the study's storage (NSGA-II keeps its generations
+and parent populations there, TPE reads the told trials), not on what an earlier ask in the
+same process drew; trials are told in trial order after their whole generation ran, and a
+trial asked but not told (a kill) is asked again from its stored values.
 """
 
 from __future__ import annotations
