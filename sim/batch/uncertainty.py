@@ -22,8 +22,8 @@ from ..scenario import ScenarioError
 from .spec import DEFAULT_ROBUSTNESS, BatchSpec, Uncertainty
 
 __all__ = ["Condition", "Draws", "DEFAULT_ROBUSTNESS", "UNCERTAINTY_STREAM", "posterior_file", "uncertainty_of",
-           "robustness_of", "read_posterior", "posterior_draws", "latin_draws", "make_draws", "make_conditions",
-           "condition_count", "varied_keys"]
+           "robustness_of", "read_posterior", "posterior_draws", "latin_draws", "make_draws", "draws_of",
+           "make_conditions", "condition_count", "varied_keys"]
 
 UNCERTAINTY_STREAM = 2**31 - 2
 """Spawn key of the random stream that draws a batch's parameter values:
@@ -197,20 +197,46 @@ def latin_draws(ranges: dict[str, list[float]], n: int, seed: int, integer: set[
 
 
 def make_draws(spec: BatchSpec, folder: Path, source: str, integer: set[str] | frozenset[str]) -> Draws | None:
-    """The batch's parameter draws, or None without uncertainty.
+    """The batch's parameter draws, or None without uncertainty (:func:`draws_of` of its
+    uncertainty table and seed).
 
     Raises
     ------
     ScenarioError
         A missing or malformed posterior file (naming the file).
     """
-    u = uncertainty_of(spec)
+    return draws_of(uncertainty_of(spec), spec.seed, folder, source, integer)
+
+
+def draws_of(u: Uncertainty | None, seed: int, folder: Path, source: str,
+             integer: set[str] | frozenset[str]) -> Draws | None:
+    """The parameter draws of an uncertainty table (a batch's or a policy search's), or None
+    without one: ``u.draws`` rows of its posterior (a path relative to ``folder``, or
+    ``"shipped"``) or a Latin hypercube over its ranges, from ``seed``'s uncertainty stream.
+
+    Parameters
+    ----------
+    u : Uncertainty or None
+    seed : int
+        The batch's (or search's) master seed, >= 0.
+    folder : Path
+        The folder of the file that names the posterior.
+    source : str
+        The file, for messages.
+    integer : set of str
+        Range keys rounded to whole numbers.
+
+    Raises
+    ------
+    ScenarioError
+        A missing or malformed posterior file (naming the file).
+    """
     if u is None:
         return None
     if u.posterior is not None:
         path = posterior_file() if u.posterior == "shipped" else (folder / u.posterior)
-        return posterior_draws(path, u.draws, spec.seed, source)
-    return latin_draws(dict(u.ranges), u.draws, spec.seed, integer)
+        return posterior_draws(path, u.draws, seed, source)
+    return latin_draws(dict(u.ranges), u.draws, seed, integer)
 
 
 def _number(x: float, integer: bool) -> int | float:

@@ -1,5 +1,5 @@
 """The ``giftsim`` command line: ``run``, ``batch``, ``report``, ``check``, ``viz``, ``validate``,
-``calibrate``, ``schema``, ``discover``.
+``calibrate``, ``schema``, ``discover``, ``optimize``.
 
 Exit codes: 0 success; 2 bad input (arguments, scenario, batch or graph file, a Dask
 scheduler that cannot be reached, a batch folder in use or holding something else; one
@@ -19,6 +19,7 @@ from . import (
     check_cmd,
     discover_cmd,
     logging_setup,
+    optimize_cmd,
     report_cmd,
     run_cmd,
     schema_cmd,
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"giftsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for mod in (run_cmd, batch_cmd, report_cmd, check_cmd, viz_cmd, validate_cmd, calibrate_cmd, schema_cmd,
-                discover_cmd):
+                optimize_cmd, discover_cmd):
         mod.add_parser(sub)
     logging_setup.add_arguments(parser, sub)  # -v/--verbose, --log-file, before or after the command
     return parser

@@ -15,3 +15,15 @@ __all__ = ["Lever", "Objective", "Constraint", "RobustnessMeasure", "SearchBudge
 from .load import POLICY_KEY_PREFIXES, is_policy_key, load_search  # noqa: E402  (reading a search file)
 
 __all__ += ["load_search", "POLICY_KEY_PREFIXES", "is_policy_key"]
+
+def __getattr__(name: str):
+    """``optimize`` and ``SearchResult`` (:mod:`sim.search.engine`), imported when first used:
+    the engine imports Optuna, which reading or checking a search file does not need."""
+    if name in ("optimize", "SearchResult"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ += ["optimize", "SearchResult"]

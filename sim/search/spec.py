@@ -157,6 +157,9 @@ class SearchSpec:
         (one draw).
     robustness : RobustnessMeasure
     budget : SearchBudget
+    base_path : Path or None
+        The base scenario file (for the manifest and for opening a policy in the explorer);
+        None: the search file's ``base`` key, resolved beside it.
     """
 
     name: str
@@ -170,3 +173,4 @@ class SearchSpec:
     uncertainty: Uncertainty | None = None
     robustness: RobustnessMeasure = RobustnessMeasure()
     budget: SearchBudget = SearchBudget()
+    base_path: Path | None = None
