@@ -11,6 +11,7 @@ the same trials with any number of workers and across a stop and resume (see
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from optuna.trial import Trial, TrialState
 
 from .. import __version__
 from ..experiments.evaluators import Evaluator, SequentialEvaluator, describe, preflight
-from ..experiments.outcomes import Direction
+from ..experiments.outcomes import Direction, clip_interval
+from ..metrics import OUTCOME_RANGE
 from .evaluate import Simulate, draw_overrides, evaluate_trials, outcome_names, search_draws, trial_tasks
 from .pareto import front_mask, interval, minimisation_form, noise_peers, normalised_hypervolume
 from .robust import draw_means, regret_reference, robust_value, run_means, told_direction, violations
@@ -206,12 +208,13 @@ class _Search:
         vals = self.minimised(recs)
         feas = np.array([r.feasible for r in recs], dtype=bool)
         gens = np.array([r.generation for r in recs], dtype=np.int64)
+        first = first_of_each_policy(recs)
         ok = vals[feas]
         low, high = (ok.min(axis=0), ok.max(axis=0)) if len(ok) else (None, None)
         rows = []
         for g in range(int(gens.max()) + 1 if len(gens) else 0):
             upto = gens <= g
-            front = front_mask(vals[upto], feas[upto])
+            front = front_mask(vals[upto], feas[upto] & first[upto])
             row: dict[str, Any] = {"generation": g, "trials": int(upto.sum()), "feasible": int(feas[upto].sum()),
                                    "pareto_size": int(front.sum())}
             for j, o in enumerate(self.spec.objectives):
@@ -227,7 +230,8 @@ class _Search:
         """Write trials, draws and generations (and ``pareto``, a table, when given), then
         the manifest; returns generations.parquet's rows."""
         recs = self.records()
-        mask = front_mask(self.minimised(recs), np.array([r.feasible for r in recs], dtype=bool))
+        feas = np.array([r.feasible for r in recs], dtype=bool)
+        mask = front_mask(self.minimised(recs), feas & first_of_each_policy(recs))
         rows = self.convergence(recs)
         write_table(trials_table(self.spec, recs, mask), self.folder / "trials.parquet")
         write_table(draws_table(self.spec, recs), self.folder / "draws.parquet")
@@ -255,7 +259,7 @@ class _Search:
         same draws) and build pareto.parquet; returns it and whether any trial was feasible."""
         recs = self.records()
         feas = np.array([r.feasible for r in recs], dtype=bool)
-        front = [r for r, m in zip(recs, front_mask(self.minimised(recs), feas)) if m]
+        front = [r for r, m in zip(recs, front_mask(self.minimised(recs), feas & first_of_each_policy(recs))) if m]
         reps, fin = self.spec.budget.replicates, self.spec.budget.final_replicates
         self.progress(f"re-evaluating the Pareto set: {len(front)} policies x {len(self.over)} draws x {fin} "
                       "replicates")
@@ -274,13 +278,27 @@ class _Search:
             stats["reevaluated"] = self.robust(np.stack([draw_means(r) for r in runs]), self.reference({}))
             for a in range(p):
                 for j, i in enumerate(self.obj):
-                    _, stats["low"][a, j], stats["high"][a, j] = interval(runs[a, :, :, i].ravel())
+                    _, lo, hi = interval(runs[a, :, :, i].ravel())
+                    stats["low"][a, j], stats["high"][a, j] = clip_interval(self.names[i], lo, hi, OUTCOME_RANGE)
         dirs = [told_direction(o.direction, self.spec.robustness) for o in self.spec.objectives]
         dominated = ~front_mask(minimisation_form(stats["reevaluated"], dirs), np.ones(p, dtype=bool))
         sign = np.array([-1.0 if o.direction is Direction.MAXIMIZE else 1.0 for o in self.spec.objectives])
         units = runs[:, :, :, self.obj].reshape(p, -1, k) * sign if p else np.zeros((0, 0, k))
         peers = noise_peers(units) if p else []
         return pareto_table(self.spec, front, stats, dominated, [[front[b].trial for b in q] for q in peers])
+
+
+def first_of_each_policy(recs: list[TrialRecord]) -> np.ndarray:
+    """Whether each trial is the first with its lever values (bool, shape (trials,)). A later
+    trial with the same levers (a sampler may propose a policy twice) ran the same seeds and
+    has the same values, so it is left off the Pareto set rather than listed twice."""
+    seen: set[str] = set()
+    out = np.zeros(len(recs), dtype=bool)
+    for i, r in enumerate(recs):
+        key = json.dumps(r.levers, sort_keys=True, default=str)
+        out[i] = key not in seen
+        seen.add(key)
+    return out
 
 
 def base_path(spec: SearchSpec) -> str:

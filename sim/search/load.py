@@ -433,7 +433,8 @@ def load_search(path: str | Path, checks: tuple = ()) -> SearchSpec:
                          for k, d in file.objectives.items()),
         constraints=tuple(Constraint(k, None if c.min is None else float(c.min), None if c.max is None
                                      else float(c.max)) for k, c in file.constraints.items()),
-        uncertainty=uncertainty, robustness=robust, budget=SearchBudget(**b.model_dump()))
+        uncertainty=uncertainty, robustness=robust, budget=SearchBudget(**b.model_dump()),
+        base_path=(path.parent / file.base).resolve())
 
 
 def _base(path: Path, file: SearchFile, checks: tuple) -> Scenario:

@@ -106,3 +106,22 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def two_rules(scenario, seed: int) -> dict[str, float]:
+    """Outcomes of the allocation rule alone (a lever with two choices, so a sampler proposes
+    each policy many times): ``equal`` gives gain 1, muted share 0.8 or 1.0 at random;
+    ``head_boost`` gains 2, muted share 0.9 or 1.0: neither dominates the other, and the muted
+    share's replicate noise makes a 95% interval of two runs far wider than [0, 1]."""
+    head = scenario.policy.allocation.rule == "head_boost"
+    coin = np.random.default_rng(seed).integers(2)
+    return {"gain": 2.0 if head else 1.0, "muted_share": 1.0 if coin else (0.9 if head else 0.8)}
+
+
+def rules_spec() -> SearchSpec:
+    """The allocation rule between ``equal`` and ``head_boost``: gain up, muted share down;
+    8 trials of two possible policies, no uncertainty, two final replicates."""
+    return SearchSpec(name="rules", description="", path=FILE, scenario=small_scenario(), seed=5,
+                      levers=(Lever("policy.allocation.rule", "choice", choices=("equal", "head_boost")),),
+                      objectives=(Objective("gain", Direction.MAXIMIZE), Objective("muted_share", Direction.MINIMIZE)),
+                      budget=SearchBudget("nsga2", 4, 2, 1, 2))

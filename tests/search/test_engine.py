@@ -232,3 +232,16 @@ def test_a_trial_whose_asking_was_cut_short_gets_the_same_levers_when_resumed(sa
     monkeypatch.setattr(study, "_suggest", asked)
     optimize(spec, tmp_path / "cut", resume=True, simulate=zdt1)
     _same_search(whole.folder, tmp_path / "cut")
+
+
+def test_a_policy_proposed_twice_is_on_the_front_once_and_intervals_stay_in_range(tmp_path):
+    from .cases import rules_spec, two_rules
+
+    res = optimize(rules_spec(), tmp_path, simulate=two_rules)
+    t, p = res.trials, res.pareto
+    assert len(t) == 8 and t["policy.allocation.rule"].nunique() == 2  # both policies, each proposed more than once
+    assert sorted(p["policy.allocation.rule"]) == ["equal", "head_boost"]  # each once on the front
+    for _, rows in t.groupby("policy.allocation.rule"):
+        assert rows["pareto"].tolist() == [True] + [False] * (len(rows) - 1)  # its first trial only
+    assert (p["low:muted_share"] >= 0.0).all() and (p["high:muted_share"] <= 1.0).all()
+    assert (p["high:muted_share"] == 1.0).any()  # a t-interval of two runs reaches past 1: clipped to the range
