@@ -60,7 +60,7 @@ def test_the_example_loads_into_the_expected_spec():
     assert spec.constraints == (Constraint("muted_share", None, 0.05),)
     assert spec.uncertainty == Uncertainty(posterior="shipped", draws=8)
     assert spec.robustness == RobustnessMeasure("mean")
-    assert spec.budget == SearchBudget("nsga2", 16, 8, 2, 6)
+    assert spec.budget == SearchBudget("nsga2", 24, 12, 2, 6)
     assert spec.path == SCENARIOS / "policy_search.toml"
 
 
@@ -71,7 +71,7 @@ def test_check_prints_the_search_in_short(capsys):
     assert 'policy.push.reach [0.05, 0.5] when policy.push.enabled = true' in out
     assert "constraints: muted_share <= 0.05" in out
     assert "uncertainty: 8 draws from the shipped posterior; robustness: mean" in out
-    assert "128 trials x 8 draws x 2 replicates = 2,048 runs" in out
+    assert "288 trials x 8 draws x 2 replicates = 4,608 runs" in out
 
 
 def test_a_search_file_is_its_own_kind(tmp_path, capsys):
