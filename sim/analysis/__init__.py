@@ -13,12 +13,19 @@ from .discovery import (
     read_discoveries,
     write_discovery,
 )
-from .discovery_cases import MIN_DRAWS, DiscoveryCases, DiscoveryInputError, discovery_cases, outcome_choices
+from .discovery_cases import (
+    MIN_DRAWS,
+    DiscoveryCases,
+    DiscoveryInputError,
+    discovery_cases,
+    loses_text,
+    outcome_choices,
+)
 from .prim import PRIM_INSTALL, PrimBoxes, PrimSettings, PrimUnavailableError, find_boxes
 
 __all__ = [
     "DISCOVERY_FOLDER", "Discovery", "box_text", "boxes_table", "discover", "discovery_sentence", "discovery_stem",
     "read_discoveries", "write_discovery",
-    "MIN_DRAWS", "DiscoveryCases", "DiscoveryInputError", "discovery_cases", "outcome_choices",
+    "MIN_DRAWS", "DiscoveryCases", "DiscoveryInputError", "discovery_cases", "loses_text", "outcome_choices",
     "PRIM_INSTALL", "PrimBoxes", "PrimSettings", "PrimUnavailableError", "find_boxes",
 ]

@@ -1,5 +1,6 @@
 """Scenario discovery over a finished batch: in which region of the uncertain parameters
-does point A lose to point B on outcome Y. The paired draws (:mod:`.discovery_cases`) go
+does point A lose to point B on outcome Y (or, with several B and Y, is A dominated by one
+of the B). The paired draws (:mod:`.discovery_cases`) go
 through PRIM (:mod:`.prim`); the result is written beside the batch as
 ``<batch>/discovery/<A>__vs__<B>__<Y>.parquet`` (the boxes) and ``.json`` (what was asked,
 the counts, the peeling trajectories, the versions), and read back by the report and the
@@ -9,8 +10,10 @@ dashboard (:func:`read_discoveries`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,11 +22,14 @@ import pandas as pd
 
 from ..results import versions
 from ..results.atomic import atomic_path, write_json_atomic
-from .discovery_cases import discovery_cases
+from .discovery_cases import discovery_cases, loses_text
 from .prim import BOX_COLUMNS, PrimSettings, find_boxes, prim_version
 
 __all__ = ["Discovery", "DISCOVERY_FOLDER", "discover", "discovery_stem", "write_discovery", "read_discoveries",
            "discovery_sentence", "box_text", "boxes_table"]
+
+MAX_STEM = 120
+"""Longest file name stem of a discovery (file systems allow 255 bytes a name)."""
 
 DISCOVERY_FOLDER = "discovery"
 """The folder of a batch that holds its discoveries."""
@@ -36,11 +42,13 @@ class Discovery:
     Attributes
     ----------
     asked : dict
-        What was asked: ``batch`` (folder), ``policy``, ``versus``, ``outcome``,
-        ``direction`` ("maximize" or "minimize"), ``threshold`` (Y's units), ``settings``
-        (:class:`sim.analysis.prim.PrimSettings` as a dict), ``parameters`` (the uncertain keys).
+        What was asked: ``batch`` (folder), ``policy``, ``versus`` and ``outcome`` (for
+        sentences: ``B1 or B2``, ``Y1, Y2 and Y3``), ``versus_points`` and ``outcomes`` (lists),
+        ``direction`` ("maximize" or "minimize"; a list with several outcomes), ``threshold``
+        (Y's units), ``settings`` (:class:`sim.analysis.prim.PrimSettings` as a dict),
+        ``parameters`` (the uncertain keys).
     draws : int
-        Draws used (Y defined at both points).
+        Draws used (every Y defined at every point compared).
     cases : int
         Draws in which A loses to B.
     undefined : int
@@ -67,20 +75,23 @@ class Discovery:
         return int(self.boxes["box"].nunique()) if len(self.boxes) else 0
 
 
-def discover(folder: str | Path, policy: str, versus: str, outcome: str, threshold: float = 0.0,
-             settings: PrimSettings | None = None) -> Discovery:
+def discover(folder: str | Path, policy: str, versus: str | Sequence[str], outcome: str | Sequence[str],
+             threshold: float = 0.0, settings: PrimSettings | None = None) -> Discovery:
     """Run a scenario discovery on a finished batch (nothing is written: see :func:`write_discovery`).
 
     Parameters
     ----------
     folder : path-like
         ``results/<batch>`` with uncertainty draws.
-    policy, versus : str
-        Point names A and B.
-    outcome : str
-        Y, an outcome with a better direction.
+    policy : str
+        Point name A.
+    versus : str or sequence of str
+        Point names B: A loses in a draw when any of them beats it.
+    outcome : str or sequence of str
+        Y, outcomes with a better direction; with several, a B beats A when it dominates it
+        (at least as good on every Y, better on one).
     threshold : float, default 0
-        A loses when B beats it by more than this (Y's units).
+        One outcome only: A loses when a B beats it by more than this (Y's units).
     settings : PrimSettings, optional
 
     Returns
@@ -97,9 +108,11 @@ def discover(folder: str | Path, policy: str, versus: str, outcome: str, thresho
     settings = settings or PrimSettings()
     c = discovery_cases(folder, policy, versus, outcome, threshold)
     found = find_boxes(c.x, c.cases, settings)
-    asked = {"batch": str(c.folder), "policy": policy, "versus": versus, "outcome": outcome,
-             "direction": c.direction.name.lower(), "threshold": c.threshold, "settings": settings.as_dict(),
-             "parameters": list(c.x.columns)}
+    dirs = [d.name.lower() for d in c.directions]
+    asked = {"batch": str(c.folder), "policy": policy, "versus": c.versus_text, "outcome": c.outcome_text,
+             "direction": dirs[0] if len(dirs) == 1 else dirs, "threshold": c.threshold,
+             "settings": settings.as_dict(), "parameters": list(c.x.columns),
+             "versus_points": list(c.versus), "outcomes": list(c.outcomes)}
     meta = {"versions": {**versions(), "ema-workbench": prim_version() or "not installed"},
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "algorithm": "PRIM (Friedman & Fisher 1999) by ema_workbench.analysis.prim.Prim; per box, the step of "
@@ -110,10 +123,16 @@ def discover(folder: str | Path, policy: str, versus: str, outcome: str, thresho
 
 def discovery_stem(policy: str, versus: str, outcome: str) -> str:
     """``<A>__vs__<B>__<Y>``, each name with characters other than letters, digits, ``.``,
-    ``-`` and ``_`` replaced by ``_`` (a safe file name)."""
+    ``-`` and ``_`` replaced by ``_`` (a safe file name); longer than :data:`MAX_STEM`
+    characters (several B points and outcomes), cut and ended by ``-`` and 12 hex digits of
+    the names' SHA-256, so that it stays one valid file name per question."""
     def safe(name: str) -> str:
         return re.sub(r"[^A-Za-z0-9._-]", "_", name)
-    return f"{safe(policy)}__vs__{safe(versus)}__{safe(outcome)}"
+    stem = f"{safe(policy)}__vs__{safe(versus)}__{safe(outcome)}"
+    if len(stem) <= MAX_STEM:
+        return stem
+    digest = hashlib.sha256(f"{policy}\0{versus}\0{outcome}".encode()).hexdigest()[:12]
+    return f"{stem[:MAX_STEM - 13]}-{digest}"
 
 
 def write_discovery(d: Discovery) -> tuple[Path, Path]:
@@ -152,7 +171,7 @@ def read_discoveries(folder: str | Path) -> list[Discovery]:
         try:
             rec = json.loads(path.read_text(encoding="utf-8"))
             boxes = pd.read_parquet(parquet)
-            asked = {k: rec[k] for k in asked_keys}
+            asked = {k: rec[k] for k in asked_keys} | {k: rec[k] for k in ("versus_points", "outcomes") if k in rec}
             d = Discovery(asked, int(rec["draws"]), int(rec["cases"]), int(rec["undefined_draws"]),
                           boxes[list(BOX_COLUMNS)], pd.DataFrame(rec["trajectory"]),
                           {k: rec.get(k) for k in ("versions", "created", "algorithm")})
@@ -183,7 +202,8 @@ def discovery_sentence(d: Discovery) -> str:
     a, b, y = d.asked["policy"], d.asked["versus"], d.asked["outcome"]
     thr = float(d.asked.get("threshold") or 0.0)
     by = f" by more than {thr:g}" if thr else ""
-    head = f"policy {a} loses to {b} on {y}{by} in {d.cases} of {d.draws} draws"
+    n_outcomes = len(d.asked.get("outcomes") or [y])
+    head = f"policy {a} {loses_text(b, y, n_outcomes)}{by} in {d.cases} of {d.draws} draws"
     if not d.n_boxes:
         dens = float(d.asked["settings"]["min_density"])
         return (f"{head}; no region of the uncertain parameters where {a} loses in at least {dens:.0%} of the draws "

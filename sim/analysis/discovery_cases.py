@@ -1,7 +1,8 @@
 """The cases of a scenario discovery, read from a finished batch with uncertainty draws:
-for two points A and B and an outcome Y, per parameter draw, Y's mean over the draw's
-replicates at A and at B (the draws are paired: both points ran the same parameter values
-with the same seeds), whether A loses to B, and the draw's uncertain parameter values.
+for a point A, one or more points B and one or more outcomes Y, per parameter draw, each
+Y's mean over the draw's replicates at A and at each B (the draws are paired: every point
+ran the same parameter values with the same seeds), whether A loses (a B better on the one
+Y, or dominating A on several), and the draw's uncertain parameter values.
 
 Every refusal is a :class:`DiscoveryInputError` (a ValueError: ``giftsim`` exits 2) with one
 message naming the folder and the option.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from ..experiments import Direction
 from ..metrics import RUN_OUTCOMES
 
 __all__ = ["DiscoveryInputError", "DiscoveryCases", "MIN_DRAWS", "discovery_cases", "outcome_choices",
-           "UNCERTAINTY_HINT"]
+           "UNCERTAINTY_HINT", "loses_text"]
 
 MIN_DRAWS = 20
 """Fewest draws (with Y defined at both points) PRIM is run on: with the default smallest box
@@ -47,44 +49,59 @@ class DiscoveryCases:
     ----------
     folder : Path
         The batch folder.
-    policy, versus : str
-        Point names A and B.
-    outcome : str
-        The outcome Y.
-    direction : Direction
-        Y's better direction (MAXIMIZE or MINIMIZE).
+    policy : str
+        Point name A.
+    versus : tuple of str
+        Point names B (one or more): A loses in a draw when one of them beats it.
+    outcomes : tuple of str
+        The outcomes Y (one or more).
+    directions : tuple of Direction
+        Each outcome's better direction (MAXIMIZE or MINIMIZE).
     threshold : float
-        A loses when B beats it by more than this, in Y's units.
+        With one outcome: A loses when a B beats it by more than this, in Y's units.
+        With several, 0: A loses when a B is at least as good on every outcome and better
+        on one (B dominates A in the draw).
     draws : ndarray of int64, shape (D,)
-        The draw numbers used (Y defined at both points).
+        The draw numbers used (every Y defined at every point).
     x : pandas.DataFrame, shape (D, K)
         Each draw's value of each uncertain parameter (columns: dotted keys).
-    policy_mean, versus_mean : ndarray of float64, shape (D,)
-        Y's mean over the draw's ``ok`` runs at A and at B.
+    means : ndarray of float64, shape (len(outcomes), 1 + len(versus), D)
+        Each outcome's mean over the draw's ``ok`` runs at A (row 0) and at each B.
     cases : ndarray of bool, shape (D,)
-        Whether A loses to B in the draw.
+        Whether A loses in the draw.
     undefined : int
-        Draws left out: Y undefined (or no ``ok`` run) at A or B.
+        Draws left out: some Y undefined (or no ``ok`` run) at some point.
     """
 
     folder: Path
     policy: str
-    versus: str
-    outcome: str
-    direction: Direction
+    versus: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    directions: tuple[Direction, ...]
     threshold: float
     draws: np.ndarray
     x: pd.DataFrame
-    policy_mean: np.ndarray
-    versus_mean: np.ndarray
+    means: np.ndarray
     cases: np.ndarray
     undefined: int
 
     @property
-    def loss(self) -> np.ndarray:
-        """How much B beats A in Y's better direction per draw (> 0: B better), float64 (D,)."""
-        sign = 1.0 if self.direction is Direction.MAXIMIZE else -1.0
-        return sign * (self.versus_mean - self.policy_mean)
+    def versus_text(self) -> str:
+        """The B points for sentences: ``B`` or ``B1 or B2``."""
+        return " or ".join(self.versus)
+
+    @property
+    def outcome_text(self) -> str:
+        """The outcomes for sentences: ``Y`` or ``Y1, Y2 and Y3``."""
+        o = self.outcomes
+        return o[0] if len(o) == 1 else ", ".join(o[:-1]) + " and " + o[-1]
+
+
+def loses_text(versus: str, outcomes: str, n_outcomes: int) -> str:
+    """``loses to B on Y``, or with several outcomes ``is dominated by B on Y1, Y2 and Y3``."""
+    if n_outcomes == 1:
+        return f"loses to {versus} on {outcomes}"
+    return f"is dominated by {versus} on {outcomes}"
 
 
 def outcome_choices(runs: pd.DataFrame) -> list[str]:
@@ -135,7 +152,7 @@ def _draw_values(runs: pd.DataFrame, keys: list[str], draws: np.ndarray) -> pd.D
     return x
 
 
-def discovery_cases(folder: str | Path, policy: str, versus: str, outcome: str,
+def discovery_cases(folder: str | Path, policy: str, versus: str | Sequence[str], outcome: str | Sequence[str],
                     threshold: float = 0.0) -> DiscoveryCases:
     """Read the paired draws of a discovery from a finished batch folder.
 
@@ -143,13 +160,17 @@ def discovery_cases(folder: str | Path, policy: str, versus: str, outcome: str,
     ----------
     folder : path-like
         ``results/<batch>`` of a batch with ``[uncertainty]`` draws.
-    policy, versus : str
-        Point names A and B (``point_name`` in ``runs.parquet``).
-    outcome : str
-        An outcome with a better direction (:func:`outcome_choices`).
+    policy : str
+        Point name A (``point_name`` in ``runs.parquet``).
+    versus : str or sequence of str
+        Point names B: A loses in a draw when any of them beats it.
+    outcome : str or sequence of str
+        Outcomes with a better direction (:func:`outcome_choices`). With one, a B beats A
+        when it is better by more than ``threshold``; with several, when it is at least as
+        good on every one and better on one (Pareto dominance of the draw's means).
     threshold : float, default 0
-        A loses to B in a draw when B beats A by more than this in Y's better direction
-        (Y's units; finite).
+        One outcome only: A loses to B in a draw when B beats A by more than this in Y's
+        better direction (Y's units; finite).
 
     Returns
     -------
@@ -158,34 +179,50 @@ def discovery_cases(folder: str | Path, policy: str, versus: str, outcome: str,
     Raises
     ------
     DiscoveryInputError
-        Not a batch folder; no uncertainty draws; an unknown point or outcome; A == B; a
-        threshold that is not finite; fewer than :data:`MIN_DRAWS` draws with Y defined at
-        both points; A losing in no draw, or in every draw (nothing to discover).
+        Not a batch folder; no uncertainty draws; an unknown point or outcome; A among the
+        B points; a threshold that is not finite, or not 0 with several outcomes; fewer than
+        :data:`MIN_DRAWS` draws with every Y defined at every point; A losing in no draw, or
+        in every draw (nothing to discover).
     """
     folder = Path(folder)
+    versus = (versus,) if isinstance(versus, str) else tuple(dict.fromkeys(versus))
+    outcomes = (outcome,) if isinstance(outcome, str) else tuple(dict.fromkeys(outcome))
+    if not versus or not outcomes:
+        raise DiscoveryInputError(f"{folder}: give at least one --versus point and one --outcome")
     if not math.isfinite(threshold):
-        raise DiscoveryInputError(f"{folder}: --threshold {threshold} must be a finite number (in {outcome}'s units)")
+        raise DiscoveryInputError(f"{folder}: --threshold {threshold} must be a finite number (in {outcomes[0]}'s "
+                                  "units)")
+    if threshold and len(outcomes) > 1:
+        raise DiscoveryInputError(f"{folder}: --threshold is in one outcome's units and applies to one --outcome; "
+                                  f"with several ({', '.join(outcomes)}) A loses where a --versus point is at least "
+                                  "as good on every outcome and better on one: leave --threshold out")
     runs, keys = _read_runs(folder)
     a = _point(runs, policy, "--policy", folder)
-    b = _point(runs, versus, "--versus", folder)
-    if a == b:
+    bs = [_point(runs, b, "--versus", folder) for b in versus]
+    if a in bs:
         raise DiscoveryInputError(f"{folder}: --policy and --versus both name the point {policy!r}; compare two "
                                   "different points")
-    direction = _check_outcome(runs, outcome, folder)
-    means, _ = unit_means(runs[runs["draw"] >= 0], outcome, np.array([a, b], dtype=np.int64))
-    all_draws = np.sort(runs.loc[runs["draw"] >= 0, "draw"].unique()).astype(np.int64)
-    valid = ~np.isnan(means).any(axis=0)
+    directions = tuple(_check_outcome(runs, o, folder) for o in outcomes)
+    drawn = runs[runs["draw"] >= 0]
+    points = np.array([a, *bs], dtype=np.int64)
+    means = np.stack([unit_means(drawn, o, points)[0] for o in outcomes])  # (outcomes, points, draws)
+    all_draws = np.sort(drawn["draw"].unique()).astype(np.int64)
+    valid = ~np.isnan(means).any(axis=(0, 1))
     if valid.sum() < MIN_DRAWS:
         raise DiscoveryInputError(
-            f"{folder}: PRIM needs at least {MIN_DRAWS} draws in which {outcome} is defined at both points; this "
-            f"batch has {int(valid.sum())} (of {len(all_draws)} draws): set [uncertainty] draws = {MIN_DRAWS} or "
-            "more in its batch file and run giftsim batch again")
+            f"{folder}: PRIM needs at least {MIN_DRAWS} draws in which {', '.join(outcomes)} is defined at every "
+            f"point compared; this batch has {int(valid.sum())} (of {len(all_draws)} draws): set [uncertainty] "
+            f"draws = {MIN_DRAWS} or more in its batch file and run giftsim batch again")
+    means = means[:, :, valid]
+    sign = np.array([1.0 if d is Direction.MAXIMIZE else -1.0 for d in directions])[:, None, None]
+    gain = sign * (means[:, 1:, :] - means[:, :1, :])  # how much each B beats A, (outcomes, B, draws)
+    if len(outcomes) == 1:
+        beaten = gain[0] > threshold
+    else:
+        beaten = (gain >= 0).all(axis=0) & (gain > 0).any(axis=0)
     draws = all_draws[valid]
-    sign = 1.0 if direction is Direction.MAXIMIZE else -1.0
-    lost = sign * (means[1, valid] - means[0, valid]) > threshold
-    cases = DiscoveryCases(folder, policy, versus, outcome, direction, float(threshold), draws,
-                           _draw_values(runs, keys, draws), means[0, valid], means[1, valid], lost,
-                           int((~valid).sum()))
+    cases = DiscoveryCases(folder, policy, versus, outcomes, directions, float(threshold), draws,
+                           _draw_values(runs, keys, draws), means, beaten.any(axis=0), int((~valid).sum()))
     _check_something_to_discover(cases)
     return cases
 
@@ -193,9 +230,10 @@ def discovery_cases(folder: str | Path, policy: str, versus: str, outcome: str,
 def _check_something_to_discover(c: DiscoveryCases) -> None:
     n, k = len(c.cases), int(c.cases.sum())
     by = f" by more than {c.threshold:g}" if c.threshold else ""
+    lose = f"{c.policy!r} {loses_text(' or '.join(map(repr, c.versus)), c.outcome_text, len(c.outcomes))}{by}"
     if k == 0:
-        raise DiscoveryInputError(f"{c.folder}: {c.policy!r} loses to {c.versus!r} on {c.outcome}{by} in none of the "
-                                  f"{n} draws: nothing to discover (no region where it loses)")
+        raise DiscoveryInputError(f"{c.folder}: {lose} in none of the {n} draws: nothing to discover (no region where "
+                                  "it loses)")
     if k == n:
-        raise DiscoveryInputError(f"{c.folder}: {c.policy!r} loses to {c.versus!r} on {c.outcome}{by} in all {n} "
+        raise DiscoveryInputError(f"{c.folder}: {lose} in all {n} "
                                   "draws: nothing to discover (it loses everywhere in the uncertain ranges)")

@@ -22,7 +22,7 @@ from ..results.atomic import atomic_path
 from .plan import Plan
 from .signs import flips_text, main_runs, robustness_flags, sign_comparisons
 
-__all__ = ["STATUS", "write_tables", "write_sign_tables", "comparison", "defined_count", "load_results",
+__all__ = ["STATUS", "conform", "write_tables", "write_sign_tables", "comparison", "defined_count", "load_results",
            "BatchResults", "param_value"]
 
 
@@ -128,15 +128,21 @@ def _condition_values(plan: Plan) -> dict[str, list[Any]]:
 def _stream_concat(plan: Plan, runs_dir: Path, table: str, out: Path) -> int:
     """Append each complete run's table (plus run_id, point, replicate) to one Parquet
     file, run by run in plan order; memory holds one run's table at a time."""
+    used = [r for r in plan.runs if is_complete(runs_dir / r.run_id)
+            and not (plan.conditions and not plan.conditions[r.condition].is_base)]
+    # a robustness end's runs are in robustness.parquet, not in the point's series
+    if not used:
+        out.unlink(missing_ok=True)
+        return 0
+    # points may differ in their tables' columns (e.g. paid traffic adds merchants' ad spend):
+    # the file has the union of them, a column a run lacks is null in its rows
+    columns = pa.unify_schemas([pq.read_schema(runs_dir / r.run_id / f"{table}.parquet") for r in used])
     writer = None
     rows = 0
-    with atomic_path(out) as tmp:  # left as it was when no run has the table
+    with atomic_path(out) as tmp:
         try:
-            for r in plan.runs:
-                folder = runs_dir / r.run_id
-                if not is_complete(folder) or (plan.conditions and not plan.conditions[r.condition].is_base):
-                    continue  # a robustness end's runs are in robustness.parquet, not in the point's series
-                t = pq.read_table(folder / f"{table}.parquet")
+            for r in used:
+                t = conform(pq.read_table(runs_dir / r.run_id / f"{table}.parquet"), columns)
                 n = t.num_rows
                 if plan.conditions:
                     draw = plan.conditions[r.condition].draw
@@ -151,10 +157,15 @@ def _stream_concat(plan: Plan, runs_dir: Path, table: str, out: Path) -> int:
         finally:
             if writer is not None:
                 writer.close()
-    if writer is None:
-        out.unlink(missing_ok=True)
-        return 0
     return rows
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with the columns of ``schema`` in its order: a column ``table`` lacks is
+    all null, the others are cast to the schema's types."""
+    cols = [table[f.name].cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+            for f in schema]
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
 def comparison(runs: pd.DataFrame, outcomes: list[str], level: float = 0.95) -> pd.DataFrame:

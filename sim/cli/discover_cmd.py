@@ -51,10 +51,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("folder", help="a batch folder with uncertainty draws, e.g. results/launch_policies")
     p.add_argument("--policy", required=True, metavar="A", help="the point that may lose (its name in the batch)")
-    p.add_argument("--versus", required=True, metavar="B", help="the point it is compared with")
-    p.add_argument("--outcome", required=True, metavar="Y", help="an outcome with a better direction, e.g. gmv_rmb")
+    p.add_argument("--versus", required=True, metavar="B", action="append",
+                   help="the point it is compared with; repeat to compare with several (A loses where any beats it)")
+    p.add_argument("--outcome", required=True, metavar="Y", action="append",
+                   help="an outcome with a better direction, e.g. gmv_rmb; repeat for several: then A loses where a B "
+                   "dominates it (at least as good on every outcome, better on one)")
     p.add_argument("--threshold", type=float, default=0.0, metavar="T",
-                   help="A loses when B beats it by more than T, in the outcome's units (default 0)")
+                   help="one --outcome only: A loses when B beats it by more than T, in the outcome's units (default 0)")
     p.add_argument("--min-density", type=_share("--min-density", 0, 1, True), default=0.8,
                    help="keep a box only if A loses in at least this share of its draws (default 0.8)")
     p.add_argument("--peel-alpha", type=_share("--peel-alpha", 0, 0.5, False), default=0.05,
@@ -72,14 +75,16 @@ def main(args: argparse.Namespace) -> int:
     """Run ``giftsim discover`` with parsed ``args``; returns the exit code (2 on bad input,
     raised as ValueError: :class:`sim.analysis.DiscoveryInputError`,
     :class:`sim.analysis.PrimUnavailableError`)."""
-    from ..analysis import PrimSettings, discover, discovery_sentence, write_discovery
+    from ..analysis import PrimSettings, discover, discovery_sentence, loses_text, write_discovery
 
     settings = PrimSettings(min_density=args.min_density, peel_alpha=args.peel_alpha, paste_alpha=args.paste_alpha,
                             mass_min=args.mass_min, max_boxes=args.max_boxes)
     with console.status("finding boxes (PRIM)"):
         d = discover(args.folder, args.policy, args.versus, args.outcome, args.threshold, settings)
     parquet, js = write_discovery(d)
-    table = Table(title=escape(f"where {args.policy} loses to {args.versus} on {args.outcome}: PRIM boxes"),
+    a = d.asked
+    title = f"where {args.policy} {loses_text(a['versus'], a['outcome'], len(a['outcomes']))}: PRIM boxes"
+    table = Table(title=escape(title),
                   header_style="bold")
     for name in ("box", "parameter", "low", "high", "range of draws", "coverage", "density", "draws in box"):
         table.add_column(name, justify="left" if name == "parameter" else "right")

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import solara
 
-from sim.analysis import read_discoveries
+from sim.analysis import discovery_stem, read_discoveries
 from sim.cli import main
 
 from ..tiny_batch import tiny_batch
@@ -201,3 +201,60 @@ def test_without_ema_workbench_it_says_how_to_install_it(batch, capsys, monkeypa
     monkeypatch.setitem(sys.modules, "ema_workbench.analysis", None)
     refused(capsys, ["discover", str(batch), "--policy", "push", "--versus", "induced sharing", "--outcome",
                      "gifts_sent"], "needs the optional package ema-workbench", "pip install 'giftsim[discover]'")
+
+
+THREE_POINTS = TWO_POINTS + ('[[variants]]\nname = "both"\nset = { "policy.push.enabled" = true, '
+                             '"policy.induced_sharing.enabled" = true }\n')
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory):
+    """40 draws x 3 points x 1 replicate, with gifts sent and acceptance rate compared."""
+    folder = tmp_path_factory.mktemp("dominance")
+    body = ('replicates = 1\nseed = 5\noutcomes = ["gifts_sent", "acceptance_rate"]\n' + THREE_POINTS
+            + "[uncertainty]\ndraws = 40\n" + RANGES)
+    out = folder / "three_out"
+    assert main(["batch", str(tiny_batch(folder, body, name="three")), "--workers", "1", "--out", str(out),
+                 "--quiet"]) == 0
+    return out
+
+
+def dominated_by_hand(batch, versus):
+    """Per draw: whether push is dominated (as many gifts or more, as high an acceptance rate
+    or higher, one of them strictly) by any of ``versus``."""
+    runs = pd.read_parquet(batch / "runs.parquet")
+    gifts = runs.pivot_table(index="draw", columns="point_name", values="gifts_sent")
+    accepted = runs.pivot_table(index="draw", columns="point_name", values="acceptance_rate")
+    hit = np.zeros(len(gifts), bool)
+    for b in versus:
+        dg, dm = gifts[b] - gifts["push"], accepted[b] - accepted["push"]
+        hit |= ((dg >= 0) & (dm >= 0) & ((dg > 0) | (dm > 0))).to_numpy()
+    return hit
+
+
+def test_several_outcomes_and_points_ask_where_a_is_dominated(three, capsys):
+    code = main(["discover", str(three), "--policy", "push", "--versus", "induced sharing", "--versus", "both",
+                 "--outcome", "gifts_sent", "--outcome", "acceptance_rate", "--min-density", "0.5"])
+    out = " ".join(capsys.readouterr().out.replace("\u2502", " ").split())
+    hit = dominated_by_hand(three, ["induced sharing", "both"])
+    alone = dominated_by_hand(three, ["induced sharing"])
+    assert 0 < alone.sum() < hit.sum() < 40  # the second point adds draws: 'any of them' counts
+    assert code == 0, out
+    assert (f"policy push is dominated by induced sharing or both on gifts_sent and acceptance_rate in {hit.sum()} "
+            "of 40 draws") in out
+    (d,) = read_discoveries(three)
+    assert d.asked["versus_points"] == ["induced sharing", "both"] and d.cases == hit.sum()
+    assert d.asked["outcomes"] == ["gifts_sent", "acceptance_rate"] and d.asked["direction"] == ["maximize"] * 2
+
+
+def test_a_threshold_with_several_outcomes_is_refused(three, capsys):
+    refused(capsys, ["discover", str(three), "--policy", "push", "--versus", "both", "--outcome", "gifts_sent",
+                     "--outcome", "muted_share", "--threshold", "3"],
+            str(three), "--threshold is in one outcome's units and applies to one --outcome")
+
+
+def test_a_long_question_keeps_a_short_unique_file_name():
+    long_b = " or ".join(f"a Pareto policy number {i} with a long name" for i in range(8))
+    a = discovery_stem("wechat launch", long_b, "gmv_rmb, sme_gmv_share and muted_share")
+    b = discovery_stem("wechat launch", long_b + "!", "gmv_rmb, sme_gmv_share and muted_share")
+    assert len(a) == len(b) == 120 and a != b and a.startswith("wechat_launch__vs__a_Pareto_policy")

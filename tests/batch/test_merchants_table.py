@@ -68,3 +68,19 @@ def test_resume_and_reconsolidation_keep_the_merchants_table(tmp_path):
     done = run_batch(p, out=part, workers=1, resume=True)
     assert done.skipped == 6 and done.completed == 0
     assert filecmp.cmp(full.folder / "merchants.parquet", part / "merchants.parquet", shallow=False)
+
+
+def test_points_whose_merchants_tables_differ_in_columns_share_one_table(tmp_path):
+    # paid traffic adds the merchants' paid impressions and ad spend: the batch's table has
+    # the union of the columns, null in the rows of runs without paid traffic (the first
+    # point's runs, so the table's first schema lacks them)
+    p = tiny_batch(tmp_path, 'replicates = 2\nseed = 5\n[sweep]\n"policy.paid_traffic.enabled" = [false, true]\n')
+    out = run_batch(p, out=tmp_path / "b", workers=1)
+    assert out.completed == 4 and out.failed == 0
+    got = load_results(out.folder).merchants
+    paid = got["point"] == 1
+    assert {"paid_impressions", "ad_spend"} <= set(got.columns)
+    assert got.loc[~paid, "ad_spend"].isna().all() and got.loc[paid, "ad_spend"].notna().all()
+    assert (got.loc[paid, "ad_spend"] >= 0).all() and got.loc[paid, "ad_spend"].sum() > 0
+    want = expected_merchants(out.folder, plan_batch(p))
+    pd.testing.assert_frame_equal(got[want.columns], want, check_dtype=False)
