@@ -57,7 +57,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="an outcome with a better direction, e.g. gmv_rmb; repeat for several: then A loses where a B "
                    "dominates it (at least as good on every outcome, better on one)")
     p.add_argument("--threshold", type=float, default=0.0, metavar="T",
-                   help="one --outcome only: A loses when B beats it by more than T, in the outcome's units (default 0)")
+                   help="one --outcome only: A loses when B beats it by more than T, in the outcome's units "
+                   "(default 0)")
     p.add_argument("--min-density", type=_share("--min-density", 0, 1, True), default=0.8,
                    help="keep a box only if A loses in at least this share of its draws (default 0.8)")
     p.add_argument("--peel-alpha", type=_share("--peel-alpha", 0, 0.5, False), default=0.05,

@@ -117,11 +117,17 @@ def test_comparison_lines_follow_the_outcomes_asked_for_then_the_points():
 
 def test_the_documents_blocks_are_its_answer_batches_each_with_uncertainty():
     """Every generated block of docs/scenarios.md names a batch file whose name is the block's,
-    and the answer batches of §1-§5 and §7 carry posterior uncertainty and robustness ends."""
+    and the answer batches of §1-§5 and §7 carry posterior uncertainty and robustness ends;
+    §9's batch draws behaviour from ranges (for scenario discovery) over every unsourced
+    parameter its policies use."""
     blocks = find_blocks((ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8"), "docs/scenarios.md")
     names = [b.name for b in blocks]
     assert names == ["launch_policies", "commercial_share_sweep", "push_and_sharing", "gift_entry",
-                     "platform_styles", "three_years"]
+                     "platform_styles", "three_years", "pareto_policies"]
+    pareto = uncertainty_of(load_batch(ROOT / "scenarios" / "pareto_policies.toml")[0])
+    assert pareto.posterior is None and pareto.draws == 200
+    assert {"policy.ad_annoyance", "policy.induced_sharing.annoyance", "gifts.send_probability"} <= set(pareto.ranges)
+    blocks = blocks[:-1]
     for block in blocks:
         name = block.name
         spec, _ = load_batch(ROOT / "scenarios" / f"{name}.toml")
