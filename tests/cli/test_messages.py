@@ -267,11 +267,19 @@ def test_ctrl_c_that_a_library_swallows_while_planning_is_still_an_interrupt(tmp
             raise RuntimeError("the library lost its connection") from None
 
     monkeypatch.setattr(batch_cmd, "run_batch", library_call)
+    # Python's own Ctrl-C handler, as in a shell (a library loaded by an earlier test of the
+    # suite may have left SIGINT ignored, and an ignored SIGINT is left alone by design)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     b = tiny_batch(tmp_path, "")
-    assert main(["batch", str(b), "--out", str(tmp_path / "o")]) == ExitCode.INTERRUPTED
+    try:
+        code = main(["batch", str(b), "--out", str(tmp_path / "o")])
+        handler_after = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == ExitCode.INTERRUPTED
     err = capsys.readouterr().err
     assert "interrupted while planning, before any run started; nothing was run" in err
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+    assert handler_after is signal.default_int_handler  # the handler is put back
 
 
 def test_a_wrapped_ctrl_c_in_run_is_an_interrupt(tmp_path, capsys, monkeypatch):
