@@ -135,12 +135,12 @@ def collect(model: GiftModel | ClassicModel, wall_seconds: float = 0.0) -> RunRe
     })
     merchants = pd.DataFrame(model.merchant_table.as_columns())
     merchants["kind"] = pd.Categorical.from_codes(merchants["kind"].to_numpy().astype(np.int64),
-                                                  model.config.merchants.kind_names)
+                                                  model.gift_scenario.merchants.kind_names)
     merchants["category"] = pd.Categorical.from_codes(merchants["category"].to_numpy().astype(np.int64),
-                                                      model.config.categories.names)  # -1: none (NaN)
+                                                      model.gift_scenario.categories.names)  # -1: none (NaN)
     summary, cascades = summarise(model)
     return RunResult(
-        scenario=model.config,
+        scenario=model.gift_scenario,
         seed=int(model.seed) if not isinstance(model.seed, np.random.SeedSequence) else -1,
         series=series, gifts=gifts, invitations=invitations, users=users, merchants=merchants, cascades=cascades,
         summary=summary, graph_report=model.graph.report.lines(), wall_seconds=wall_seconds,

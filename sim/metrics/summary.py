@@ -128,7 +128,7 @@ def _div(a: float, b: float) -> float:
 def _segment_share(f: RunFacts, segment: str) -> float:
     """Share of all GMV sold by the merchants of the kinds in summary ``segment`` (``sme``
     or ``brand``: each kind's ``segment`` attribute in the scenario's merchants table)."""
-    codes = f.model.config.merchants.segment_codes(segment)
+    codes = f.model.gift_scenario.merchants.segment_codes(segment)
     return _div(f.gmv[np.isin(f.kinds, codes)].sum(), f.total_gmv)
 
 
@@ -142,7 +142,7 @@ def _group(f: RunFacts, name: str, default: float) -> float:
 def _segment_active(f: RunFacts, segment: str) -> int:
     """Merchants of the kinds in summary ``segment`` on the platform at the end."""
     mt = f.model.merchant_table
-    return int((mt.active & np.isin(mt.kind, f.model.config.merchants.segment_codes(segment))).sum())
+    return int((mt.active & np.isin(mt.kind, f.model.gift_scenario.merchants.segment_codes(segment))).sum())
 
 
 def _largest(f: RunFacts, column: str, default: float) -> float:

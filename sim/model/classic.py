@@ -55,7 +55,7 @@ class ClassicModel(RunModel):
 
     Attributes
     ----------
-    config, graph, calendar, population, merchant_table (empty), ledger (empty),
+    gift_scenario (also ``config``), graph, calendar, population, merchant_table (empty), ledger (empty),
     recorder, step_index, n_steps, steps_per_day, totals (0.0 for any key)
         As in :class:`sim.model.GiftModel`.
     frontier : ndarray of int64

@@ -195,7 +195,7 @@ class Merchant(mesa.Agent):
     @property
     def kind(self) -> str:
         """Name of the merchant's kind (``brand``, ``sme``, ... as in the scenario)."""
-        return self.model.config.merchants.kind_names[int(self.table.kind[self.index])]
+        return self.model.gift_scenario.merchants.kind_names[int(self.table.kind[self.index])]
 
     @property
     def active(self) -> bool:
@@ -227,7 +227,7 @@ class Merchant(mesa.Agent):
         """The periodic review of this merchant (:func:`review_merchants` for it alone)."""
         model = self.model
         review_merchants(self.table, model.profit_history, np.array([self.index]),
-                         mini_cost=model.config.merchants.market.mini_program_cost_per_week,
+                         mini_cost=model.gift_scenario.merchants.market.mini_program_cost_per_week,
                          review_days=model.review_days, step=model.step_index)
 
     @property
@@ -236,7 +236,7 @@ class Merchant(mesa.Agent):
         ``merchants.market.mini_program_cost_per_week``)."""
         weekly = self.table.fixed_cost_per_week[self.index]
         if self.table.market.mini_program[self.index]:
-            weekly = weekly + self.model.config.merchants.market.mini_program_cost_per_week
+            weekly = weekly + self.model.gift_scenario.merchants.market.mini_program_cost_per_week
         return float(weekly * self.model.review_days / 7.0)
 
     def expected_profit(self, orders: float) -> float:

@@ -24,6 +24,8 @@ run's seed, drawn in the order of the list above.
 
 from __future__ import annotations
 
+import os
+
 import mesa
 import numpy as np
 from mesa.agentset import AgentSet
@@ -38,6 +40,7 @@ from . import steps
 from .gifts import GiftLedger
 from .invitations import InvitationLog
 from .merchants import DemandWindow, Merchant, MerchantTable, ProfitHistory
+from .mesa_args import GiftRun, resolve_scenario, resolve_seed
 from .population import Population
 from .recorder import Recorder
 from .response import Response
@@ -71,10 +74,15 @@ def run_graph(scenario: Scenario, streams: dict[str, np.random.SeedSequence]) ->
 
 class RunModel(mesa.Model):
     """What every model of a run shares: the seed's streams, the dynamics generator
-    (``self.rng``), the scenario (``config``), the graph and the clock.
+    (``self.rng``), giftsim's scenario (``gift_scenario``), the graph and the clock.
 
     Attributes
     ----------
+    gift_scenario : Scenario
+        giftsim's scenario of the run (``model.scenario`` is Mesa's, a
+        :class:`~sim.model.mesa_args.GiftRun` pointing at it).
+    seed : int or numpy.random.SeedSequence
+        The run's seed.
     streams : dict of str to numpy.random.SeedSequence
         :func:`seed_streams` of the seed.
     n_steps, steps_per_day : int
@@ -88,8 +96,9 @@ class RunModel(mesa.Model):
     def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
                  graph: CSRGraph | None = None) -> None:
         self.streams = seed_streams(seed)
-        super().__init__(rng=np.random.default_rng(self.streams["dynamics"]))
-        self.config = scenario
+        dynamics = np.random.default_rng(self.streams["dynamics"])
+        super().__init__(scenario=GiftRun(rng=dynamics, seed=seed, gift_scenario=scenario))
+        self.gift_scenario = scenario
         self.seed = seed
         self.graph = graph if graph is not None else run_graph(scenario, self.streams)
         self.n_steps = scenario.time.n_steps
@@ -97,22 +106,54 @@ class RunModel(mesa.Model):
         self.step_days = scenario.time.step_hours / 24.0
         self.invitations = InvitationLog(capacity=16)
 
+    @property
+    def config(self) -> Scenario:
+        """The giftsim scenario: the former name of :attr:`gift_scenario`, kept for existing code."""
+        return self.gift_scenario
+
 
 class GiftModel(RunModel):
     """Social gift virality on a social graph, with merchants and a traffic policy.
 
+    Built from keyword arguments, as Mesa's tools build models: ``mesa.batch_run(GiftModel,
+    parameters={"scenario": "my.toml", "policy.commercial_share": [0.02, 0.2]}, ...)`` calls
+    ``GiftModel(scenario="my.toml", **{"policy.commercial_share": 0.02}, seed=...)``.
+
     Parameters
     ----------
-    scenario : Scenario
-        The validated scenario.
-    seed : int or numpy.random.SeedSequence, default 0
-        The run's seed; every random draw derives from it.
+    scenario : Scenario, str, path-like or None, default None
+        giftsim's scenario: a validated :class:`~sim.scenario.Scenario`, the path of a
+        scenario file, or None for every key at its default on a generated 1,000-user
+        graph (:data:`sim.model.mesa_args.DEFAULT_SCENARIO`). In ``mesa.batch_run``'s
+        ``parameters`` it is a fixed parameter: a path string is passed as it is, while
+        batch_run iterates any other iterable value (a Scenario object too), so put a
+        Scenario object in a one-item list (``"scenario": [sc]``).
+    seed : int or numpy.random.SeedSequence, optional
+        The run's seed, 0 to 2**63 - 1; every random draw derives from it. With neither
+        ``seed`` nor ``rng``, a fresh seed from the operating system (``model.seed`` holds it).
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator, optional
+        Mesa's name for the seed (a Generator gives one); not with ``seed``.
     graph : CSRGraph, optional
         A prebuilt graph (tie strengths included) to use instead of ``scenario.graph``.
+    **overrides
+        Dotted scenario keys and values, e.g. ``**{"policy.commercial_share": 0.05}``,
+        applied as ``giftsim run --set`` applies them.
+
+    Raises
+    ------
+    sim.scenario.ScenarioError
+        If the file cannot be loaded or an override names an unknown key or a value the
+        key does not allow (the message names the key and what is allowed).
+    TypeError, ValueError
+        For a ``scenario`` of another type, a seed that is not a non-negative 63-bit
+        integer, or both ``seed`` and ``rng``.
 
     Attributes
     ----------
-    config : Scenario
+    gift_scenario : Scenario
+        giftsim's scenario (``config`` is its former name; ``scenario`` is Mesa's own,
+        a :class:`~sim.model.mesa_args.GiftRun`).
+    seed : int or numpy.random.SeedSequence
     graph : CSRGraph
     calendar : Calendar
     population : Population
@@ -137,9 +178,11 @@ class GiftModel(RunModel):
         ``commission`` and ``merchant_revenue`` (both net of returns).
     """
 
-    def __init__(self, scenario: Scenario, *, seed: int | np.random.SeedSequence = 0,
-                 graph: CSRGraph | None = None) -> None:
-        super().__init__(scenario, seed=seed, graph=graph)
+    def __init__(self, scenario: Scenario | str | os.PathLike | None = None, *,
+                 seed: int | np.random.SeedSequence | None = None, rng=None, graph: CSRGraph | None = None,
+                 **overrides) -> None:
+        scenario = resolve_scenario(scenario, overrides)
+        super().__init__(scenario, seed=resolve_seed(seed, rng), graph=graph)
         streams, graph, time = self.streams, self.graph, scenario.time
         self.calendar = Calendar.build(time, scenario.rollout, run_occasions(scenario))
         prng = np.random.default_rng(streams["population"])
@@ -220,7 +263,7 @@ class GiftModel(RunModel):
     def merchant_view(self, expected_impressions: float) -> MerchantView:
         """The merchants' public state for the traffic policy."""
         return steps.traffic.merchant_view(self.merchant_table, self.demand, self.now, expected_impressions,
-                                           self.config.merchants)
+                                           self.gift_scenario.merchants)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -248,7 +291,7 @@ class GiftModel(RunModel):
     def begin_step(self) -> steps.DayValues:
         """Calendar values of the step (monthly budgets renewed on a month's first day);
         restock orders that arrived go into stock."""
-        if self.config.population.budget_period == "month" and self.calendar.month_start[self.step_index]:
+        if self.gift_scenario.population.budget_period == "month" and self.calendar.month_start[self.step_index]:
             self.population.renew_budgets()
         return steps.begin.begin_step(self.step_index, self.calendar, self.demand, self.merchant_table,
                                       self.merchant_agents)
@@ -260,17 +303,17 @@ class GiftModel(RunModel):
     def settle_gifts(self, active: np.ndarray) -> steps.Settled:
         """Recipients open their gift boxes and accept or not; expired gifts are refunded
         (:func:`sim.model.steps.settle.settle_gifts`)."""
-        return steps.settle.settle_gifts(self.world, self.step_index, self.config.gifts, active)
+        return steps.settle.settle_gifts(self.world, self.step_index, self.gift_scenario.gifts, active)
 
     def allocate_traffic(self, active: np.ndarray) -> steps.Traffic:
         """The step's visits from impressions, pushes, invitations and the chat entry
         (:func:`sim.model.steps.traffic.allocate_traffic`)."""
         chat_open = self.chat_from_step is not None and self.step_index >= self.chat_from_step
-        return steps.traffic.allocate_traffic(self.world, self.now, self.config, self.policy, active, chat_open)
+        return steps.traffic.allocate_traffic(self.world, self.now, self.gift_scenario, self.policy, active, chat_open)
 
     def birthday_gifts(self, active: np.ndarray, shares: np.ndarray | None) -> steps.Intents:
         """The step's birthday-gift intents (:func:`sim.model.steps.occasions.birthday_intents`)."""
-        return steps.occasions.birthday_intents(self.world, self.now, self.config.calendar.birthday_gift_rate,
+        return steps.occasions.birthday_intents(self.world, self.now, self.gift_scenario.calendar.birthday_gift_rate,
                                                 self.birthdays, int(self.calendar.birthday[self.step_index]),
                                                 active, shares)
 
@@ -279,7 +322,7 @@ class GiftModel(RunModel):
         """Gift intents become gifts (:func:`sim.model.steps.send.send_gifts`); ``active``
         (bool (n_users,), default everyone) can act on kept pay-forward intents; ``occasion``:
         the step's birthday-gift intents."""
-        return steps.send.send_gifts(self.world, self.now, self.config, visits, accepted, self.expiry_steps,
+        return steps.send.send_gifts(self.world, self.now, self.gift_scenario, visits, accepted, self.expiry_steps,
                                      active, occasion)
 
     def group_gifts(self, active: np.ndarray, traffic: steps.Traffic, settled: steps.Settled,
@@ -287,14 +330,14 @@ class GiftModel(RunModel):
         """Chat groups' gift boxes (:func:`sim.model.steps.groups.group_gifts`); returns
         ``settled`` and ``sent`` with the group gifts' counts added."""
         chat_open = self.chat_from_step is not None and self.step_index >= self.chat_from_step
-        g_settled, g_sent = steps.groups.group_gifts(self.world, self.now, self.config, self.groups, active,
+        g_settled, g_sent = steps.groups.group_gifts(self.world, self.now, self.gift_scenario, self.groups, active,
                                                      traffic.shares, chat_open, self.expiry_steps)
         return steps.groups.merge_counts(settled, g_settled), steps.groups.merge_counts(sent, g_sent)
 
     def update_annoyance(self) -> int:
         """Users past their threshold mute; annoyance fades. Returns the users who muted."""
         return steps.annoyance.update_annoyance(self.population, step=self.step_index,
-                                                decay=self.config.population.annoyance_decay,
+                                                decay=self.gift_scenario.population.annoyance_decay,
                                                 step_days=self.step_days)
 
     def update_merchants(self, units_kept: int) -> steps.MerchantMoves:
@@ -303,10 +346,10 @@ class GiftModel(RunModel):
         sales = self.period_sales + units_kept
         review = steps.merchants.is_review_step(self.step_index, self.review_steps)
         moves = steps.merchants.update_merchants(
-            self.merchant_table, self.merchant_agents, self.config.merchants, step=self.step_index,
+            self.merchant_table, self.merchant_agents, self.gift_scenario.merchants, step=self.step_index,
             review_steps=self.review_steps, period_sales=sales, demand=self.demand, history=self.profit_history,
-            paid=self.config.policy.paid_traffic, ledger=self.ledger, aware_share=self.tally.aware / self.graph.n_users,
-            steps_per_day=self.steps_per_day)
+            paid=self.gift_scenario.policy.paid_traffic, ledger=self.ledger,
+            aware_share=self.tally.aware / self.graph.n_users, steps_per_day=self.steps_per_day)
         self.period_sales = 0.0 if review else sales
         return moves
 

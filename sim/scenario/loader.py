@@ -118,7 +118,8 @@ def _date_line(problem: tuple[list[str | int], Any, str], raw: Mapping[str, Any]
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] = (), *,
-                  checks: Iterable[Callable[[Scenario, str, Mapping[str, str]], None]] = ()) -> Scenario:
+                  checks: Iterable[Callable[[Scenario, str, Mapping[str, str]], None]] = (),
+                  set_by: str = "--set") -> Scenario:
     """Load, merge, override and validate a scenario file.
 
     Parameters
@@ -135,6 +136,8 @@ def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] =
         :class:`ScenarioError`; ``giftsim check`` passes
         :func:`sim.graph.check_graph_file`, ``giftsim run`` leaves the graph file to
         building the graph.
+    set_by : str, default "--set"
+        How messages name where the overrides came from: ``FILE (--set): KEY = ...``.
 
     Returns
     -------
@@ -148,7 +151,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str | tuple[str, Any]] =
     raw, origin = load_raw(path)
     pairs = [parse_override(o) if isinstance(o, str) else o for o in overrides]
     pairs = [(k, _resolve_override_path(k, v)) for k, v in pairs]
-    raw = apply_overrides(raw, pairs, origin, source=f"{path} (--set)")
+    raw = apply_overrides(raw, pairs, origin, source=f"{path} ({set_by})")
     sc = validate_scenario(raw, str(path), origin)
     for check in checks:
         check(sc, str(path), origin)

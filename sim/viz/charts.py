@@ -43,7 +43,7 @@ def merchant_frame(model: GiftModel) -> pd.DataFrame:
     """One row per merchant: ``merchant``, ``kind`` (the kind's chart label, categorical in
     kind order), ``colour`` (the kind's ``#rrggbb``), ``gmv`` (RMB), ``active``."""
     t = model.merchant_table
-    labels, colours = kind_styles(model.config.merchants)
+    labels, colours = kind_styles(model.gift_scenario.merchants)
     codes = t.kind.astype(np.int64)
     return pd.DataFrame({
         "merchant": np.arange(t.n_merchants), "kind": pd.Categorical.from_codes(codes, labels),
