@@ -17,6 +17,7 @@ in its own module under :mod:`sim.model.steps` (see ``docs/model.md`` for the ru
 7. ``update_merchants`` restock; periodic review: leave, enter (both decided by the
                         merchant agents, :mod:`sim.model.merchants`)
 8. ``record``           the step's counts, returned by the sub-steps, into the daily series
+                        (and Mesa's ``datacollector`` reads that row)
 
 All randomness comes from ``self.rng``, one ``numpy.random.Generator`` seeded from the
 run's seed, drawn in the order of the list above.
@@ -41,6 +42,7 @@ from .gifts import GiftLedger
 from .invitations import InvitationLog
 from .merchants import DemandWindow, Merchant, MerchantTable, ProfitHistory
 from .mesa_args import GiftRun, resolve_scenario, resolve_seed
+from .mesa_data import make_datacollector
 from .population import Population
 from .recorder import Recorder
 from .response import Response
@@ -162,6 +164,10 @@ class GiftModel(RunModel):
     invitations : InvitationLog
         Every induced-sharing invitation and how it ended (see :class:`RunModel`).
     recorder : Recorder
+    datacollector : mesa.DataCollector
+        The daily series for Mesa's tools (``mesa.batch_run``, SolaraViz plots): one row
+        per step, collected from the recorder's row at the end of :meth:`step`
+        (:func:`sim.model.mesa_data.make_datacollector`).
     groups : steps.groups.GroupState or None
         The chat groups and the group gifts in flight; None without ``groups.enabled``.
     world : steps.World
@@ -222,6 +228,7 @@ class GiftModel(RunModel):
         self.totals = self.tally.totals
         self.step_index = 0
         self.running = self.n_steps > 0
+        self.datacollector = make_datacollector()
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -282,6 +289,7 @@ class GiftModel(RunModel):
         self.record(day, active, settled, traffic, sent, newly_muted, moves)
         self.step_index += 1
         self.running = self.step_index < self.n_steps
+        self.datacollector.collect(self)
 
     def run(self) -> None:
         """Run all remaining steps."""
