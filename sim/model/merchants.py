@@ -24,7 +24,7 @@ from ..scenario.schema import MerchantConfig
 from .categories import draw_kind_products
 from .market import MarketState
 
-__all__ = ["MerchantTable", "Merchant", "DemandWindow", "ProfitHistory", "Profits", "admit_entrants",
+__all__ = ["MerchantTable", "Merchant", "overrides", "DemandWindow", "ProfitHistory", "Profits", "admit_entrants",
            "restock_merchants", "review_merchants", "period_fixed_costs"]
 
 
@@ -175,6 +175,23 @@ class MerchantTable:
 class Merchant(mesa.Agent):
     """One merchant: a row of the model's :class:`MerchantTable` and its decisions.
 
+    A user's own merchant is a subclass given to the model, ``GiftModel(...,
+    merchant_class=MyMerchant)``; every merchant is then one, and the engine calls these
+    methods, per merchant (never per user), where the base class's decisions run over arrays:
+
+    * :meth:`restock`: each step, for each merchant on the platform at its reorder point
+      (available plus incoming units at or below ``reorder_point``);
+    * :meth:`review`: at each periodic review (every ``merchants.review_days``), for
+      every merchant, in index order: the exit decision;
+    * :meth:`expected_profit`: at each review, for each merchant off the platform that may
+      join: it joins when this is positive (:func:`admit_entrants`).
+
+    An override reads and writes the merchant's row of the table (``self.table.price[self.index]``,
+    ``stock``, ``active``, ...; :class:`MerchantTable` lists the columns), may call the base
+    method (``super().restock()``) and :meth:`leave`; a random draw uses ``self.model.rng``
+    (the run's dynamics generator). Only a method the subclass replaces runs per merchant;
+    the others keep the array path (the same results, :mod:`sim.model.steps.merchants`).
+
     Parameters
     ----------
     model : GiftModel
@@ -217,6 +234,15 @@ class Merchant(mesa.Agent):
         restock_merchants(model.merchant_agents, self.table, np.array([self.index]), recent_demand=model.recent_demand,
                           window=model.demand_window_steps, review_steps=model.review_steps, step=model.step_index)
 
+    def leave(self) -> None:
+        """Leave the platform for good now (``active`` false, ``left`` true, ``left_step`` this step),
+        as a review's exit does; a merchant off the platform is left as it is."""
+        t, i = self.table, self.index
+        if t.active[i]:
+            t.active[i] = False
+            t.left[i] = True
+            t.left_step[i] = self.model.step_index
+
     @property
     def profits(self) -> Profits:
         """Profit of the merchant's recent review periods, RMB, oldest first (its row of the
@@ -246,6 +272,12 @@ class Merchant(mesa.Agent):
         t, i = self.table, self.index
         margin = t.price[i] * (1.0 - t.commission[i] - t.unit_cost_share[i])
         return float(orders * t.expectation[i] * margin - self.period_fixed_cost)
+
+
+def overrides(merchant_class: type[Merchant], name: str) -> bool:
+    """Whether ``merchant_class`` replaces :class:`Merchant`'s method ``name`` (``restock``,
+    ``review``): the engine then calls it per merchant instead of the array path."""
+    return getattr(merchant_class, name) is not getattr(Merchant, name)
 
 
 def restock_merchants(agents: list[Merchant], table: MerchantTable, idx: np.ndarray, *, recent_demand: np.ndarray,

@@ -5,8 +5,9 @@ parameters={...})`` calls ``GiftModel(**point, seed=...)`` for every point of it
 and SolaraViz's Reset calls ``GiftModel(**model_params)``. Here those arguments become
 giftsim's: the scenario (None, a file path or a :class:`~sim.scenario.Scenario`) with
 dotted overrides of its keys (``"policy.commercial_share": 0.05``), and the run's seed
-(``seed=`` or Mesa's ``rng=``). :class:`GiftRun` is the Mesa scenario (``model.scenario``)
-of a giftsim model: giftsim's own scenario is ``model.gift_scenario``.
+(``seed=`` or Mesa's ``rng=``); a user's merchant class is checked. :class:`GiftRun` is
+the Mesa scenario (``model.scenario``) of a giftsim model: giftsim's own scenario is
+``model.gift_scenario``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 from ..scenario.loader import load_scenario, validate_scenario, with_overrides
 from ..scenario.overrides import apply_overrides
 from ..scenario.schema import Scenario
+from .merchants import Merchant
 
-__all__ = ["DEFAULT_SCENARIO", "OVERRIDE_SOURCE", "GiftRun", "resolve_scenario", "resolve_seed", "MAX_SEED"]
+__all__ = ["DEFAULT_SCENARIO", "OVERRIDE_SOURCE", "GiftRun", "resolve_scenario", "resolve_seed", "check_merchant_class",
+           "MAX_SEED"]
 
 MAX_SEED = 2**63 - 1
 """The largest run seed (as :data:`sim.runner.MAX_SEED`)."""
@@ -119,6 +122,19 @@ def resolve_seed(seed: int | np.random.SeedSequence | None, rng: Any) -> int | n
     if not 0 <= int(value) <= MAX_SEED:
         raise ValueError(f"GiftModel: seed must be between 0 and 2**63 - 1, got {int(value)}")
     return int(value)
+
+
+def check_merchant_class(merchant_class: object) -> None:
+    """Refuse a ``merchant_class`` that is not :class:`sim.model.Merchant` or a subclass of it.
+
+    Raises
+    ------
+    TypeError
+        Naming what was given.
+    """
+    if not (isinstance(merchant_class, type) and issubclass(merchant_class, Merchant)):
+        raise TypeError(f"GiftModel: merchant_class must be sim.model.Merchant or a subclass of it, got "
+                        f"{merchant_class!r}")
 
 
 class GiftRun(MesaScenario):

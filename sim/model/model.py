@@ -41,7 +41,7 @@ from . import steps
 from .gifts import GiftLedger
 from .invitations import InvitationLog
 from .merchants import DemandWindow, Merchant, MerchantTable, ProfitHistory
-from .mesa_args import GiftRun, resolve_scenario, resolve_seed
+from .mesa_args import GiftRun, check_merchant_class, resolve_scenario, resolve_seed
 from .mesa_data import make_datacollector
 from .population import Population
 from .recorder import Recorder
@@ -137,6 +137,10 @@ class GiftModel(RunModel):
         Mesa's name for the seed (a Generator gives one); not with ``seed``.
     graph : CSRGraph, optional
         A prebuilt graph (tie strengths included) to use instead of ``scenario.graph``.
+    merchant_class : type, default Merchant
+        The merchants' agent class: :class:`~sim.model.Merchant` or a user's subclass
+        whose ``restock``, ``review`` or ``expected_profit`` replace the built-in decisions,
+        called per merchant (see :class:`~sim.model.Merchant` and ``docs/extending.md``).
     **overrides
         Dotted scenario keys and values, e.g. ``**{"policy.commercial_share": 0.05}``,
         applied as ``giftsim run --set`` applies them.
@@ -148,7 +152,8 @@ class GiftModel(RunModel):
         key does not allow (the message names the key and what is allowed).
     TypeError, ValueError
         For a ``scenario`` of another type, a seed that is not a non-negative 63-bit
-        integer, or both ``seed`` and ``rng``.
+        integer, both ``seed`` and ``rng``, or a ``merchant_class`` that is not a
+        subclass of :class:`~sim.model.Merchant`.
 
     Attributes
     ----------
@@ -186,7 +191,8 @@ class GiftModel(RunModel):
 
     def __init__(self, scenario: Scenario | str | os.PathLike | None = None, *,
                  seed: int | np.random.SeedSequence | None = None, rng=None, graph: CSRGraph | None = None,
-                 **overrides) -> None:
+                 merchant_class: type[Merchant] = Merchant, **overrides) -> None:
+        check_merchant_class(merchant_class)
         scenario = resolve_scenario(scenario, overrides)
         super().__init__(scenario, seed=resolve_seed(seed, rng), graph=graph)
         streams, graph, time = self.streams, self.graph, scenario.time
@@ -203,7 +209,8 @@ class GiftModel(RunModel):
             steps_per_day=self.steps_per_day, rng=np.random.default_rng(streams["merchants"]),
             n_users=graph.n_users, paid=scenario.policy.paid_traffic, categories=scenario.categories,
         )
-        self.merchant_agents = [Merchant(self, i) for i in range(self.merchant_table.n_merchants)]
+        self.merchant_class = merchant_class
+        self.merchant_agents = [merchant_class(self, i) for i in range(self.merchant_table.n_merchants)]
         self.merchants = AgentSet(self.merchant_agents, random=self.random)
         self.profit_history = ProfitHistory(self.merchant_table.n_merchants, scenario.merchants.exit_after)
         self.policy = make_policy(scenario.policy.allocation)

@@ -18,6 +18,7 @@ from ..merchants import (
     MerchantTable,
     ProfitHistory,
     admit_entrants,
+    overrides,
     restock_merchants,
     review_merchants,
 )
@@ -65,7 +66,9 @@ def update_merchants(table: MerchantTable, agents: list[Merchant], cfg: Merchant
     over arrays (:func:`~sim.model.merchants.restock_merchants`,
     :func:`~sim.model.merchants.review_merchants`: the same results as each agent's
     :meth:`Merchant.restock` and :meth:`Merchant.review`, without a Python call per
-    merchant).
+    merchant), unless the agents' class (a user's subclass) replaces the method: then
+    each merchant's own method runs (restock: those at their reorder point, in index
+    order; review: every merchant, in index order).
 
     Returns
     -------
@@ -73,15 +76,23 @@ def update_merchants(table: MerchantTable, agents: list[Merchant], cfg: Merchant
         The merchants that joined and left in the step.
     """
     before = table.active.copy()
+    cls = type(agents[0]) if agents else Merchant
     low = np.flatnonzero(table.below_reorder_point())
-    if low.size:
+    if low.size and overrides(cls, "restock"):
+        for i in low.tolist():
+            agents[i].restock()
+    elif low.size:
         restock_merchants(agents, table, low, recent_demand=demand.recent_demand, window=demand.steps,
                           review_steps=review_steps, step=step)
     if is_review_step(step, review_steps):
         market, paid_on = table.market, paid is not None and paid.enabled
         revenue = table.period_revenue.copy() if paid_on else None
-        review_merchants(table, history, np.arange(table.n_merchants),
-                         mini_cost=cfg.market.mini_program_cost_per_week, review_days=cfg.review_days, step=step)
+        if overrides(cls, "review"):
+            for agent in agents:
+                agent.review()
+        else:
+            review_merchants(table, history, np.arange(table.n_merchants),
+                             mini_cost=cfg.market.mini_program_cost_per_week, review_days=cfg.review_days, step=step)
         if ledger is not None:
             choose_channels(table, ledger, cfg.market, step=step, review_steps=review_steps,
                             review_days=cfg.review_days)
