@@ -52,6 +52,9 @@ class VizProcess:
         Working folder of the server.
     timeout : float, default 120
         Seconds to wait for the URL.
+    command : str, default "sim viz"
+        The module (and its command) run with ``python -m``: ``"sim.viz.mesa_app"``
+        serves the Mesa SolaraViz example instead (its URL line is printed the same way).
 
     Attributes
     ----------
@@ -65,13 +68,14 @@ class VizProcess:
         If the server exits or prints no URL within ``timeout`` (its output included).
     """
 
-    def __init__(self, target, *extra: str, cache=None, cwd=None, timeout: float = 120) -> None:
+    def __init__(self, target, *extra: str, cache=None, cwd=None, timeout: float = 120,
+                 command: str = "sim viz") -> None:
         self.port = free_port()
         env = dict(os.environ)
         if cache is not None:
             env["GIFTSIM_CACHE"] = str(cache)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sim", "viz", str(target), "--port", str(self.port), *extra],
+            [sys.executable, "-m", *command.split(), str(target), "--port", str(self.port), *extra],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=cwd)
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = ""
