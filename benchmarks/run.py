@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     # name: (arguments, arguments with --quick)
     "facebook": ([], ["--runs", "5"]),
+    "mesa_collect": ([], ["--runs", "5"]),
     "scale": ([], ["--repeat", "1"]),
     "graph_io": ([], ["--repeat", "1"]),
     "profile_run": ([], ["--repeat", "1"]),

@@ -3,8 +3,9 @@
 ``mesa.batch_run`` and SolaraViz's plot components (``make_plot_component``) read a
 model's ``datacollector``. Its model reporters read the row the
 :class:`~sim.model.Recorder` has just written (one per step, a day unless
-``time.step_hours`` < 24): no agent reporters, nothing per user; collecting a step costs
-about 20 microseconds (:class:`SeriesCollector`).
+``time.step_hours`` < 24): no agent reporters, nothing per user; collecting a step notes
+it (about 2 microseconds) and the values are read from the recorder's columns when asked
+for (:class:`SeriesCollector`).
 """
 
 from __future__ import annotations
@@ -55,13 +56,14 @@ def step_date(model) -> str:
 
 
 class SeriesCollector(mesa.DataCollector):
-    """A ``mesa.DataCollector`` whose default reporters are read straight from the recorder.
+    """A ``mesa.DataCollector`` whose default reporters are read from the recorder when read.
 
     With the reporters :func:`make_datacollector` gave it (and no agent reporters),
-    :meth:`collect` appends the recorder's last row to ``model_vars`` in one pass: the
-    values the reporters return, without Mesa's call, check and copy per reporter
-    (a quarter of the time). Once a reporter is added or replaced, Mesa's own
-    ``collect`` runs instead.
+    :meth:`collect` only notes the step (about a microsecond); ``model_vars`` (and so
+    ``get_model_vars_dataframe()`` and ``mesa.batch_run``'s rows) fills in the noted steps'
+    values from the recorder's columns when it is read: the values the reporters return,
+    without Mesa's call, check and copy per reporter and step. Once a reporter is added or
+    replaced, the noted steps are filled in and Mesa's own ``collect`` runs from then on.
 
     Parameters
     ----------
@@ -70,8 +72,32 @@ class SeriesCollector(mesa.DataCollector):
     """
 
     def __init__(self, model_reporters: dict) -> None:
+        self._pending: list[int] = []  # recorder rows collected, not yet in model_vars
+        self._source = None  # the model they come from
         super().__init__(model_reporters=model_reporters)
         self.own_reporters = dict(model_reporters)
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Reporter name -> its value at every collected step (Mesa's attribute, filled in on reading)."""
+        if self._pending:
+            self._fill()
+        return self._model_vars
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list]) -> None:
+        self._model_vars = value
+
+    def _fill(self) -> None:
+        model, rows = self._source, np.asarray(self._pending, dtype=np.int64)
+        self._pending = []
+        out, cols, n_users = self._model_vars, model.recorder.columns, model.graph.n_users
+        out["seed"].extend([run_seed(model)] * rows.size)
+        out["date"].extend(str(d)[:10] for d in model.calendar.dates[rows])
+        for name in SERIES:
+            out[name].extend(cols[name][rows].tolist())
+        for name, (column, _) in SHARES.items():
+            out[name].extend((cols[column][rows] / n_users).tolist())
 
     def is_default(self) -> bool:
         """Whether the reporters are still the ones given (same names, same objects, no agent reporters)."""
@@ -82,16 +108,13 @@ class SeriesCollector(mesa.DataCollector):
     def collect(self, model) -> None:
         """Record the model's last step (see the class notes)."""
         if not self.is_default():
+            if self._pending:
+                self._fill()
             super().collect(model)
             return
-        i, n_users, cols, out = model.step_index - 1, model.graph.n_users, model.recorder.columns, self.model_vars
+        self._source = model
         self._collection_steps.append(model.time)
-        out["seed"].append(run_seed(model))
-        out["date"].append(step_date(model))
-        for name in SERIES:
-            out[name].append(cols[name][i].item())
-        for name, (column, _) in SHARES.items():
-            out[name].append(cols[column][i].item() / n_users)
+        self._pending.append(model.step_index - 1)
 
 
 def make_datacollector() -> SeriesCollector:

@@ -171,7 +171,7 @@ class GiftModel(RunModel):
     recorder : Recorder
     datacollector : mesa.DataCollector
         The daily series for Mesa's tools (``mesa.batch_run``, SolaraViz plots): one row
-        per step, collected from the recorder's row at the end of :meth:`step`
+        per step, collected at the end of :meth:`step` and read from the recorder's columns
         (:func:`sim.model.mesa_data.make_datacollector`).
     groups : steps.groups.GroupState or None
         The chat groups and the group gifts in flight; None without ``groups.enabled``.

@@ -119,9 +119,11 @@ def test_two_worker_processes_give_the_same_rows(batch, small_path):
 def test_the_fast_collect_equals_mesas_own(small_path):
     m = GiftModel(small_path, seed=4)
     plain = mesa.DataCollector(model_reporters=m.datacollector.own_reporters)
-    for _ in range(5):
+    for day in range(1, 6):
         m.step()
         plain.collect(m)
+        if day == 3:  # read mid-run (as SolaraViz's plots do after each step): filled in so far
+            assert len(m.datacollector.get_model_vars_dataframe()) == 3
     assert m.datacollector.is_default()
     assert plain.model_vars == m.datacollector.model_vars
     assert plain._collection_steps == m.datacollector._collection_steps == [1.0, 2.0, 3.0, 4.0, 5.0]
