@@ -83,7 +83,7 @@ MUTANTS = [
            "cash amounts not clipped to gifts.price_cap"),
     # summary outcomes
     Mutant("sme_share_with_white_label", S, "lambda f: _segment_share(f, \"sme\")",
-           "lambda f: _div(f.gmv[~np.isin(f.kinds, f.model.config.merchants.segment_codes(\"brand\"))].sum(), "
+           "lambda f: _div(f.gmv[~np.isin(f.kinds, f.model.gift_scenario.merchants.segment_codes(\"brand\"))].sum(), "
            "f.total_gmv)", "SME share of GMV includes white-label GMV"),
     Mutant("top10_as_top1", S, "top_k_share(f.gmv, 10)", "top_k_share(f.gmv, 1)", "top-10 share computed as top-1"),
     Mutant("hhi_not_squared", C, "float(np.sum(s * s))", "float(np.sum(s))", "HHI sums shares, not their squares"),
