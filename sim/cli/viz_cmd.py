@@ -126,6 +126,8 @@ def main(args: argparse.Namespace) -> int:
         scenario = load_scenario(target)
         with console.status("building the model and the graph layout (computed once per graph, then cached)"):
             probe = ExplorerSession(scenario, seed=args.seed, node_cap=cap)
+            if probe.raster is not None:  # compile datashader's loops before the first page
+                probe.raster.warm_up()
         n = probe.model.population.n_users
         console.print(f"graph: {n:,} users, {probe.view.nodes.size:,} drawn; layout "
                       f"{'loaded from cache' if probe.layout_cached else 'computed'} in {probe.layout_seconds:.1f} s")

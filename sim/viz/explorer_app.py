@@ -22,6 +22,7 @@ from . import charts
 from .actions import ExplorerActions
 from .controls import SECTIONS, control_specs
 from .layout import DEFAULT_NODE_CAP
+from .raster_widget import RasterView
 from .session import ExplorerSession, Frame
 from .state import OUTCOME_COLOURS, STATE_COLOURS, UserState
 from .widgets import Control, Html, Swatch, VegaChart
@@ -79,6 +80,23 @@ def GraphPanel(frame: Frame, gift_days: float):
     solara.Image(frame.png, width="100%", format="webp", classes=["giftsim-graph"])
     if frame.view.sampled:
         solara.Warning(frame.view.message, dense=True, classes=["giftsim-sampled"])
+
+
+def _show_raster(view: RasterView, session: ExplorerSession, frame: Frame) -> None:
+    """Draw ``frame``'s states in the whole-graph view, in place (nothing for a graph not shown
+    whole, :attr:`ExplorerSession.raster`)."""
+    if session.raster is not None and frame.states.size == session.raster.n_users:
+        view.show(frame.states, session.raster, session.user_details)
+
+
+@solara.component
+def RasterPanel(view: RasterView, n_users: int):
+    """The whole graph (:class:`~sim.viz.raster_widget.RasterView`), every user."""
+    with solara.Div(classes=["giftsim-graph", "giftsim-raster-panel"], style={"width": "100%"}):
+        solara.display(view)
+    Html("div", [f"All {n_users:,} users drawn. Scroll to zoom, drag to move, double-click to see the whole "
+                 "graph again; rest the pointer on a user for its details."],
+         style="font-size:12px;color:#555;margin-top:4px")
 
 
 @solara.component
@@ -266,6 +284,7 @@ def Explorer(cfg: ExplorerConfig, overrides: dict[str, Any] | None = None, on_ba
         lambda: ExplorerSession(load_scenario(cfg.scenario), seed=cfg.seed, node_cap=cfg.node_cap,
                                 gift_days=cfg.gift_days, overrides=dict(overrides or {})), [])
     first = solara.use_memo(session.frame, [])
+    raster = solara.use_memo(RasterView, [])  # the whole-graph view, created once, drawn by _show_raster
     frame = solara.use_reactive(first)
     playing = solara.use_reactive(False)
     days_per_tick = solara.use_reactive(1)
@@ -274,6 +293,8 @@ def Explorer(cfg: ExplorerConfig, overrides: dict[str, Any] | None = None, on_ba
     actions = solara.use_memo(lambda: ExplorerActions(session), [])
     cb = _callbacks(session, frame, playing, days_per_tick, interval_ms, error, actions)
     solara.lab.use_task(cb.play_loop, dependencies=[playing.value], prefer_threaded=True)
+    solara.use_effect(lambda: _show_raster(raster, session, frame.value), [frame.value])
+    solara.use_effect(lambda: raster.close, [])  # closed when the explorer goes
 
     solara.Title(f"giftsim · {session.scenario.name}")
     with solara.AppBar():
@@ -291,7 +312,10 @@ def Explorer(cfg: ExplorerConfig, overrides: dict[str, Any] | None = None, on_ba
     with solara.Column(gap="8px"):
         StatusBar(f, session)
         with solara.Columns([3, 1]):
-            GraphPanel(f, session.gift_days)
+            if session.raster is not None:
+                RasterPanel(raster, session.model.population.n_users)
+            else:
+                GraphPanel(f, session.gift_days)
             with solara.Column():
                 Legend(f, session.gift_days)
                 CascadePanel(f, session, cb.refresh)

@@ -133,6 +133,11 @@ class GraphRaster:
         self._tree: cKDTree | None = None
         self._palette = state_palette()
 
+    @property
+    def xy(self) -> np.ndarray:
+        """Position of every user, float64 of shape (n_users, 2) (a copy)."""
+        return np.column_stack([self._x, self._y])
+
     # ------------------------------------------------------------------ windows
     def full(self, width: int, height: int) -> tuple[float, float, float, float]:
         """The window showing the whole layout in a ``width`` x ``height`` picture (the

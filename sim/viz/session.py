@@ -1,5 +1,10 @@
 """One explorer session: the current scenario (a base plus overrides), its live model, and
-the frames shown in the browser. Independent of the UI, so it is tested without a browser."""
+the frames shown in the browser. Independent of the UI, so it is tested without a browser.
+
+A graph of at least :data:`~sim.viz.raster_view.RASTER_FROM` users (and more than the node
+cap) is shown whole, every user, by :class:`~sim.viz.raster_view.GraphRaster` in the browser's
+:class:`~sim.viz.raster_widget.RasterView` instead of an ego subgraph: its frames carry the
+users' states (``png`` is None) and the widget draws them."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..model import GiftModel
@@ -17,6 +23,7 @@ from .charts import merchant_frame, series_frame
 from .controls import ROLLOUT_SPEED, apply_overrides, set_override
 from .graph_view import GraphPicture
 from .layout import DEFAULT_NODE_CAP, ViewNodes, graph_layout, view_nodes
+from .raster_view import RASTER_FROM, GraphRaster
 from .state import (
     Calendar,
     Cascade,
@@ -27,6 +34,7 @@ from .state import (
     state_counts,
     user_states,
 )
+from .user_info import UserInfo
 
 __all__ = ["Frame", "ExplorerSession"]
 
@@ -37,8 +45,8 @@ class Frame:
 
     Attributes
     ----------
-    png : bytes
-        The graph picture (lossless WebP).
+    png : bytes or None
+        The graph picture (lossless WebP); None for a graph shown whole by the raster view.
     calendar : Calendar
     counts : dict of str to int
         Users per display state (the whole population).
@@ -53,9 +61,11 @@ class Frame:
     view : ViewNodes
     step_seconds, render_seconds : float
         Time of the last model step(s) and of building this frame.
+    states : ndarray of int8, shape (n_users,)
+        :class:`~sim.viz.state.UserState` of every user (filled for the raster view).
     """
 
-    png: bytes
+    png: bytes | None
     calendar: Calendar
     counts: dict[str, int]
     series: pd.DataFrame
@@ -67,13 +77,16 @@ class Frame:
     render_seconds: float
     chosen: int | None = None
     gifts_drawn: int = 0
+    states: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
 
 @dataclass
 class ExplorerSession:
     """A base scenario, the overrides chosen in the browser, a seed, and the live model.
 
-    Every change of overrides or seed builds a new model from day 0 (a reset).
+    Every change of overrides or seed builds a new model from day 0 (a reset). ``raster`` is
+    the whole-graph raster of a graph above the node cap with at least :data:`RASTER_FROM`
+    users (None otherwise; then ``picture`` draws the view).
     """
 
     base: Scenario
@@ -90,6 +103,9 @@ class ExplorerSession:
     picture: GraphPicture = field(init=False)
     layout_seconds: float = field(init=False, default=0.0)
     layout_cached: bool = field(init=False, default=False)
+    raster: GraphRaster | None = field(init=False, default=None)
+    _rasters: dict[str, GraphRaster] = field(init=False, default_factory=dict, repr=False)
+    _info: UserInfo | None = field(init=False, default=None, repr=False)
     _pictures: dict[str, GraphPicture] = field(init=False, default_factory=dict, repr=False)
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock, repr=False)
     _step_seconds: float = field(init=False, default=0.0, repr=False)
@@ -101,6 +117,8 @@ class ExplorerSession:
     # ---------------------------------------------------------------- the model
     def _build(self) -> None:
         self.model = GiftModel(self.scenario, seed=self.seed)
+        if self._build_raster():
+            return
         self.view = view_nodes(self.model.graph, self.node_cap)
         lay = graph_layout(self.model.graph, self.view.nodes, seed=self.layout_seed, cache=self.cache)
         self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
@@ -111,6 +129,36 @@ class ExplorerSession:
         self._step_seconds = 0.0
         if self.chosen is not None and self.chosen >= self.model.population.n_users:
             self.chosen = None
+
+    def _build_raster(self) -> bool:
+        """Lay out and draw the whole graph if it is shown whole (see the class); whether it is."""
+        g = self.model.graph
+        self.raster, self._info = None, None
+        if g.n_users < RASTER_FROM or g.n_users <= self.node_cap:
+            return False
+        self.view = ViewNodes(np.arange(g.n_users, dtype=np.int64), g.n_users)
+        lay = graph_layout(g, None, seed=self.layout_seed, cache=self.cache)
+        self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
+        raster = self._rasters.get(lay.key)
+        if raster is None:
+            raster = self._rasters[lay.key] = GraphRaster(g, lay.xy)
+        self.raster, self.picture = raster, None
+        self._info = UserInfo(self.model)
+        self._step_seconds = 0.0
+        if self.chosen is not None and self.chosen >= g.n_users:
+            self.chosen = None
+        return True
+
+    def user_details(self, user: int) -> dict[str, int | str]:
+        """What the raster view's tooltip shows about ``user`` (:class:`~sim.viz.user_info.UserInfo`).
+
+        Raises
+        ------
+        ValueError
+            If ``user`` is not a user id.
+        """
+        with self._lock:
+            return (self._info or UserInfo(self.model))(user)
 
     def reset(self) -> None:
         """Start the current scenario and seed again from day 0."""
@@ -185,6 +233,8 @@ class ExplorerSession:
     # ---------------------------------------------------------------- frames
     def frame(self) -> Frame:
         """What the screen shows now."""
+        if self.raster is not None:
+            return self._raster_frame()
         with self._lock:
             start = time.perf_counter()
             m = self.model
@@ -202,3 +252,16 @@ class ExplorerSession:
                 series=series_frame(m), merchants=merchant_frame(m), cascade=cascade,
                 cascades=largest_cascades(m), view=self.view, step_seconds=self._step_seconds,
                 render_seconds=time.perf_counter() - start, chosen=self.chosen, gifts_drawn=drawn)
+
+    def _raster_frame(self) -> Frame:
+        """The frame of a graph shown whole: the users' states for the raster view, no picture."""
+        with self._lock:
+            start = time.perf_counter()
+            m = self.model
+            states = user_states(m)
+            cascade = cascade_of(m, self.chosen) if self.chosen is not None else None
+            return Frame(
+                png=None, calendar=calendar_line(m), counts=state_counts(states),
+                series=series_frame(m), merchants=merchant_frame(m), cascade=cascade,
+                cascades=largest_cascades(m), view=self.view, step_seconds=self._step_seconds,
+                render_seconds=time.perf_counter() - start, chosen=self.chosen, states=states)

@@ -233,3 +233,30 @@ def test_user_info_agrees_with_the_ledger_and_the_cascade():
     assert info(u)["sent"] == int((m.ledger.column("sender") == u).sum())
     with pytest.raises(ValueError, match="not a user"):
         info(m.population.n_users)
+
+
+def test_a_session_above_the_threshold_shows_every_user_through_the_raster(tmp_path, monkeypatch):
+    from sim.viz import session as session_module
+    from sim.viz.session import ExplorerSession
+
+    sc = small_scenario()  # 400 users
+    below = ExplorerSession(sc, seed=1, node_cap=50, cache=tmp_path)
+    assert below.raster is None and below.frame().png is not None and below.view.sampled
+    monkeypatch.setattr(session_module, "RASTER_FROM", 300)
+    assert ExplorerSession(sc, seed=1, node_cap=500, cache=tmp_path).raster is None  # under the node cap
+    s = ExplorerSession(sc, seed=1, node_cap=50, cache=tmp_path)
+    assert s.raster is not None and s.raster.n_users == 400 and not s.view.sampled
+    raster = s.raster
+    s.step(6)
+    f = s.frame()
+    assert f.png is None and f.states.shape == (400,) and sum(f.counts.values()) == 400
+    np.testing.assert_array_equal(f.states, user_states(s.model))
+    w = RasterView(s.raster, f.states, details=s.user_details, size_px=W)
+    assert w.users_drawn == 400
+    sender = int(s.model.ledger.column("sender")[0])
+    x, y = s.raster.xy[sender]
+    d = w.at(x, y)
+    assert d["user"] == sender and d["state"] == UserState(int(f.states[sender])).name.lower() and d["sent"] >= 1
+    s.set_seed(2)  # a new model on the same graph: the same raster, fresh details
+    assert s.raster is raster and s.frame().states.sum() <= f.states.sum()
+    assert s.user_details(sender)["sent"] == 0
