@@ -144,7 +144,9 @@ function render({ model, el }) {
     }
     const lines = [`user ${d.user}`, `state: ${d.state}`];
     if (d.sent !== undefined) lines.push(`gifts sent: ${d.sent}, received: ${d.received}`);
-    if (d.cascade !== undefined) lines.push(`cascade: ${d.cascade} users`);
+    if (d.cascade !== undefined) {
+      lines.push(d.cascade ? `cascade: ${d.cascade} user${d.cascade === 1 ? "" : "s"}` : "cascade: none (not aware)");
+    }
     tip.replaceChildren(...lines.map((text) => Object.assign(document.createElement("div"), { textContent: text })));
     tip.dataset.user = String(d.user);
     tip.style.display = "block";

@@ -1,0 +1,163 @@
+"""The whole-graph view in a real browser: ``giftsim viz`` on a generated 100,000-user graph
+(tests/viz/raster_100k.toml, drawn as its ring: tests/viz/ring_layout.py), driven by
+Playwright with Debian's Chromium. Every user is drawn; the wheel zooms in about the cursor;
+resting the pointer on a user shows its details, checked against the model run directly."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.spatial import cKDTree
+
+from sim.model import GiftModel
+from sim.scenario import load_scenario
+from sim.viz.server import VizProcess
+from sim.viz.state import STATE_COLOURS, UserState, user_states
+
+from .ring_layout import cache_ring_layout
+
+CHROMIUM = os.environ.get("GIFTSIM_CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+SCENARIO = Path(__file__).resolve().parent / "raster_100k.toml"
+SEED = 1
+DAYS = 4
+
+pytestmark = [
+    pytest.mark.skipif(not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)),
+                       reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.slow,
+]
+
+
+@pytest.fixture(scope="module")
+def model_and_xy(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("raster-cache")
+    m = GiftModel(load_scenario(SCENARIO), seed=SEED)
+    xy = cache_ring_layout(m.graph, cache)
+    for _ in range(DAYS):
+        m.step()
+    return m, xy, cache
+
+
+@pytest.fixture(scope="module")
+def server(model_and_xy):
+    s = VizProcess(SCENARIO, "--seed", str(SEED), cache=model_and_xy[2], cwd=ROOT, timeout=240)
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _view(page) -> dict:
+    return page.evaluate("""() => {
+        const r = document.querySelector('.giftsim-raster');
+        const b = r.getBoundingClientRect();
+        return {vp: JSON.parse(r.dataset.viewport), shown: r.dataset.shown || '', drawn: +r.dataset.usersDrawn,
+                left: b.left, top: b.top, width: b.width, height: b.height};
+    }""")
+
+
+def _screen(v: dict, x: float, y: float) -> tuple[float, float]:
+    x0, x1, y0, y1 = v["vp"]
+    return v["left"] + (x - x0) / (x1 - x0) * v["width"], v["top"] + (y1 - y) / (y1 - y0) * v["height"]
+
+
+def _colour_pixels(page) -> dict[str, int]:
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(page.locator(".giftsim-raster").screenshot())).convert("RGB")).astype(int)
+    return {s.name.lower(): int((np.abs(img - [int(STATE_COLOURS[s][i:i + 2], 16) for i in (1, 3, 5)]).sum(axis=2)
+                                 < 6).sum()) for s in UserState}
+
+
+def _wait_shown(page, before: str) -> None:
+    """Until a new picture is on screen (its window differs from ``before``)."""
+    page.wait_for_function(f"(document.querySelector('.giftsim-raster').dataset.shown || '') !== {json.dumps(before)}",
+                           timeout=60_000)
+
+
+def _isolated_sender(m, xy: np.ndarray) -> int:
+    """A sender away from the layout's edge whose nearest other user is farthest (unambiguous to point at)."""
+    senders = np.flatnonzero(user_states(m) == UserState.SENDER)
+    senders = senders[np.hypot(xy[senders, 0] - 0.5, xy[senders, 1] - 0.5) < 0.4]
+    d, _ = cKDTree(xy).query(xy[senders], k=2)
+    return int(senders[np.argmax(d[:, 1])])
+
+
+def test_every_user_drawn_zoom_and_hover(browser, server, model_and_xy):
+    m, xy, _ = model_and_xy
+    page = browser.new_page(viewport={"width": 1600, "height": 1400})
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
+    page.goto(server.url)
+    page.wait_for_selector('.giftsim-raster[data-users-drawn="100000"][data-shown]', timeout=120_000)
+    assert page.locator(".giftsim-sampled").count() == 0  # no ego subgraph
+    for k in range(1, DAYS + 1):
+        page.locator(".giftsim-step").click()
+        page.wait_for_function(f"document.querySelector('.giftsim-day')?.dataset.day === '{k}'", timeout=60_000)
+    sent = m.ledger.column("sender")
+    page.wait_for_function("document.querySelector('.giftsim-raster img').complete", timeout=30_000)
+    page.wait_for_timeout(1500)  # the last frame's picture
+    colours = _colour_pixels(page)
+    assert all(colours[s] > 0 for s in ("button", "aware", "recipient", "sender")), colours
+    counts = {s.name.lower(): int(page.locator(f".giftsim-count-{s.name.lower()}").get_attribute("data-count"))
+              for s in UserState}
+    assert counts == {s.name.lower(): int((user_states(m) == s).sum()) for s in UserState}
+    page.screenshot(path=str(ARTIFACTS / "raster-whole.png"))
+
+    # zoom in twice about a sender: the window narrows, fewer users are in it, the picture changes
+    user = _isolated_sender(m, xy)
+    whole = _view(page)
+    before = page.locator(".giftsim-raster").screenshot()
+    for _ in range(2):
+        v = _view(page)
+        page.mouse.move(*_screen(v, *xy[user]))
+        page.mouse.wheel(0, -600)
+        _wait_shown(page, v["shown"])
+        page.wait_for_timeout(300)
+    zoomed = _view(page)
+    width = zoomed["vp"][1] - zoomed["vp"][0]
+    assert width < (whole["vp"][1] - whole["vp"][0]) / 4, (whole["vp"], zoomed["vp"])
+    assert 0 < zoomed["drawn"] < 100000
+    x0, x1, y0, y1 = zoomed["vp"]
+    inside = int(((xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)).sum())
+    assert abs(zoomed["drawn"] - inside) <= 2, (zoomed["drawn"], inside)  # users on the window's edge
+    assert page.locator(".giftsim-raster").screenshot() != before
+    page.screenshot(path=str(ARTIFACTS / "raster-zoomed.png"))
+
+    # rest the pointer on the sender: the tooltip names it, its state and its gifts
+    sx, sy = _screen(zoomed, *xy[user])
+    page.mouse.move(sx + 3, sy + 3)
+    page.mouse.move(sx, sy)
+    tip = page.locator(f'.giftsim-hover[data-user="{user}"]')
+    tip.wait_for(state="visible", timeout=30_000)
+    text = tip.inner_text()
+    assert f"user {user}" in text and "state: sender" in text, text
+    assert f"gifts sent: {int((sent == user).sum())}, received: " in text and "cascade: " in text, text
+    page.screenshot(path=str(ARTIFACTS / "raster-hover.png"))
+    page.mouse.move(5, 5)  # off the view (the app bar): the tooltip goes
+    page.wait_for_selector(".giftsim-hover", state="hidden", timeout=30_000)
+
+    # double-click: the whole graph again
+    page.mouse.dblclick(*_screen(zoomed, (x0 + x1) / 2, (y0 + y1) / 2))
+    page.wait_for_selector('.giftsim-raster[data-users-drawn="100000"]', timeout=60_000)
+    assert failed == [], failed  # everything served locally
+    page.close()
