@@ -6,19 +6,18 @@ resting the pointer on a user shows its details, checked against the model run d
 from __future__ import annotations
 
 import io
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.spatial import cKDTree
 
 from sim.model import GiftModel
 from sim.scenario import load_scenario
 from sim.viz.server import VizProcess
 from sim.viz.state import STATE_COLOURS, UserState, user_states
 
+from .raster_page import isolated_sender, screen, view, zoom_about
 from .ring_layout import cache_ring_layout
 
 CHROMIUM = os.environ.get("GIFTSIM_CHROMIUM", "/usr/bin/chromium")
@@ -65,40 +64,12 @@ def browser():
         b.close()
 
 
-def _view(page) -> dict:
-    return page.evaluate("""() => {
-        const r = document.querySelector('.giftsim-raster');
-        const b = r.getBoundingClientRect();
-        return {vp: JSON.parse(r.dataset.viewport), shown: r.dataset.shown || '', drawn: +r.dataset.usersDrawn,
-                left: b.left, top: b.top, width: b.width, height: b.height};
-    }""")
-
-
-def _screen(v: dict, x: float, y: float) -> tuple[float, float]:
-    x0, x1, y0, y1 = v["vp"]
-    return v["left"] + (x - x0) / (x1 - x0) * v["width"], v["top"] + (y1 - y) / (y1 - y0) * v["height"]
-
-
 def _colour_pixels(page) -> dict[str, int]:
     from PIL import Image
 
     img = np.asarray(Image.open(io.BytesIO(page.locator(".giftsim-raster").screenshot())).convert("RGB")).astype(int)
     return {s.name.lower(): int((np.abs(img - [int(STATE_COLOURS[s][i:i + 2], 16) for i in (1, 3, 5)]).sum(axis=2)
                                  < 6).sum()) for s in UserState}
-
-
-def _wait_shown(page, before: str) -> None:
-    """Until a new picture is on screen (its window differs from ``before``)."""
-    page.wait_for_function(f"(document.querySelector('.giftsim-raster').dataset.shown || '') !== {json.dumps(before)}",
-                           timeout=60_000)
-
-
-def _isolated_sender(m, xy: np.ndarray) -> int:
-    """A sender away from the layout's edge whose nearest other user is farthest (unambiguous to point at)."""
-    senders = np.flatnonzero(user_states(m) == UserState.SENDER)
-    senders = senders[np.hypot(xy[senders, 0] - 0.5, xy[senders, 1] - 0.5) < 0.4]
-    d, _ = cKDTree(xy).query(xy[senders], k=2)
-    return int(senders[np.argmax(d[:, 1])])
 
 
 def test_every_user_drawn_zoom_and_hover(browser, server, model_and_xy):
@@ -124,16 +95,10 @@ def test_every_user_drawn_zoom_and_hover(browser, server, model_and_xy):
     page.screenshot(path=str(ARTIFACTS / "raster-whole.png"))
 
     # zoom in twice about a sender: the window narrows, fewer users are in it, the picture changes
-    user = _isolated_sender(m, xy)
-    whole = _view(page)
+    user = isolated_sender(m, xy)
+    whole = view(page)
     before = page.locator(".giftsim-raster").screenshot()
-    for _ in range(2):
-        v = _view(page)
-        page.mouse.move(*_screen(v, *xy[user]))
-        page.mouse.wheel(0, -600)
-        _wait_shown(page, v["shown"])
-        page.wait_for_timeout(300)
-    zoomed = _view(page)
+    zoomed = zoom_about(page, *xy[user], times=2)
     width = zoomed["vp"][1] - zoomed["vp"][0]
     assert width < (whole["vp"][1] - whole["vp"][0]) / 4, (whole["vp"], zoomed["vp"])
     assert 0 < zoomed["drawn"] < 100000
@@ -144,7 +109,7 @@ def test_every_user_drawn_zoom_and_hover(browser, server, model_and_xy):
     page.screenshot(path=str(ARTIFACTS / "raster-zoomed.png"))
 
     # rest the pointer on the sender: the tooltip names it, its state and its gifts
-    sx, sy = _screen(zoomed, *xy[user])
+    sx, sy = screen(zoomed, *xy[user])
     page.mouse.move(sx + 3, sy + 3)
     page.mouse.move(sx, sy)
     tip = page.locator(f'.giftsim-hover[data-user="{user}"]')
@@ -156,8 +121,23 @@ def test_every_user_drawn_zoom_and_hover(browser, server, model_and_xy):
     page.mouse.move(5, 5)  # off the view (the app bar): the tooltip goes
     page.wait_for_selector(".giftsim-hover", state="hidden", timeout=30_000)
 
+    # drag 200 pixels towards the layout's centre: the window moves 200 pixels' worth the other way
+    dx = 200 if (x0 + x1) / 2 > 0.5 else -200
+    start = screen(zoomed, (x0 + x1) / 2, (y0 + y1) / 2)
+    page.mouse.move(*start)
+    page.mouse.down()
+    for k in range(1, 11):
+        page.mouse.move(start[0] + dx * k / 10, start[1])
+    page.mouse.up()
+    page.wait_for_function("Math.abs(JSON.parse(document.querySelector('.giftsim-raster').dataset.viewport)[0] - "
+                           f"{x0}) > {width / 10}", timeout=30_000)
+    page.wait_for_timeout(500)
+    panned = view(page)["vp"]
+    assert panned[0] - x0 == pytest.approx(-dx / zoomed["width"] * width, rel=0.05)
+    assert panned[1] - panned[0] == pytest.approx(width) and panned[2:] == pytest.approx([y0, y1])
+
     # double-click: the whole graph again
-    page.mouse.dblclick(*_screen(zoomed, (x0 + x1) / 2, (y0 + y1) / 2))
+    page.mouse.dblclick(*screen(zoomed, (x0 + x1) / 2, (y0 + y1) / 2))
     page.wait_for_selector('.giftsim-raster[data-users-drawn="100000"]', timeout=60_000)
     assert failed == [], failed  # everything served locally
     page.close()
