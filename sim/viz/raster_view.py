@@ -45,7 +45,7 @@ MAX_SIDE_PX = 2048
 """Largest picture side, pixels."""
 
 _EDGE_RGB = np.array([140, 140, 153], dtype=np.float64)
-_EDGE_ALPHA = (0.18, 0.8)  # one friendship through a pixel .. the busiest pixel of the window
+_EDGE_ALPHA = (0.15, 0.6)  # one friendship through a pixel .. the busiest pixel of the window
 
 
 def state_palette() -> np.ndarray:
