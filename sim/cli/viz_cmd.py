@@ -26,7 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument("--seed", type=int, default=0, help="explorer: random seed, >= 0 (default 0)")
     p.add_argument("--node-cap", type=int, default=None,
-                   help="explorer: most users drawn; bigger graphs show an ego subgraph (default 5000)")
+                   help="explorer: most users drawn one by one; bigger graphs show an ego subgraph, or every "
+                        "user in the zoomable whole-graph view from 10,001 users (default 5000)")
     p.set_defaults(func=main)
 
 

@@ -40,7 +40,8 @@ class ExplorerConfig:
         Path of the scenario file.
     seed : int, default 0
     node_cap : int
-        Most users drawn; a larger graph is shown as an ego subgraph.
+        Most users drawn one by one; a larger graph is shown as an ego subgraph, or whole by
+        the raster view from :data:`~sim.viz.raster_view.RASTER_FROM` users.
     gift_days : float, default 3
         Gifts of the last this many days are drawn as arrows.
     """
