@@ -18,7 +18,7 @@ const NodeRingProgram = createNodeBorderProgram({
 });
 
 const RING_COLOUR = "#111111";
-const FRIEND_EDGE = "rgba(120, 120, 140, 0.22)";
+const FRIEND_EDGE = "#e3e5ec"; // opaque: sigma blends premultiplied colours, so a faint rgba vanishes on white
 
 /** A typed array over a binary trait (a DataView from the widget model, or nothing yet). */
 function typed(value, Kind) {
@@ -35,7 +35,7 @@ function buildGraph(model) {
   const graph = new Graph({ type: "mixed", multi: true, allowSelfLoops: false });
   for (let i = 0; i < x.length; i++) graph.addNode(i, { x: x[i], y: y[i], size, color: "#d4d4d4" });
   for (let e = 0; e + 1 < edges.length; e += 2) {
-    graph.addUndirectedEdge(edges[e], edges[e + 1], { color: FRIEND_EDGE, size: 0.5, kind: "friend" });
+    graph.addUndirectedEdge(edges[e], edges[e + 1], { color: FRIEND_EDGE, size: 1, kind: "friend" });
   }
   return graph;
 }
@@ -74,10 +74,10 @@ function render({ model, el }) {
   const view = {
     ids: new Int32Array(0), states: new Uint8Array(0), sent: new Int32Array(0), received: new Int32Array(0),
     cascade: new Int32Array(0), ring: new Set(), palette: [], stateNames: [], hovered: null,
+    gifts: [], giftOutcomes: new Uint8Array(0), giftPalette: [], tree: [],
   };
   let graph = new Graph({ type: "mixed", multi: true });
   let sigma = null;
-  let overlay = [];  // keys of the gift and cascade edges of the current frame
 
   const nodeReducer = (node, data) => {
     const slot = Number(node);
@@ -86,14 +86,47 @@ function render({ model, el }) {
       out.ringSize = 0.45;
       out.ringColor = RING_COLOUR;
       out.size = data.size * 2.2;
-      out.zIndex = 2;
-    } else if (view.states[slot] > 0) {
-      out.zIndex = 1;
     }
     return out;
   };
 
+  // The recent gifts and the cascade's who-told-whom links change every frame: drawn on a 2D canvas between
+  // the friendships and the users after each render, so that the graph sigma indexes never changes.
+  function drawLinks() {
+    const ctx = sigma && sigma.getCanvases()["giftsim-links"]?.getContext("2d");
+    if (!ctx) return;
+    const { width, height } = sigma.getDimensions();
+    ctx.clearRect(0, 0, width, height);
+    const n = graph.order;
+    const at = (slot) => sigma.framedGraphToViewport(sigma.getNodeDisplayData(slot));
+    const stroke = (pairs, colourOf, lineWidth) => {
+      const byColour = new Map();
+      for (let i = 0; i < pairs.length; i++) {
+        const [a, b] = pairs[i];
+        if (a < 0 || b < 0 || a >= n || b >= n || a === b) continue;
+        const c = colourOf(i);
+        if (!byColour.has(c)) byColour.set(c, []);
+        byColour.get(c).push(a, b);
+      }
+      ctx.lineWidth = lineWidth;
+      for (const [colour, ends] of byColour) {
+        ctx.strokeStyle = colour;
+        ctx.beginPath();
+        for (let k = 0; k < ends.length; k += 2) {
+          const p = at(ends[k]), q = at(ends[k + 1]);
+          ctx.moveTo(p.x, p.y);
+          ctx.lineTo(q.x, q.y);
+        }
+        ctx.stroke();
+      }
+    };
+    stroke(view.gifts, (i) => view.giftPalette[view.giftOutcomes[i]] ?? "#f77f00", 1.6);
+    stroke(view.tree, () => RING_COLOUR, 1.8);
+  }
+
   function applyFrame() {
+    const arrived = performance.now();
+    const before = { states: view.states, ring: view.ring };
     view.states = typed(model.get("states"), Uint8Array);
     view.sent = typed(model.get("sent"), Int32Array);
     view.received = typed(model.get("received"), Int32Array);
@@ -101,29 +134,23 @@ function render({ model, el }) {
     const ring = typed(model.get("ring"), Int32Array);
     const parent = typed(model.get("ring_parent"), Int32Array);
     const gifts = typed(model.get("gifts"), Int32Array);
-    const outcome = typed(model.get("gift_outcomes"), Uint8Array);
-    const giftPalette = model.get("gift_palette");
+    view.giftOutcomes = typed(model.get("gift_outcomes"), Uint8Array);
+    view.giftPalette = model.get("gift_palette");
+    view.gifts = Array.from({ length: view.giftOutcomes.length }, (_, g) => [gifts[2 * g], gifts[2 * g + 1]]);
+    view.tree = Array.from(ring, (member, i) => [parent[i], member]);
     view.ring = new Set(ring);
-    for (const key of overlay) if (graph.hasEdge(key)) graph.dropEdge(key);
-    overlay = [];
-    const n = graph.order;
-    for (let g = 0; g < outcome.length; g++) {
-      const a = gifts[2 * g], b = gifts[2 * g + 1];
-      if (a < 0 || b < 0 || a >= n || b >= n || a === b) continue;
-      overlay.push(graph.addDirectedEdge(a, b, { color: giftPalette[outcome[g]], size: 1.6, kind: "gift", zIndex: 1 }));
-    }
-    for (let i = 0; i < ring.length; i++) {
-      const p = parent[i];
-      if (p < 0 || p >= n || ring[i] >= n || p === ring[i]) continue;
-      overlay.push(graph.addDirectedEdge(p, ring[i], { color: RING_COLOUR, size: 1.8, kind: "tree", zIndex: 2 }));
-    }
     el.dataset.ringed = String(view.ring.size);
     el.dataset.chosen = String(model.get("clicked"));
-    el.dataset.gifts = String(outcome.length);
-    const frame = String(model.get("frame"));
+    el.dataset.gifts = String(view.gifts.length);
     if (sigma) {
-      sigma.once("afterRender", () => { el.dataset.frame = frame; });
-      sigma.refresh();
+      // only the users whose colour or ring changed are sent to the GPU again
+      const changed = [];
+      for (let i = 0; i < graph.order; i++) {
+        if (view.states[i] !== before.states[i] || view.ring.has(i) !== before.ring.has(i)) changed.push(i);
+      }
+      sigma.refresh({ partialGraph: { nodes: changed }, skipIndexation: true }); // draws now, calls drawLinks
+      el.dataset.drawMs = (performance.now() - arrived).toFixed(1);
+      el.dataset.frame = String(model.get("frame"));
     }
     if (view.hovered !== null) showTip(view.hovered, null);
   }
@@ -150,12 +177,16 @@ function render({ model, el }) {
     if (sigma) sigma.kill();
     view.ids = typed(model.get("ids"), Int32Array);
     graph = buildGraph(model);
-    overlay = [];
+    view.states = new Uint8Array(0);  // every user is drawn afresh
+    view.ring = new Set();
     sigma = new Sigma(graph, box, {
-      allowInvalidContainer: true, renderLabels: false, zIndex: true, enableEdgeEvents: false,
+      allowInvalidContainer: true, renderLabels: false, enableEdgeEvents: false,
       defaultNodeType: "ring", nodeProgramClasses: { ring: NodeRingProgram }, nodeReducer,
       hideEdgesOnMove: graph.size > 50000, minCameraRatio: 0.02, maxCameraRatio: 4,
     });
+    sigma.createCanvasContext("giftsim-links", { afterLayer: "edges", style: { pointerEvents: "none" } });
+    sigma.resize(true);
+    sigma.on("afterRender", drawLinks);
     sigma.on("enterNode", ({ node, event }) => { view.hovered = Number(node); showTip(Number(node), event); });
     sigma.on("leaveNode", () => { view.hovered = null; tip.style.display = "none"; });
     sigma.on("clickNode", ({ node }) => {
@@ -164,6 +195,7 @@ function render({ model, el }) {
     });
     el.dataset.nodes = String(graph.order);
     el.dataset.edges = String(graph.size);
+    sigma.refresh();
     applyFrame();
   }
 
