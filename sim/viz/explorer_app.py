@@ -94,8 +94,8 @@ def GraphPanel(frame: Frame, graph: SigmaView):
     """The interactive view (updated in place by the callbacks, never re-created per frame),
     or the server's picture of a view above :data:`~sim.viz.sigma_view.SIGMA_CAP` users."""
     if frame.png is None:
-        with solara.Div(classes=["giftsim-graph"], style={"width": "100%"}):
-            solara.display(graph)
+        # the widget itself as a child: solara.display would format it (its buffers' repr) on every render
+        solara.Div(classes=["giftsim-graph"], style={"width": "100%"}, children=[graph])
     else:
         solara.Image(frame.png, width="100%", format="webp", classes=["giftsim-graph"])
     if frame.view.sampled:
