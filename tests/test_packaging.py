@@ -32,7 +32,8 @@ def test_the_licence_file_exists_and_is_mit():
 def test_package_data_files_exist():
     # every file pyproject ships as package data is in the tree (py.typed was named but missing)
     data = PYPROJECT["tool"]["setuptools"]["package-data"]
-    assert data == {"sim": ["py.typed", "evidence/posterior.parquet", "viz/static/raster_view.js"]}
+    assert data == {"sim": ["py.typed", "evidence/posterior.parquet", "viz/static/sigma_view.js",
+                            "viz/static/sigma_view.LICENSES.txt", "viz/static/raster_view.js"]}
     for package, names in data.items():
         for name in names:
             assert (ROOT / package / name).is_file(), f"{package}/{name}"

@@ -169,7 +169,7 @@ def explorer_shots(browser, out: Path, seed: int, day: int, cache: Path | None) 
     try:
         page = browser.new_page(viewport={"width": 1500, "height": 1900})
         page.goto(server.url)
-        page.wait_for_selector(".giftsim-graph", timeout=120_000)
+        page.wait_for_selector(".giftsim-sigma[data-frame]", timeout=120_000)
         _wait_charts(page)
         _step_to(page, day)
         _check(page, _expected({}, seed, day), "equal")

@@ -24,6 +24,7 @@ from .controls import SECTIONS, control_specs
 from .layout import DEFAULT_NODE_CAP
 from .raster_widget import RasterView
 from .session import ExplorerSession, Frame
+from .sigma_view import SigmaView
 from .state import OUTCOME_COLOURS, STATE_COLOURS, UserState
 from .widgets import Control, Html, Swatch, VegaChart
 
@@ -76,9 +77,29 @@ _STATE_LABELS = {
 }
 
 
+def _draw(graph: SigmaView, session: ExplorerSession, frame: Frame) -> None:
+    """Show ``frame`` in the interactive view (sending the graph first if its layout changed);
+    nothing for a view drawn as a picture or a graph shown whole by the raster view."""
+    if frame.png is None and session.raster is None:
+        graph.set_graph(session.model.graph, session.view.nodes, session.layout.xy, session.layout.key)
+        graph.show(frame)
+
+
+def _new_graph_view(session: ExplorerSession, frame: Frame) -> SigmaView:
+    graph = SigmaView(height=720)
+    _draw(graph, session, frame)
+    return graph
+
+
 @solara.component
-def GraphPanel(frame: Frame, gift_days: float):
-    solara.Image(frame.png, width="100%", format="webp", classes=["giftsim-graph"])
+def GraphPanel(frame: Frame, graph: SigmaView):
+    """The interactive view (updated in place by the callbacks, never re-created per frame),
+    or the server's picture of a view above :data:`~sim.viz.sigma_view.SIGMA_CAP` users."""
+    if frame.png is None:
+        # the widget itself as a child: solara.display would format it (its buffers' repr) on every render
+        solara.Div(classes=["giftsim-graph"], style={"width": "100%"}, children=[graph])
+    else:
+        solara.Image(frame.png, width="100%", format="webp", classes=["giftsim-graph"])
     if frame.view.sampled:
         solara.Warning(frame.view.message, dense=True, classes=["giftsim-sampled"])
 
@@ -93,8 +114,8 @@ def _show_raster(view: RasterView, session: ExplorerSession, frame: Frame) -> No
 @solara.component
 def RasterPanel(view: RasterView, n_users: int):
     """The whole graph (:class:`~sim.viz.raster_widget.RasterView`), every user."""
-    with solara.Div(classes=["giftsim-graph", "giftsim-raster-panel"], style={"width": "100%"}):
-        solara.display(view)
+    # the widget itself as a child: solara.display would format it on every render
+    solara.Div(classes=["giftsim-graph", "giftsim-raster-panel"], style={"width": "100%"}, children=[view])
     Html("div", [f"All {n_users:,} users drawn. Scroll to zoom, drag to move, double-click to see the whole "
                  "graph again; rest the pointer on a user for its details."],
          style="font-size:12px;color:#555;margin-top:4px")
@@ -128,7 +149,7 @@ def CascadePanel(frame: Frame, session: ExplorerSession, refresh):
         solara.InputInt("user id", value=frame.chosen, optional=True, dense=True, on_value=pick)
         c = frame.cascade
         if frame.chosen is None:
-            solara.Text("Choose a user to outline the cascade they belong to.")
+            solara.Text("Click a user in the graph, or choose one here, to ring the cascade they belong to.")
         elif c is None:
             solara.Text(f"User {frame.chosen} is not aware of the feature yet.")
         else:
@@ -208,20 +229,29 @@ def ParameterControls(session: ExplorerSession, on_change, on_restore, error: st
                     Control(spec, on_change)
 
 
-def _callbacks(session: ExplorerSession, frame, playing, days_per_tick, interval_ms, error,
+def _callbacks(session: ExplorerSession, graph: SigmaView, frame, playing, days_per_tick, interval_ms, error,
                actions: ExplorerActions) -> SimpleNamespace:
     """The page's callbacks, as closures over its reactive variables (``frame``, ``playing``,
-    ``days_per_tick``, ``interval_ms``, ``error``): closures with equal cells compare equal
-    between renders, so the sidebar is not re-sent when nothing changed."""
+    ``days_per_tick``, ``interval_ms``, ``error``) and the graph view: closures with equal cells
+    compare equal between renders, so the sidebar is not re-sent when nothing changed."""
 
     def refresh() -> None:
-        frame.value = session.frame()
+        f = session.frame()
+        _draw(graph, session, f)  # the graph first: its few arrays reach the browser before the page's update
+        frame.value = f
+
+    def on_click(change: dict) -> None:
+        user = int(change["new"])
+        if user == (-1 if session.chosen is None else session.chosen):
+            return  # the view echoing the panel's choice
+        session.choose(None if user < 0 else user)
+        refresh()
 
     def play_loop() -> None:
         while playing.value and session.running:
             start = time.perf_counter()
             session.step(days_per_tick.value)
-            frame.value = session.frame()
+            refresh()
             rest = interval_ms.value / 1000 - (time.perf_counter() - start)
             if rest > 0:
                 time.sleep(rest)
@@ -253,7 +283,7 @@ def _callbacks(session: ExplorerSession, frame, playing, days_per_tick, interval
             playing.value = False
             refresh()
 
-    return SimpleNamespace(refresh=refresh, play_loop=play_loop, do_step=do_step, do_reset=do_reset,
+    return SimpleNamespace(refresh=refresh, on_click=on_click, play_loop=play_loop, do_step=do_step, do_reset=do_reset,
                            on_change=on_change, on_restore=on_restore, on_seed=on_seed)
 
 
@@ -285,6 +315,7 @@ def Explorer(cfg: ExplorerConfig, overrides: dict[str, Any] | None = None, on_ba
         lambda: ExplorerSession(load_scenario(cfg.scenario), seed=cfg.seed, node_cap=cfg.node_cap,
                                 gift_days=cfg.gift_days, overrides=dict(overrides or {})), [])
     first = solara.use_memo(session.frame, [])
+    graph = solara.use_memo(lambda: _new_graph_view(session, first), [])
     raster = solara.use_memo(RasterView, [])  # the whole-graph view, created once, drawn by _show_raster
     frame = solara.use_reactive(first)
     playing = solara.use_reactive(False)
@@ -292,10 +323,11 @@ def Explorer(cfg: ExplorerConfig, overrides: dict[str, Any] | None = None, on_ba
     interval_ms = solara.use_reactive(400)
     error = solara.use_reactive(None)
     actions = solara.use_memo(lambda: ExplorerActions(session), [])
-    cb = _callbacks(session, frame, playing, days_per_tick, interval_ms, error, actions)
+    cb = _callbacks(session, graph, frame, playing, days_per_tick, interval_ms, error, actions)
     solara.lab.use_task(cb.play_loop, dependencies=[playing.value], prefer_threaded=True)
     solara.use_effect(lambda: _show_raster(raster, session, frame.value), [frame.value])
     solara.use_effect(lambda: raster.close, [])  # closed when the explorer goes
+    solara.use_effect(lambda: _listen(graph, cb.on_click), [])
 
     solara.Title(f"giftsim · {session.scenario.name}")
     with solara.AppBar():
@@ -316,11 +348,22 @@ def Explorer(cfg: ExplorerConfig, overrides: dict[str, Any] | None = None, on_ba
             if session.raster is not None:
                 RasterPanel(raster, session.model.population.n_users)
             else:
-                GraphPanel(f, session.gift_days)
+                GraphPanel(f, graph)
             with solara.Column():
                 Legend(f, session.gift_days)
                 CascadePanel(f, session, cb.refresh)
         Charts(f, session)
+
+
+def _listen(graph: SigmaView, on_click):
+    """Call ``on_click`` on clicks in the view while the explorer is shown; close the view after."""
+    graph.observe(on_click, "clicked")
+
+    def cleanup() -> None:
+        graph.unobserve(on_click, "clicked")
+        graph.close()
+
+    return cleanup
 
 
 @solara.component

@@ -1,5 +1,5 @@
-"""Where to draw each user: a seeded force layout, computed once per graph and cached on
-disk, and the subgraph to draw when a graph is bigger than the node cap."""
+"""Where to draw each user: a seeded layout (:mod:`sim.viz.force_layout`), computed once per
+graph and cached on disk, and the subgraph to draw when a graph is bigger than the node cap."""
 
 from __future__ import annotations
 
@@ -9,22 +9,24 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 
 from ..graph import CSRGraph
 from ..results.atomic import atomic_path
+from .force_layout import PIVOTS, force_layout
 
 __all__ = ["DEFAULT_NODE_CAP", "ViewNodes", "view_nodes", "Layout", "graph_layout", "cache_dir"]
 
 DEFAULT_NODE_CAP = 5000
 """Most users drawn; above it the view shows an ego subgraph (charts still count everyone)."""
 
-LAYOUT_VERSION = 1
-"""Bumped when the layout algorithm or its parameters change (part of the cache key)."""
+LAYOUT_VERSION = 2
+"""Bumped when the layout algorithm or its parameters change (part of the cache key).
+Version 1 was networkx's spring layout; 2 is PivotMDS plus grid-force refinement."""
 
-ITERATIONS = 50
+PROGRESS_ABOVE = 20_000
+"""A layout of more users than this shows a progress bar on the terminal (stderr)."""
 
 
 def cache_dir() -> Path:
@@ -156,39 +158,58 @@ def subgraph_matrix(graph: CSRGraph, nodes: np.ndarray) -> sp.csr_array:
 
 def _key(adj: sp.csr_array, seed: int) -> str:
     h = hashlib.sha256()
-    h.update(f"giftsim-layout v{LAYOUT_VERSION} spring-energy it={ITERATIONS} seed={seed} "
+    h.update(f"giftsim-layout v{LAYOUT_VERSION} pivotmds={PIVOTS} grid-force seed={seed} "
              f"n={adj.shape[0]};".encode())
     h.update(np.ascontiguousarray(adj.indptr, dtype=np.int64).tobytes())
     h.update(np.ascontiguousarray(adj.indices, dtype=np.int64).tobytes())
     return h.hexdigest()[:32]
 
 
-def _compute(adj: sp.csr_array, seed: int) -> np.ndarray:
-    k = adj.shape[0]
-    if k == 0:
-        return np.zeros((0, 2))
-    g = nx.from_scipy_sparse_array(adj)
-    pos = nx.spring_layout(g, seed=seed, iterations=ITERATIONS, method="energy")
-    xy = np.array([pos[i] for i in range(k)], dtype=np.float64)
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    span = float((hi - lo).max()) or 1.0
-    return (xy - lo) / span + (1.0 - (hi - lo) / span) / 2.0
+def _compute(adj: sp.csr_array, seed: int, progress: bool) -> np.ndarray:
+    if not progress:
+        return force_layout(adj, seed)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn(f"[bold]layout[/] of {adj.shape[0]:,} users"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("steps"), TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("layout", total=None)
+        return force_layout(adj, seed, lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def graph_layout(graph: CSRGraph, nodes: np.ndarray | None = None, *, seed: int = 0,
-                 cache: Path | None = None) -> Layout:
+                 cache: Path | None = None, progress: bool | None = None) -> Layout:
     """Positions of ``nodes`` (default all users) for drawing, cached on disk.
 
-    The layout is networkx's energy-based Fruchterman-Reingold (``spring_layout(method=
-    "energy")``, seeded, so the same graph always gets the same picture), computed on the
-    subgraph induced by ``nodes``. The cache file is named by a hash of that subgraph's
-    edges, the seed and the algorithm's version, so it is shared by every scenario and
-    run seed on the same graph, and never reused for a different one.
+    The layout is :func:`sim.viz.force_layout.force_layout` (networkit's PivotMDS per
+    connected component, a force-directed refinement, components packed side by side;
+    seeded, so the same graph always gets the same picture), computed on the subgraph
+    induced by ``nodes``. The cache file is named by a hash of that subgraph's edges, the
+    seed and the algorithm's version, so it is shared by every scenario and run seed on the
+    same graph, and never reused for a different one.
+
+    Parameters
+    ----------
+    graph : CSRGraph
+    nodes : ndarray of int, shape (k,), optional
+        Users to lay out (default all).
+    seed : int
+        Layout seed.
+    cache : Path, optional
+        Cache folder (default :func:`cache_dir`).
+    progress : bool, optional
+        Show a progress bar on stderr while computing (default: above
+        :data:`PROGRESS_ABOVE` users).
+
+    Returns
+    -------
+    Layout
+        ``xy`` of float64, shape (k, 2), in the unit square.
 
     Notes
     -----
-    Computing costs O(k^2) per iteration for k nodes (about 30 s for the 4,039-user
-    Facebook graph on one core); loading the cache costs milliseconds.
+    Computing costs O(users + friendships) per force step (docs/performance.md: a few
+    seconds for the 4,039-user Facebook graph); loading the cache costs milliseconds.
     """
     start = time.perf_counter()
     nodes = np.arange(graph.n_users, dtype=np.int64) if nodes is None else np.asarray(nodes, dtype=np.int64)
@@ -203,7 +224,7 @@ def graph_layout(graph: CSRGraph, nodes: np.ndarray | None = None, *, seed: int 
                 return Layout(xy, key, time.perf_counter() - start, True)
         except (OSError, ValueError):
             pass  # unreadable cache file: compute again and replace it
-    xy = _compute(adj, seed)
+    xy = _compute(adj, seed, nodes.size > PROGRESS_ABOVE if progress is None else progress)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with atomic_path(path) as tmp:

@@ -1,8 +1,11 @@
 """One explorer session: the current scenario (a base plus overrides), its live model, and
 the frames shown in the browser. Independent of the UI, so it is tested without a browser.
 
-A graph of at least :data:`~sim.viz.raster_view.RASTER_FROM` users (and more than the node
-cap) is shown whole, every user, by :class:`~sim.viz.raster_view.GraphRaster` in the browser's
+A frame carries per-user arrays for the interactive graph view (:class:`~sim.viz.sigma_view.SigmaView`,
+up to :data:`~sim.viz.sigma_view.SIGMA_CAP` drawn users); a larger view is drawn as a picture
+on the server (:class:`~sim.viz.graph_view.GraphPicture`). A graph of at least
+:data:`~sim.viz.raster_view.RASTER_FROM` users (and more than the node cap) is shown whole,
+every user, by :class:`~sim.viz.raster_view.GraphRaster` in the browser's
 :class:`~sim.viz.raster_widget.RasterView` instead of an ego subgraph: its frames carry the
 users' states (``png`` is None) and the widget draws them."""
 
@@ -22,13 +25,16 @@ from ..scenario import Scenario
 from .charts import merchant_frame, series_frame
 from .controls import ROLLOUT_SPEED, apply_overrides, set_override
 from .graph_view import GraphPicture
-from .layout import DEFAULT_NODE_CAP, ViewNodes, graph_layout, view_nodes
+from .layout import DEFAULT_NODE_CAP, Layout, ViewNodes, graph_layout, view_nodes
 from .raster_view import RASTER_FROM, GraphRaster
+from .sigma_view import SIGMA_CAP
 from .state import (
     Calendar,
     Cascade,
     calendar_line,
     cascade_of,
+    cascade_sizes,
+    gift_counts,
     largest_cascades,
     recent_gifts,
     state_counts,
@@ -46,7 +52,9 @@ class Frame:
     Attributes
     ----------
     png : bytes or None
-        The graph picture (lossless WebP); None for a graph shown whole by the raster view.
+        The graph picture (lossless WebP) of a view above :data:`SIGMA_CAP` users; None when
+        the interactive view draws the per-user arrays below, or the raster view the states
+        (:attr:`ExplorerSession.raster`).
     calendar : Calendar
     counts : dict of str to int
         Users per display state (the whole population).
@@ -61,8 +69,17 @@ class Frame:
     view : ViewNodes
     step_seconds, render_seconds : float
         Time of the last model step(s) and of building this frame.
+    chosen : int or None
+        The user whose cascade is shown.
+    gifts_drawn : int
+        Recent gifts with both ends drawn.
     states : ndarray of int8, shape (n_users,)
-        :class:`~sim.viz.state.UserState` of every user (filled for the raster view).
+        :class:`~sim.viz.state.UserState` of every user.
+    sent, received, cascade_sizes : ndarray of int64, shape (n_users,)
+        Gifts each user sent and received so far, and the size of its cascade (0: not aware);
+        empty in the raster view's frames (its tooltip asks :meth:`ExplorerSession.user_details`).
+    gifts : pandas.DataFrame
+        The recent gifts (:func:`~sim.viz.state.recent_gifts`).
     """
 
     png: bytes | None
@@ -78,15 +95,21 @@ class Frame:
     chosen: int | None = None
     gifts_drawn: int = 0
     states: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    sent: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    received: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    cascade_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    gifts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
 class ExplorerSession:
     """A base scenario, the overrides chosen in the browser, a seed, and the live model.
 
-    Every change of overrides or seed builds a new model from day 0 (a reset). ``raster`` is
-    the whole-graph raster of a graph above the node cap with at least :data:`RASTER_FROM`
-    users (None otherwise; then ``picture`` draws the view).
+    Every change of overrides or seed builds a new model from day 0 (a reset). ``layout``
+    holds the drawn users' positions; ``picture`` the server-side picture of a view above
+    :data:`SIGMA_CAP` users (None otherwise: the browser draws the graph). ``raster`` is the
+    whole-graph raster of a graph above the node cap with at least :data:`RASTER_FROM` users
+    (None otherwise).
     """
 
     base: Scenario
@@ -100,7 +123,8 @@ class ExplorerSession:
     scenario: Scenario = field(init=False)
     model: GiftModel = field(init=False)
     view: ViewNodes = field(init=False)
-    picture: GraphPicture = field(init=False)
+    layout: Layout = field(init=False)
+    picture: GraphPicture | None = field(init=False, default=None)
     layout_seconds: float = field(init=False, default=0.0)
     layout_cached: bool = field(init=False, default=False)
     raster: GraphRaster | None = field(init=False, default=None)
@@ -120,12 +144,14 @@ class ExplorerSession:
         if self._build_raster():
             return
         self.view = view_nodes(self.model.graph, self.node_cap)
-        lay = graph_layout(self.model.graph, self.view.nodes, seed=self.layout_seed, cache=self.cache)
+        lay = self.layout = graph_layout(self.model.graph, self.view.nodes, seed=self.layout_seed, cache=self.cache)
         self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
-        pic = self._pictures.get(lay.key)
-        if pic is None:
-            pic = self._pictures[lay.key] = GraphPicture(self.model.graph, self.view.nodes, lay.xy)
-        self.picture = pic
+        self.picture = None
+        if self.view.nodes.size > SIGMA_CAP:
+            pic = self._pictures.get(lay.key)
+            if pic is None:
+                pic = self._pictures[lay.key] = GraphPicture(self.model.graph, self.view.nodes, lay.xy)
+            self.picture = pic
         self._step_seconds = 0.0
         if self.chosen is not None and self.chosen >= self.model.population.n_users:
             self.chosen = None
@@ -137,7 +163,7 @@ class ExplorerSession:
         if g.n_users < RASTER_FROM or g.n_users <= self.node_cap:
             return False
         self.view = ViewNodes(np.arange(g.n_users, dtype=np.int64), g.n_users)
-        lay = graph_layout(g, None, seed=self.layout_seed, cache=self.cache)
+        lay = self.layout = graph_layout(g, None, seed=self.layout_seed, cache=self.cache)
         self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
         raster = self._rasters.get(lay.key)
         if raster is None:
@@ -241,17 +267,21 @@ class ExplorerSession:
             states = user_states(m)
             gifts = recent_gifts(m, self.gift_days)
             cascade = cascade_of(m, self.chosen) if self.chosen is not None else None
-            png = self.picture.render(
-                states, gifts["sender"].to_numpy(), gifts["recipient"].to_numpy(),
-                gifts["outcome"].to_numpy(),
-                cascade.members if cascade else None, cascade.parent if cascade else None)
-            drawn = int(((self.picture.slots(gifts["sender"].to_numpy()) >= 0)
-                         & (self.picture.slots(gifts["recipient"].to_numpy()) >= 0)).sum())
+            ends = gifts["sender"].to_numpy(), gifts["recipient"].to_numpy()
+            png = None
+            if self.picture is not None:
+                png = self.picture.render(states, *ends, gifts["outcome"].to_numpy(),
+                                          cascade.members if cascade else None, cascade.parent if cascade else None)
+            drawn = len(gifts) if not self.view.sampled else int(
+                (np.isin(ends[0], self.view.nodes) & np.isin(ends[1], self.view.nodes)).sum())
+            sent, received = gift_counts(m)
+            sizes = cascade_sizes(m)
             return Frame(
                 png=png, calendar=calendar_line(m), counts=state_counts(states),
                 series=series_frame(m), merchants=merchant_frame(m), cascade=cascade,
                 cascades=largest_cascades(m), view=self.view, step_seconds=self._step_seconds,
-                render_seconds=time.perf_counter() - start, chosen=self.chosen, gifts_drawn=drawn)
+                render_seconds=time.perf_counter() - start, chosen=self.chosen, gifts_drawn=drawn,
+                states=states, sent=sent, received=received, cascade_sizes=sizes, gifts=gifts)
 
     def _raster_frame(self) -> Frame:
         """The frame of a graph shown whole: the users' states for the raster view, no picture."""

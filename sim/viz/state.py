@@ -15,7 +15,7 @@ from ..model.states import GiftOutcome
 
 __all__ = [
     "UserState", "STATE_COLOURS", "user_states", "state_counts", "recent_gifts", "Calendar",
-    "calendar_line", "Cascade", "cascade_of", "largest_cascades",
+    "calendar_line", "Cascade", "cascade_of", "largest_cascades", "gift_counts", "cascade_sizes",
 ]
 
 
@@ -70,6 +70,25 @@ def state_counts(states: np.ndarray) -> dict[str, int]:
     """Users in each state, by lower-case state name, in :class:`UserState` order."""
     c = np.bincount(states, minlength=len(UserState))
     return {u.name.lower(): int(c[u]) for u in UserState}
+
+
+def gift_counts(model: GiftModel) -> tuple[np.ndarray, np.ndarray]:
+    """Gifts each user has sent and received so far (a group gift counts once per unit; an
+    unclaimed unit has no recipient yet).
+
+    Returns
+    -------
+    sent, received : ndarray of int64, shape (n_users,)
+
+    Notes
+    -----
+    O(n_users + gifts sent).
+    """
+    n = model.population.n_users
+    led = model.ledger
+    rec = led.column("recipient")
+    return (np.bincount(led.column("sender"), minlength=n)[:n],
+            np.bincount(rec[rec >= 0], minlength=n)[:n])
 
 
 def recent_gifts(model: GiftModel, days: float = 3.0) -> pd.DataFrame:
@@ -171,6 +190,21 @@ def cascade_of(model: GiftModel, user: int) -> Cascade | None:
     assert int(row["root"]) == root and int(depth.max()) == int(row["depth"])
     return Cascade(user=int(user), root=root, members=members, parent=forest[members],
                    depth=int(row["depth"]), structural_virality=float(row["structural_virality"]))
+
+
+def cascade_sizes(model: GiftModel) -> np.ndarray:
+    """Size of the cascade each user belongs to (the size :func:`cascade_of` gives), 0 for a
+    user not aware yet; int64 of shape (n_users,).
+
+    Notes
+    -----
+    O(n_users log depth).
+    """
+    roots = forest_roots(_forest(model))
+    inside = roots >= 0
+    out = np.zeros(roots.size, dtype=np.int64)
+    out[inside] = np.bincount(roots[inside], minlength=roots.size)[roots[inside]]
+    return out
 
 
 def largest_cascades(model: GiftModel, k: int = 10) -> pd.DataFrame:

@@ -117,8 +117,11 @@ def _expected(scenario, seed: int, days: int) -> dict[str, float]:
             "aware": c["aware_users"][i], "senders": c["senders"][i], "gmv": round(float(c["gmv_rmb"][:days].sum()), 2)}
 
 
+GRAPH_READY = ".giftsim-sigma[data-frame]"  # the interactive graph view has drawn its first frame
+
+
 def _colour_pixels(page) -> dict[str, int]:
-    """Pixels of the graph picture close to each state's colour."""
+    """Pixels of the graph view close to each state's colour."""
     from PIL import Image
 
     img = np.asarray(Image.open(io.BytesIO(page.locator(".giftsim-graph").screenshot())).convert("RGB")).astype(int)
@@ -137,7 +140,7 @@ def _step(page, times: int) -> None:
 
 
 def test_explorer_loads_offline(browser, explorer):
-    page, failed = _open(browser, explorer.url, ".giftsim-graph")
+    page, failed = _open(browser, explorer.url, GRAPH_READY)
     page.wait_for_function("document.querySelectorAll('.giftsim-charts .vega-embed canvas, "
                            ".giftsim-charts .vega-embed svg').length >= 6", timeout=60_000)
     assert _day(page) == 0 and page.locator(".giftsim-day").get_attribute("data-seed") == "3"
@@ -151,10 +154,11 @@ def test_explorer_loads_offline(browser, explorer):
 
 
 def test_stepping_changes_colours_and_charts(browser, explorer):
-    page, _ = _open(browser, explorer.url, ".giftsim-graph")
+    page, _ = _open(browser, explorer.url, GRAPH_READY)
     before = _colour_pixels(page)
     aware0 = int(page.locator(".giftsim-count-aware").get_attribute("data-count"))
     _step(page, 6)
+    page.wait_for_function(f"document.querySelector('{GRAPH_READY}').dataset.frame === '7'", timeout=20_000)
     page.wait_for_timeout(500)
     after = _colour_pixels(page)
     scenario = load_scenario(Path(explorer.proc.args[4]))
@@ -170,7 +174,11 @@ def test_stepping_changes_colours_and_charts(browser, explorer):
     page.locator(".giftsim-cascade input").last.fill(str(_a_child(scenario, 3, 6)))
     page.locator(".giftsim-cascade input").last.press("Enter")
     page.wait_for_selector(".giftsim-cascade-text", timeout=20_000)
-    assert re.search(r"cascade of root \d+: \d+ users, depth [1-9]", page.locator(".giftsim-cascade-text").inner_text())
+    text = page.locator(".giftsim-cascade-text").inner_text()
+    size = re.search(r"cascade of root \d+: (\d+) users, depth [1-9]", text)
+    assert size, text
+    page.wait_for_function(f"document.querySelector('.giftsim-sigma').dataset.ringed === '{size.group(1)}'",
+                           timeout=20_000)
     page.screenshot(path=str(ARTIFACTS / "explorer-stepped.png"))
     page.close()
 
@@ -183,7 +191,7 @@ def _a_child(scenario, seed: int, days: int) -> int:
 
 
 def test_changing_a_control_resets_with_the_new_value(browser, explorer):
-    page, _ = _open(browser, explorer.url, ".giftsim-graph")
+    page, _ = _open(browser, explorer.url, GRAPH_READY)
     _step(page, 2)
     page.locator(".control-policy-allocation-rule .v-select__slot").click()
     page.locator(".v-menu__content .v-list-item", has_text="head_boost").click()

@@ -124,7 +124,7 @@ def test_search_dashboard_opens_a_policy_in_the_explorer(chromium, tmp_path):
         page.wait_for_function("document.querySelector('.giftsim-policy-trial')?.dataset.trial === '3'",
                                timeout=30_000)
         page.locator(".giftsim-open").click()
-        page.wait_for_selector(".giftsim-graph", timeout=60_000)
+        page.wait_for_selector(".giftsim-sigma[data-frame]", timeout=60_000)  # the explorer's graph view
         assert _wait_day_text(page) == 0
         assert "base scenario search_base: 300 users; layout computed" in s.log  # at start-up, so
         assert "layout cached" in page.locator(".giftsim-timing").inner_text()  # opening reads the cache

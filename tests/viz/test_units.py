@@ -77,7 +77,7 @@ def test_session_matches_an_independent_run_and_resets_on_change(tmp_path):
     assert f.calendar.day == 6 and f.calendar.date == str(ref["date"].iloc[-1])[:10]
     for col in ("gifts_sent", "gifts_accepted", "aware_users", "senders", "gmv_rmb"):
         np.testing.assert_array_equal(f.series[col].to_numpy(), ref[col].to_numpy())
-    assert f.counts["sender"] + f.counts["muted"] >= 1 and f.png != before.png
+    assert f.counts["sender"] + f.counts["muted"] >= 1 and not np.array_equal(f.states, before.states)
     s.set_value("policy.allocation.rule", "head_boost")
     assert s.model.step_index == 0 and s.scenario.policy.allocation.rule == "head_boost"
     with pytest.raises(ScenarioError):
@@ -167,7 +167,6 @@ def test_every_live_chart_is_a_valid_vega_lite_spec(tmp_path):
               charts.top_merchants_chart(f.merchants), charts.lorenz_chart(f.merchants)):
         spec = c.to_dict()  # validates against the Vega-Lite schema
         assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
-    assert f.png[:4] == b"RIFF" and f.png[8:12] == b"WEBP"
 
 
 def test_viz_command_rejects_bad_targets_with_one_message(tmp_path, capsys):
