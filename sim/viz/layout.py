@@ -16,7 +16,7 @@ from ..graph import CSRGraph
 from ..results.atomic import atomic_path
 from .force_layout import PIVOTS, force_layout
 
-__all__ = ["DEFAULT_NODE_CAP", "ViewNodes", "view_nodes", "Layout", "graph_layout", "cache_dir"]
+__all__ = ["DEFAULT_NODE_CAP", "ViewNodes", "view_nodes", "Layout", "graph_layout", "cache_dir", "store_layout"]
 
 DEFAULT_NODE_CAP = 5000
 """Most users drawn; above it the view shows an ego subgraph (charts still count everyone)."""
@@ -212,11 +212,8 @@ def graph_layout(graph: CSRGraph, nodes: np.ndarray | None = None, *, seed: int 
     seconds for the 4,039-user Facebook graph); loading the cache costs milliseconds.
     """
     start = time.perf_counter()
-    nodes = np.arange(graph.n_users, dtype=np.int64) if nodes is None else np.asarray(nodes, dtype=np.int64)
-    adj = subgraph_matrix(graph, nodes)
-    key = _key(adj, seed)
-    folder = cache if cache is not None else cache_dir()
-    path = folder / f"{key}.npy"
+    nodes, adj, path = _cache_entry(graph, nodes, seed, cache)
+    key = path.stem
     if path.exists():
         try:
             xy = np.load(path)
@@ -226,9 +223,61 @@ def graph_layout(graph: CSRGraph, nodes: np.ndarray | None = None, *, seed: int 
             pass  # unreadable cache file: compute again and replace it
     xy = _compute(adj, seed, nodes.size > PROGRESS_ABOVE if progress is None else progress)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            np.save(tmp, xy)
+        _save(path, xy)
     except OSError:
         pass  # a read-only cache only costs time
     return Layout(xy, key, time.perf_counter() - start, False)
+
+
+def _cache_entry(graph: CSRGraph, nodes: np.ndarray | None, seed: int,
+                 cache: Path | None) -> tuple[np.ndarray, sp.csr_array, Path]:
+    """The users laid out, their subgraph's adjacency and the cache file of their layout."""
+    nodes = np.arange(graph.n_users, dtype=np.int64) if nodes is None else np.asarray(nodes, dtype=np.int64)
+    adj = subgraph_matrix(graph, nodes)
+    folder = cache if cache is not None else cache_dir()
+    return nodes, adj, folder / f"{_key(adj, seed)}.npy"
+
+
+def _save(path: Path, xy: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        np.save(tmp, xy)
+
+
+def store_layout(graph: CSRGraph, xy: np.ndarray, nodes: np.ndarray | None = None, *, seed: int = 0,
+                 cache: Path | None = None) -> Path:
+    """Store positions of one's own (e.g. exported from Gephi, or a generator's geometry) as the
+    cached layout of ``nodes`` (default all users), so that :func:`graph_layout` with the same
+    ``seed`` and ``cache`` (and ``giftsim viz``) draws them instead of computing a layout.
+
+    Parameters
+    ----------
+    graph : CSRGraph
+    xy : ndarray of float, shape (k, 2)
+        Positions of ``nodes``, in their order, finite (:func:`graph_layout`'s own are in the unit square).
+    nodes : ndarray of int, shape (k,), optional
+        Users laid out (default all).
+    seed : int
+        The layout seed it stands for.
+    cache : Path, optional
+        Cache folder (default :func:`cache_dir`).
+
+    Returns
+    -------
+    Path
+        The cache file written.
+
+    Raises
+    ------
+    ValueError
+        If ``xy`` is not (k, 2) or not finite.
+    OSError
+        If the cache folder cannot be written.
+    """
+    nodes, _, path = _cache_entry(graph, nodes, seed, cache)
+    xy = np.asarray(xy, dtype=np.float64)
+    if xy.shape != (nodes.size, 2) or not np.isfinite(xy).all():
+        raise ValueError(f"a layout of {nodes.size:,} users must be a finite ({nodes.size}, 2) array, got shape "
+                         f"{xy.shape}")
+    _save(path, xy)
+    return path

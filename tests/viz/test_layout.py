@@ -4,12 +4,13 @@ unit square, components packed apart, and friends drawn closer than strangers.""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from sim.graph import read_edgelist
 from sim.graph.csr import clean_edges, to_csr
 from sim.viz.force_layout import force_layout
-from sim.viz.layout import graph_layout, subgraph_matrix
+from sim.viz.layout import graph_layout, store_layout, subgraph_matrix
 
 from ..conftest import FACEBOOK
 
@@ -53,6 +54,23 @@ def test_second_call_is_a_cache_hit(tmp_path):
     assert b.cached and b.key == a.key
     np.testing.assert_array_equal(a.xy, b.xy)
     assert len(list(tmp_path.glob("*.npy"))) == 1
+
+
+def test_a_stored_layout_is_drawn_for_its_seed_only_and_bad_ones_are_refused(tmp_path):
+    g = _holme_kim()
+    mine = np.random.default_rng(5).random((g.n_users, 2))
+    path = store_layout(g, mine, seed=4, cache=tmp_path)
+    hit = graph_layout(g, seed=4, cache=tmp_path)
+    assert hit.cached and hit.key == path.stem
+    np.testing.assert_array_equal(hit.xy, mine)
+    other = graph_layout(g, seed=5, cache=tmp_path)
+    assert not other.cached and not np.allclose(other.xy, mine)
+    part = np.arange(0, g.n_users, 2)
+    store_layout(g, mine[part], part, seed=4, cache=tmp_path)
+    np.testing.assert_array_equal(graph_layout(g, part, seed=4, cache=tmp_path).xy, mine[part])
+    for bad in (mine[:-1], np.full_like(mine, np.nan)):
+        with pytest.raises(ValueError, match=f"{g.n_users:,} users"):
+            store_layout(g, bad, cache=tmp_path)
 
 
 def test_positions_are_finite_in_the_unit_square(tmp_path):
