@@ -43,7 +43,7 @@ from .state import (
 )
 from .user_info import UserInfo
 
-__all__ = ["Frame", "ExplorerSession", "make_frame", "shown_whole"]
+__all__ = ["Frame", "ExplorerSession", "make_frame", "shown_whole", "drawn_graph"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,40 +141,25 @@ class ExplorerSession:
 
     # ---------------------------------------------------------------- the model
     def _build(self) -> None:
+        """A new model of the scenario and seed; its graph's drawn users, layout, and raster or picture."""
         self.model = GiftModel(self.scenario, seed=self.seed)
-        if self._build_raster():
-            return
-        self.view = view_nodes(self.model.graph, self.node_cap)
-        lay = self.layout = graph_layout(self.model.graph, self.view.nodes, seed=self.layout_seed, cache=self.cache)
-        self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
-        self.picture = None
-        if self.view.nodes.size > SIGMA_CAP:
+        g = self.model.graph
+        self.view, lay = drawn_graph(g, self.node_cap, layout_seed=self.layout_seed, cache=self.cache)
+        self.layout, self.layout_seconds, self.layout_cached = lay, lay.seconds, lay.cached
+        self.raster, self._info, self.picture = None, None, None
+        if shown_whole(g, self.node_cap):
+            raster = self._rasters.get(lay.key)
+            if raster is None:
+                raster = self._rasters[lay.key] = GraphRaster(g, lay.xy)
+            self.raster, self._info = raster, UserInfo(self.model)
+        elif self.view.nodes.size > SIGMA_CAP:
             pic = self._pictures.get(lay.key)
             if pic is None:
-                pic = self._pictures[lay.key] = GraphPicture(self.model.graph, self.view.nodes, lay.xy)
+                pic = self._pictures[lay.key] = GraphPicture(g, self.view.nodes, lay.xy)
             self.picture = pic
-        self._step_seconds = 0.0
-        if self.chosen is not None and self.chosen >= self.model.population.n_users:
-            self.chosen = None
-
-    def _build_raster(self) -> bool:
-        """Lay out and draw the whole graph if it is shown whole (see the class); whether it is."""
-        g = self.model.graph
-        self.raster, self._info = None, None
-        if not shown_whole(g, self.node_cap):
-            return False
-        self.view = ViewNodes(np.arange(g.n_users, dtype=np.int64), g.n_users)
-        lay = self.layout = graph_layout(g, None, seed=self.layout_seed, cache=self.cache)
-        self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
-        raster = self._rasters.get(lay.key)
-        if raster is None:
-            raster = self._rasters[lay.key] = GraphRaster(g, lay.xy)
-        self.raster, self.picture = raster, None
-        self._info = UserInfo(self.model)
         self._step_seconds = 0.0
         if self.chosen is not None and self.chosen >= g.n_users:
             self.chosen = None
-        return True
 
     def user_details(self, user: int) -> dict[str, int | str]:
         """What the raster view's tooltip shows about ``user`` (:class:`~sim.viz.user_info.UserInfo`).
@@ -270,6 +255,33 @@ def shown_whole(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP) -> bool:
     (:class:`~sim.viz.raster_widget.RasterView`): at least :data:`RASTER_FROM` users and more
     than ``node_cap``. Otherwise it draws :func:`~sim.viz.layout.view_nodes` of the graph."""
     return graph.n_users >= RASTER_FROM and graph.n_users > node_cap
+
+
+def drawn_graph(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP, *, layout_seed: int = 0,
+                cache: Path | None = None) -> tuple[ViewNodes, Layout]:
+    """The users the explorer draws of ``graph`` and their layout: every user of a graph shown
+    whole (:func:`shown_whole`), else :func:`~sim.viz.layout.view_nodes` (an ego subgraph above
+    ``node_cap`` users).
+
+    Parameters
+    ----------
+    graph : CSRGraph
+    node_cap : int
+    layout_seed : int, default 0
+    cache : Path, optional
+        Layout cache folder (default the user's cache, :func:`sim.viz.layout.cache_dir`).
+
+    Returns
+    -------
+    (ViewNodes, Layout)
+        The drawn users and their positions (:func:`~sim.viz.layout.graph_layout`, read from the
+        cache when computed before).
+    """
+    if shown_whole(graph, node_cap):
+        view = ViewNodes(np.arange(graph.n_users, dtype=np.int64), graph.n_users)
+        return view, graph_layout(graph, None, seed=layout_seed, cache=cache)
+    view = view_nodes(graph, node_cap)
+    return view, graph_layout(graph, view.nodes, seed=layout_seed, cache=cache)
 
 
 def make_frame(model: GiftModel, view: ViewNodes, gift_days: float = 3.0, chosen: int | None = None, *,
