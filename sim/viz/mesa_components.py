@@ -78,7 +78,7 @@ class GraphViews:
     layout_seed : int, default 0
     cache : Path, optional
         Layout cache folder (default the user's cache, :func:`sim.viz.layout.cache_dir`).
-    height : int, default 360
+    height : int, default 320
         Height of the view, CSS pixels.
 
     Attributes
@@ -103,7 +103,7 @@ class GraphViews:
     """
 
     def __init__(self, node_cap: int = DEFAULT_NODE_CAP, gift_days: float = 3.0, layout_seed: int = 0,
-                 cache: Path | None = None, height: int = 360) -> None:
+                 cache: Path | None = None, height: int = 320) -> None:
         if not 1 <= int(node_cap) <= SIGMA_CAP:
             raise ValueError(f"node_cap must be in 1..{SIGMA_CAP} (the interactive view's most users), got {node_cap}")
         self.node_cap, self.gift_days, self.layout_seed, self.cache = int(node_cap), gift_days, layout_seed, cache
@@ -231,7 +231,7 @@ def _cascade_line(frame: Frame):
 
 
 def make_graph_component(node_cap: int = DEFAULT_NODE_CAP, gift_days: float = 3.0, *, layout_seed: int = 0,
-                         cache: Path | None = None, height: int = 360, legend: bool = True,
+                         cache: Path | None = None, height: int = 320, legend: bool = True,
                          page: int = 0) -> tuple[Callable[[GiftModel], object], int]:
     """The explorer's graph view (:class:`GraphViews`) as a SolaraViz component.
 

@@ -146,7 +146,7 @@ def test_solaraviz_page_with_giftsim_components_offline(browser, app, work):
 
     frame = int(view["frame"])
     for day in (1, 2, 3):  # Mesa's own Step button advances giftsim's day, and the view's frame in place
-        page.get_by_role("button", name="Step").click()
+        page.get_by_role("button", name="Step", exact=True).click()
         _wait_day(page, day)
         _wait_frame(page, frame + day)
     assert "2024-12-21 (day 3 of 23)" in page.locator(".giftsim-mesa-day").inner_text()
@@ -167,7 +167,7 @@ def test_solaraviz_page_with_giftsim_components_offline(browser, app, work):
     page.get_by_role("tab", name="Page 0").click()
     page.wait_for_selector(f"{VIEW}[data-frame]", timeout=30_000)
     shown = int(_data(page, VIEW)["frame"])
-    page.get_by_role("button", name="Reset").click()  # rebuilt from model_params: same scenario, day 0
+    page.get_by_role("button", name="Reset", exact=True).click()  # rebuilt from model_params: same scenario, day 0
     _wait_day(page, 0)
     _wait_frame(page, shown + 1)  # the same widget (its frame count goes on), the new model's day 0
     assert "small_mesa_viz" in page.locator(".giftsim-mesa-day").inner_text()
