@@ -25,8 +25,7 @@ from .layout import DEFAULT_NODE_CAP
 from .raster_widget import RasterView
 from .session import ExplorerSession, Frame
 from .sigma_view import SigmaView
-from .state import OUTCOME_COLOURS, STATE_COLOURS, UserState
-from .widgets import Control, Html, Swatch, VegaChart
+from .widgets import Control, Html, Legend, VegaChart
 
 __all__ = ["ExplorerConfig", "configure", "Explorer", "Page"]
 
@@ -71,12 +70,6 @@ def _current_config() -> ExplorerConfig:
     return ExplorerConfig(path, int(os.environ.get("GIFTSIM_VIZ_SEED", "0")))
 
 
-_STATE_LABELS = {
-    UserState.UNAWARE: "unaware", UserState.BUTTON: "gift button visible", UserState.AWARE: "aware",
-    UserState.RECIPIENT: "recipient", UserState.SENDER: "sender", UserState.MUTED: "muted",
-}
-
-
 def _draw(graph: SigmaView, session: ExplorerSession, frame: Frame) -> None:
     """Show ``frame`` in the interactive view (sending the graph first if its layout changed);
     nothing for a view drawn as a picture or a graph shown whole by the raster view."""
@@ -119,18 +112,6 @@ def RasterPanel(view: RasterView, n_users: int):
     Html("div", [f"All {n_users:,} users drawn. Scroll to zoom, drag to move, double-click to see the whole "
                  "graph again; rest the pointer on a user for its details."],
          style="font-size:12px;color:#555;margin-top:4px")
-
-
-@solara.component
-def Legend(frame: Frame, gift_days: float):
-    with solara.Column(gap="2px", classes=["giftsim-legend"]):
-        for s in UserState:
-            Swatch(STATE_COLOURS[s], _STATE_LABELS[s], frame.counts[s.name.lower()],
-                   classes=f"giftsim-count-{s.name.lower()}")
-        Html("div", [f"Gifts of the last {gift_days:g} days ({frame.gifts_drawn:,} drawn):"],
-             style="margin-top:8px;font-weight:500")
-        for o, c in OUTCOME_COLOURS.items():
-            Swatch(c, o.name.lower())
 
 
 @solara.component
@@ -350,7 +331,7 @@ def Explorer(cfg: ExplorerConfig, overrides: dict[str, Any] | None = None, on_ba
             else:
                 GraphPanel(f, graph)
             with solara.Column():
-                Legend(f, session.gift_days)
+                Legend(f.counts, session.gift_days, f.gifts_drawn)
                 CascadePanel(f, session, cb.refresh)
         Charts(f, session)
 

@@ -1,5 +1,5 @@
 """An example Mesa app: Mesa's own SolaraViz page over a GiftModel, with giftsim's graph
-and charts (:mod:`sim.viz.mesa_components`) beside one of Mesa's plots of the model's
+view and charts (:mod:`sim.viz.mesa_components`) beside one of Mesa's plots of the model's
 ``datacollector``. Mesa's controls run it: Step, Play, Reset, and a slider of the
 commercial share that Reset applies.
 

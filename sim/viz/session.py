@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..graph import CSRGraph
 from ..model import GiftModel
 from ..scenario import Scenario
 from .charts import merchant_frame, series_frame
@@ -42,7 +43,7 @@ from .state import (
 )
 from .user_info import UserInfo
 
-__all__ = ["Frame", "ExplorerSession"]
+__all__ = ["Frame", "ExplorerSession", "make_frame", "shown_whole", "drawn_graph"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,40 +141,25 @@ class ExplorerSession:
 
     # ---------------------------------------------------------------- the model
     def _build(self) -> None:
+        """A new model of the scenario and seed; its graph's drawn users, layout, and raster or picture."""
         self.model = GiftModel(self.scenario, seed=self.seed)
-        if self._build_raster():
-            return
-        self.view = view_nodes(self.model.graph, self.node_cap)
-        lay = self.layout = graph_layout(self.model.graph, self.view.nodes, seed=self.layout_seed, cache=self.cache)
-        self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
-        self.picture = None
-        if self.view.nodes.size > SIGMA_CAP:
+        g = self.model.graph
+        self.view, lay = drawn_graph(g, self.node_cap, layout_seed=self.layout_seed, cache=self.cache)
+        self.layout, self.layout_seconds, self.layout_cached = lay, lay.seconds, lay.cached
+        self.raster, self._info, self.picture = None, None, None
+        if shown_whole(g, self.node_cap):
+            raster = self._rasters.get(lay.key)
+            if raster is None:
+                raster = self._rasters[lay.key] = GraphRaster(g, lay.xy)
+            self.raster, self._info = raster, UserInfo(self.model)
+        elif self.view.nodes.size > SIGMA_CAP:
             pic = self._pictures.get(lay.key)
             if pic is None:
-                pic = self._pictures[lay.key] = GraphPicture(self.model.graph, self.view.nodes, lay.xy)
+                pic = self._pictures[lay.key] = GraphPicture(g, self.view.nodes, lay.xy)
             self.picture = pic
-        self._step_seconds = 0.0
-        if self.chosen is not None and self.chosen >= self.model.population.n_users:
-            self.chosen = None
-
-    def _build_raster(self) -> bool:
-        """Lay out and draw the whole graph if it is shown whole (see the class); whether it is."""
-        g = self.model.graph
-        self.raster, self._info = None, None
-        if g.n_users < RASTER_FROM or g.n_users <= self.node_cap:
-            return False
-        self.view = ViewNodes(np.arange(g.n_users, dtype=np.int64), g.n_users)
-        lay = self.layout = graph_layout(g, None, seed=self.layout_seed, cache=self.cache)
-        self.layout_seconds, self.layout_cached = lay.seconds, lay.cached
-        raster = self._rasters.get(lay.key)
-        if raster is None:
-            raster = self._rasters[lay.key] = GraphRaster(g, lay.xy)
-        self.raster, self.picture = raster, None
-        self._info = UserInfo(self.model)
         self._step_seconds = 0.0
         if self.chosen is not None and self.chosen >= g.n_users:
             self.chosen = None
-        return True
 
     def user_details(self, user: int) -> dict[str, int | str]:
         """What the raster view's tooltip shows about ``user`` (:class:`~sim.viz.user_info.UserInfo`).
@@ -258,40 +244,93 @@ class ExplorerSession:
 
     # ---------------------------------------------------------------- frames
     def frame(self) -> Frame:
-        """What the screen shows now."""
-        if self.raster is not None:
-            return self._raster_frame()
+        """What the screen shows now (:func:`make_frame` of the live model)."""
         with self._lock:
-            start = time.perf_counter()
-            m = self.model
-            states = user_states(m)
-            gifts = recent_gifts(m, self.gift_days)
-            cascade = cascade_of(m, self.chosen) if self.chosen is not None else None
-            ends = gifts["sender"].to_numpy(), gifts["recipient"].to_numpy()
-            png = None
-            if self.picture is not None:
-                png = self.picture.render(states, *ends, gifts["outcome"].to_numpy(),
-                                          cascade.members if cascade else None, cascade.parent if cascade else None)
-            drawn = len(gifts) if not self.view.sampled else int(
-                (np.isin(ends[0], self.view.nodes) & np.isin(ends[1], self.view.nodes)).sum())
-            sent, received = gift_counts(m)
-            sizes = cascade_sizes(m)
-            return Frame(
-                png=png, calendar=calendar_line(m), counts=state_counts(states),
-                series=series_frame(m), merchants=merchant_frame(m), cascade=cascade,
-                cascades=largest_cascades(m), view=self.view, step_seconds=self._step_seconds,
-                render_seconds=time.perf_counter() - start, chosen=self.chosen, gifts_drawn=drawn,
-                states=states, sent=sent, received=received, cascade_sizes=sizes, gifts=gifts)
+            return make_frame(self.model, self.view, self.gift_days, self.chosen, picture=self.picture,
+                              whole=self.raster is not None, step_seconds=self._step_seconds)
 
-    def _raster_frame(self) -> Frame:
-        """The frame of a graph shown whole: the users' states for the raster view, no picture."""
-        with self._lock:
-            start = time.perf_counter()
-            m = self.model
-            states = user_states(m)
-            cascade = cascade_of(m, self.chosen) if self.chosen is not None else None
-            return Frame(
-                png=None, calendar=calendar_line(m), counts=state_counts(states),
-                series=series_frame(m), merchants=merchant_frame(m), cascade=cascade,
-                cascades=largest_cascades(m), view=self.view, step_seconds=self._step_seconds,
-                render_seconds=time.perf_counter() - start, chosen=self.chosen, states=states)
+
+def shown_whole(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP) -> bool:
+    """Whether the explorer shows ``graph`` whole, every user, in the raster view
+    (:class:`~sim.viz.raster_widget.RasterView`): at least :data:`RASTER_FROM` users and more
+    than ``node_cap``. Otherwise it draws :func:`~sim.viz.layout.view_nodes` of the graph."""
+    return graph.n_users >= RASTER_FROM and graph.n_users > node_cap
+
+
+def drawn_graph(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP, *, layout_seed: int = 0,
+                cache: Path | None = None) -> tuple[ViewNodes, Layout]:
+    """The users the explorer draws of ``graph`` and their layout: every user of a graph shown
+    whole (:func:`shown_whole`), else :func:`~sim.viz.layout.view_nodes` (an ego subgraph above
+    ``node_cap`` users).
+
+    Parameters
+    ----------
+    graph : CSRGraph
+    node_cap : int
+    layout_seed : int, default 0
+    cache : Path, optional
+        Layout cache folder (default the user's cache, :func:`sim.viz.layout.cache_dir`).
+
+    Returns
+    -------
+    (ViewNodes, Layout)
+        The drawn users and their positions (:func:`~sim.viz.layout.graph_layout`, read from the
+        cache when computed before).
+    """
+    if shown_whole(graph, node_cap):
+        view = ViewNodes(np.arange(graph.n_users, dtype=np.int64), graph.n_users)
+        return view, graph_layout(graph, None, seed=layout_seed, cache=cache)
+    view = view_nodes(graph, node_cap)
+    return view, graph_layout(graph, view.nodes, seed=layout_seed, cache=cache)
+
+
+def make_frame(model: GiftModel, view: ViewNodes, gift_days: float = 3.0, chosen: int | None = None, *,
+               picture: GraphPicture | None = None, whole: bool = False, step_seconds: float = 0.0) -> Frame:
+    """The frame of ``model`` now: what the explorer's screen shows, and what
+    :meth:`SigmaView.show <sim.viz.sigma_view.SigmaView.show>` sends.
+
+    Parameters
+    ----------
+    model : GiftModel
+    view : ViewNodes
+        The users drawn.
+    gift_days : float, default 3
+        Gifts of the last this many days are drawn.
+    chosen : int, optional
+        The user whose cascade is ringed.
+    picture : GraphPicture, optional
+        Draws the frame's ``png`` (a view above :data:`SIGMA_CAP` users).
+    whole : bool, default False
+        The graph is shown whole by the raster view: the frame carries the states only (no
+        gifts, gift counts or cascade sizes, see :class:`Frame`).
+    step_seconds : float, default 0
+        Time of the last model step(s), reported in the frame.
+
+    Returns
+    -------
+    Frame
+
+    Raises
+    ------
+    ValueError
+        If ``chosen`` is not a user id.
+    """
+    start = time.perf_counter()
+    states = user_states(model)
+    cascade = cascade_of(model, chosen) if chosen is not None else None
+    common = dict(calendar=calendar_line(model), counts=state_counts(states), series=series_frame(model),
+                  merchants=merchant_frame(model), cascade=cascade, cascades=largest_cascades(model), view=view,
+                  step_seconds=step_seconds, chosen=chosen, states=states)
+    if whole:
+        return Frame(png=None, render_seconds=time.perf_counter() - start, **common)
+    gifts = recent_gifts(model, gift_days)
+    ends = gifts["sender"].to_numpy(), gifts["recipient"].to_numpy()
+    png = None
+    if picture is not None:
+        png = picture.render(states, *ends, gifts["outcome"].to_numpy(),
+                             cascade.members if cascade else None, cascade.parent if cascade else None)
+    drawn = len(gifts) if not view.sampled else int(
+        (np.isin(ends[0], view.nodes) & np.isin(ends[1], view.nodes)).sum())
+    sent, received = gift_counts(model)
+    return Frame(png=png, render_seconds=time.perf_counter() - start, gifts_drawn=drawn, sent=sent,
+                 received=received, cascade_sizes=cascade_sizes(model), gifts=gifts, **common)

@@ -14,7 +14,7 @@ from ..model import GiftModel
 from ..model.states import GiftOutcome
 
 __all__ = [
-    "UserState", "STATE_COLOURS", "user_states", "state_counts", "recent_gifts", "Calendar",
+    "UserState", "STATE_COLOURS", "STATE_LABELS", "user_states", "state_counts", "recent_gifts", "Calendar",
     "calendar_line", "Cascade", "cascade_of", "largest_cascades", "gift_counts", "cascade_sizes",
 ]
 
@@ -39,6 +39,12 @@ STATE_COLOURS: dict[UserState, str] = {
     UserState.MUTED: "#6a4c93",
 }
 """Hex colours (CSS names and hex render the same in matplotlib and Vega)."""
+
+STATE_LABELS: dict[UserState, str] = {
+    UserState.UNAWARE: "unaware", UserState.BUTTON: "gift button visible", UserState.AWARE: "aware",
+    UserState.RECIPIENT: "recipient", UserState.SENDER: "sender", UserState.MUTED: "muted",
+}
+"""What the legends call each state."""
 
 OUTCOME_COLOURS = {GiftOutcome.PENDING: "#f77f00", GiftOutcome.ACCEPTED: "#e63946",
                    GiftOutcome.EXPIRED: "#6c757d"}

@@ -8,8 +8,9 @@ from typing import Any
 import solara
 
 from .controls import ControlSpec
+from .state import OUTCOME_COLOURS, STATE_COLOURS, STATE_LABELS, UserState
 
-__all__ = ["Control", "Swatch", "Html", "VegaChart"]
+__all__ = ["Control", "Swatch", "Legend", "Html", "VegaChart"]
 
 
 def Html(tag: str, children: list | None = None, classes: str = "", style: str = "", **attrs: Any):
@@ -25,6 +26,21 @@ def Swatch(colour: str, label: str, value: int | None = None, classes: str = "")
         Html("span", style=f"display:inline-block;width:12px;height:12px;border-radius:6px;background:{colour}")
         text = label if value is None else f"{label}: {value:,}"
         Html("span", [text], classes=classes, **({"data-count": str(value)} if value is not None else {}))
+
+
+@solara.component
+def Legend(counts: dict[str, int], gift_days: float, gifts_drawn: int | None = None):
+    """The graph's legend (``.giftsim-legend``): each state's colour and users
+    (:func:`~sim.viz.state.state_counts`), then, unless ``gifts_drawn`` is None, the colour of
+    each gift outcome and how many gifts of the last ``gift_days`` days are drawn."""
+    with solara.Column(gap="2px", classes=["giftsim-legend"]):
+        for s in UserState:
+            Swatch(STATE_COLOURS[s], STATE_LABELS[s], counts[s.name.lower()], classes=f"giftsim-count-{s.name.lower()}")
+        if gifts_drawn is not None:
+            Html("div", [f"Gifts of the last {gift_days:g} days ({gifts_drawn:,} drawn):"],
+                 style="margin-top:8px;font-weight:500")
+            for o, c in OUTCOME_COLOURS.items():
+                Swatch(c, o.name.lower())
 
 
 @solara.component
