@@ -26,8 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     p.add_argument("--seed", type=int, default=0, help="explorer: random seed, >= 0 (default 0)")
     p.add_argument("--node-cap", type=int, default=None,
-                   help="explorer: most users drawn one by one; bigger graphs show an ego subgraph, or every "
-                        "user in the zoomable whole-graph view from 10,001 users (default 5000)")
+                   help="explorer: most users drawn one by one in the interactive view, 1..10000 (default "
+                        "10000); a graph of up to 10,000 users with more shows an ego subgraph; graphs of "
+                        "10,001 users or more are drawn whole by the zoomable raster view")
     p.set_defaults(func=main)
 
 
@@ -64,15 +65,14 @@ def configure_search(target: Path, seed: int, cap: int) -> str:
     sim.search.folder.SearchFolderError
         If ``target`` is not a readable search folder.
     ValueError
-        If ``cap < 1``.
+        If ``cap`` is not in 1..10,000.
     """
     from ..scenario import ScenarioError, load_scenario
     from ..search.folder import read_search
     from ..viz import search_app
-    from ..viz.session import ExplorerSession
+    from ..viz.session import ExplorerSession, check_node_cap
 
-    if cap < 1:
-        raise ValueError(f"--node-cap must be >= 1, got {cap}")
+    check_node_cap(cap, "--node-cap")
     search = read_search(target)
     try:
         base = load_scenario(search.base)
@@ -119,11 +119,9 @@ def main(args: argparse.Namespace) -> int:
         if target.is_file() and file_kind(target) == "batch":
             raise ScenarioError(batch_file_message(target))
         from ..viz import explorer_app
-        from ..viz.session import ExplorerSession
+        from ..viz.session import ExplorerSession, check_node_cap
 
-        cap = DEFAULT_NODE_CAP if args.node_cap is None else args.node_cap
-        if cap < 1:
-            raise ValueError(f"--node-cap must be >= 1, got {cap}")
+        cap = check_node_cap(DEFAULT_NODE_CAP if args.node_cap is None else args.node_cap, "--node-cap")
         scenario = load_scenario(target)
         with console.status("building the model and the graph layout (computed once per graph, then cached)"):
             probe = ExplorerSession(scenario, seed=args.seed, node_cap=cap)

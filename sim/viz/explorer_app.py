@@ -72,8 +72,8 @@ def _current_config() -> ExplorerConfig:
 
 def _draw(graph: SigmaView, session: ExplorerSession, frame: Frame) -> None:
     """Show ``frame`` in the interactive view (sending the graph first if its layout changed);
-    nothing for a view drawn as a picture or a graph shown whole by the raster view."""
-    if frame.png is None and session.raster is None:
+    nothing for a graph shown whole by the raster view."""
+    if session.raster is None:
         graph.set_graph(session.model.graph, session.view.nodes, session.layout.xy, session.layout.key)
         graph.show(frame)
 
@@ -86,13 +86,9 @@ def _new_graph_view(session: ExplorerSession, frame: Frame) -> SigmaView:
 
 @solara.component
 def GraphPanel(frame: Frame, graph: SigmaView):
-    """The interactive view (updated in place by the callbacks, never re-created per frame),
-    or the server's picture of a view above :data:`~sim.viz.sigma_view.SIGMA_CAP` users."""
-    if frame.png is None:
-        # the widget itself as a child: solara.display would format it (its buffers' repr) on every render
-        solara.Div(classes=["giftsim-graph"], style={"width": "100%"}, children=[graph])
-    else:
-        solara.Image(frame.png, width="100%", format="webp", classes=["giftsim-graph"])
+    """The interactive view (updated in place by the callbacks, never re-created per frame)."""
+    # the widget itself as a child: solara.display would format it (its buffers' repr) on every render
+    solara.Div(classes=["giftsim-graph"], style={"width": "100%"}, children=[graph])
     if frame.view.sampled:
         solara.Warning(frame.view.message, dense=True, classes=["giftsim-sampled"])
 

@@ -18,8 +18,10 @@ from .force_layout import PIVOTS, force_layout
 
 __all__ = ["DEFAULT_NODE_CAP", "ViewNodes", "view_nodes", "Layout", "graph_layout", "cache_dir", "store_layout"]
 
-DEFAULT_NODE_CAP = 5000
-"""Most users drawn; above it the view shows an ego subgraph (charts still count everyone)."""
+DEFAULT_NODE_CAP = 10_000
+"""Most users the interactive view draws one by one (:data:`sim.viz.sigma_view.SIGMA_CAP`, the
+highest allowed): a graph of up to 10,000 users with more than the node cap shows an ego subgraph;
+larger graphs are shown whole by the raster view (charts always count everyone)."""
 
 LAYOUT_VERSION = 2
 """Bumped when the layout algorithm or its parameters change (part of the cache key).

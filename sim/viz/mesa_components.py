@@ -39,8 +39,8 @@ from . import charts
 from .layout import DEFAULT_NODE_CAP, Layout, ViewNodes
 from .raster_view import GraphRaster
 from .raster_widget import RasterView
-from .session import Frame, drawn_graph, make_frame, shown_whole
-from .sigma_view import SIGMA_CAP, SigmaView
+from .session import Frame, check_node_cap, drawn_graph, make_frame, shown_whole
+from .sigma_view import SigmaView
 from .user_info import UserInfo
 from .widgets import Html, Legend, VegaChart
 
@@ -104,9 +104,8 @@ class GraphViews:
 
     def __init__(self, node_cap: int = DEFAULT_NODE_CAP, gift_days: float = 3.0, layout_seed: int = 0,
                  cache: Path | None = None, height: int = 320) -> None:
-        if not 1 <= int(node_cap) <= SIGMA_CAP:
-            raise ValueError(f"node_cap must be in 1..{SIGMA_CAP} (the interactive view's most users), got {node_cap}")
-        self.node_cap, self.gift_days, self.layout_seed, self.cache = int(node_cap), gift_days, layout_seed, cache
+        self.node_cap = check_node_cap(node_cap, "node_cap")
+        self.gift_days, self.layout_seed, self.cache = gift_days, layout_seed, cache
         self.height = int(height)
         self.model: GiftModel | None = None
         self.whole = False
@@ -158,7 +157,7 @@ class GraphViews:
     def _set_model(self, model: GiftModel) -> None:
         g = model.graph
         if g is not self._graph:
-            self.whole = shown_whole(g, self.node_cap)
+            self.whole = shown_whole(g)
             self.view, self.layout = drawn_graph(g, self.node_cap, layout_seed=self.layout_seed, cache=self.cache)
             if self.whole:
                 self._raster = GraphRaster(g, self.layout.xy)

@@ -2,12 +2,11 @@
 the frames shown in the browser. Independent of the UI, so it is tested without a browser.
 
 A frame carries per-user arrays for the interactive graph view (:class:`~sim.viz.sigma_view.SigmaView`,
-up to :data:`~sim.viz.sigma_view.SIGMA_CAP` drawn users); a larger view is drawn as a picture
-on the server (:class:`~sim.viz.graph_view.GraphPicture`). A graph of at least
-:data:`~sim.viz.raster_view.RASTER_FROM` users (and more than the node cap) is shown whole,
+up to :data:`~sim.viz.sigma_view.SIGMA_CAP` drawn users: the whole graph, or an ego subgraph above the
+node cap). A graph of more users (at least :data:`~sim.viz.raster_view.RASTER_FROM`) is shown whole,
 every user, by :class:`~sim.viz.raster_view.GraphRaster` in the browser's
-:class:`~sim.viz.raster_widget.RasterView` instead of an ego subgraph: its frames carry the
-users' states (``png`` is None) and the widget draws them."""
+:class:`~sim.viz.raster_widget.RasterView`: its frames carry the users' states and the widget
+draws them."""
 
 from __future__ import annotations
 
@@ -25,7 +24,6 @@ from ..model import GiftModel
 from ..scenario import Scenario
 from .charts import merchant_frame, series_frame
 from .controls import ROLLOUT_SPEED, apply_overrides, set_override
-from .graph_view import GraphPicture
 from .layout import DEFAULT_NODE_CAP, Layout, ViewNodes, graph_layout, view_nodes
 from .raster_view import RASTER_FROM, GraphRaster
 from .sigma_view import SIGMA_CAP
@@ -43,7 +41,7 @@ from .state import (
 )
 from .user_info import UserInfo
 
-__all__ = ["Frame", "ExplorerSession", "make_frame", "shown_whole", "drawn_graph"]
+__all__ = ["Frame", "ExplorerSession", "make_frame", "shown_whole", "check_node_cap", "drawn_graph"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,10 +50,6 @@ class Frame:
 
     Attributes
     ----------
-    png : bytes or None
-        The graph picture (lossless WebP) of a view above :data:`SIGMA_CAP` users; None when
-        the interactive view draws the per-user arrays below, or the raster view the states
-        (:attr:`ExplorerSession.raster`).
     calendar : Calendar
     counts : dict of str to int
         Users per display state (the whole population).
@@ -83,7 +77,6 @@ class Frame:
         The recent gifts (:func:`~sim.viz.state.recent_gifts`).
     """
 
-    png: bytes | None
     calendar: Calendar
     counts: dict[str, int]
     series: pd.DataFrame
@@ -107,10 +100,10 @@ class ExplorerSession:
     """A base scenario, the overrides chosen in the browser, a seed, and the live model.
 
     Every change of overrides or seed builds a new model from day 0 (a reset). ``layout``
-    holds the drawn users' positions; ``picture`` the server-side picture of a view above
-    :data:`SIGMA_CAP` users (None otherwise: the browser draws the graph). ``raster`` is the
-    whole-graph raster of a graph above the node cap with at least :data:`RASTER_FROM` users
-    (None otherwise).
+    holds the drawn users' positions. ``raster`` is the whole-graph raster of a graph of at
+    least :data:`RASTER_FROM` users (None otherwise: the browser's interactive view draws the
+    graph). ``node_cap`` (1 .. :data:`SIGMA_CAP`) is the most users that view draws; a graph
+    of more users, and up to :data:`SIGMA_CAP`, shows an ego subgraph.
     """
 
     base: Scenario
@@ -125,13 +118,11 @@ class ExplorerSession:
     model: GiftModel = field(init=False)
     view: ViewNodes = field(init=False)
     layout: Layout = field(init=False)
-    picture: GraphPicture | None = field(init=False, default=None)
     layout_seconds: float = field(init=False, default=0.0)
     layout_cached: bool = field(init=False, default=False)
     raster: GraphRaster | None = field(init=False, default=None)
     _rasters: dict[str, GraphRaster] = field(init=False, default_factory=dict, repr=False)
     _info: UserInfo | None = field(init=False, default=None, repr=False)
-    _pictures: dict[str, GraphPicture] = field(init=False, default_factory=dict, repr=False)
     _lock: threading.RLock = field(init=False, default_factory=threading.RLock, repr=False)
     _step_seconds: float = field(init=False, default=0.0, repr=False)
 
@@ -141,22 +132,17 @@ class ExplorerSession:
 
     # ---------------------------------------------------------------- the model
     def _build(self) -> None:
-        """A new model of the scenario and seed; its graph's drawn users, layout, and raster or picture."""
+        """A new model of the scenario and seed; its graph's drawn users, layout, and raster."""
         self.model = GiftModel(self.scenario, seed=self.seed)
         g = self.model.graph
         self.view, lay = drawn_graph(g, self.node_cap, layout_seed=self.layout_seed, cache=self.cache)
         self.layout, self.layout_seconds, self.layout_cached = lay, lay.seconds, lay.cached
-        self.raster, self._info, self.picture = None, None, None
-        if shown_whole(g, self.node_cap):
+        self.raster, self._info = None, None
+        if shown_whole(g):
             raster = self._rasters.get(lay.key)
             if raster is None:
                 raster = self._rasters[lay.key] = GraphRaster(g, lay.xy)
             self.raster, self._info = raster, UserInfo(self.model)
-        elif self.view.nodes.size > SIGMA_CAP:
-            pic = self._pictures.get(lay.key)
-            if pic is None:
-                pic = self._pictures[lay.key] = GraphPicture(g, self.view.nodes, lay.xy)
-            self.picture = pic
         self._step_seconds = 0.0
         if self.chosen is not None and self.chosen >= g.n_users:
             self.chosen = None
@@ -246,15 +232,31 @@ class ExplorerSession:
     def frame(self) -> Frame:
         """What the screen shows now (:func:`make_frame` of the live model)."""
         with self._lock:
-            return make_frame(self.model, self.view, self.gift_days, self.chosen, picture=self.picture,
-                              whole=self.raster is not None, step_seconds=self._step_seconds)
+            return make_frame(self.model, self.view, self.gift_days, self.chosen, whole=self.raster is not None,
+                              step_seconds=self._step_seconds)
 
 
-def shown_whole(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP) -> bool:
+def shown_whole(graph: CSRGraph) -> bool:
     """Whether the explorer shows ``graph`` whole, every user, in the raster view
-    (:class:`~sim.viz.raster_widget.RasterView`): at least :data:`RASTER_FROM` users and more
-    than ``node_cap``. Otherwise it draws :func:`~sim.viz.layout.view_nodes` of the graph."""
-    return graph.n_users >= RASTER_FROM and graph.n_users > node_cap
+    (:class:`~sim.viz.raster_widget.RasterView`): at least :data:`RASTER_FROM` users (more
+    than :data:`SIGMA_CAP`). Otherwise the interactive view draws
+    :func:`~sim.viz.layout.view_nodes` of the graph."""
+    return graph.n_users >= RASTER_FROM
+
+
+def check_node_cap(node_cap: int, name: str = "node cap") -> int:
+    """``node_cap`` if it is a number of users the interactive view can draw one by one
+    (``name`` names it in the message, e.g. ``--node-cap``).
+
+    Raises
+    ------
+    ValueError
+        If it is not an integer in 1 .. :data:`SIGMA_CAP` (10,000), naming the allowed values.
+    """
+    if isinstance(node_cap, bool) or not isinstance(node_cap, (int, np.integer)) or not 1 <= node_cap <= SIGMA_CAP:
+        raise ValueError(f"{name} must be an integer in 1..{SIGMA_CAP:,} (the interactive view's most users; "
+                         f"a graph of more users is shown whole by the raster view), got {node_cap!r}")
+    return int(node_cap)
 
 
 def drawn_graph(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP, *, layout_seed: int = 0,
@@ -267,6 +269,7 @@ def drawn_graph(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP, *, layout_see
     ----------
     graph : CSRGraph
     node_cap : int
+        1 .. :data:`SIGMA_CAP`.
     layout_seed : int, default 0
     cache : Path, optional
         Layout cache folder (default the user's cache, :func:`sim.viz.layout.cache_dir`).
@@ -276,8 +279,14 @@ def drawn_graph(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP, *, layout_see
     (ViewNodes, Layout)
         The drawn users and their positions (:func:`~sim.viz.layout.graph_layout`, read from the
         cache when computed before).
+
+    Raises
+    ------
+    ValueError
+        If ``node_cap`` is not in 1 .. :data:`SIGMA_CAP` (:func:`check_node_cap`).
     """
-    if shown_whole(graph, node_cap):
+    check_node_cap(node_cap)
+    if shown_whole(graph):
         view = ViewNodes(np.arange(graph.n_users, dtype=np.int64), graph.n_users)
         return view, graph_layout(graph, None, seed=layout_seed, cache=cache)
     view = view_nodes(graph, node_cap)
@@ -285,7 +294,7 @@ def drawn_graph(graph: CSRGraph, node_cap: int = DEFAULT_NODE_CAP, *, layout_see
 
 
 def make_frame(model: GiftModel, view: ViewNodes, gift_days: float = 3.0, chosen: int | None = None, *,
-               picture: GraphPicture | None = None, whole: bool = False, step_seconds: float = 0.0) -> Frame:
+               whole: bool = False, step_seconds: float = 0.0) -> Frame:
     """The frame of ``model`` now: what the explorer's screen shows, and what
     :meth:`SigmaView.show <sim.viz.sigma_view.SigmaView.show>` sends.
 
@@ -298,8 +307,6 @@ def make_frame(model: GiftModel, view: ViewNodes, gift_days: float = 3.0, chosen
         Gifts of the last this many days are drawn.
     chosen : int, optional
         The user whose cascade is ringed.
-    picture : GraphPicture, optional
-        Draws the frame's ``png`` (a view above :data:`SIGMA_CAP` users).
     whole : bool, default False
         The graph is shown whole by the raster view: the frame carries the states only (no
         gifts, gift counts or cascade sizes, see :class:`Frame`).
@@ -322,15 +329,11 @@ def make_frame(model: GiftModel, view: ViewNodes, gift_days: float = 3.0, chosen
                   merchants=merchant_frame(model), cascade=cascade, cascades=largest_cascades(model), view=view,
                   step_seconds=step_seconds, chosen=chosen, states=states)
     if whole:
-        return Frame(png=None, render_seconds=time.perf_counter() - start, **common)
+        return Frame(render_seconds=time.perf_counter() - start, **common)
     gifts = recent_gifts(model, gift_days)
     ends = gifts["sender"].to_numpy(), gifts["recipient"].to_numpy()
-    png = None
-    if picture is not None:
-        png = picture.render(states, *ends, gifts["outcome"].to_numpy(),
-                             cascade.members if cascade else None, cascade.parent if cascade else None)
     drawn = len(gifts) if not view.sampled else int(
         (np.isin(ends[0], view.nodes) & np.isin(ends[1], view.nodes)).sum())
     sent, received = gift_counts(model)
-    return Frame(png=png, render_seconds=time.perf_counter() - start, gifts_drawn=drawn, sent=sent,
+    return Frame(render_seconds=time.perf_counter() - start, gifts_drawn=drawn, sent=sent,
                  received=received, cascade_sizes=cascade_sizes(model), gifts=gifts, **common)

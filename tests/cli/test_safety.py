@@ -59,3 +59,13 @@ def test_exit_codes_are_distinct_and_in_the_readme():
     for code in ExitCode:  # every code in all three places, 1 (internal error) included
         for text in (section, row, helptext.split("Exit codes:", 1)[1]):
             assert re.search(rf"\b{int(code)}\b", text), (code, text)
+
+
+@pytest.mark.parametrize("cap", ["0", "10001"])
+def test_viz_refuses_a_node_cap_the_interactive_view_cannot_draw(cap, capsys):
+    from sim.cli import main
+
+    code = main(["viz", "scenarios/wechat_gift_launch.toml", "--node-cap", cap, "--port", "0"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "--node-cap must be an integer in 1..10,000" in " ".join(err.split()) and cap in err

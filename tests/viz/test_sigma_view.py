@@ -169,12 +169,15 @@ def test_friend_pairs_of_a_subset_are_the_induced_edges(tmp_path):
     assert got == {(int(a), int(b)) for a, b in zip(src[keep], g.indices[keep])}
 
 
-def test_frames_of_small_views_carry_arrays_and_larger_views_a_picture(tmp_path, monkeypatch):
+def test_frames_carry_per_user_arrays_and_the_node_cap_is_the_interactive_views(tmp_path, monkeypatch):
     s = _stepped(5, tmp_path=tmp_path)
     f = s.frame()
-    assert f.png is None and s.picture is None  # the browser draws it
+    assert s.raster is None  # the browser draws it
     assert f.states.shape == f.sent.shape == f.received.shape == f.cascade_sizes.shape == (400,)
-    monkeypatch.setattr(session_module, "SIGMA_CAP", 100)  # as if 400 users were above the cap
-    big = _stepped(5, tmp_path=tmp_path)
-    g = big.frame()
-    assert big.picture is not None and g.png[:4] == b"RIFF" and g.png[8:12] == b"WEBP"
+    np.testing.assert_array_equal(f.sent, gift_counts(s.model)[0])
+    for bad in (0, SIGMA_CAP + 1, True, 1.5):
+        with pytest.raises(ValueError, match=f"node cap must be an integer in 1..{SIGMA_CAP:,}"):
+            _stepped(0, node_cap=bad, tmp_path=tmp_path)
+    monkeypatch.setattr(session_module, "RASTER_FROM", 300)  # as if 400 users were above the view's most
+    big = _stepped(5, node_cap=SIGMA_CAP, tmp_path=tmp_path)
+    assert big.raster is not None and big.view.nodes.size == 400 and big.frame().sent.size == 0
