@@ -14,13 +14,15 @@
 import Graph from "graphology";
 import Sigma from "sigma";
 import { createNodeBorderProgram } from "@sigma/node-border";
+import { flatten } from "./flat_program.js";
 
-const NodeRingProgram = createNodeBorderProgram({
+// The users' dots (a ring around the chosen cascade's members), drawn without instancing (see flat_program.js).
+const NodeRingProgram = flatten(createNodeBorderProgram({
   borders: [
     { size: { attribute: "ringSize", defaultValue: 0 }, color: { attribute: "ringColor", defaultValue: "#111111" } },
     { size: { fill: true }, color: { attribute: "color" } },
   ],
-});
+}));
 
 const RING_COLOUR = "#111111";
 const FRIEND_EDGE = "#e3e5ec"; // opaque: sigma blends premultiplied colours, so a faint rgba vanishes on white
