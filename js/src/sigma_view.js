@@ -13,6 +13,7 @@
 
 import Graph from "graphology";
 import Sigma from "sigma";
+import { EdgeRectangleProgram, NodeCircleProgram } from "sigma/rendering";
 import { createNodeBorderProgram } from "@sigma/node-border";
 import { flatten } from "./flat_program.js";
 
@@ -221,7 +222,8 @@ function render({ model, el }) {
     view.ring = new Set();
     const common = { allowInvalidContainer: true, renderLabels: false, enableEdgeEvents: false,
       minCameraRatio: 0.02, maxCameraRatio: 4 };
-    friends = new Sigma(graphs.friends, under, { ...common, enableCameraInteraction: false });
+    friends = new Sigma(graphs.friends, under, { ...common, enableCameraInteraction: false,
+      nodeProgramClasses: { circle: flatten(NodeCircleProgram) }, edgeProgramClasses: { line: flatten(EdgeRectangleProgram) } });
     sigma = new Sigma(users, over, { ...common, defaultNodeType: "ring", nodeProgramClasses: { ring: NodeRingProgram },
       nodeReducer });
     sigma.createCanvasContext("giftsim-links", { afterLayer: "edges", style: { pointerEvents: "none" } });
