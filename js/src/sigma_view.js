@@ -9,18 +9,22 @@
 // Two sigma renderers share one camera: below, the friendships (tens of thousands of edges, drawn again only
 // when the camera moves); above, the users, redrawn every frame, with the recent gifts and the cascade's
 // who-told-whom links on a 2D layer between. A step so redraws a few thousand dots, never the edges: on a
-// machine without a GPU (software WebGL) the edges alone take seconds to draw.
+// machine without a GPU (software WebGL) the edges take about 0.3 s to draw. Every program is drawn without
+// instancing (flat_program.js), which software WebGL runs several times faster.
 
 import Graph from "graphology";
 import Sigma from "sigma";
+import { EdgeRectangleProgram, NodeCircleProgram } from "sigma/rendering";
 import { createNodeBorderProgram } from "@sigma/node-border";
+import { flatten } from "./flat_program.js";
 
-const NodeRingProgram = createNodeBorderProgram({
+// The users' dots (a ring around the chosen cascade's members), drawn without instancing (see flat_program.js).
+const NodeRingProgram = flatten(createNodeBorderProgram({
   borders: [
     { size: { attribute: "ringSize", defaultValue: 0 }, color: { attribute: "ringColor", defaultValue: "#111111" } },
     { size: { fill: true }, color: { attribute: "color" } },
   ],
-});
+}));
 
 const RING_COLOUR = "#111111";
 const FRIEND_EDGE = "#e3e5ec"; // opaque: sigma blends premultiplied colours, so a faint rgba vanishes on white
@@ -219,7 +223,8 @@ function render({ model, el }) {
     view.ring = new Set();
     const common = { allowInvalidContainer: true, renderLabels: false, enableEdgeEvents: false,
       minCameraRatio: 0.02, maxCameraRatio: 4 };
-    friends = new Sigma(graphs.friends, under, { ...common, enableCameraInteraction: false });
+    friends = new Sigma(graphs.friends, under, { ...common, enableCameraInteraction: false,
+      nodeProgramClasses: { circle: flatten(NodeCircleProgram) }, edgeProgramClasses: { line: flatten(EdgeRectangleProgram) } });
     sigma = new Sigma(users, over, { ...common, defaultNodeType: "ring", nodeProgramClasses: { ring: NodeRingProgram },
       nodeReducer });
     sigma.createCanvasContext("giftsim-links", { afterLayer: "edges", style: { pointerEvents: "none" } });

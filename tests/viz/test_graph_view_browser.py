@@ -207,6 +207,7 @@ def test_zoom_pan_and_the_cascade_panel_drive_the_same_view(browser, facebook):
     page.mouse.move(box["x"] + centre[0] + 20, box["y"] + centre[1] + 20)
     page.mouse.down()
     page.mouse.move(box["x"] + centre[0] + 120, box["y"] + centre[1] + 70, steps=8)  # drag: pan
+    page.wait_for_timeout(300)  # held still before release: no inertia (sigma glides on after a release in motion)
     page.mouse.up()
     page.wait_for_timeout(500)
     panned = _in_view(page, user)
