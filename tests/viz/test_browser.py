@@ -5,7 +5,6 @@ Screenshots go to ``test-artifacts/``."""
 from __future__ import annotations
 
 import io
-import os
 import re
 from pathlib import Path
 
@@ -18,14 +17,9 @@ from sim.viz.controls import apply_overrides
 from sim.viz.server import VizProcess
 from sim.viz.state import STATE_COLOURS
 
-CHROMIUM = os.environ.get("GIFTSIM_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+from .conftest import ARTIFACTS, ROOT, needs_chromium
 
-pytestmark = pytest.mark.skipif(not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)),
-                                reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+pytestmark = needs_chromium
 
 SMALL = """
 name = "small_browser"
@@ -56,17 +50,6 @@ seed = 5
 "policy.commercial_share" = [0.05, 0.2]
 "policy.allocation" = [{ rule = "equal" }, { rule = "head_boost" }]
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,7 @@ from sim.viz.server import VizProcess
 from sim.viz.state import STATE_COLOURS, UserState, cascade_of, gift_counts, user_states
 
 from .test_browser import (
-    ARGS,
     ARTIFACTS,
-    CHROMIUM,
     ROOT,
     _open,
     _wait_day,
@@ -62,17 +60,6 @@ STEP_JS = """async () => {
   const [[d1, t1], [, t2]] = [await drawn, await page];
   return { drawn_ms: d1 - t0, picture_ms: t1 - t0, page_ms: t2 - t0, draw_ms: Number(el.dataset.drawMs) };
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

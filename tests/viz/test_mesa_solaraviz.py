@@ -8,7 +8,6 @@ update logic (:class:`GraphViews`)."""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ from sim.viz.raster_widget import RasterView
 from sim.viz.server import VizProcess
 from sim.viz.sigma_view import SIGMA_CAP, SigmaView
 from sim.viz.state import STATE_COLOURS, UserState, cascade_of, gift_counts, user_states
-from tests.viz.test_browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.viz.conftest import ARTIFACTS, needs_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = """
@@ -44,8 +43,7 @@ send_probability = 0.5
 """
 VIEW = ".giftsim-mesa-graph .giftsim-sigma"
 CHART_SELECTOR = ".giftsim-mesa-chart .vega-embed canvas, .giftsim-mesa-chart .vega-embed svg"
-browser_only = pytest.mark.skipif(not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)),
-                                  reason=f"no Chromium at {CHROMIUM}")
+browser_only = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -61,17 +59,6 @@ def app(work):
                    command="sim.viz.mesa_app")
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _day(page) -> int:

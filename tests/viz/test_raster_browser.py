@@ -6,7 +6,6 @@ resting the pointer on a user shows its details, checked against the model run d
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -17,23 +16,15 @@ from sim.scenario import load_scenario
 from sim.viz.server import VizProcess
 from sim.viz.state import STATE_COLOURS, UserState, user_states
 
+from .conftest import ARTIFACTS, ROOT, needs_chromium
 from .raster_page import isolated_sender, screen, view, zoom_about
 from .ring_layout import cache_ring_layout
 
-CHROMIUM = os.environ.get("GIFTSIM_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 SCENARIO = Path(__file__).resolve().parent / "raster_100k.toml"
 SEED = 1
 DAYS = 4
 
-pytestmark = [
-    pytest.mark.skipif(not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)),
-                       reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-    pytest.mark.slow,
-]
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +42,6 @@ def server(model_and_xy):
     s = VizProcess(SCENARIO, "--seed", str(SEED), cache=model_and_xy[2], cwd=ROOT, timeout=240)
     yield s
     s.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _colour_pixels(page) -> dict[str, int]:

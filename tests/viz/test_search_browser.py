@@ -18,9 +18,7 @@ from sim.viz.server import VizProcess
 
 from ..search.search_folder import example_search
 from .test_browser import (
-    ARGS,
     ARTIFACTS,
-    CHROMIUM,
     ROOT,
     _expected,
     _open,
@@ -28,17 +26,6 @@ from .test_browser import (
     _wait_day,
     pytestmark,  # noqa: F401  (skipped without Chromium)
 )
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def _pixels(page, selector: str, colour: str) -> int:
@@ -78,12 +65,12 @@ def _choose(page, label_start: str) -> None:
     page.locator(".v-menu__content .v-list-item:visible", has_text=label_start).first.click()
 
 
-def test_search_dashboard_opens_a_policy_in_the_explorer(chromium, tmp_path):
+def test_search_dashboard_opens_a_policy_in_the_explorer(browser, tmp_path):
     folder = example_search(tmp_path)
     search = read_search(folder)
     s = VizProcess(folder, "--seed", "3", cache=tmp_path / "cache", cwd=ROOT, timeout=90)
     try:
-        page, failed = _open(chromium, s.url, ".giftsim-search-title")
+        page, failed = _open(browser, s.url, ".giftsim-search-title")
         title = page.locator(".giftsim-search-title")
         assert (title.get_attribute("data-trials"), title.get_attribute("data-pareto")) == ("12", "8")
         page.wait_for_function("document.querySelectorAll('.giftsim-pareto .vega-embed canvas').length >= 1",
