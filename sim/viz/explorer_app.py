@@ -125,14 +125,18 @@ def CascadePanel(frame: Frame, session: ExplorerSession, refresh):
                       on_value=lambda v: pick(v.split(" ")[0] if v else None))
         solara.InputInt("user id", value=frame.chosen, optional=True, dense=True, on_value=pick)
         c = frame.cascade
+        whole = session.raster is not None  # the whole-graph view draws no cascade: the panel describes it
         if frame.chosen is None:
-            solara.Text("Click a user in the graph, or choose one here, to ring the cascade they belong to.")
+            solara.Text("Choose a user here to read the cascade they belong to (the whole-graph view does not "
+                        "draw cascades; rest the pointer on a user for its cascade's size)." if whole else
+                        "Click a user in the graph, or choose one here, to ring the cascade they belong to.")
         elif c is None:
             solara.Text(f"User {frame.chosen} is not aware of the feature yet.")
         else:
+            drawn = "" if whole else " Members are ringed, who-told-whom links drawn in black."
             Html("div", [f"User {c.user} is in the cascade of root {c.root}: {c.size:,} users, depth "
-                         f"{c.depth}, structural virality {c.structural_virality:.2f}. Members are "
-                         "ringed, who-told-whom links drawn in black."], classes="giftsim-cascade-text")
+                         f"{c.depth}, structural virality {c.structural_virality:.2f}.{drawn}"],
+                 classes="giftsim-cascade-text")
 
 
 @solara.component
