@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..metrics import forest_roots, restrict
 from ..model import GiftModel
-from .state import UserState, user_states
+from .state import UserState, cascade_sizes, gift_counts, user_states
 
 __all__ = ["UserInfo"]
 
@@ -15,9 +14,9 @@ __all__ = ["UserInfo"]
 class UserInfo:
     """Details of single users of one model, read at the model's current step.
 
-    The display states and the cascade roots (O(n_users) each) are computed once per step
-    and reused for every user asked about during that step; a user's gift counts cost
-    O(gifts sent so far).
+    The display states, gift counts and cascade sizes (:func:`~sim.viz.state.user_states`,
+    :func:`~sim.viz.state.gift_counts`, :func:`~sim.viz.state.cascade_sizes`: O(n_users + gifts
+    sent) together) are computed once per step and read for every user asked about during it.
 
     Parameters
     ----------
@@ -28,14 +27,14 @@ class UserInfo:
         self.model = model
         self._step = -1
         self._states = np.zeros(0, dtype=np.int8)
-        self._roots = np.zeros(0, dtype=np.int64)
+        self._sent = self._received = self._cascade = np.zeros(0, dtype=np.int64)
 
     def _refresh(self) -> None:
         m = self.model
         if self._step != m.step_index:
-            p = m.population
             self._states = user_states(m)
-            self._roots = forest_roots(restrict(p.parent, p.aware))
+            self._sent, self._received = gift_counts(m)
+            self._cascade = cascade_sizes(m)
             self._step = m.step_index
 
     def __call__(self, user: int) -> dict[str, int | str]:
@@ -59,12 +58,10 @@ class UserInfo:
         if not 0 <= user < n:
             raise ValueError(f"user {user} is not a user (0..{n - 1})")
         self._refresh()
-        led = self.model.ledger
-        root = int(self._roots[user])
         return {
             "user": user,
             "state": UserState(int(self._states[user])).name.lower(),
-            "sent": int(np.count_nonzero(led.column("sender") == user)),
-            "received": int(np.count_nonzero(led.column("recipient") == user)),
-            "cascade": int(np.count_nonzero(self._roots == root)) if root >= 0 else 0,
+            "sent": int(self._sent[user]),
+            "received": int(self._received[user]),
+            "cascade": int(self._cascade[user]),
         }
